@@ -1,0 +1,29 @@
+import type { Address } from 'viem'
+import type { SessionStore } from '../sessions/types.js'
+import type { Eip1193Provider } from '../types.js'
+import type { KeyleashOptions } from '../options.js'
+
+/** What every owned method's handler gets besides its params. */
+export type MethodContext = {
+  /** The wrapped wallet. */
+  inner: Eip1193Provider
+  store: SessionStore
+  options: ResolvedOptions
+  /** The injected clock, in UNIX seconds. */
+  now(): number
+  /** Emits a keyleash event (`sessionGranted`, `sessionRevoked`, `sessionExpired`, `warning`, `error`). */
+  emit(event: KeyleashEventName, payload: unknown): void
+  /** Runs `task` after every task queued before it has settled: grants reach the wallet one at a time. */
+  serialize<T>(task: () => Promise<T>): Promise<T>
+}
+
+/** Handles one owned RPC method. Throws coded errors; the provider serialises them. */
+export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>
+
+export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired' | 'warning' | 'error'
+
+/** Options with every default filled in. */
+export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry'>> &
+  Pick<KeyleashOptions, 'allow'>
+
+export type { Address }

@@ -1,0 +1,32 @@
+import type { Address, Hex } from 'viem'
+import type { WalletDialectName } from './permissions/dialects/types.js'
+import type { SessionStore } from './sessions/types.js'
+
+/** How `expiry` is read from an app's grant. */
+export type ExpiryMode = 'auto' | 'timestamp' | 'duration'
+
+/** The contracts and functions this app ever grants: a grant wider than this is refused with 4100. */
+export type AllowList = readonly {
+  target: Address
+  /** Function signatures or 4-byte selectors; omitted means every function of `target`. */
+  selectors?: readonly (string | Hex)[] | undefined
+}[]
+
+/** Options of {@link withSessionKeys}. */
+export type KeyleashOptions = {
+  /** Where sessions and keys are kept. Default: `memoryStore()`. */
+  store?: SessionStore | undefined
+  /** The dialect the inner wallet speaks. Default: `'erc7715'` (viem's, June 2024 draft). */
+  wallet?: WalletDialectName | undefined
+  /**
+   * How `expiry` is read. `'auto'` (default): a future timestamp is a timestamp, a small
+   * value (below any plausible timestamp) a duration, a millisecond value is refused.
+   */
+  expiryMode?: ExpiryMode | undefined
+  /** The longest session this app grants, in seconds from now. Default: 30 days. */
+  maxExpiry?: number | undefined
+  /** The widest grant this app ever makes. Default: no limit beyond validation. */
+  allow?: AllowList | undefined
+  /** The clock, in UNIX seconds. Default: the system clock. */
+  now?: (() => number) | undefined
+}

@@ -1,0 +1,33 @@
+import type { Grant, GrantRequest, Signer } from '../types.js'
+
+/** The wallet dialects keyleash can speak to an inner wallet. */
+export type WalletDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions' | 'openfort'
+
+/** The shapes an app may ask in; the answer comes back in the same one. */
+export type AppDialectName = Exclude<WalletDialectName, 'openfort'>
+
+/** A grant ready to be forwarded: the signer is known by now. */
+export type ResolvedGrantRequest = GrantRequest & { signer: Signer }
+
+/** What encoders and decoders may need beyond the request: the clock, in UNIX seconds. */
+export type CodecContext = { now: number }
+
+/**
+ * How one wallet speaks ERC-7715: pure functions, no I/O. Adding a wallet is adding one
+ * of these and one entry in the dialect table.
+ */
+export type WalletDialect = {
+  name: WalletDialectName
+  /** The RPC method the wallet takes grants on. */
+  grantMethod: 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions'
+  /** The RPC method the wallet takes revocations on. */
+  revokeMethod: 'wallet_revokePermissions' | 'wallet_revokeExecutionPermission'
+  /** Whether one wallet call may carry several grants. */
+  batches: boolean
+  /** The params to send the wallet. Throws an `InvalidParamsError` for what the wallet cannot express. */
+  encode(requests: readonly ResolvedGrantRequest[], context: CodecContext): unknown[]
+  /** What the wallet granted, one per request, in order. Throws for an answer it cannot read. */
+  decode(result: unknown, requests: readonly ResolvedGrantRequest[], context: CodecContext): Grant[]
+  /** The params that revoke a grant at the wallet. */
+  encodeRevoke(session: { id: string; keyAddress?: string | undefined; signer: Signer }): unknown[]
+}

@@ -1,0 +1,82 @@
+import type { Address, Hex } from 'viem'
+
+/**
+ * The key types ERC-7715 names for a `key` signer. Only `secp256k1` keys can sign
+ * for an EVM smart account today; the others are accepted and kept, never signed for.
+ */
+export type KeyType = 'secp256k1' | 'secp256r1' | 'ed25519' | 'schnorr' | 'bls'
+
+/** Who the permissions are granted to, whatever the dialect called it. */
+export type Signer =
+  /** A key held as an EVM address (`account`), the common case. */
+  | { type: 'account'; address: Address }
+  /** A raw public key. */
+  | { type: 'key'; key: PublicKey }
+  /** Several raw public keys (a multisig signer). */
+  | { type: 'keys'; keys: readonly PublicKey[] }
+  /** The wallet manages the key itself: nothing is signed locally. */
+  | { type: 'wallet' }
+
+export type PublicKey = { keyType: KeyType; publicKey: Hex }
+
+/** What may be called, closed: anything else is kept as `custom`. */
+export type Permission =
+  | {
+      type: 'contract-call'
+      /** The contract that may be called; never the account itself. */
+      target: Address
+      /** 4-byte selectors, lower-case, sorted and unique; `'any'` when the grant named no function. */
+      selectors: readonly Hex[] | 'any'
+    }
+  | {
+      type: 'native-transfer'
+      /** Total native value (wei) the session may send, across all its calls. */
+      allowance: bigint
+    }
+  | {
+      type: 'erc20-transfer'
+      token: Address
+      /** Total token amount the session may move (transfer, transferFrom, approve, increaseAllowance, permit). */
+      allowance: bigint
+    }
+  | {
+      type: 'custom'
+      /** The type name the app used. */
+      name: string
+      data: unknown
+      /** A required custom permission is rejected; an optional one is forwarded only, never signed under. */
+      required: boolean
+    }
+
+/** A limit on the whole session. */
+export type Policy =
+  | { type: 'call-limit'; count: number }
+  | { type: 'rate-limit'; count: number; interval: number }
+  | { type: 'gas-limit'; limit: bigint }
+
+/**
+ * One grant, whatever dialect the app spoke: what the parsers produce and the
+ * encoders consume.
+ */
+export type GrantRequest = {
+  chainId: number
+  /** The account that grants (the smart account). */
+  account: Address
+  /** `undefined` until the middleware makes a key, when the app brought none. */
+  signer: Signer | undefined
+  /** Absolute UNIX seconds. */
+  expiry: number
+  permissions: readonly Permission[]
+  policies: readonly Policy[]
+}
+
+/** What the wallet said it granted (it may be less than was asked). */
+export type Grant = {
+  /** The permissions context: the session's id at the wallet. */
+  context: string
+  expiry: number
+  permissions: readonly Permission[]
+  policies: readonly Policy[]
+  /** Wallet-specific data the wallet returned and later calls need (factory, delegation manager …). */
+  walletData?: Readonly<Record<string, unknown>> | undefined
+}

@@ -1,0 +1,19 @@
+/** One EIP-1193 request. */
+export type RequestArguments = {
+  readonly method: string
+  readonly params?: unknown
+}
+
+/** The events an EIP-1193 provider emits, passed through as they are. */
+export const providerEvents = ['connect', 'disconnect', 'chainChanged', 'accountsChanged', 'message'] as const
+export type ProviderEventName = (typeof providerEvents)[number]
+
+/**
+ * Any EIP-1193 provider: an embedded wallet, `window.ethereum`, a wagmi connector's
+ * provider, or the dev wallet. Only `request` is required.
+ */
+export type Eip1193Provider = {
+  request(args: RequestArguments): Promise<unknown>
+  on?(event: string, listener: (...args: any[]) => void): unknown
+  removeListener?(event: string, listener: (...args: any[]) => void): unknown
+}
