@@ -1,3 +1,6 @@
+import type { Session } from '../../sessions/types.js'
+import type { ExpiryRules } from '../expiry.js'
+import type { GrantDraft } from '../grantRequest.js'
 import type { Grant, GrantRequest, Signer } from '../types.js'
 
 /** The wallet dialects keyleash can speak to an inner wallet. */
@@ -30,4 +33,14 @@ export type WalletDialect = {
   decode(result: unknown, requests: readonly ResolvedGrantRequest[], context: CodecContext): Grant[]
   /** The params that revoke a grant at the wallet. */
   encodeRevoke(session: { id: string; keyAddress?: string | undefined; signer: Signer }): unknown[]
+}
+
+/**
+ * How an app may ask: reads its params into checked drafts, and answers with the stored
+ * sessions in the same shape.
+ */
+export type AppDialect = {
+  name: AppDialectName
+  parse(params: unknown, rules: ExpiryRules): GrantDraft[]
+  answer(sessions: readonly Session[]): unknown
 }

@@ -1,0 +1,109 @@
+import { InvalidParamsError } from '../../errors.js'
+import type { Session } from '../../sessions/types.js'
+import { parseGrantBody } from '../grantRequest.js'
+import { encodePermission, encodePolicy, parsePermission, mergePolicies } from '../permission.js'
+import { readArray, readObject, readString, type Fields } from '../read.js'
+import type { Grant, Permission, Policy, Signer } from '../types.js'
+import type { AppDialect, ResolvedGrantRequest, WalletDialect } from './types.js'
+
+/**
+ * ERC-7715 as viem's `erc7715Actions().grantPermissions` speaks it (the June 2024 draft):
+ * one request object without chain or account, policies on each permission, one answer
+ * object with `permissionsContext`.
+ *
+ * @see https://viem.sh/experimental/erc7715/grantPermissions
+ */
+export const erc7715: WalletDialect & AppDialect = {
+  name: 'erc7715',
+  grantMethod: 'wallet_grantPermissions',
+  revokeMethod: 'wallet_revokePermissions',
+  batches: false,
+
+  parse(params, rules) {
+    const list = readArray(params, 'params')
+    if (list.length !== 1) throw new InvalidParamsError('params', `must hold one grant request, got ${list.length}`)
+    return [parseGrantBody(readObject(list[0], 'params[0]'), '', rules)]
+  },
+
+  answer(sessions) {
+    const [session] = sessions
+    if (!session || sessions.length > 1) throw new TypeError('the June 2024 draft answers exactly one grant')
+    return { ...pick(session.walletData, ['factory', 'factoryData', 'signerData']), ...encodeBody(session), permissionsContext: session.id }
+  },
+
+  encode(requests) {
+    return requests.map((request) => encodeBody(request))
+  },
+
+  decode(result, requests) {
+    return [decodeAnswer(result, requests)]
+  },
+
+  encodeRevoke(session) {
+    return [{ permissionContext: session.id }]
+  },
+}
+
+/** The June 2024 wire body; the session's limits ride on the first permission, where wallets read them. */
+export function encodeBody(request: ResolvedGrantRequest | Session) {
+  return {
+    expiry: request.expiry,
+    signer: encodeSigner(request.signer),
+    permissions: encodePermissions(request.permissions, request.policies),
+  }
+}
+
+export function encodePermissions(
+  permissions: readonly Permission[],
+  policies: readonly Policy[],
+  encode: (policy: Policy) => unknown = encodePolicy,
+) {
+  return permissions.map((permission, i) => ({
+    ...encodePermission(permission),
+    policies: i === 0 ? policies.map(encode) : [],
+    required: permission.type !== 'custom' || permission.required,
+  }))
+}
+
+/** The June 2024 signer shapes, as viem writes them. */
+export function encodeSigner(signer: Signer) {
+  switch (signer.type) {
+    case 'account':
+      return { type: 'account', data: { id: signer.address } }
+    case 'key':
+      return { type: 'key', data: { id: signer.key.publicKey } }
+    case 'keys':
+      return { type: 'keys', data: { ids: signer.keys.map((key) => key.publicKey) } }
+    case 'wallet':
+      return { type: 'wallet' }
+  }
+}
+
+/** Reads `{ expiry, grantedPermissions, permissionsContext, … }`, the answer of June 2024 wallets. */
+export function decodeAnswer(result: unknown, requests: readonly ResolvedGrantRequest[]): Grant {
+  const [request] = requests
+  if (!request || requests.length !== 1) throw new TypeError('the June 2024 draft carries exactly one grant')
+  const answer = readObject(result, 'result')
+  const permissions: Permission[] = []
+  const policies: Policy[] = []
+  readArray(answer.grantedPermissions, 'result.grantedPermissions').forEach((value, i) => {
+    const parsed = parsePermission(value, `result.grantedPermissions[${i}]`)
+    permissions.push(parsed.permission)
+    policies.push(...parsed.policies)
+  })
+  return {
+    context: readString(answer.permissionsContext, 'result.permissionsContext'),
+    expiry: typeof answer.expiry === 'number' ? answer.expiry : request.expiry,
+    permissions,
+    policies: mergePolicies(policies),
+    walletData: pick(answer, ['factory', 'factoryData', 'signerData']),
+  }
+}
+
+/** The named keys of `source` that are present, as a new object. */
+export function pick(source: Fields | undefined, keys: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {}
+  if (source) for (const key of keys) if (source[key] !== undefined) picked[key] = source[key]
+  return picked
+}
+

@@ -1,0 +1,132 @@
+import { numberToHex, type Address } from 'viem'
+import { InvalidParamsError } from '../../errors.js'
+import type { ExpiryRules } from '../expiry.js'
+import { parseGrantParts, type GrantDraft } from '../grantRequest.js'
+import { encodePermission, parsePermission } from '../permission.js'
+import { describe, readAddress, readArray, readObject, readString, type Fields } from '../read.js'
+import { signerAddress } from '../signer.js'
+import type { Grant, Permission } from '../types.js'
+import { pick } from './erc7715.js'
+import type { AppDialect, WalletDialect } from './types.js'
+
+/**
+ * ERC-7715 as of January 2026, `wallet_requestExecutionPermissions`: one permission per
+ * request, granted `from` the user's account `to` a session account, its end an `expiry`
+ * rule. The wallet may grant less than asked (`isAdjustmentAllowed`); what it granted is
+ * what is kept.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-7715
+ */
+export const executionPermissions: WalletDialect & AppDialect = {
+  name: 'execution-permissions',
+  grantMethod: 'wallet_requestExecutionPermissions',
+  revokeMethod: 'wallet_revokeExecutionPermission',
+  batches: true,
+
+  parse(params, rules) {
+    const list = readArray(params, 'params')
+    if (list.length === 0) throw new InvalidParamsError('params', 'must hold at least one permission request')
+    // The expiry here is a named timestamp: it is never read as a duration.
+    const timestamps: ExpiryRules = rules.mode === 'auto' ? { ...rules, mode: 'timestamp' } : rules
+    return list.map((value, i) => parseRequest(readObject(value, `[${i}]`), `[${i}].`, timestamps))
+  },
+
+  answer(sessions) {
+    return sessions.flatMap((session) =>
+      session.permissions.map((permission) => ({
+        ...encodeRequest(session.chainId, session.account, signerAddress(session.signer), permission, session.expiry),
+        context: session.id,
+        dependencies: [],
+        ...pick(session.walletData, ['dependencies', 'delegationManager']),
+      })),
+    )
+  },
+
+  encode(requests) {
+    return requests.map((request, i) => {
+      const to = signerAddress(request.signer)
+      if (!to) throw new InvalidParamsError(`[${i}].to`, `the wallet speaks execution permissions, which grant to an account; a ${request.signer.type} signer has none`)
+      if (request.policies.length > 0)
+        throw new InvalidParamsError(`[${i}].rules`, `the wallet speaks execution permissions, which cannot carry a ${request.policies[0]?.type} policy`)
+      const [permission, ...rest] = request.permissions
+      if (!permission || rest.length > 0)
+        throw new InvalidParamsError(`[${i}].permission`, `the wallet speaks execution permissions, one permission per request; this grant has ${request.permissions.length}`)
+      return encodeRequest(request.chainId, request.account, to, permission, request.expiry)
+    })
+  },
+
+  decode(result, requests) {
+    const answers = readArray(result, 'result')
+    if (answers.length !== requests.length)
+      throw new InvalidParamsError('result', `the wallet answered ${answers.length} grants for ${requests.length} requests`)
+    return answers.map((value, i): Grant => {
+      const answer = readObject(value, `result[${i}]`)
+      const expiry = readExpiryRule(answer.rules, `result[${i}].rules`)
+      return {
+        context: readString(answer.context, `result[${i}].context`),
+        expiry: typeof expiry === 'number' ? expiry : (requests[i]?.expiry ?? 0),
+        permissions: [parsePermission(answer.permission, `result[${i}].permission`).permission],
+        policies: [],
+        walletData: pick(answer, ['dependencies', 'delegationManager']),
+      }
+    })
+  },
+
+  encodeRevoke(session) {
+    return [{ permissionContext: session.id }]
+  },
+}
+
+function parseRequest(body: Fields, path: string, rules: ExpiryRules): GrantDraft {
+  const permission = readObject(body.permission, `${path}permission`)
+  if (permission.isAdjustmentAllowed !== undefined && typeof permission.isAdjustmentAllowed !== 'boolean')
+    throw new InvalidParamsError(`${path}permission.isAdjustmentAllowed`, `must be true or false, got ${describe(permission.isAdjustmentAllowed)}`)
+  const expiry = readExpiryRule(body.rules, `${path}rules`)
+  if (expiry === undefined)
+    throw new InvalidParamsError(`${path}rules`, 'needs an expiry rule ({ type: "expiry", data: { timestamp } }); keyleash never grants a session without an end')
+  // MetaMask also accepts `address` for `from`.
+  const accountField = body.from !== undefined ? 'from' : 'address'
+  return parseGrantParts({
+    path,
+    rules,
+    chainId: body.chainId ?? missing(`${path}chainId`),
+    account: body[accountField],
+    accountField,
+    signer: body.to === undefined ? undefined : { type: 'account', address: readAddress(body.to, `${path}to`) },
+    expiry,
+    expiryField: `rules[${expiryRuleIndex(body.rules)}].data.timestamp`,
+    permissions: [{ value: permission, field: `${path}permission` }],
+    permissionsField: `${path}permission`,
+  })
+}
+
+function missing(field: string): never {
+  throw new InvalidParamsError(field, 'is required')
+}
+
+function expiryRuleIndex(rules: unknown): number {
+  return Array.isArray(rules) ? rules.findIndex((rule) => (rule as Fields | null)?.type === 'expiry') : -1
+}
+
+/** The `expiry` rule's timestamp, unchecked (the caller reads it); other rule types are refused. */
+function readExpiryRule(value: unknown, field: string): unknown {
+  if (value === undefined) return undefined
+  let timestamp: unknown
+  readArray(value, field).forEach((raw, i) => {
+    const rule = readObject(raw, `${field}[${i}]`)
+    if (rule.type !== 'expiry')
+      throw new InvalidParamsError(`${field}[${i}].type`, `${describe(rule.type)} is not a rule keyleash can enforce; use expiry`)
+    timestamp = readObject(rule.data, `${field}[${i}].data`).timestamp
+  })
+  return timestamp
+}
+
+function encodeRequest(chainId: number, from: Address, to: Address | undefined, permission: Permission, expiry: number) {
+  return {
+    chainId: numberToHex(chainId),
+    from,
+    ...(to ? { to } : {}),
+    permission: { ...encodePermission(permission), isAdjustmentAllowed: true },
+    rules: [{ type: 'expiry', data: { timestamp: expiry } }],
+  }
+}

@@ -1,0 +1,122 @@
+import { isAddressEqual, type Address } from 'viem'
+import { InvalidParamsError, UnauthorizedError } from '../errors.js'
+import type { AllowList } from '../options.js'
+import { resolveExpiry, type ExpiryRules } from './expiry.js'
+import { mergePermissions, mergePolicies, parsePermission, parsePolicies } from './permission.js'
+import { readAddress, readArray, readChainId, type Fields } from './read.js'
+import { toSelector } from './selectors.js'
+import { parseSigner } from './signer.js'
+import type { GrantRequest, Permission, Policy, Signer } from './types.js'
+
+/** A grant as the app sent it, checked, before the wallet's chain and account are known. */
+export type GrantDraft = Omit<GrantRequest, 'chainId' | 'account'> & {
+  chainId: number | undefined
+  account: Address | undefined
+  /** Where this grant sits in the params (`''` or `[1].`), for error paths. */
+  path: string
+}
+
+/** The wallet's side of a grant: its chain and accounts, asked for once per grant. */
+export type WalletState = { chainId: number; accounts: readonly Address[] }
+
+/**
+ * Reads the body most drafts share: `{ chainId?, address?, expiry, signer?, permissions,
+ * policies? }`. Permission policies are lifted to the session.
+ */
+export function parseGrantBody(body: Fields, path: string, rules: ExpiryRules): GrantDraft {
+  return parseGrantParts({
+    path,
+    rules,
+    chainId: body.chainId,
+    account: body.address,
+    accountField: 'address',
+    signer: parseSigner(body.signer, `${path}signer`),
+    expiry: body.expiry,
+    expiryField: 'expiry',
+    permissions: readArray(body.permissions, `${path}permissions`).map((value, i) => ({ value, field: `${path}permissions[${i}]` })),
+    permissionsField: `${path}permissions`,
+    policies: body.policies,
+  })
+}
+
+/** The parts of a grant, wherever a draft keeps them; the one place a grant is checked. */
+export function parseGrantParts(parts: {
+  path: string
+  rules: ExpiryRules
+  chainId: unknown
+  account: unknown
+  accountField: string
+  signer: Signer | undefined
+  expiry: unknown
+  expiryField: string
+  /** Each permission with its field path. */
+  permissions: readonly { value: unknown; field: string }[]
+  /** The path of the permission list, for errors about the list as a whole. */
+  permissionsField: string
+  policies?: unknown
+}): GrantDraft {
+  const { path } = parts
+  const expiry = resolveExpiry(parts.expiry, `${path}${parts.expiryField}`, parts.rules)
+  if (parts.permissions.length === 0)
+    throw new InvalidParamsError(parts.permissionsField, 'must hold at least one permission')
+  const permissions: Permission[] = []
+  const policies: Policy[] = []
+  parts.permissions.forEach(({ value, field }) => {
+    const parsed = parsePermission(value, field)
+    permissions.push(parsed.permission)
+    policies.push(...parsed.policies)
+  })
+  // Some drafts put policies beside the permissions rather than on them.
+  policies.push(...parsePolicies(parts.policies, `${path}policies`, 'session').policies)
+  return {
+    path,
+    chainId: parts.chainId === undefined ? undefined : readChainId(parts.chainId, `${path}chainId`),
+    account: parts.account === undefined ? undefined : readAddress(parts.account, `${path}${parts.accountField}`),
+    signer: parts.signer,
+    expiry,
+    permissions: mergePermissions(permissions, parts.permissionsField),
+    policies: mergePolicies(policies),
+  }
+}
+
+/**
+ * Fills in the chain and account from the wallet and checks the grant against them and
+ * against the app's allow-list. A session key may never call the account itself.
+ */
+export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: AllowList | undefined): GrantRequest {
+  const { path } = draft
+  if (draft.chainId !== undefined && draft.chainId !== wallet.chainId)
+    throw new InvalidParamsError(`${path}chainId`, `${draft.chainId} is not the wallet's chain (${wallet.chainId}); switch the wallet's chain first`)
+  const account = draft.account ?? wallet.accounts[0]
+  if (account === undefined)
+    throw new UnauthorizedError('the wallet has no connected account; connect first (eth_requestAccounts)')
+  if (!wallet.accounts.some((a) => isAddressEqual(a, account)))
+    throw new InvalidParamsError(`${path}address`, `${account} is not an account of this wallet`)
+  draft.permissions.forEach((permission, i) => {
+    if (permission.type === 'contract-call' && isAddressEqual(permission.target, account))
+      throw new InvalidParamsError(`${path}permissions[${i}].data.address`, 'is the account itself; a session key may never call its own account')
+  })
+  if (allow) checkAllowList(draft.permissions, allow, path)
+  const { path: _, ...request } = draft
+  return { ...request, chainId: wallet.chainId, account }
+}
+
+function checkAllowList(permissions: readonly Permission[], allow: AllowList, path: string): void {
+  permissions.forEach((permission, i) => {
+    const field = `${path}permissions[${i}]`
+    if (permission.type === 'native-transfer')
+      throw new UnauthorizedError(`${field}: native transfers are outside this app's allow-list`, { field })
+    if (permission.type === 'custom') return
+    const target = permission.type === 'contract-call' ? permission.target : permission.token
+    // An ERC-20 permission implies `transfer` on the token.
+    const selectors = permission.type === 'contract-call' ? permission.selectors : (['0xa9059cbb'] as const)
+    const rule = allow.find((entry) => isAddressEqual(entry.target, target))
+    if (!rule) throw new UnauthorizedError(`${field}: ${target} is outside this app's allow-list`, { field })
+    if (!rule.selectors) return
+    const allowed = new Set(rule.selectors.map((s, j) => toSelector(s, `options.allow[${j}].selectors`)))
+    if (selectors === 'any')
+      throw new UnauthorizedError(`${field}: every function of ${target} is wider than this app's allow-list`, { field, hint: 'name the functions in data.calls' })
+    const outside = selectors.find((s) => !allowed.has(s))
+    if (outside) throw new UnauthorizedError(`${field}: function ${outside} of ${target} is outside this app's allow-list`, { field })
+  })
+}

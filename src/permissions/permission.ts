@@ -1,0 +1,191 @@
+import { numberToHex, type Hex } from 'viem'
+import { InvalidParamsError } from '../errors.js'
+import { describe, readAddress, readArray, readObject, readPositiveInteger, readQuantity, type Fields } from './read.js'
+import { toSelector } from './selectors.js'
+import type { Permission, Policy } from './types.js'
+
+/** A permission as it travels: `{ type, data }`, the part every ERC-7715 draft shares. */
+export type WirePermission = { type: string; data: unknown }
+
+/** A permission read from the wire, with the session-wide limits its policies carried. */
+export type ParsedPermission = { permission: Permission; policies: Policy[] }
+
+// A permission type may be a string or, in the June 2024 draft, `{ custom: name }`; viem
+// flattens the object to its name on the wire, other senders do not.
+function typeName(value: unknown, field: string): string {
+  if (typeof value === 'string' && value.length > 0) return value
+  if (typeof value === 'object' && value !== null && typeof (value as Fields).custom === 'string')
+    return (value as { custom: string }).custom
+  throw new InvalidParamsError(field, `${describe(value)} is not a permission type (a string or { custom })`)
+}
+
+/**
+ * Reads one permission of any draft: `{ type, data, policies?, required? }`. Known types
+ * are checked field by field; an unknown type is kept as `custom`, and is refused when
+ * `required` is true or absent (nothing the middleware cannot enforce is signed under).
+ *
+ * @example
+ * parsePermission({ type: 'contract-call', data: { address: '0x…', calls: ['mint(address)'] } }, 'permissions[0]')
+ */
+export function parsePermission(value: unknown, field: string): ParsedPermission {
+  const entry = readObject(value, field)
+  const type = typeName(entry.type, `${field}.type`)
+  const { policies, allowance } = parsePolicies(entry.policies, `${field}.policies`, type)
+
+  if (type === 'contract-call') {
+    const data = readObject(entry.data, `${field}.data`)
+    const target = readAddress(data.address, `${field}.data.address`)
+    const calls = data.calls === undefined ? [] : readArray(data.calls, `${field}.data.calls`)
+    const selectors = calls.map((call, i) => toSelector(call, `${field}.data.calls[${i}]`))
+    return { permission: { type, target, selectors: selectors.length === 0 ? 'any' : normalizeSelectors(selectors) }, policies }
+  }
+  if (type === 'native-token-transfer') {
+    const data = entry.data === undefined ? {} : readObject(entry.data, `${field}.data`)
+    return { permission: { type: 'native-transfer', allowance: readAllowance(data, allowance, field) }, policies }
+  }
+  if (type === 'erc20-token-transfer') {
+    const data = readObject(entry.data, `${field}.data`)
+    const token = readAddress(data.address, `${field}.data.address`)
+    return { permission: { type: 'erc20-transfer', token, allowance: readAllowance(data, allowance, field) }, policies }
+  }
+  const required = entry.required === undefined ? true : entry.required
+  if (typeof required !== 'boolean') throw new InvalidParamsError(`${field}.required`, `must be true or false, got ${describe(required)}`)
+  if (required)
+    throw new InvalidParamsError(`${field}.type`, `"${type}" is a permission type keyleash cannot enforce, and it is required`, {
+      hint: 'use contract-call, native-token-transfer or erc20-token-transfer, or send it with required: false',
+    })
+  return { permission: { type: 'custom', name: type, data: entry.data, required }, policies }
+}
+
+function readAllowance(data: Fields, fromPolicy: bigint | undefined, field: string): bigint {
+  if (data.allowance !== undefined) {
+    const allowance = readQuantity(data.allowance, `${field}.data.allowance`)
+    return fromPolicy === undefined || allowance < fromPolicy ? allowance : fromPolicy
+  }
+  if (fromPolicy !== undefined) return fromPolicy
+  throw new InvalidParamsError(`${field}.data.allowance`, 'a token permission needs an allowance (data.allowance or a token-allowance policy)')
+}
+
+/**
+ * Reads the June 2024 draft's policies (`permissionType` is the permission they sit on). Limits (`call-limit`, `rate-limit`,
+ * `gas-limit`) apply to the whole session, which is never wider than the permission
+ * asked for; an allowance (`token-allowance`, `spent-limit`) belongs to its token permission.
+ */
+export function parsePolicies(value: unknown, field: string, permissionType: string): { policies: Policy[]; allowance?: bigint } {
+  if (value === undefined) return { policies: [] }
+  const policies: Policy[] = []
+  let allowance: bigint | undefined
+  readArray(value, field).forEach((raw, i) => {
+    const at = `${field}[${i}]`
+    const policy = readObject(raw, at)
+    const type = typeName(policy.type, `${at}.type`)
+    const data = readObject(policy.data, `${at}.data`)
+    switch (type) {
+      case 'call-limit':
+        // Openfort reads `limit`, the drafts `count`.
+        policies.push({ type, count: readPositiveInteger(data.count ?? data.limit, `${at}.data.${data.count === undefined ? 'limit' : 'count'}`) })
+        return
+      case 'rate-limit':
+        policies.push({ type, count: readPositiveInteger(data.count, `${at}.data.count`), interval: readPositiveInteger(data.interval, `${at}.data.interval`) })
+        return
+      case 'gas-limit': {
+        const limit = readQuantity(data.limit, `${at}.data.limit`)
+        if (limit === 0n) throw new InvalidParamsError(`${at}.data.limit`, 'must be a positive integer, got 0')
+        policies.push({ type, limit })
+        return
+      }
+      case 'token-allowance':
+      case 'spent-limit': {
+        if (permissionType !== 'native-token-transfer' && permissionType !== 'erc20-token-transfer')
+          throw new InvalidParamsError(`${at}.type`, `"${type}" limits a token permission, not "${permissionType}"`)
+        const amount = readQuantity(data.allowance, `${at}.data.allowance`)
+        allowance = allowance === undefined || amount < allowance ? amount : allowance
+        return
+      }
+      default:
+        throw new InvalidParamsError(`${at}.type`, `"${type}" is not a policy keyleash can enforce`, {
+          hint: 'use call-limit, rate-limit, gas-limit, token-allowance or spent-limit',
+        })
+    }
+  })
+  return allowance === undefined ? { policies } : { policies, allowance }
+}
+
+/** Selectors lower-case, unique and sorted, so equal scopes compare equal. */
+export function normalizeSelectors(selectors: readonly Hex[]): readonly Hex[] {
+  return [...new Set(selectors)].sort()
+}
+
+/**
+ * Merges permissions that name the same thing: one contract-call per target (the union of
+ * their selectors), one allowance per token. Two different allowances for one token are
+ * ambiguous and refused.
+ */
+export function mergePermissions(permissions: readonly Permission[], field: string): Permission[] {
+  const merged: Permission[] = []
+  const byKey = new Map<string, number>()
+  permissions.forEach((permission, i) => {
+    const key = permissionKey(permission)
+    const at = key === undefined ? undefined : byKey.get(key)
+    const existing = at === undefined ? undefined : merged[at]
+    if (at === undefined || existing === undefined) {
+      if (key !== undefined) byKey.set(key, merged.length)
+      merged.push(permission)
+      return
+    }
+    if (existing.type === 'contract-call' && permission.type === 'contract-call') {
+      const selectors = existing.selectors === 'any' || permission.selectors === 'any' ? 'any' : normalizeSelectors([...existing.selectors, ...permission.selectors])
+      merged[at] = { ...existing, selectors }
+      return
+    }
+    if ('allowance' in existing && 'allowance' in permission && existing.allowance !== permission.allowance)
+      throw new InvalidParamsError(`${field}[${i}]`, `a second ${permission.type} permission for the same token with another allowance; send one`)
+  })
+  return merged
+}
+
+function permissionKey(permission: Permission): string | undefined {
+  if (permission.type === 'contract-call') return `call:${permission.target.toLowerCase()}`
+  if (permission.type === 'erc20-transfer') return `erc20:${permission.token.toLowerCase()}`
+  if (permission.type === 'native-transfer') return 'native'
+  return undefined
+}
+
+/** Merges session limits: the strictest of each kind wins; rate limits all hold. */
+export function mergePolicies(policies: readonly Policy[]): Policy[] {
+  let callLimit: Policy | undefined
+  let gasLimit: Policy | undefined
+  const rateLimits: Policy[] = []
+  for (const policy of policies) {
+    if (policy.type === 'call-limit') callLimit = callLimit?.type === 'call-limit' && callLimit.count <= policy.count ? callLimit : policy
+    else if (policy.type === 'gas-limit') gasLimit = gasLimit?.type === 'gas-limit' && gasLimit.limit <= policy.limit ? gasLimit : policy
+    else if (!rateLimits.some((r) => r.type === 'rate-limit' && r.count === policy.count && r.interval === policy.interval)) rateLimits.push(policy)
+  }
+  return [...(callLimit ? [callLimit] : []), ...rateLimits, ...(gasLimit ? [gasLimit] : [])]
+}
+
+/** The wire form every draft shares; amounts as hex. */
+export function encodePermission(permission: Permission): WirePermission {
+  switch (permission.type) {
+    case 'contract-call':
+      return { type: 'contract-call', data: { address: permission.target, calls: permission.selectors === 'any' ? [] : [...permission.selectors] } }
+    case 'native-transfer':
+      return { type: 'native-token-transfer', data: { allowance: numberToHex(permission.allowance) } }
+    case 'erc20-transfer':
+      return { type: 'erc20-token-transfer', data: { address: permission.token, allowance: numberToHex(permission.allowance) } }
+    case 'custom':
+      return { type: permission.name, data: permission.data }
+  }
+}
+
+/** Policies in the June 2024 draft's wire form. */
+export function encodePolicy(policy: Policy): { type: string; data: Record<string, unknown> } {
+  switch (policy.type) {
+    case 'call-limit':
+      return { type: policy.type, data: { count: policy.count } }
+    case 'rate-limit':
+      return { type: policy.type, data: { count: policy.count, interval: policy.interval } }
+    case 'gas-limit':
+      return { type: policy.type, data: { limit: numberToHex(policy.limit) } }
+  }
+}

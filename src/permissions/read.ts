@@ -1,0 +1,85 @@
+import { getAddress, isAddress, isHex, type Address, type Hex } from 'viem'
+import { InvalidParamsError } from '../errors.js'
+
+/*
+ * Readers for untrusted JSON: each checks one value, names its field path in the
+ * error, and returns it typed. Parsers are built from these, so every failure is a
+ * -32602 that says where and why.
+ */
+
+export type Fields = Readonly<Record<string, unknown>>
+
+/** `value` as a plain object, or -32602. */
+export function readObject(value: unknown, field: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidParamsError(field, `must be an object, got ${describe(value)}`)
+  return value as Fields
+}
+
+/** `value` as an array, or -32602. */
+export function readArray(value: unknown, field: string): readonly unknown[] {
+  if (!Array.isArray(value)) throw new InvalidParamsError(field, `must be an array, got ${describe(value)}`)
+  return value
+}
+
+/** `value` as a non-empty string, or -32602. */
+export function readString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidParamsError(field, `must be a non-empty string, got ${describe(value)}`)
+  return value
+}
+
+/** `value` as a checksummed address. Mixed case must be a valid checksum. */
+export function readAddress(value: unknown, field: string): Address {
+  if (typeof value !== 'string' || !isAddress(value, { strict: false }))
+    throw new InvalidParamsError(field, `${describe(value)} is not an address (0x and 40 hex digits)`)
+  if (!isAddress(value))
+    throw new InvalidParamsError(field, `${value} has a wrong checksum; send it all lower-case or correctly checksummed`)
+  return getAddress(value)
+}
+
+/** `value` as hex bytes of one of the given lengths. */
+export function readHexBytes(value: unknown, field: string, lengths: readonly number[]): Hex {
+  if (typeof value !== 'string' || !isHex(value) || value.length % 2 !== 0)
+    throw new InvalidParamsError(field, `${describe(value)} is not 0x-prefixed hex bytes`)
+  const length = (value.length - 2) / 2
+  if (!lengths.includes(length))
+    throw new InvalidParamsError(field, `is ${length} bytes; expected ${lengths.join(' or ')}`)
+  return value.toLowerCase() as Hex
+}
+
+const decimal = /^(0|[1-9][0-9]*)$/
+
+/**
+ * A non-negative integer quantity: a JSON number (safe integer), a bigint, a decimal
+ * string or 0x-hex. Token amounts are this.
+ */
+export function readQuantity(value: unknown, field: string): bigint {
+  if (typeof value === 'bigint' && value >= 0n) return value
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
+  if (typeof value === 'string' && (decimal.test(value) || (isHex(value) && value.length > 2))) return BigInt(value)
+  throw new InvalidParamsError(field, `${describe(value)} is not a non-negative integer (a number, a decimal string or 0x-hex)`)
+}
+
+/** A positive integer that fits a JS number (counts, seconds), given as a number or as hex/decimal. */
+export function readPositiveInteger(value: unknown, field: string): number {
+  const quantity = readQuantity(value, field)
+  if (quantity === 0n || quantity > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new InvalidParamsError(field, `must be a positive integer, got ${describe(value)}`)
+  return Number(quantity)
+}
+
+/** A chain id as hex (`0x1`) or a number. */
+export function readChainId(value: unknown, field: string): number {
+  return readPositiveInteger(value, field)
+}
+
+/** A short, safe rendering of a value for an error message (never a whole object). */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (typeof value === 'string') return JSON.stringify(value.length > 70 ? `${value.slice(0, 67)}...` : value)
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  if (Array.isArray(value)) return 'an array'
+  return `a ${typeof value}`
+}
