@@ -55,6 +55,7 @@ const decimal = /^(0|[1-9][0-9]*)$/
  * string or 0x-hex. Token amounts are this.
  */
 export function readQuantity(value: unknown, field: string): bigint {
+  if (value === undefined) throw new InvalidParamsError(field, 'is required (a non-negative integer)')
   if (typeof value === 'bigint' && value >= 0n) return value
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
   if (typeof value === 'string' && (decimal.test(value) || (isHex(value) && value.length > 2))) return BigInt(value)

@@ -28,7 +28,12 @@ export const erc7715: WalletDialect & AppDialect = {
   answer(sessions) {
     const [session] = sessions
     if (!session || sessions.length > 1) throw new TypeError('the June 2024 draft answers exactly one grant')
-    return { ...pick(session.walletData, ['factory', 'factoryData', 'signerData']), ...encodeBody(session), permissionsContext: session.id }
+    return {
+      expiry: session.expiry,
+      grantedPermissions: encodePermissions(session.permissions, session.policies),
+      permissionsContext: session.id,
+      ...pick(session.walletData, ['factory', 'factoryData', 'signerData']),
+    }
   },
 
   encode(requests) {

@@ -32,7 +32,7 @@ export type WalletDialect = {
   /** What the wallet granted, one per request, in order. Throws for an answer it cannot read. */
   decode(result: unknown, requests: readonly ResolvedGrantRequest[], context: CodecContext): Grant[]
   /** The params that revoke a grant at the wallet. */
-  encodeRevoke(session: { id: string; keyAddress?: string | undefined; signer: Signer }): unknown[]
+  encodeRevoke(session: { id: string; signer: Signer }): unknown[]
 }
 
 /**
