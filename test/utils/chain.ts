@@ -1,0 +1,87 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Hex, createTestClient, http } from 'viem'
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest'
+
+/** Lock file that serialises test files on the shared chain (one per chain, named by its port). */
+export function chainLockPath(rpcUrl: string): string {
+  return join(tmpdir(), `keyleash-chain-${new URL(rpcUrl).port}.lock`)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function acquire(path: string): Promise<void> {
+  for (;;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' })
+      return
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+    // A holder that died (crashed worker) would block the run forever; take its lock over.
+    const holder = Number(readFileSafe(path))
+    if (holder > 0 && !isAlive(holder)) rmSync(path, { force: true })
+    else await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * Isolates this test file on the run's shared anvil.
+ *
+ * `evm_revert` is global to the chain, so two files snapshotting at once would undo each other's
+ * state. Files that use the chain therefore take a lock for their whole duration (files that do not
+ * still run in parallel), revert to the file's starting snapshot at the end, and revert after each
+ * test so tests do not see each other's transactions. Call it at the top of the file, before any
+ * `beforeAll` that deploys, so deployments happen inside the lock.
+ *
+ * @example
+ * const chain = useSharedChain()
+ * beforeAll(async () => { token = await deployDemoToken(...) }) // kept for the whole file
+ * test('…', async () => { … }) // reverted after the test
+ */
+export function useSharedChain(): { rpcUrl: string; testClient: ReturnType<typeof makeTestClient> } {
+  const rpcUrl = inject('rpcUrl')
+  const testClient = makeTestClient(rpcUrl)
+  const lock = chainLockPath(rpcUrl)
+  let fileSnapshot: Hex | undefined
+  let testSnapshot: Hex | undefined
+
+  beforeAll(async () => {
+    await acquire(lock)
+    fileSnapshot = await testClient.snapshot()
+  }, 120_000)
+  afterAll(async () => {
+    try {
+      if (fileSnapshot !== undefined) await testClient.revert({ id: fileSnapshot })
+    } finally {
+      rmSync(lock, { force: true })
+    }
+  })
+  beforeEach(async () => {
+    testSnapshot = await testClient.snapshot()
+  })
+  afterEach(async () => {
+    if (testSnapshot !== undefined) await testClient.revert({ id: testSnapshot })
+  })
+  return { rpcUrl, testClient }
+}
+
+function makeTestClient(rpcUrl: string) {
+  return createTestClient({ mode: 'anvil', transport: http(rpcUrl) })
+}
