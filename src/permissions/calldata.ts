@@ -1,0 +1,49 @@
+import { type Hex, hexToBigInt, isHex, size, slice } from 'viem'
+
+/** The selector of a call without one (calldata shorter than 4 bytes), as the session account reads it. */
+export const noSelector = '0x00000000'
+
+/** `transfer(address,uint256)`: the one function an `erc20-transfer` permission allows by itself. */
+export const transferSelector = '0xa9059cbb'
+
+/**
+ * The ERC-20 (and ERC-2612) functions whose amount counts against a token allowance, by selector,
+ * to the 0-based ABI argument that holds the amount. `approve`, `increaseAllowance` and `permit` are
+ * counted too: each lets someone else move the tokens later, out of sight of any spend limit.
+ */
+export const tokenAmountArgument: ReadonlyMap<string, number> = new Map([
+  [transferSelector, 1], // transfer(address to, uint256 amount)
+  ['0x23b872dd', 2], // transferFrom(address from, address to, uint256 amount)
+  ['0x095ea7b3', 1], // approve(address spender, uint256 amount)
+  ['0x39509351', 1], // increaseAllowance(address spender, uint256 addedValue)
+  ['0xd505accf', 2], // permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+])
+
+/**
+ * Whether `data` is calldata at all: hex of whole bytes. Anything else can never reach a contract,
+ * so the scope check refuses it instead of guessing what it would mean.
+ */
+export function isCalldata(data: string): data is Hex {
+  return isHex(data, { strict: true, even: true })
+}
+
+/**
+ * The lower-case 4-byte selector of well-formed calldata, or {@link noSelector} when it is shorter
+ * than 4 bytes (what `bytes4(0)` is in the session account).
+ */
+export function selectorOf(data: Hex): Hex {
+  return size(data) >= 4 ? (slice(data, 0, 4).toLowerCase() as Hex) : noSelector
+}
+
+/**
+ * Static ABI argument `index` (0-based, after the selector) of well-formed calldata as a uint256,
+ * or `undefined` when the calldata is too short to hold it.
+ *
+ * @example
+ * readWord(encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, 5n] }), 1) // 5n
+ */
+export function readWord(data: Hex, index: number): bigint | undefined {
+  const start = 4 + 32 * index
+  if (size(data) < start + 32) return undefined
+  return hexToBigInt(slice(data, start, start + 32))
+}

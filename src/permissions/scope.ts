@@ -1,0 +1,397 @@
+import { type Address, type Hex, isAddress } from 'viem'
+import type { Session, SessionUsage } from '../sessions/types.js'
+import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
+import type { Permission, Policy } from './types.js'
+
+/** One call of a batch, as `wallet_sendCalls` carries it. */
+export type ScopeCall = {
+  to: Address
+  data?: Hex | undefined
+  /** Native value in wei; absent means 0. */
+  value?: bigint | undefined
+}
+
+/** What {@link checkScope} needs besides the session and the calls. */
+export type CheckScopeOptions = {
+  /** The chain the calls would be sent on. */
+  chainId: number
+  /** The clock, in UNIX seconds. */
+  now: number
+  /** Whether the store holds the session's key (`keyStore.has(session.keyAddress)`). */
+  canSign: boolean
+}
+
+/**
+ * The details each reason carries besides `call`, `reason` and `message`. Amounts are decimal
+ * strings, not bigints, so that reasons survive `JSON.stringify`: they travel in an error's
+ * `data.reasons` to the app.
+ */
+export type ScopeReasonDetails = {
+  'wrong-chain': { chainId: number; sessionChainId: number }
+  revoked: { session: string }
+  expired: { expiry: number; now: number }
+  'not-a-signing-session': { signer: Session['signer']['type']; keyAddress?: Address | undefined }
+  'self-call': { target: Address }
+  'target-not-allowed': { target: Address }
+  'selector-not-allowed': { target: Address; selector: Hex }
+  /** `remaining` is what is left of the allowance before this call. */
+  'value-over-limit': { value: string; remaining: string; allowance: string }
+  /** `amount` is absent when the calldata is too short to hold it. */
+  'spend-over-allowance': { token: Address; selector: Hex; amount?: string; remaining: string; allowance: string }
+  'call-limit-reached': { calls: number; count: number }
+  /** `permissions` names the session's custom permissions, none of which keyleash signs under. */
+  'custom-permission': { target: Address; permissions: string[] }
+}
+
+/** Why a call does not fit a session: the first rule it breaks. */
+export type ReasonCode = keyof ScopeReasonDetails
+
+/** Why one call (`call` is its index in the batch) does not fit a session. */
+export type ScopeReason = {
+  [code in ReasonCode]: { call: number; reason: code; message: string } & ScopeReasonDetails[code]
+}[ReasonCode]
+
+/** What {@link checkScope} decides for a batch. */
+export type CheckScopeReturnType =
+  | { allowed: true; /** The session's usage once these calls are done. */ usage: SessionUsage }
+  | { allowed: false; /** One per call: `null` for a call that fits. */ reasons: (ScopeReason | null)[] }
+
+/**
+ * Decides whether a batch of calls fits a session: the local twin of the dev wallet's
+ * `SessionAccount._checkAndRecord`, rule for rule and in the same order, so that whatever keyleash
+ * signs the account executes, and whatever the account would refuse is refused before signing.
+ *
+ * Rules, per call, the first broken one is its reason; usage accumulates over the calls that fit:
+ * 0. the session: `wrong-chain`, `revoked`, `expired` (`now >= expiry`), `not-a-signing-session`
+ *    (every call gets it; an empty batch is then refused with no reasons);
+ * 1. `self-call`: the account itself is never a target;
+ * 2. `target-not-allowed` / `selector-not-allowed` (`custom-permission` instead of the former when the
+ *    session holds custom permissions): calldata-less calls go anywhere when the session has a native
+ *    allowance; otherwise (target, selector) must be granted, `erc20-transfer` granting `transfer`;
+ * 3. `value-over-limit`: native value in total stays within the native allowance;
+ * 4. `spend-over-allowance`: transfer, transferFrom, approve, increaseAllowance and permit amounts on
+ *    a token with an allowance stay within it (unreadable amounts are refused);
+ * 5. `call-limit-reached`.
+ *
+ * `rate-limit` and `gas-limit` are not checked here: usage keeps no timestamps and gas is not known
+ * before the wallet prepares the calls; the wallet enforces them.
+ *
+ * Pure: the session is not changed. Compiled permissions are cached by the identity of
+ * `session.permissions`, which is never mutated (a granted session is replaced, not edited).
+ *
+ * Check and record in one step, as the account does: inside `store.update`, so that two batches
+ * signed at once cannot both spend the same allowance.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-7715
+ *
+ * @example
+ * const calls = [{ to: nft, data: encodeFunctionData({ abi, functionName: 'mint' }) }]
+ * const options = { chainId: 31337, now: Math.floor(Date.now() / 1000), canSign: true }
+ * let result: CheckScopeReturnType | undefined
+ * await store.update(session.id, (stored) => {
+ *   result = checkScope(stored, calls, options)
+ *   return result.allowed ? { ...stored, usage: result.usage } : undefined
+ * })
+ * if (result && !result.allowed) throw new UnauthorizedError('calls do not fit the session', { reasons: result.reasons })
+ */
+export function checkScope(
+  session: Session,
+  calls: readonly ScopeCall[],
+  options: CheckScopeOptions,
+): CheckScopeReturnType {
+  const refusal = checkSession(session, options)
+  if (refusal) return { allowed: false, reasons: calls.map((_, call) => ({ ...refusal, call })) }
+
+  const scope = compileScope(session.permissions)
+  const callLimit = callLimitOf(session.policies)
+  const account = session.account.toLowerCase()
+  const tally: Tally = { calls: session.usage.calls, native: session.usage.native, spent: session.usage.spent }
+
+  const reasons: (ScopeReason | null)[] = new Array(calls.length)
+  let allowed = true
+  for (let index = 0; index < calls.length; index++) {
+    const reason = checkCall(index, calls[index] as ScopeCall, scope, callLimit, account, tally)
+    reasons[index] = reason
+    if (reason) allowed = false
+  }
+  if (!allowed) return { allowed: false, reasons }
+  return { allowed: true, usage: { calls: tally.calls, native: tally.native, spent: tally.spent } }
+}
+
+/** Usage as it accumulates over a batch. The session's `spent` is never written: it is copied on the first change. */
+type Tally = {
+  calls: number
+  native: bigint
+  spent: Readonly<Record<string, bigint>>
+  /** This batch's copy of `spent`, once there is one. */
+  own?: Record<string, bigint>
+}
+
+/** A session's permissions, reshaped for lookups by lower-case address. */
+type CompiledScope = {
+  /** Granted selectors (lower-case) by lower-case target; `'any'` when any function is. */
+  targets: Map<string, Set<string> | 'any'>
+  /** 0n when none is granted. */
+  nativeAllowance: bigint
+  /** Token allowances by lower-case token address. */
+  tokens: Map<string, bigint>
+  /** Names of the custom permissions: kept, never signed under. */
+  custom: string[]
+}
+
+const compiled = new WeakMap<readonly Permission[], CompiledScope>()
+
+function compileScope(permissions: readonly Permission[]): CompiledScope {
+  const cached = compiled.get(permissions)
+  if (cached) return cached
+  const scope: CompiledScope = { targets: new Map(), nativeAllowance: 0n, tokens: new Map(), custom: [] }
+  // The session account holds ONE native allowance and one allowance per token (it refuses to
+  // register two). Should a wallet grant several anyway, the smallest is the one all agree on.
+  let native: bigint | undefined
+  for (const permission of permissions) {
+    switch (permission.type) {
+      case 'contract-call':
+        allow(scope.targets, permission.target, permission.selectors)
+        break
+      case 'native-transfer':
+        native = native === undefined || permission.allowance < native ? permission.allowance : native
+        break
+      case 'erc20-transfer': {
+        const token = permission.token.toLowerCase()
+        const allowance = scope.tokens.get(token)
+        if (allowance === undefined || permission.allowance < allowance) scope.tokens.set(token, permission.allowance)
+        allow(scope.targets, permission.token, [transferSelector])
+        break
+      }
+      case 'custom':
+        scope.custom.push(permission.name)
+        break
+    }
+  }
+  scope.nativeAllowance = native ?? 0n
+  compiled.set(permissions, scope)
+  return scope
+}
+
+/** Adds granted selectors to a target: permissions for one target add up, `'any'` absorbs the rest. */
+function allow(targets: CompiledScope['targets'], target: Address, selectors: readonly Hex[] | 'any'): void {
+  const key = target.toLowerCase()
+  const granted = targets.get(key)
+  if (granted === 'any') return
+  if (selectors === 'any') return void targets.set(key, 'any')
+  const set = granted ?? new Set<string>()
+  for (const selector of selectors) set.add(selector.toLowerCase())
+  targets.set(key, set)
+}
+
+/** The tightest `call-limit` (the session account keeps one); `undefined` when there is none. */
+function callLimitOf(policies: readonly Policy[]): number | undefined {
+  let count: number | undefined
+  for (const policy of policies) {
+    if (policy.type === 'call-limit' && (count === undefined || policy.count < count)) count = policy.count
+  }
+  return count
+}
+
+/** A reason before it is given to a call (`Omit` distributed over the union, which keeps it narrowable). */
+type SessionRefusal = ScopeReason extends infer reason ? (reason extends unknown ? Omit<reason, 'call'> : never) : never
+
+/** Rule 0: what refuses every call, whatever it is. Same order as the session account, then local rules. */
+function checkSession(session: Session, { chainId, now, canSign }: CheckScopeOptions): SessionRefusal | undefined {
+  if (session.chainId !== chainId)
+    return {
+      reason: 'wrong-chain',
+      message: `session ${session.id} is for chain ${session.chainId}, not chain ${chainId}; switch the wallet to chain ${session.chainId} or grant a session on chain ${chainId}`,
+      chainId,
+      sessionChainId: session.chainId,
+    }
+  if (session.status === 'revoked')
+    return {
+      reason: 'revoked',
+      message: `session ${session.id} was revoked; grant a new session`,
+      session: session.id,
+    }
+  if (now >= session.expiry)
+    return {
+      reason: 'expired',
+      message: `session ${session.id} expired at ${isoTime(session.expiry)}; grant a new session`,
+      expiry: session.expiry,
+      now,
+    }
+  const { signer, keyAddress } = session
+  if (signer.type === 'wallet' || !canSign)
+    return {
+      reason: 'not-a-signing-session',
+      message:
+        signer.type === 'wallet'
+          ? `the wallet keeps the key of session ${session.id}, so keyleash cannot sign for it; send these calls to the wallet with the permissions context`
+          : `the store does not hold the key of session ${session.id}${keyAddress ? ` (${short(keyAddress)})` : ''}; import it with sessions.importKey, or grant a session with a key keyleash makes`,
+      signer: signer.type,
+      ...(keyAddress ? { keyAddress } : {}),
+    }
+  return undefined
+}
+
+/** Rules 1 to 5 for one call; on success the call's usage is added to `tally`. */
+function checkCall(
+  call: number,
+  { to, data, value = 0n }: ScopeCall,
+  scope: CompiledScope,
+  callLimit: number | undefined,
+  account: string,
+  tally: Tally,
+): ScopeReason | null {
+  const target = to.toLowerCase()
+  // Lower-case comparison rather than `isAddressEqual`, which throws on a malformed address: a
+  // malformed `to` must be refused (rule 2), not crash the check.
+  if (target === account)
+    return {
+      call,
+      reason: 'self-call',
+      message: `call targets the session's own account ${short(to)}, which a session key may never call (it could change the account's owner or sessions); send it signed by the owner`,
+      target: to,
+    }
+
+  // Rule 2: target and selector.
+  if (!isAddress(to, { strict: false }))
+    return {
+      call,
+      reason: 'target-not-allowed',
+      message: `target ${JSON.stringify(to)} is not an address; pass a 20-byte hex address`,
+      target: to,
+    }
+  const calldata: Hex = data ?? '0x'
+  // A plain native transfer (no calldata) may go to any address once native value is granted.
+  const plainTransfer = calldata === '0x' && scope.nativeAllowance > 0n
+  let selector: Hex = noSelector
+  if (!plainTransfer) {
+    const granted = scope.targets.get(target)
+    if (granted === undefined) return targetNotAllowed(call, to, calldata, scope)
+    if (!isCalldata(calldata))
+      return {
+        call,
+        reason: 'selector-not-allowed',
+        message: `the calldata of the call to ${short(to)} is not hex bytes; encode it with encodeFunctionData`,
+        target: to,
+        selector,
+      }
+    selector = selectorOf(calldata)
+    if (granted !== 'any' && !granted.has(selector))
+      return {
+        call,
+        reason: 'selector-not-allowed',
+        message:
+          selector === noSelector && calldata.length < 10
+            ? `the call to ${short(to)} names no function (calldata shorter than 4 bytes) and this session does not allow that; grant a contract-call permission for ${noSelector} or for any function of it`
+            : `function ${selector} of ${short(to)} is not in this session; grant a contract-call permission that names it`,
+        target: to,
+        selector,
+      }
+  }
+
+  // Rule 3: native value, a total over the session. Value 0 always fits.
+  const native = tally.native + value
+  if (value !== 0n && (value < 0n || native > scope.nativeAllowance)) {
+    const allowance = scope.nativeAllowance
+    const remaining = allowance > tally.native ? allowance - tally.native : 0n
+    return {
+      call,
+      reason: 'value-over-limit',
+      message:
+        value < 0n
+          ? `the call to ${short(to)} sends a negative value (${value} wei); send 0 or more`
+          : allowance === 0n
+            ? `the call to ${short(to)} sends ${value} wei but this session may send no native value; grant a native-transfer permission`
+            : `the call to ${short(to)} sends ${value} wei but only ${remaining} of the session's ${allowance} wei are left; send less or grant a larger native-transfer allowance`,
+      value: value.toString(),
+      remaining: remaining.toString(),
+      allowance: allowance.toString(),
+    }
+  }
+
+  // Rule 4: token spend, only on a token with an allowance (a plain transfer's selector is never counted).
+  const allowance = scope.tokens.get(target)
+  const argument = allowance === undefined ? undefined : tokenAmountArgument.get(selector)
+  let amount = 0n
+  if (allowance !== undefined && argument !== undefined) {
+    const spent = tally.spent[target] ?? 0n
+    const remaining = allowance > spent ? allowance - spent : 0n
+    const read = readWord(calldata, argument)
+    // Too short to hold the amount is refused, not read as 0: a token might decode it otherwise and
+    // move what no allowance counted. The session account reverts on it too (MalformedCall).
+    if (read === undefined)
+      return {
+        call,
+        reason: 'spend-over-allowance',
+        message: `the calldata of ${selector} on token ${short(to)} is too short to read the amount; encode every argument with encodeFunctionData`,
+        token: to,
+        selector,
+        remaining: remaining.toString(),
+        allowance: allowance.toString(),
+      }
+    if (spent + read > allowance)
+      return {
+        call,
+        reason: 'spend-over-allowance',
+        message: `${selector} on token ${short(to)} moves ${read} but only ${remaining} of the session's allowance of ${allowance} is left; move less or grant a larger erc20-transfer allowance`,
+        token: to,
+        selector,
+        amount: read.toString(),
+        remaining: remaining.toString(),
+        allowance: allowance.toString(),
+      }
+    amount = read
+  }
+
+  // Rule 5: the call limit.
+  if (callLimit !== undefined && tally.calls + 1 > callLimit)
+    return {
+      call,
+      reason: 'call-limit-reached',
+      message: `this session may make ${callLimit} calls and ${tally.calls} are used; grant a new session for more`,
+      calls: tally.calls,
+      count: callLimit,
+    }
+
+  tally.calls += 1
+  tally.native = native
+  if (amount !== 0n) {
+    const own = (tally.own ??= { ...tally.spent })
+    own[target] = (own[target] ?? 0n) + amount
+    tally.spent = own
+  }
+  return null
+}
+
+/** Rule 2 for a target no known permission names; `custom-permission` when the session holds custom ones. */
+function targetNotAllowed(call: number, to: Address, calldata: Hex, scope: CompiledScope): ScopeReason {
+  const grant =
+    calldata === '0x'
+      ? 'grant a native-transfer permission to send it native value, or a contract-call permission to call it'
+      : 'grant a contract-call permission for it'
+  if (scope.custom.length > 0)
+    return {
+      call,
+      reason: 'custom-permission',
+      message: `target ${short(to)} is not in this session's known permissions, and keyleash never signs under custom ones (${scope.custom.join(', ')}); ${grant}`,
+      target: to,
+      permissions: [...scope.custom],
+    }
+  return {
+    call,
+    reason: 'target-not-allowed',
+    message: `target ${short(to)} is not in this session; ${grant}`,
+    target: to,
+  }
+}
+
+/** `0x1234…abcd`: enough to recognise an address in a sentence; the details hold it whole. */
+function short(address: string): string {
+  return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address
+}
+
+/** UNIX seconds as an ISO date, or as the number when it is out of the Date range. */
+function isoTime(seconds: number): string {
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime()) ? `${seconds} (UNIX seconds)` : date.toISOString()
+}
