@@ -1,0 +1,15 @@
+import { erc7715v2025 } from '../permissions/dialects/index.js'
+import { isLive } from '../sessions/find.js'
+import type { MethodHandler } from './types.js'
+
+/**
+ * `wallet_getPermissions`: the live sessions, from the store, in the 2025 ERC-7715 shape
+ * (each request with its `context`). Expired and revoked sessions are never listed.
+ *
+ * @example
+ * const granted = await provider.request({ method: 'wallet_getPermissions' })
+ */
+export const wallet_getPermissions: MethodHandler = async (_params, context) => {
+  const now = context.now()
+  return erc7715v2025.answer((await context.store.list()).filter((session) => isLive(session, now)))
+}

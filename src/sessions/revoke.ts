@@ -1,0 +1,54 @@
+import { isAddressEqual } from 'viem'
+import { KeyleashError } from '../errors.js'
+import { walletDialects } from '../permissions/dialects/index.js'
+import type { MethodContext } from '../methods/types.js'
+import type { Session } from './types.js'
+
+/**
+ * Revokes a session: locally first and for good (fail closed: the key is deleted and the
+ * session marked revoked before the wallet is asked), then at the wallet in the dialect
+ * it was granted in. A wallet that fails is reported with its own code; the session
+ * stays revoked here either way.
+ *
+ * @example
+ * await revokeSession(session, context)
+ */
+export async function revokeSession(session: Session, context: MethodContext): Promise<void> {
+  const { store } = context
+  let localFailure: unknown
+  try {
+    if (session.keyAddress !== undefined && !(await keyInUseElsewhere(session, context))) await store.keys.delete(session.keyAddress)
+    await store.update(session.id, (stored) => ({ ...stored, status: 'revoked' }))
+    context.emit('sessionRevoked', { ...session, status: 'revoked' })
+  } catch (error) {
+    localFailure = error
+  }
+
+  const dialect = walletDialects[session.wallet]
+  try {
+    await context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(session) })
+  } catch (error) {
+    const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : -32603
+    const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
+    throw new KeyleashError(code, `the session was revoked here and its key deleted, but the wallet did not revoke it: ${message}`, {
+      context: session.id,
+      cause: error,
+    })
+  }
+  if (localFailure !== undefined) throw localFailure
+}
+
+// One imported key may sign for several sessions; it goes with the last of them.
+async function keyInUseElsewhere(session: Session, context: MethodContext): Promise<boolean> {
+  const now = context.now()
+  const sessions = await context.store.list()
+  return sessions.some(
+    (other) =>
+      other.id !== session.id &&
+      other.status === 'active' &&
+      other.expiry > now &&
+      other.keyAddress !== undefined &&
+      session.keyAddress !== undefined &&
+      isAddressEqual(other.keyAddress, session.keyAddress),
+  )
+}

@@ -1,0 +1,326 @@
+import { createWalletClient, custom, type Address } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { erc7715Actions } from 'viem/experimental'
+import { describe, expect, test } from 'vitest'
+import { withSessionKeys } from '../../src/provider.js'
+import { memoryStore } from '../../src/sessions/memoryStore.js'
+import type { KeyleashOptions } from '../../src/options.js'
+import { fail } from '../utils/scriptedProvider.js'
+import { account, chainId, nft, now, scriptedWallet, token } from '../utils/scriptedWallet.js'
+
+const day = 86_400
+const mint = '0x6a627842'
+
+/** The seed's request, as the app writes it for viem. */
+function seedGrant(signer?: Address) {
+  return {
+    expiry: 60 * 60 * 24,
+    ...(signer ? { signer: { type: 'account' as const, data: { id: signer } } } : {}),
+    permissions: [{ type: 'contract-call' as const, data: { address: nft, calls: ['mint(address)'] }, policies: [] }],
+  }
+}
+
+function setup(wallet: KeyleashOptions['wallet'] = 'erc7715', options: KeyleashOptions = {}, inner = scriptedWallet(wallet ?? 'erc7715')) {
+  const store = options.store ?? memoryStore()
+  const provider = withSessionKeys(inner, { now: () => now, wallet, store, ...options })
+  const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
+  return { inner, store, provider, client }
+}
+
+async function rejection(promise: Promise<unknown>) {
+  try {
+    await promise
+  } catch (error) {
+    const { code, message, data } = error as { code: number; message: string; data?: unknown }
+    return { code, message, data }
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('the seed, through viem', () => {
+  test('default: an app-made key, imported, becomes a signing session; viem parses the answer', async () => {
+    const { inner, provider, client, store } = setup()
+    const privateKey = generatePrivateKey()
+    const sessionKey = await provider.sessions.importKey(privateKey)
+    expect(sessionKey).toBe(privateKeyToAccount(privateKey).address)
+
+    const granted = await client.grantPermissions(seedGrant(sessionKey))
+
+    expect(granted).toStrictEqual({
+      expiry: now + day,
+      grantedPermissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }],
+      permissionsContext: '0x0001',
+    })
+    expect(inner.paramsOf('wallet_grantPermissions')).toStrictEqual([
+      [
+        {
+          expiry: now + day,
+          signer: { type: 'account', data: { id: sessionKey } },
+          permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }],
+        },
+      ],
+    ])
+    const [session] = await provider.sessions.list()
+    expect(session).toMatchObject({ id: '0x0001', chainId, account, keyAddress: sessionKey, expiry: now + day, status: 'active', wallet: 'erc7715' })
+    expect(await store.keys.has(sessionKey)).toBe(true)
+    expect(JSON.stringify(inner.requests)).not.toContain(privateKey.slice(2))
+  })
+
+  test('behavior: with no signer, the middleware makes the key, sends only its address, and keeps the key', async () => {
+    const { inner, provider, client, store } = setup()
+    await client.grantPermissions(seedGrant())
+    const [[sent]] = inner.paramsOf('wallet_grantPermissions') as [[{ signer: { type: string; data: { id: Address } } }]]
+    expect(sent.signer.type).toBe('account')
+    expect(await store.keys.has(sent.signer.data.id)).toBe(true)
+    const [session] = await provider.sessions.list()
+    expect(session?.keyAddress).toBe(sent.signer.data.id)
+  })
+
+  test('behavior: a signer whose key the store does not hold makes a session that is listed but never signs', async () => {
+    const { provider, client } = setup()
+    const stranger = privateKeyToAccount(generatePrivateKey()).address
+    await client.grantPermissions(seedGrant(stranger))
+    const [session] = await provider.sessions.list()
+    expect(session?.signer).toStrictEqual({ type: 'account', address: stranger })
+    expect(session?.keyAddress).toBeUndefined()
+  })
+
+  test('error: viem surfaces an invalid grant as InvalidParamsRpcError naming the field', async () => {
+    const { inner, client } = setup()
+    const error = await client
+      .grantPermissions({ expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address'] }, policies: [] }] })
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'InvalidParamsRpcError', code: -32602 })
+    expect((error as Error).message).toContain('permissions[0].data.calls[0]: "mint(address" is not a function signature or selector')
+    expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
+  })
+})
+
+describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] as const)('forwarded to a %s wallet', (wallet) => {
+  test('default: the wallet receives the grant in its dialect; the app gets viem\'s shape', async () => {
+    const { inner, provider, client } = setup(wallet)
+    const sessionKey = await provider.sessions.importKey(generatePrivateKey())
+    const granted = await client.grantPermissions(seedGrant(sessionKey))
+    const method = wallet === 'execution-permissions' ? 'wallet_requestExecutionPermissions' : 'wallet_grantPermissions'
+    const [params] = inner.paramsOf(method) as [unknown[]]
+    const expected = {
+      erc7715: { expiry: now + day, signer: { type: 'account', data: { id: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }] },
+      openfort: { expiry: day, signer: { type: 'account', data: { id: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }] },
+      'erc7715-2025': { chainId: '0x7a69', address: account, expiry: now + day, signer: { type: 'account', data: { address: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] } }] },
+      'execution-permissions': {
+        chainId: '0x7a69',
+        from: account,
+        to: sessionKey,
+        permission: { type: 'contract-call', isAdjustmentAllowed: true, data: { address: nft, calls: [mint] } },
+        rules: [{ type: 'expiry', data: { timestamp: now + day } }],
+      },
+    }[wallet]
+    expect(params).toStrictEqual([expected])
+    expect(granted.expiry).toBe(now + day)
+    expect(granted.grantedPermissions).toStrictEqual([{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }])
+    const [session] = await provider.sessions.list()
+    expect(session).toMatchObject({ id: granted.permissionsContext, wallet, keyAddress: sessionKey, expiry: now + day })
+  })
+
+  test('behavior: revoking reaches the wallet in its dialect and deletes the key first', async () => {
+    const { inner, provider, client, store } = setup(wallet)
+    const sessionKey = await provider.sessions.importKey(generatePrivateKey())
+    const { permissionsContext } = await client.grantPermissions(seedGrant(sessionKey))
+    const method = wallet === 'execution-permissions' ? 'wallet_revokeExecutionPermission' : 'wallet_revokePermissions'
+    expect(await provider.request({ method, params: [{ permissionContext: permissionsContext }] })).toStrictEqual({})
+    expect(inner.paramsOf(method)).toStrictEqual([[{ permissionContext: wallet === 'openfort' ? sessionKey : permissionsContext }]])
+    expect(await store.keys.has(sessionKey)).toBe(false)
+    expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
+  })
+})
+
+describe('dialect by dialect', () => {
+  test('behavior: Openfort gets the call limit as type.custom with data.limit, never flattened away', async () => {
+    const { inner, client } = setup('openfort')
+    await client.grantPermissions({
+      expiry: 3600,
+      permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'call-limit' }, data: { count: 10 } }] }],
+    })
+    const [[sent]] = inner.paramsOf('wallet_grantPermissions') as [[{ permissions: [{ policies: unknown }] }]]
+    expect(sent.permissions[0].policies).toStrictEqual([{ type: { custom: 'call-limit' }, data: { limit: 10 } }])
+  })
+
+  test('behavior: a 2025 list is granted in one wallet call and answered as a list', async () => {
+    const { inner, provider } = setup('erc7715-2025')
+    const request = (address: Address) => ({ chainId: '0x7a69', expiry: now + 60, permissions: [{ type: 'contract-call', data: { address, calls: [] } }] })
+    const answer = (await provider.request({ method: 'wallet_grantPermissions', params: [request(nft), request(token)] })) as { context: string }[]
+    expect(answer.map((a) => a.context)).toStrictEqual(['0x0001', '0x0002'])
+    expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(1)
+    expect(await provider.sessions.list()).toHaveLength(2)
+  })
+
+  test('behavior: a 2025 list to a one-at-a-time wallet: when the second fails, the first is revoked', async () => {
+    let calls = 0
+    const inner = scriptedWallet('erc7715', {
+      wallet_grantPermissions: ([request]: { expiry: number; permissions: unknown }[]) => {
+        if (++calls === 2) throw { code: 4001, message: 'User rejected the request.' }
+        return { expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0xfirst' }
+      },
+    })
+    const { provider } = setup('erc7715', {}, inner)
+    const request = (address: Address) => ({ chainId: '0x7a69', expiry: now + 60, permissions: [{ type: 'contract-call', data: { address, calls: [] } }] })
+    expect(await rejection(provider.request({ method: 'wallet_grantPermissions', params: [request(nft), request(token)] }))).toMatchObject({ code: 4001 })
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0xfirst' }]])
+    expect(await provider.sessions.list()).toStrictEqual([])
+  })
+
+  test('behavior: wallet_requestExecutionPermissions is answered in its own shape', async () => {
+    const { provider } = setup('execution-permissions')
+    const answer = await provider.request({
+      method: 'wallet_requestExecutionPermissions',
+      params: [{ chainId: '0x7a69', permission: { type: 'contract-call', isAdjustmentAllowed: false, data: { address: nft, calls: ['mint(address)'] } }, rules: [{ type: 'expiry', data: { timestamp: now + 60 } }] }],
+    })
+    expect(answer).toMatchObject([{ chainId: '0x7a69', from: account, context: '0x0001', rules: [{ type: 'expiry', data: { timestamp: now + 60 } }], dependencies: [] }])
+  })
+
+  test('error: a grant the wallet\'s dialect cannot express fails before the wallet is asked', async () => {
+    const { inner, client } = setup('erc7715-2025')
+    const error = await rejection(
+      client.grantPermissions({ expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'call-limit' }, data: { count: 1 } }] }] }),
+    )
+    expect(error.code).toBe(-32602)
+    expect(error.message).toContain('[0].policies: the wallet speaks ERC-7715 (2025), which cannot carry a call-limit policy')
+    expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
+  })
+})
+
+describe('atomicity', () => {
+  test('error: a rejected prompt (4001) reaches the app with its code, stores nothing, discards the made key', async () => {
+    const inner = scriptedWallet('erc7715', { wallet_grantPermissions: fail({ code: 4001, message: 'User rejected the request.' }) })
+    const { provider, client, store } = setup('erc7715', {}, inner)
+    const error = await client.grantPermissions(seedGrant()).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'UserRejectedRequestError', code: 4001 })
+    const [[sent]] = inner.paramsOf('wallet_grantPermissions') as [[{ signer: { data: { id: Address } } }]]
+    expect(await store.keys.has(sent.signer.data.id)).toBe(false)
+    expect(await provider.sessions.list()).toStrictEqual([])
+  })
+
+  test('error: an imported key survives a rejected grant (only keys the grant made are discarded)', async () => {
+    const inner = scriptedWallet('erc7715', { wallet_grantPermissions: fail({ code: 4001, message: 'no' }) })
+    const { provider, client, store } = setup('erc7715', {}, inner)
+    const sessionKey = await provider.sessions.importKey(generatePrivateKey())
+    await client.grantPermissions(seedGrant(sessionKey)).catch(() => {})
+    expect(await store.keys.has(sessionKey)).toBe(true)
+  })
+
+  test('error: a store failure after the wallet granted is coded, carries the context, and the grant is revoked', async () => {
+    const store = memoryStore()
+    const failing = { ...store, put: async () => Promise.reject(new Error('disk full')) }
+    const { inner, provider } = setup('erc7715', { store: failing })
+    const error = await rejection(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    expect(error).toMatchObject({ code: -32603, data: { context: '0x0001' } })
+    expect(error.message).toBe('the wallet granted, but the session store failed: disk full; the grant was revoked at the wallet')
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0x0001' }]])
+    expect(await store.list()).toStrictEqual([])
+  })
+
+  test('error: a wallet answer keyleash cannot read is -32603, not blamed on the app', async () => {
+    const inner = scriptedWallet('erc7715', { wallet_grantPermissions: { expiry: now + 60 } })
+    const { provider } = setup('erc7715', {}, inner)
+    const error = await rejection(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    expect(error.code).toBe(-32603)
+    expect(error.message).toBe("the wallet's answer to wallet_grantPermissions is not a erc7715 grant: result.grantedPermissions: must be an array, got nothing")
+    expect(await provider.sessions.list()).toStrictEqual([])
+  })
+
+  test('behavior: grants reach the wallet one at a time', async () => {
+    let inFlight = 0
+    let most = 0
+    const inner = scriptedWallet('erc7715', {
+      wallet_grantPermissions: async ([request]: { expiry: number; permissions: unknown }[]) => {
+        most = Math.max(most, ++inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 2))
+        inFlight--
+        return { expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: `0x${Math.random().toString(16).slice(2, 10)}` }
+      },
+    })
+    const { provider } = setup('erc7715', {}, inner)
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })))
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true)
+    expect(most).toBe(1)
+    expect(await provider.sessions.list()).toHaveLength(5)
+  })
+})
+
+describe('checks against the wallet and the app', () => {
+  test('error: a chain other than the wallet\'s', async () => {
+    const { inner, provider } = setup('erc7715-2025')
+    const error = await rejection(provider.request({ method: 'wallet_grantPermissions', params: [{ chainId: '0x1', expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft } }] }] }))
+    expect(error).toMatchObject({ code: -32602, message: "[0].chainId: 1 is not the wallet's chain (31337); switch the wallet's chain first" })
+    expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
+  })
+  test('error: a grant wider than options.allow is 4100 and never reaches the wallet', async () => {
+    const { inner, client } = setup('erc7715', { allow: [{ target: nft, selectors: ['mint(address)'] }] })
+    const error = await client.grantPermissions({ expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [] }] }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'UnauthorizedProviderError', code: 4100 })
+    expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
+  })
+})
+
+describe('managing sessions', () => {
+  test('behavior: wallet_getPermissions lists live sessions only, never expired or revoked ones', async () => {
+    let clock = now
+    const inner = scriptedWallet('erc7715')
+    const provider = withSessionKeys(inner, { now: () => clock })
+    await provider.request({ method: 'wallet_grantPermissions', params: [{ ...seedGrant(), expiry: 60 }] })
+    const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
+    await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })
+    await provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] })
+    clock += 61
+    const listed = (await provider.request({ method: 'wallet_getPermissions' })) as { context: string }[]
+    expect(listed.map((l) => l.context)).toStrictEqual(['0x0003'])
+    const execution = (await provider.request({ method: 'wallet_getGrantedExecutionPermissions' })) as { context: string }[]
+    expect(execution.map((l) => l.context)).toStrictEqual(['0x0003'])
+    expect((await provider.sessions.list()).map((s) => s.status)).toStrictEqual(['expired', 'revoked', 'active'])
+  })
+
+  test('behavior: wagmi\'s disconnect revoke ([{ eth_accounts: {} }]) goes to the wallet untouched', async () => {
+    const inner = scriptedWallet('erc7715', { wallet_revokePermissions: null })
+    const provider = withSessionKeys(inner)
+    const params = [{ eth_accounts: {} }]
+    expect(await provider.request({ method: 'wallet_revokePermissions', params })).toBeNull()
+    expect(inner.paramsOf('wallet_revokePermissions')[0]).toBe(params)
+  })
+
+  test('behavior: a context keyleash did not grant goes to the wallet untouched', async () => {
+    const inner = scriptedWallet('erc7715')
+    const provider = withSessionKeys(inner)
+    const params = [{ permissionContext: '0xunknown' }]
+    await provider.request({ method: 'wallet_revokePermissions', params })
+    expect(inner.paramsOf('wallet_revokePermissions')[0]).toBe(params)
+  })
+
+  test('error: when the wallet fails to revoke, the key is deleted anyway and the failure is reported with its code', async () => {
+    const inner = scriptedWallet('erc7715', { wallet_revokePermissions: fail({ code: 4900, message: 'Disconnected' }) })
+    const { provider, store } = setup('erc7715', {}, inner)
+    const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
+    const session = await provider.sessions.get(permissionsContext)
+    const error = await rejection(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
+    expect(error).toMatchObject({ code: 4900, message: 'the session was revoked here and its key deleted, but the wallet did not revoke it: Disconnected' })
+    expect(await store.keys.has(session?.keyAddress as Address)).toBe(false)
+    expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
+  })
+
+  test('error: a revoke without a context names the field', async () => {
+    const { provider } = setup()
+    expect(await rejection(provider.request({ method: 'wallet_revokePermissions', params: [{}] }))).toMatchObject({
+      code: -32602,
+      message: 'params[0].permissionContext: must be a non-empty string, got nothing',
+    })
+  })
+
+  test('behavior: events announce a grant without any key material', async () => {
+    const { provider } = setup()
+    const privateKey = generatePrivateKey()
+    const granted: unknown[] = []
+    provider.on('sessionGranted', (session) => granted.push(session))
+    await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant(await provider.sessions.importKey(privateKey))] })
+    expect(granted).toHaveLength(1)
+    expect(JSON.stringify(granted, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(privateKey.slice(2))
+  })
+})
