@@ -29,7 +29,12 @@ export type DevChain = {
 
 export type StartDevChainErrorType = DevChainError
 
-/** Thrown when anvil cannot be found or does not start. */
+/**
+ * Thrown when anvil cannot be found or does not start; the message says what to do.
+ *
+ * @example
+ * try { await startDevChain({ port: 8545 }) } catch (e) { if (e instanceof DevChainError) console.error(e.message) }
+ */
 export class DevChainError extends Error {
   override name = 'DevChainError' as const
 }
@@ -70,7 +75,10 @@ const platformPackages: Record<string, string> = {
 
 /**
  * Path of the anvil binary shipped by the `@foundry-rs/anvil-<platform>` package that npm installed
- * as an optional dependency of `@foundry-rs/anvil`.
+ * as an optional dependency of `@foundry-rs/anvil`. Throws {@link DevChainError} if it is missing.
+ *
+ * @example
+ * resolveAnvilBinary() // '/…/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil'
  */
 export function resolveAnvilBinary(): string {
   const platform = `${process.platform}-${process.arch}`

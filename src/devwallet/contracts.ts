@@ -18,10 +18,20 @@ import {
   sessionAccountBytecode,
 } from './artifacts.js'
 
-/** Selector that, in a {@link SessionScope}, allows every function of the target. */
+/**
+ * Selector that, in a {@link SessionScope}, allows every function of the target.
+ *
+ * @example
+ * const scope: SessionScope = { target: demoToken, selector: ANY_SELECTOR }
+ */
 export const ANY_SELECTOR = '0xffffffff' as const
 
-/** EIP-712 domain name and version of the SessionAccount (the contract's constructor pins them). */
+/**
+ * EIP-712 domain name and version of the SessionAccount (the contract's constructor pins them).
+ *
+ * @example
+ * const domain = { ...SESSION_ACCOUNT_DOMAIN, chainId: 31337, verifyingContract: account }
+ */
 export const SESSION_ACCOUNT_DOMAIN = { name: 'KeyleashSessionAccount', version: '1' } as const
 
 /** One call of a SessionAccount `execute` batch (Solidity `Call`). */
@@ -33,7 +43,12 @@ export type SessionScope = { target: Address; selector: Hex }
 /** A per-token spend cap for a session (Solidity `TokenAllowance`). */
 export type TokenAllowance = { token: Address; allowance: bigint }
 
-/** EIP-712 types signed for `execute`; `Call[]` is encoded as the hash of its element hashes. */
+/**
+ * EIP-712 types signed for `execute`; `Call[]` is encoded as the hash of its element hashes.
+ *
+ * @example
+ * await key.signTypedData({ domain, types: executeTypes, primaryType: 'Execute', message: { calls, nonce } })
+ */
 export const executeTypes = {
   Execute: [
     { name: 'calls', type: 'Call[]' },
