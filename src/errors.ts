@@ -61,15 +61,72 @@ export class InternalError extends KeyleashError {
 }
 
 /**
- * Turns anything thrown into an error with a numeric JSON-RPC code, at the one boundary
- * where errors leave the provider. Coded errors pass unchanged (code, message and data);
- * anything else becomes -32603 with its message kept and the original under `data.cause`.
+ * -32600: what was passed to `request` is not a request at all (not an object, or no
+ * method name). JSON-RPC 2.0 gives -32600 to "not a valid Request object"; -32602 is for
+ * the params of a method that exists, so it does not fit a request with no method.
+ *
+ * @example
+ * throw new InvalidRequestError('method', 'must be a non-empty string')
  */
-export function toRpcError(error: unknown): Error & { code: number } {
-  if (error instanceof Error && Number.isInteger((error as { code?: unknown }).code))
-    return error as Error & { code: number }
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'Internal error'
-  const coded = new InternalError(message, { cause: error })
+export class InvalidRequestError extends KeyleashError {
+  static readonly code = errorCodes.rpc.invalidRequest
+  override name = 'InvalidRequestError'
+  constructor(field: string, rule: string) {
+    super(InvalidRequestError.code, `${field}: ${rule}`, { field })
+  }
+}
+
+/** An error as EIP-1193 and viem read it: an integer `code`, usually a `message` and `data`. */
+export type CodedError = { readonly code: number; readonly message?: unknown; readonly data?: unknown }
+
+/**
+ * Turns anything thrown into an error with an integer JSON-RPC code, at the one boundary
+ * where errors leave the provider.
+ *
+ * - Anything with an integer `code` (an `Error` or a plain `{ code, message }` object, as
+ *   many wallets reject with) is returned as it is: the same object, code, message and data.
+ * - Anything else becomes -32603 with its message kept. The original stays on the
+ *   (non-enumerable) `cause` for in-process debugging; `data.cause` holds only a JSON-safe
+ *   summary (`name`, `message`, a string `code`) so no stack or object graph reaches the app.
+ *
+ * @example
+ * try {
+ *   await inner.request(args)
+ * } catch (error) {
+ *   throw toRpcError(error) // `{ code: -32603, message: 'socket hang up', data: { cause: { name: 'Error', message: 'socket hang up' } } }`
+ * }
+ */
+export function toRpcError(error: unknown): CodedError {
+  if (isCoded(error)) return error
+  const coded = new InternalError(messageOf(error) ?? 'Internal error', { cause: summaryOf(error) })
+  // Reassigning keeps `cause` non-enumerable (Error's own `cause` is), so JSON never sees it.
   coded.cause = error
   return coded
+}
+
+function isCoded(error: unknown): error is CodedError {
+  return typeof error === 'object' && error !== null && Number.isInteger((error as { code?: unknown }).code)
+}
+
+/** A non-empty message, or `undefined`: JsonRpcError refuses an empty one. */
+function messageOf(error: unknown): string | undefined {
+  const message = typeof error === 'string' ? error : isObject(error) ? error.message : undefined
+  return typeof message === 'string' && message !== '' ? message : undefined
+}
+
+/** What of a thrown value may travel in `data.cause`: primitives as they are, objects reduced to strings. */
+function summaryOf(error: unknown): unknown {
+  if (typeof error === 'string' || typeof error === 'boolean' || error === null) return error
+  if (typeof error === 'number') return Number.isFinite(error) ? error : String(error)
+  if (!isObject(error)) return undefined
+  const summary: Record<string, string> = {}
+  for (const key of ['name', 'message', 'code'] as const) {
+    const value = error[key]
+    if (typeof value === 'string') summary[key] = value
+  }
+  return summary
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
 }

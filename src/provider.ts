@@ -1,0 +1,174 @@
+import { EventEmitter } from 'eventemitter3'
+import type { EIP1193EventMap } from 'viem'
+import { InvalidParamsError, InvalidRequestError, toRpcError, type CodedError } from './errors.js'
+import { methodHandlers } from './methods/index.js'
+import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/types.js'
+import type { KeyleashOptions } from './options.js'
+import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
+import { memoryStore } from './sessions/memoryStore.js'
+import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
+
+/** What a `warning` event carries: something keyleash accepted but the app should hear about. */
+export type KeyleashWarning = {
+  message: string
+  /** The request field concerned, when there is one. */
+  field?: string | undefined
+  [key: string]: unknown
+}
+
+/**
+ * Every event a {@link KeyleashProvider} emits: the five EIP-1193 events of the inner
+ * provider, passed through with the same arguments, and keyleash's own.
+ */
+export type KeyleashEventMap = EIP1193EventMap & {
+  sessionGranted(session: SessionInfo): void
+  sessionRevoked(session: SessionInfo): void
+  sessionExpired(session: SessionInfo): void
+  warning(warning: KeyleashWarning): void
+  error(error: CodedError): void
+}
+
+/** The EIP-1193 provider {@link withSessionKeys} returns. */
+export type KeyleashProvider = {
+  /** EIP-1193 `request`: owned methods are handled here, every other one goes to the inner provider as it is. */
+  request(args: RequestArguments): Promise<unknown>
+  on<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): KeyleashProvider
+  once<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): KeyleashProvider
+  removeListener<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): KeyleashProvider
+  /** The app's view of its sessions and keys. */
+  readonly sessions: SessionsApi
+}
+
+/** The longest session an app grants unless it says otherwise: 30 days, in seconds. */
+export const defaultMaxExpiry = 30 * 24 * 60 * 60
+
+/**
+ * Wraps any EIP-1193 provider with session keys: grants made through it get a key the
+ * middleware holds, and calls within a live session are signed locally. Every method it
+ * does not own reaches `inner` untouched (same arguments object, same result, same coded
+ * error); an inner error without a numeric code becomes a -32603 so viem maps it.
+ *
+ * https://eips.ethereum.org/EIPS/eip-1193 · https://eips.ethereum.org/EIPS/eip-7715
+ *
+ * @example
+ * import { createWalletClient, custom } from 'viem'
+ * import { withSessionKeys } from 'keyleash'
+ *
+ * const provider = withSessionKeys(window.ethereum, { maxExpiry: 24 * 60 * 60 })
+ * const client = createWalletClient({ transport: custom(provider) })
+ * provider.on('sessionGranted', (session) => console.log('granted', session.id))
+ * const chainId = await client.getChainId()
+ */
+export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions = {}): KeyleashProvider {
+  if (typeof inner !== 'object' || inner === null || typeof inner.request !== 'function')
+    throw new InvalidParamsError('provider', 'must be an EIP-1193 provider: an object with a `request` function')
+
+  // Untyped inside: pass-through events carry whatever the inner provider sends.
+  const emitter = new EventEmitter()
+  const context: MethodContext = {
+    inner,
+    store: options.store ?? memoryStore(),
+    options: resolveOptions(options),
+    now: options.now ?? systemClock,
+    emit: (event, payload) => {
+      emitter.emit(event, payload)
+    },
+    serialize: serialQueue(),
+  }
+  forwardEvents(inner, emitter)
+
+  const provider: KeyleashProvider = {
+    // Not async, and nothing allocated on the pass-through path but the inner call's own
+    // promise and its `.then`: the wrapper must cost well under 0.1 µs per call.
+    request(args) {
+      if (typeof args !== 'object' || args === null)
+        return Promise.reject(new InvalidRequestError('request', 'must be an object { method, params? }'))
+      const method = args.method
+      if (typeof method !== 'string' || method === '')
+        return Promise.reject(new InvalidRequestError('method', 'must be a non-empty string'))
+      const handler = methodHandlers[method]
+      // `hasOwn` only when something was found, so `toString` & co. are not taken for handlers.
+      if (handler !== undefined && Object.hasOwn(methodHandlers, method)) return handle(handler, args.params, context)
+      try {
+        return Promise.resolve(inner.request(args)).then(undefined, rethrowCoded)
+      } catch (error) {
+        // An inner `request` that throws instead of rejecting. (`Promise.resolve` above takes a
+        // wallet that answers with a bare value or a thenable; for a native promise it is free.)
+        return Promise.reject(toRpcError(error))
+      }
+    },
+    on(event, listener) {
+      emitter.on(event, listener)
+      return provider
+    },
+    once(event, listener) {
+      emitter.once(event, listener)
+      return provider
+    },
+    removeListener(event, listener) {
+      emitter.removeListener(event, listener)
+      return provider
+    },
+    sessions: createSessionsApi(context),
+  }
+  return provider
+}
+
+/** The default clock: the system's, in whole UNIX seconds. The only reader of `Date.now`. */
+function systemClock(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+function resolveOptions(options: KeyleashOptions): ResolvedOptions {
+  const maxExpiry = options.maxExpiry ?? defaultMaxExpiry
+  if (!Number.isSafeInteger(maxExpiry) || maxExpiry <= 0)
+    throw new InvalidParamsError('maxExpiry', `must be a positive whole number of seconds, got ${String(maxExpiry)}`)
+  return {
+    wallet: options.wallet ?? 'erc7715',
+    expiryMode: options.expiryMode ?? 'auto',
+    maxExpiry,
+    allow: options.allow,
+  }
+}
+
+/**
+ * Binds one forwarder per EIP-1193 event and attaches it to `inner` once, for the
+ * wrapper's lifetime (wagmi's connectors do the same); the app's listeners live on the
+ * wrapper's emitter, so `removeListener` there removes them for real.
+ */
+function forwardEvents(inner: Eip1193Provider, emitter: EventEmitter): void {
+  if (typeof inner.on !== 'function') return
+  for (const event of providerEvents) {
+    inner.on(event, (...args: unknown[]) => {
+      emitter.emit(event, ...args)
+    })
+  }
+}
+
+function handle(handler: MethodHandler, params: unknown, context: MethodContext): Promise<unknown> {
+  try {
+    return handler(params, context).then(undefined, rethrowCoded)
+  } catch (error) {
+    return Promise.reject(toRpcError(error))
+  }
+}
+
+// Module-level so the pass-through path allocates no closure per call.
+function rethrowCoded(error: unknown): never {
+  throw toRpcError(error)
+}
+
+/**
+ * A one-at-a-time queue: each task starts after every earlier one has settled, and a task
+ * that fails does not stop the ones after it.
+ */
+function serialQueue(): MethodContext['serialize'] {
+  let tail: Promise<unknown> = Promise.resolve()
+  return (task) => {
+    const result = tail.then(() => task())
+    tail = result.then(ignore, ignore)
+    return result
+  }
+}
+
+function ignore(): void {}

@@ -1,0 +1,82 @@
+import type { Address, Hex } from 'viem'
+import type { MethodContext } from '../methods/types.js'
+import type { Session, SessionStatus } from './types.js'
+import { sessionStatus } from './status.js'
+
+/** A session as the app sees it: `status` includes `expired`, derived from the clock when read. */
+export type SessionInfo = Omit<Session, 'status'> & { status: SessionStatus }
+
+/** Which sessions {@link SessionsApi.list} returns; every field given must match. */
+export type SessionFilter = {
+  /** The granting account, compared without regard to case. */
+  account?: Address | undefined
+  chainId?: number | undefined
+  status?: SessionStatus | undefined
+}
+
+/** `provider.sessions`: the app's view of its sessions and keys, outside of RPC. */
+export type SessionsApi = {
+  /** Every stored session matching `filter`, oldest first. */
+  list(filter?: SessionFilter): Promise<SessionInfo[]>
+  /** One session by its id (the permissions context), or `undefined`. */
+  get(id: string): Promise<SessionInfo | undefined>
+  /**
+   * Stores a key the app made, for grants that name its address as the signer; resolves
+   * to the address. The key is never returned, logged or sent to the inner wallet.
+   */
+  importKey(privateKey: Hex): Promise<Address>
+}
+
+/**
+ * Builds `provider.sessions` over the provider's store and clock. Each member is a small
+ * function of the same `context` the RPC handlers get, so revoking and checking from the
+ * app and from RPC share one code path.
+ *
+ * @example
+ * const sessions = createSessionsApi(context)
+ * const live = await sessions.list({ status: 'active', chainId: 1 })
+ */
+export function createSessionsApi(context: MethodContext): SessionsApi {
+  return {
+    list: (filter) => listSessions(context, filter),
+    get: (id) => getSession(context, id),
+    importKey: (privateKey) => context.store.keys.import(privateKey),
+  }
+}
+
+/**
+ * The stored sessions matching `filter`, with `status` derived at `context.now()`, oldest first.
+ *
+ * @example
+ * await listSessions(context, { account: '0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045', status: 'active' })
+ */
+export async function listSessions(context: MethodContext, filter: SessionFilter = {}): Promise<SessionInfo[]> {
+  const now = context.now()
+  const account = filter.account?.toLowerCase()
+  const found: SessionInfo[] = []
+  for (const session of await context.store.list()) {
+    const info = withStatus(session, now)
+    if (account !== undefined && info.account.toLowerCase() !== account) continue
+    if (filter.chainId !== undefined && info.chainId !== filter.chainId) continue
+    if (filter.status !== undefined && info.status !== filter.status) continue
+    found.push(info)
+  }
+  // Stores return sessions in any order (a map, a Redis scan): sort so the app sees one.
+  return found.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+/**
+ * One session with `status` derived at `context.now()`, or `undefined` when none has that id.
+ *
+ * @example
+ * const session = await getSession(context, '0x…context')
+ * if (session?.status === 'expired') …
+ */
+export async function getSession(context: MethodContext, id: string): Promise<SessionInfo | undefined> {
+  const session = await context.store.get(id)
+  return session === undefined ? undefined : withStatus(session, context.now())
+}
+
+function withStatus(session: Session, now: number): SessionInfo {
+  return { ...session, status: sessionStatus(session, now) }
+}

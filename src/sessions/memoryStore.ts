@@ -1,0 +1,68 @@
+import { InternalError } from '../errors.js'
+import { memoryKeyStore } from './keyStore.js'
+import type { Session, SessionStore } from './types.js'
+
+/**
+ * A {@link SessionStore} in memory: the default store, gone when the process ends.
+ *
+ * - Sessions go in and come out as deep copies (`structuredClone`): changing a session you
+ *   got does not change the store, and changing one you put after `put` does not either.
+ * - `update` is atomic: it reads, calls `change` and writes without yielding in between,
+ *   so concurrent updates of one session never lose a write.
+ * - `put` refuses a session whose `keyAddress` names a key the store does not hold: a
+ *   session is visible only once its key is stored.
+ * - `delete` also deletes the session's key, unless another stored session uses that key.
+ * - Keys live in {@link memoryKeyStore}'s closure and never appear on the store object.
+ *
+ * @example
+ * import { generatePrivateKey } from 'viem/accounts'
+ * const store = memoryStore()
+ * const keyAddress = await store.keys.import(generatePrivateKey())
+ * await store.put({ ...session, keyAddress })
+ * await store.update(session.id, (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } }))
+ */
+export function memoryStore(): SessionStore {
+  const sessions = new Map<string, Session>()
+  const keys = memoryKeyStore()
+
+  return {
+    async get(id) {
+      const session = sessions.get(id)
+      return session === undefined ? undefined : structuredClone(session)
+    },
+    async put(session) {
+      // Checked and written without yielding, so a concurrent `delete` cannot take the key in between.
+      if (session.keyAddress !== undefined && !keys.holds(session.keyAddress))
+        throw new InternalError(`session ${session.id}: its key is not in the store`, {
+          context: session.id,
+          hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',
+        })
+      sessions.set(session.id, structuredClone(session))
+    },
+    async update(id, change) {
+      // No await between the read and the write: that is what makes this atomic.
+      const current = sessions.get(id)
+      if (current === undefined) return undefined
+      const next = change(structuredClone(current))
+      if (next === undefined) return structuredClone(current)
+      if (next.id !== id)
+        throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
+      sessions.set(id, structuredClone(next))
+      return structuredClone(next)
+    },
+    async delete(id) {
+      const session = sessions.get(id)
+      if (session === undefined) return
+      sessions.delete(id)
+      const { keyAddress } = session
+      if (keyAddress === undefined) return
+      const shared = keyAddress.toLowerCase()
+      for (const other of sessions.values()) if (other.keyAddress?.toLowerCase() === shared) return
+      await keys.delete(keyAddress)
+    },
+    async list() {
+      return Array.from(sessions.values(), (session) => structuredClone(session))
+    },
+    keys,
+  }
+}
