@@ -19,6 +19,10 @@ export type KeyleashWarning = {
 /**
  * Every event a {@link KeyleashProvider} emits: the five EIP-1193 events of the inner
  * provider, passed through with the same arguments, and keyleash's own.
+ *
+ * @example
+ * provider.on('accountsChanged', (accounts) => { if (accounts.length === 0) disconnect() })
+ * provider.on('sessionRevoked', (session) => console.log('revoked', session.id))
  */
 export type KeyleashEventMap = EIP1193EventMap & {
   sessionGranted(session: SessionInfo): void
@@ -39,7 +43,12 @@ export type KeyleashProvider = {
   readonly sessions: SessionsApi
 }
 
-/** The longest session an app grants unless it says otherwise: 30 days, in seconds. */
+/**
+ * The longest session an app grants unless it says otherwise: 30 days, in seconds.
+ *
+ * @example
+ * withSessionKeys(inner, { maxExpiry: defaultMaxExpiry / 30 }) // one day at most
+ */
 export const defaultMaxExpiry = 30 * 24 * 60 * 60
 
 /**
