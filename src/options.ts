@@ -1,4 +1,5 @@
 import type { Address, Hex } from 'viem'
+import type { Executor } from './execution/types.js'
 import type { WalletDialectName } from './permissions/dialects/types.js'
 import type { SessionStore } from './sessions/types.js'
 
@@ -27,6 +28,16 @@ export type KeyleashOptions = {
   maxExpiry?: number | undefined
   /** The widest grant this app ever makes. Default: no limit beyond validation. */
   allow?: AllowList | undefined
+  /**
+   * Signs and submits calls that fit a session. Default: `erc7836Executor()` (the inner
+   * wallet prepares, the session key signs, the wallet submits).
+   */
+  executor?: Executor | undefined
+  /**
+   * Sign `eth_sendTransaction` and `wallet_sendCalls` without a permissions context with a
+   * live session that covers every call, instead of prompting. Default: `false`.
+   */
+  autoRoute?: boolean | undefined
   /** The clock, in UNIX seconds. Default: the system clock. */
   now?: (() => number) | undefined
 }

@@ -6,6 +6,8 @@ import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/ty
 import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
 import { memoryStore } from './sessions/memoryStore.js'
+import { sessionIndex } from './sessions/sessionIndex.js'
+import { erc7836Executor } from './execution/erc7836.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
 /** What a `warning` event carries: something keyleash accepted but the app should hear about. */
@@ -74,15 +76,21 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
 
   // Untyped inside: pass-through events carry whatever the inner provider sends.
   const emitter = new EventEmitter()
+  const store = options.store ?? memoryStore()
+  const index = sessionIndex(store)
   const context: MethodContext = {
     inner,
-    store: options.store ?? memoryStore(),
+    store,
     options: resolveOptions(options),
     now: options.now ?? systemClock,
     emit: (event, payload) => {
+      // Lookups must see a grant or a revoke at once.
+      if (event === 'sessionGranted' || event === 'sessionRevoked') index.invalidate()
       emitter.emit(event, payload)
     },
     serialize: serialQueue(),
+    executor: options.executor ?? erc7836Executor(),
+    index,
   }
   forwardEvents(inner, emitter)
 
@@ -97,7 +105,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
         return Promise.reject(new InvalidRequestError('method', 'must be a non-empty string'))
       const handler = methodHandlers[method]
       // `hasOwn` only when something was found, so `toString` & co. are not taken for handlers.
-      if (handler !== undefined && Object.hasOwn(methodHandlers, method)) return handle(handler, args.params, context)
+      if (handler !== undefined && Object.hasOwn(methodHandlers, method)) return handle(handler, args, context)
       try {
         return Promise.resolve(inner.request(args)).then(undefined, rethrowCoded)
       } catch (error) {
@@ -137,6 +145,7 @@ function resolveOptions(options: KeyleashOptions): ResolvedOptions {
     expiryMode: options.expiryMode ?? 'auto',
     maxExpiry,
     allow: options.allow,
+    autoRoute: options.autoRoute ?? false,
   }
 }
 
@@ -154,9 +163,9 @@ function forwardEvents(inner: Eip1193Provider, emitter: EventEmitter): void {
   }
 }
 
-function handle(handler: MethodHandler, params: unknown, context: MethodContext): Promise<unknown> {
+function handle(handler: MethodHandler, args: RequestArguments, context: MethodContext): Promise<unknown> {
   try {
-    return handler(params, context).then(undefined, rethrowCoded)
+    return handler(args.params, context, args).then(undefined, rethrowCoded)
   } catch (error) {
     return Promise.reject(toRpcError(error))
   }

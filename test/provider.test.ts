@@ -212,7 +212,7 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: 'erc7715', expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined })
+    expect(context.options).toEqual({ wallet: 'erc7715', expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
@@ -222,7 +222,7 @@ describe('owned methods', () => {
     const context = await contextOf(
       withSessionKeys(scriptedProvider(), { wallet: 'openfort', expiryMode: 'duration', maxExpiry: 3600, allow, now: () => 1_800_000_000 }),
     )
-    expect(context.options).toEqual({ wallet: 'openfort', expiryMode: 'duration', maxExpiry: 3600, allow })
+    expect(context.options).toEqual({ wallet: 'openfort', expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false })
     expect(context.now()).toBe(1_800_000_000)
   })
 

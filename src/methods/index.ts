@@ -1,4 +1,8 @@
+import { eth_sendTransaction } from './eth_sendTransaction.js'
+import { eth_signTypedData_v4 } from './eth_signTypedData_v4.js'
+import { personal_sign } from './personal_sign.js'
 import type { MethodHandler } from './types.js'
+import { wallet_sendCalls } from './wallet_sendCalls.js'
 import { wallet_getGrantedExecutionPermissions } from './wallet_getGrantedExecutionPermissions.js'
 import { wallet_getPermissions } from './wallet_getPermissions.js'
 import { wallet_grantPermissions } from './wallet_grantPermissions.js'
@@ -23,4 +27,8 @@ export const methodHandlers: { readonly [method: string]: MethodHandler | undefi
   wallet_revokeExecutionPermission,
   wallet_getPermissions,
   wallet_getGrantedExecutionPermissions,
+  wallet_sendCalls,
+  eth_sendTransaction,
+  personal_sign,
+  eth_signTypedData_v4,
 }

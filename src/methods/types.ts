@@ -1,6 +1,8 @@
 import type { Address } from 'viem'
+import type { Executor } from '../execution/types.js'
+import type { SessionIndex } from '../sessions/sessionIndex.js'
 import type { SessionStore } from '../sessions/types.js'
-import type { Eip1193Provider } from '../types.js'
+import type { Eip1193Provider, RequestArguments } from '../types.js'
 import type { KeyleashOptions } from '../options.js'
 
 /** What every owned method's handler gets besides its params. */
@@ -15,15 +17,23 @@ export type MethodContext = {
   emit(event: KeyleashEventName, payload: unknown): void
   /** Runs `task` after every task queued before it has settled: grants reach the wallet one at a time. */
   serialize<T>(task: () => Promise<T>): Promise<T>
+  /** Signs and submits calls that fit a session. */
+  executor: Executor
+  /** Live sessions by key and by target, for lookups that must not scan the store. */
+  index: SessionIndex
 }
 
-/** Handles one owned RPC method. Throws coded errors; the provider serialises them. */
-export type MethodHandler = (params: unknown, context: MethodContext) => Promise<unknown>
+/**
+ * Handles one owned RPC method. Throws coded errors; the provider serialises them. `request`
+ * is the app's very request object, for handlers that hand a request they do not take on to
+ * the wallet untouched.
+ */
+export type MethodHandler = (params: unknown, context: MethodContext, request: RequestArguments) => Promise<unknown>
 
 export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired' | 'warning' | 'error'
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry'>> &
+export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'autoRoute'>> &
   Pick<KeyleashOptions, 'allow'>
 
 export type { Address }

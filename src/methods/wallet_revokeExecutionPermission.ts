@@ -8,5 +8,4 @@ import type { MethodHandler } from './types.js'
  * @example
  * await provider.request({ method: 'wallet_revokeExecutionPermission', params: [{ permissionContext }] })
  */
-export const wallet_revokeExecutionPermission: MethodHandler = (params, context) =>
-  revokePermission('wallet_revokeExecutionPermission', params, context)
+export const wallet_revokeExecutionPermission: MethodHandler = (_params, context, request) => revokePermission(request, context)

@@ -9,9 +9,9 @@ import type { MethodHandler } from './types.js'
  * @example
  * await provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext }] })
  */
-export const wallet_revokePermissions: MethodHandler = (params, context) => {
+export const wallet_revokePermissions: MethodHandler = (params, context, request) => {
   const first: unknown = Array.isArray(params) ? params[0] : undefined
   if (typeof first === 'object' && first !== null && 'eth_accounts' in first)
-    return context.inner.request({ method: 'wallet_revokePermissions', params })
-  return revokePermission('wallet_revokePermissions', params, context)
+    return context.inner.request(request)
+  return revokePermission(request, context)
 }

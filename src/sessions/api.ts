@@ -1,5 +1,10 @@
 import type { Address, Hex } from 'viem'
+import { InvalidParamsError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
+import { walletChainId } from '../walletState.js'
+import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
+import { findSession } from './find.js'
+import { revokeSession } from './revoke.js'
 import type { Session, SessionStatus } from './types.js'
 import { sessionStatus } from './status.js'
 
@@ -25,6 +30,16 @@ export type SessionsApi = {
    * to the address. The key is never returned, logged or sent to the inner wallet.
    */
   importKey(privateKey: Hex): Promise<Address>
+  /**
+   * Revokes a session (by id, or by its key's address): the key is deleted here first, then
+   * the wallet is asked. Resolves once both are done; rejects, coded, when the wallet fails.
+   */
+  revoke(id: string): Promise<void>
+  /**
+   * Whether `calls` would fit the session now, and if not, why, call by call: the same check
+   * `wallet_sendCalls` runs, without reserving anything. `chainId` defaults to the wallet's chain.
+   */
+  check(id: string, calls: readonly ScopeCall[], options?: { chainId?: number | undefined }): Promise<CheckScopeReturnType>
 }
 
 /**
@@ -41,6 +56,13 @@ export function createSessionsApi(context: MethodContext): SessionsApi {
     list: (filter) => listSessions(context, filter),
     get: (id) => getSession(context, id),
     importKey: (privateKey) => context.store.keys.import(privateKey),
+    revoke: async (id) => revokeSession(await stored(context, id), context),
+    check: async (id, calls, options = {}) => {
+      const session = await stored(context, id)
+      const canSign = session.keyAddress !== undefined && (await context.store.keys.has(session.keyAddress))
+      const chainId = options.chainId ?? (await walletChainId(context.inner))
+      return checkScope(session, calls, { chainId, now: context.now(), canSign })
+    },
   }
 }
 
@@ -75,6 +97,12 @@ export async function listSessions(context: MethodContext, filter: SessionFilter
 export async function getSession(context: MethodContext, id: string): Promise<SessionInfo | undefined> {
   const session = await context.store.get(id)
   return session === undefined ? undefined : withStatus(session, context.now())
+}
+
+async function stored(context: MethodContext, id: string): Promise<Session> {
+  const session = await findSession(context.store, id)
+  if (!session) throw new InvalidParamsError('id', `${id} names no session keyleash holds`)
+  return session
 }
 
 function withStatus(session: Session, now: number): SessionInfo {

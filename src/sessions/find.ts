@@ -1,4 +1,5 @@
 import { isAddress, isAddressEqual } from 'viem'
+import { sessionStatus } from './status.js'
 import type { Session, SessionStore } from './types.js'
 
 /**
@@ -14,5 +15,5 @@ export async function findSession(store: SessionStore, context: string): Promise
 
 /** Sessions that may still be used: not revoked, not past their expiry. */
 export function isLive(session: Session, now: number): boolean {
-  return session.status === 'active' && now < session.expiry
+  return sessionStatus(session, now) === 'active'
 }

@@ -1,13 +1,13 @@
-import { hexToNumber, isAddress, type Address, type Hex } from 'viem'
+import type { Address } from 'viem'
 import { InternalError, KeyleashError } from '../errors.js'
 import { appDialectOf, walletDialects } from '../permissions/dialects/index.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
-import { resolveGrant, type WalletState } from '../permissions/grantRequest.js'
+import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant, GrantRequest, Signer } from '../permissions/types.js'
 import type { MethodContext } from '../methods/types.js'
-import type { Eip1193Provider } from '../types.js'
+import { walletAccounts, walletChainId } from '../walletState.js'
 import type { KeyStore, Session } from './types.js'
 
 /** The two methods apps grant with. */
@@ -26,7 +26,8 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
   const drafts = app.parse(params, { now: context.now(), mode: options.expiryMode, maxExpiry: options.maxExpiry })
   // Wallets handle one grant at a time (MetaMask answers a second with -32002).
   return context.serialize(async () => {
-    const wallet = await readWalletState(context.inner)
+    const [chainId, accounts] = await Promise.all([walletChainId(context.inner), walletAccounts(context.inner)])
+    const wallet = { chainId, accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     const made: Address[] = []
     try {
@@ -61,16 +62,6 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
       throw error
     }
   })
-}
-
-/** The wallet's chain and accounts, asked for each grant (the user may have switched). */
-async function readWalletState(inner: Eip1193Provider): Promise<WalletState> {
-  const [chainId, accounts] = await Promise.all([inner.request({ method: 'eth_chainId' }), inner.request({ method: 'eth_accounts' })])
-  if (typeof chainId !== 'string' || !chainId.startsWith('0x'))
-    throw new InternalError(`the wallet answered eth_chainId with ${String(chainId)}, not a hex chain id`)
-  if (!Array.isArray(accounts) || !accounts.every((a): a is Address => typeof a === 'string' && isAddress(a, { strict: false })))
-    throw new InternalError('the wallet answered eth_accounts with something other than a list of addresses')
-  return { chainId: hexToNumber(chainId as Hex), accounts }
 }
 
 /**

@@ -1,0 +1,47 @@
+import { numberToHex, type Hex } from 'viem'
+import { InternalError } from '../errors.js'
+import { readObject, readString } from '../permissions/read.js'
+import type { Executor } from './types.js'
+
+/**
+ * The default executor, ERC-7836: the wallet prepares the batch for its own account
+ * (`wallet_prepareCalls`) and says what to sign (`digest`), the session key signs it, and the
+ * wallet submits it (`wallet_sendPreparedCalls`). Works with any account implementation the
+ * wallet knows, which is the point of ERC-7836.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-7836
+ * @example
+ * const provider = withSessionKeys(inner, { executor: erc7836Executor() })
+ */
+export function erc7836Executor(): Executor {
+  return async ({ inner, session, calls, chainId, signer }) => {
+    const key = { type: 'secp256k1', publicKey: signer.address }
+    const prepared = readObject(
+      await inner.request({
+        method: 'wallet_prepareCalls',
+        params: [
+          {
+            version: '1.0',
+            from: session.account,
+            chainId: numberToHex(chainId),
+            calls: calls.map(({ to, data, value }) => ({ to, ...(data ? { data } : {}), ...(value ? { value: numberToHex(value) } : {}) })),
+            capabilities: { permissions: { context: session.id } },
+            key,
+          },
+        ],
+      }),
+      'wallet_prepareCalls result',
+    )
+    const digest = readString(prepared.digest, 'wallet_prepareCalls result.digest') as Hex
+    if (!/^0x[0-9a-fA-F]{64}$/.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
+    if (!signer.sign) throw new InternalError('the session signer cannot sign a raw digest')
+    const signature = await signer.sign({ hash: digest })
+    const sent = await inner.request({
+      method: 'wallet_sendPreparedCalls',
+      params: [{ chainId: prepared.chainId ?? numberToHex(chainId), context: prepared.context, key: prepared.key ?? key, signature }],
+    })
+    // ERC-7836 drafts answer `{ id }`; Porto answers `[{ id }]`.
+    const answer = Array.isArray(sent) ? sent[0] : sent
+    return { id: readString(readObject(answer, 'wallet_sendPreparedCalls result').id, 'wallet_sendPreparedCalls result.id') }
+  }
+}

@@ -1,0 +1,46 @@
+import { UnauthorizedError } from '../errors.js'
+import { readCalls } from '../permissions/calls.js'
+import { readAddress, readArray, readChainId, readObject, readString } from '../permissions/read.js'
+import { pickSession } from '../sessions/pickSession.js'
+import { runInSession } from '../sessions/use.js'
+import { walletAccount } from '../walletState.js'
+import type { MethodHandler } from './types.js'
+
+/**
+ * `wallet_sendCalls` (ERC-5792). With `capabilities.permissions.context` (ERC-7715 over
+ * ERC-5792) the calls are checked against that session, refused with 4100 and a reason per
+ * call when they do not fit, and otherwise signed with the session key: no prompt. Without
+ * a context, and with `autoRoute`, a live session that covers every call signs them. Anything
+ * else, or a context keyleash did not grant, goes to the wallet untouched.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-5792
+ * @example
+ * await provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls, capabilities: { permissions: { context } } }] })
+ */
+export const wallet_sendCalls: MethodHandler = async (params, context, request) => {
+  const forward = () => context.inner.request(request)
+  const permissionsContext = contextOf(params)
+  if (permissionsContext === undefined && !context.options.autoRoute) return forward()
+
+  const body = readObject(readArray(params, 'params')[0], 'params[0]')
+  const calls = readCalls(body.calls, 'params[0].calls')
+  const chainId = readChainId(body.chainId, 'params[0].chainId')
+  const from = body.from === undefined ? undefined : readAddress(body.from, 'params[0].from')
+
+  if (permissionsContext === undefined) {
+    const session = await pickSession(context, chainId, from ?? (await walletAccount(context.inner)), calls)
+    return session ? runInSession(context, session, calls, chainId) : forward()
+  }
+  const session = await context.store.get(readString(permissionsContext, 'params[0].capabilities.permissions.context'))
+  if (!session) return forward()
+  if (from !== undefined && from.toLowerCase() !== session.account.toLowerCase())
+    throw new UnauthorizedError(`params[0].from: ${from} is not the account of session ${session.id} (${session.account})`, { field: 'params[0].from', context: session.id })
+  return runInSession(context, session, calls, chainId)
+}
+
+function contextOf(params: unknown): unknown {
+  const request: unknown = Array.isArray(params) ? params[0] : undefined
+  const capabilities = (request as { capabilities?: unknown } | undefined)?.capabilities
+  const permissions = (capabilities as { permissions?: unknown } | undefined)?.permissions
+  return (permissions as { context?: unknown } | undefined)?.context
+}

@@ -1,0 +1,19 @@
+import type { Address } from 'viem'
+import type { MethodContext } from '../methods/types.js'
+import { checkScope, type ScopeCall } from '../permissions/scope.js'
+import type { Session } from './types.js'
+
+/**
+ * The live signing session that covers every call, for auto-routing; `undefined` when none
+ * does (the calls then go to the wallet as usual). The index narrows the search to sessions
+ * that name the first call's target; the scope check decides among them.
+ *
+ * @example
+ * const session = await pickSession(context, 31337, account, [{ to: nft, data }])
+ */
+export async function pickSession(context: MethodContext, chainId: number, account: Address, calls: readonly ScopeCall[]): Promise<Session | undefined> {
+  const now = context.now()
+  const candidates = await context.index.candidates(chainId, account, calls, now)
+  // Whether the key is held is checked again, atomically, when the usage is reserved.
+  return candidates.find((session) => checkScope(session, calls, { chainId, now, canSign: true }).allowed)
+}

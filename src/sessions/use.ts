@@ -1,0 +1,60 @@
+import type { Address } from 'viem'
+import { InternalError, UnauthorizedError } from '../errors.js'
+import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
+import type { MethodContext } from '../methods/types.js'
+import type { Session, SessionUsage } from './types.js'
+
+/**
+ * Runs calls under a session: checks them against what was granted and reserves the usage in
+ * one atomic store update (so concurrent sends never pass a limit), signs through the
+ * executor, and releases the reservation if the executor or the wallet fails.
+ *
+ * @example
+ * const { id } = await runInSession(context, session, calls, 31337)
+ */
+export async function runInSession(context: MethodContext, session: Session, calls: readonly ScopeCall[], chainId: number): Promise<{ id: string }> {
+  const { store } = context
+  const canSign = session.keyAddress !== undefined && (await store.keys.has(session.keyAddress))
+  const options = { chainId, now: context.now(), canSign }
+  let decision: CheckScopeReturnType | undefined
+  let before: SessionUsage | undefined
+  await store.update(session.id, (stored) => {
+    decision = checkScope(stored, calls, options)
+    if (!decision.allowed) return undefined
+    before = stored.usage
+    return { ...stored, usage: decision.usage }
+  })
+  if (decision === undefined) throw new UnauthorizedError(`session ${session.id} is no longer in the store`, { context: session.id })
+  if (!decision.allowed) {
+    const reasons = decision.reasons.filter((reason) => reason !== null)
+    if (reasons.some((reason) => reason.reason === 'expired')) context.emit('sessionExpired', session)
+    throw new UnauthorizedError(`the calls do not fit session ${session.id}: ${reasons.map((r) => `call ${r.call}: ${r.message}`).join('; ')}`, {
+      context: session.id,
+      reasons: decision.reasons,
+    })
+  }
+  const reserved = decision.usage
+  try {
+    const signer = await store.keys.signer(session.keyAddress as Address)
+    if (!signer) throw new InternalError(`the key of session ${session.id} left the store`, { context: session.id })
+    return await context.executor({ inner: context.inner, session, calls, chainId, signer })
+  } catch (error) {
+    await store.update(session.id, (stored) => ({ ...stored, usage: release(stored.usage, before as SessionUsage, reserved) }))
+    throw error
+  }
+}
+
+/** Takes back what a reservation added (`reserved - before`), leaving what others added since. */
+function release(current: SessionUsage, before: SessionUsage, reserved: SessionUsage): SessionUsage {
+  const spent: Record<string, bigint> = { ...current.spent }
+  for (const [token, amount] of Object.entries(reserved.spent)) {
+    const added = amount - (before.spent[token] ?? 0n)
+    if (added !== 0n) spent[token] = (spent[token] ?? 0n) - added
+  }
+  return {
+    calls: current.calls - (reserved.calls - before.calls),
+    native: current.native - (reserved.native - before.native),
+    spent,
+  }
+}
+

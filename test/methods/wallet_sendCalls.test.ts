@@ -1,0 +1,153 @@
+import { encodeFunctionData, parseAbi, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, test } from 'vitest'
+import { withSessionKeys } from '../../src/provider.js'
+import type { KeyleashOptions } from '../../src/options.js'
+import { fail } from '../utils/scriptedProvider.js'
+import { scriptedPreparer } from '../utils/scriptedPreparer.js'
+import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+
+const abi = parseAbi(['function mint(address to)', 'function burn(uint256 id)'])
+const mint = (to: Address = account): Hex => encodeFunctionData({ abi, functionName: 'mint', args: [to] })
+const burn: Hex = encodeFunctionData({ abi, functionName: 'burn', args: [1n] })
+
+async function setup(options: KeyleashOptions = {}, policies: unknown[] = []) {
+  const preparer = scriptedPreparer()
+  const inner = scriptedWallet('erc7715', preparer.script)
+  const provider = withSessionKeys(inner, { now: () => now, ...options })
+  const privateKey = generatePrivateKey()
+  const key = await provider.sessions.importKey(privateKey)
+  const { permissionsContext: context } = (await provider.request({
+    method: 'wallet_grantPermissions',
+    params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] }, policies }] }],
+  })) as { permissionsContext: string }
+  const send = (calls: { to: Address; data?: Hex; value?: Hex }[], capabilities: object = { permissions: { context } }) =>
+    provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls, capabilities }] })
+  return { inner, provider, key, privateKey, context, send, sent: preparer.sent }
+}
+
+async function rejection(promise: Promise<unknown>) {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: { code: number; message: string; data?: { reasons?: unknown } }) => error,
+  )
+}
+
+describe('wallet_sendCalls with a permissions context', () => {
+  test('default: calls that fit are signed with the session key, through ERC-7836, without a prompt', async () => {
+    const { inner, key, privateKey, send, sent, provider, context } = await setup()
+    expect(await send([{ to: nft, data: mint() }])).toStrictEqual({ id: `0x${'1'.padStart(64, '0')}` })
+    expect(sent).toStrictEqual([{ signer: key, calls: [{ to: nft, data: mint() }] }])
+    const [[prepared]] = inner.paramsOf('wallet_prepareCalls') as [[{ from: Address; key: unknown; capabilities: unknown }]]
+    expect(prepared).toMatchObject({ from: account, key: { type: 'secp256k1', publicKey: key }, capabilities: { permissions: { context } } })
+    expect(inner.paramsOf('wallet_sendCalls')).toHaveLength(0)
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(1)
+    expect(JSON.stringify(inner.requests)).not.toContain(privateKey.slice(2))
+  })
+
+  test('error: a call outside the grant is refused with 4100 and a reason per call, before the wallet sees it', async () => {
+    const { inner, send } = await setup()
+    const error = await rejection(send([{ to: nft, data: mint() }, { to: nft, data: burn }, { to: account, data: '0x' }]))
+    expect(error.code).toBe(4100)
+    expect(error.message).toMatch(/^the calls do not fit session 0x0001: call 1: .*; call 2: /)
+    expect((error.data?.reasons as ({ reason: string } | null)[]).map((r) => r?.reason ?? null)).toStrictEqual([null, 'selector-not-allowed', 'self-call'])
+    expect(inner.paramsOf('wallet_prepareCalls')).toHaveLength(0)
+  })
+
+  test('behavior: a call limit of N holds under 100 concurrent sends: exactly N are signed', async () => {
+    const { send, sent } = await setup({}, [{ type: 'call-limit', data: { count: 7 } }])
+    const results = await Promise.allSettled(Array.from({ length: 100 }, () => send([{ to: nft, data: mint() }])))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7)
+    expect(sent).toHaveLength(7)
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    expect(refused.every((r) => r.reason.code === 4100 && r.reason.data.reasons[0].reason === 'call-limit-reached')).toBe(true)
+  })
+
+  test('error: when the wallet fails, the reserved usage is released and the error keeps its code', async () => {
+    const { inner, send, provider, context } = await setup({}, [{ type: 'call-limit', data: { count: 1 } }])
+    inner.script({ wallet_sendPreparedCalls: fail({ code: 4900, message: 'Disconnected' }) })
+    expect(await rejection(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4900, message: 'Disconnected' })
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
+    inner.script(scriptedPreparer().script)
+    expect(await send([{ to: nft, data: mint() }])).toHaveProperty('id')
+  })
+
+  test('behavior: a context keyleash did not grant, and calls without one, go to the wallet untouched', async () => {
+    const { inner, send } = await setup()
+    inner.script({ wallet_sendCalls: { id: 'from-the-wallet' } })
+    expect(await send([{ to: nft, data: mint() }], { permissions: { context: '0xelsewhere' } })).toStrictEqual({ id: 'from-the-wallet' })
+    expect(await send([{ to: nft, data: mint() }], {})).toStrictEqual({ id: 'from-the-wallet' })
+    expect(inner.paramsOf('wallet_sendCalls')).toHaveLength(2)
+    expect(inner.paramsOf('wallet_prepareCalls')).toHaveLength(0)
+  })
+
+  test('error: expired and revoked sessions never sign; the reason says which', async () => {
+    let clock = now
+    const { provider, send, context } = await setup({ now: () => clock })
+    clock += 3600
+    expect((await rejection(send([{ to: nft, data: mint() }]))).data?.reasons).toMatchObject([{ reason: 'expired' }])
+    clock = now
+    await provider.sessions.revoke(context)
+    expect((await rejection(send([{ to: nft, data: mint() }]))).data?.reasons).toMatchObject([{ reason: 'revoked' }])
+  })
+
+  test('error: malformed calls name the field', async () => {
+    const { send } = await setup()
+    expect(await rejection(send([{ to: 'nft' as Address }]))).toMatchObject({ code: -32602, message: 'params[0].calls[0].to: "nft" is not an address (0x and 40 hex digits)' })
+  })
+})
+
+describe('auto-routing', () => {
+  test('behavior: off by default, so calls without a context go to the wallet', async () => {
+    const { inner, send } = await setup()
+    inner.script({ wallet_sendCalls: { id: 'wallet' } })
+    expect(await send([{ to: nft, data: mint() }], {})).toStrictEqual({ id: 'wallet' })
+  })
+
+  test('behavior: on, calls from the account that a live session covers are signed by it', async () => {
+    const { send, sent, key } = await setup({ autoRoute: true })
+    await send([{ to: nft, data: mint() }], {})
+    expect(sent.map((s) => s.signer)).toStrictEqual([key])
+  })
+
+  test('behavior: on, calls no session covers still go to the wallet', async () => {
+    const { inner, send, sent } = await setup({ autoRoute: true })
+    inner.script({ wallet_sendCalls: { id: 'wallet' } })
+    expect(await send([{ to: nft, data: burn }], {})).toStrictEqual({ id: 'wallet' })
+    expect(sent).toHaveLength(0)
+  })
+
+  test('behavior: on, eth_sendTransaction under a session answers the transaction hash', async () => {
+    const { provider, sent, key } = await setup({ autoRoute: true })
+    const hash = await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })
+    expect(hash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(sent.map((s) => s.signer)).toStrictEqual([key])
+  })
+})
+
+describe('sessions.check', () => {
+  test('default: says why not, call by call, without reserving anything', async () => {
+    const { provider, context } = await setup()
+    const result = await provider.sessions.check(context, [{ to: nft, data: mint() }, { to: nft, data: burn }])
+    expect(result.allowed).toBe(false)
+    expect(!result.allowed && result.reasons.map((r) => r?.reason ?? null)).toStrictEqual([null, 'selector-not-allowed'])
+    expect(await provider.sessions.check(context, [{ to: nft, data: mint() }])).toMatchObject({ allowed: true })
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
+  })
+  test('error: an unknown session', async () => {
+    const { provider } = await setup()
+    expect(await rejection(provider.sessions.check('0xnope', []))).toMatchObject({ code: -32602, message: 'id: 0xnope names no session keyleash holds' })
+  })
+  test('behavior: a signer whose key was never imported is not a signing session', async () => {
+    const preparer = scriptedPreparer()
+    const provider = withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now })
+    const stranger = privateKeyToAccount(generatePrivateKey()).address
+    const { permissionsContext } = (await provider.request({
+      method: 'wallet_grantPermissions',
+      params: [{ expiry: 3600, signer: { type: 'account', data: { id: stranger } }, permissions: [{ type: 'contract-call', data: { address: nft } }] }],
+    })) as { permissionsContext: string }
+    expect(await provider.sessions.check(permissionsContext, [{ to: nft, data: mint() }])).toMatchObject({ allowed: false, reasons: [{ reason: 'not-a-signing-session' }] })
+  })
+})
