@@ -1,6 +1,7 @@
 // The scope check runs before every session-signed call: target ≤ 2 µs per call for a session
 // of 10 permissions. Run: node --import tsx bench/scope.bench.ts
-import { bench, do_not_optimize, group, run, summary } from 'mitata'
+import { fileURLToPath } from 'node:url'
+import { bench, do_not_optimize, group, run as runBenches, summary } from 'mitata'
 import { type Address, type Hex, encodeFunctionData, erc20Abi, parseAbi, toFunctionSelector } from 'viem'
 import { type ScopeCall, checkScope } from '../src/permissions/scope.js'
 import type { Permission } from '../src/permissions/types.js'
@@ -70,19 +71,22 @@ const batch: ScopeCall[] = [
 ]
 const refused: ScopeCall[] = [{ to: stranger, data: mint }]
 
-summary(() => {
-  group('checkScope, session of 10 permissions', () => {
-    bench('1 call: contract call (mint)', () => do_not_optimize(checkScope(session, [{ to: nft, data: mint }], options)))
-    bench('1 call: token transfer (amount decoded)', () =>
-      do_not_optimize(checkScope(session, [{ to: token, data: transfer }], options)),
-    )
-    bench('1 call: refused (reason and message built)', () => do_not_optimize(checkScope(session, refused, options)))
-    bench('10 calls: mixed batch (divide by 10 for per call)', () => do_not_optimize(checkScope(session, batch, options)))
-    // A new permissions array each time: the compile step the WeakMap cache saves.
-    bench('1 call: first check of a session (uncached)', () =>
-      do_not_optimize(checkScope({ ...session, permissions: [...permissions] }, [{ to: nft, data: mint }], options)),
-    )
+export async function run(): Promise<void> {
+  summary(() => {
+    group('checkScope, session of 10 permissions', () => {
+      bench('1 call: contract call (mint)', () => do_not_optimize(checkScope(session, [{ to: nft, data: mint }], options)))
+      bench('1 call: token transfer (amount decoded)', () =>
+        do_not_optimize(checkScope(session, [{ to: token, data: transfer }], options)),
+      )
+      bench('1 call: refused (reason and message built)', () => do_not_optimize(checkScope(session, refused, options)))
+      bench('10 calls: mixed batch (divide by 10 for per call)', () => do_not_optimize(checkScope(session, batch, options)))
+      // A new permissions array each time: the compile step the WeakMap cache saves.
+      bench('1 call: first check of a session (uncached)', () =>
+        do_not_optimize(checkScope({ ...session, permissions: [...permissions] }, [{ to: nft, data: mint }], options)),
+      )
+    })
   })
-})
+  await runBenches()
+}
 
-await run()
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run()

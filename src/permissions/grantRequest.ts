@@ -90,10 +90,11 @@ export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: Allo
   const account = draft.account ?? wallet.accounts[0]
   if (account === undefined)
     throw new UnauthorizedError('the wallet has no connected account; connect first (eth_requestAccounts)')
-  if (!wallet.accounts.some((a) => isAddressEqual(a, account)))
+  const lower = account.toLowerCase()
+  if (!wallet.accounts.some((a) => a.toLowerCase() === lower))
     throw new InvalidParamsError(`${path}address`, `${account} is not an account of this wallet`)
   draft.permissions.forEach((permission, i) => {
-    if (permission.type === 'contract-call' && isAddressEqual(permission.target, account))
+    if (permission.type === 'contract-call' && permission.target.toLowerCase() === lower)
       throw new InvalidParamsError(`${path}permissions[${i}].data.address`, 'is the account itself; a session key may never call its own account')
   })
   if (allow) checkAllowList(draft.permissions, allow, path)

@@ -29,13 +29,23 @@ export function readString(value: unknown, field: string): string {
   return value
 }
 
+// Checksumming hashes the address; grants name the same few addresses over and over.
+const addresses = new Map<string, Address>()
+const addressLimit = 1024
+
 /** `value` as a checksummed address. Mixed case must be a valid checksum. */
 export function readAddress(value: unknown, field: string): Address {
+  const known = typeof value === 'string' ? addresses.get(value) : undefined
+  if (known) return known
   if (typeof value !== 'string' || !isAddress(value, { strict: false }))
     throw new InvalidParamsError(field, `${describe(value)} is not an address (0x and 40 hex digits)`)
-  if (!isAddress(value))
+  const address = getAddress(value)
+  const body = value.slice(2)
+  if (address !== value && body !== body.toLowerCase() && body !== body.toUpperCase())
     throw new InvalidParamsError(field, `${value} has a wrong checksum; send it all lower-case or correctly checksummed`)
-  return getAddress(value)
+  if (addresses.size >= addressLimit) addresses.clear()
+  addresses.set(value, address)
+  return address
 }
 
 /** `value` as hex bytes of one of the given lengths. */
