@@ -1,0 +1,36 @@
+/**
+ * keyleash: session keys for any EIP-1193 wallet. Wrap the wallet's provider; grants made
+ * through it (ERC-7715, any draft) are checked, forwarded in the wallet's dialect and kept,
+ * and calls that fit a live session are signed with its key, locally, without a prompt.
+ *
+ * @example
+ * import { createWalletClient, custom } from 'viem'
+ * import { erc7715Actions } from 'viem/experimental'
+ * import { withSessionKeys } from 'keyleash'
+ *
+ * const provider = withSessionKeys(embeddedWalletProvider)
+ * const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
+ */
+export { withSessionKeys, defaultMaxExpiry } from './provider.js'
+export type { KeyleashEventMap, KeyleashProvider, KeyleashWarning } from './provider.js'
+export type { AllowList, ExpiryMode, KeyleashOptions } from './options.js'
+export type { Eip1193Provider, RequestArguments } from './types.js'
+
+export { InternalError, InvalidParamsError, InvalidRequestError, KeyleashError, UnauthorizedError } from './errors.js'
+export type { CodedError, KeyleashErrorData } from './errors.js'
+
+export { memoryStore } from './sessions/memoryStore.js'
+export { memoryKeyStore } from './sessions/keyStore.js'
+export type { MemoryKeyStore } from './sessions/keyStore.js'
+export type { KeyStore, Session, SessionStatus, SessionStore, SessionUsage } from './sessions/types.js'
+export type { SessionFilter, SessionInfo, SessionsApi } from './sessions/api.js'
+
+export { checkScope } from './permissions/scope.js'
+export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason } from './permissions/scope.js'
+export type { GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, Signer } from './permissions/types.js'
+export type { AppDialectName, WalletDialectName } from './permissions/dialects/types.js'
+
+export { erc7836Executor } from './execution/erc7836.js'
+export { hashExecutor } from './execution/hash.js'
+export type { HashExecutorOptions } from './execution/hash.js'
+export type { ExecuteParameters, ExecuteReturnType, Executor } from './execution/types.js'
