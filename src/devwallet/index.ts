@@ -1,0 +1,42 @@
+/**
+ * `keyleash/devwallet`: a real, local embedded wallet for the demo and the tests — anvil, a
+ * session-key smart account, demo contracts, and an EIP-1193 provider speaking ERC-7715 (in a
+ * chosen dialect), ERC-5792 and ERC-7836. For local development and tests only.
+ *
+ * @example
+ * import { createDevWallet, startDevChain } from 'keyleash/devwallet'
+ *
+ * const chain = await startDevChain()
+ * const wallet = await createDevWallet({ rpcUrl: chain.rpcUrl })
+ */
+export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDevChainOptions, startDevChain } from './chain.js'
+export { type CreateDevWalletOptions, type DevWallet, createDevWallet } from './wallet.js'
+export type { DevWalletProvider } from './provider.js'
+export type { ApprovalPrompt, Approve } from './context.js'
+export type { CallsStatus } from './calls.js'
+export type {
+  PrepareCallsParameters,
+  PrepareCallsReturnType,
+  PreparedCallsContext,
+  PreparedCallsKey,
+  SendPreparedCallsParameters,
+} from './prepared.js'
+export type { RevertErrorData } from './errors.js'
+export {
+  ANY_SELECTOR,
+  type AccountCall,
+  type DeployerClient,
+  type DevContracts,
+  type ExecuteTypedData,
+  SESSION_ACCOUNT_DOMAIN,
+  type SessionScope,
+  type TokenAllowance,
+  deployDemoNft,
+  deployDemoToken,
+  deployDevContracts,
+  deploySessionAccount,
+  executeTypedData,
+  executeTypes,
+  randomExecuteNonce,
+} from './contracts.js'
+export { demoNftAbi, demoTokenAbi, sessionAccountAbi } from './artifacts.js'

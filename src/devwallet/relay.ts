@@ -1,0 +1,96 @@
+import { rpcErrors } from '@metamask/rpc-errors'
+import type { Account, Address, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem'
+import type { PrivateKeyAccount } from 'viem/accounts'
+import { sessionAccountAbi } from './artifacts.js'
+import { type AccountCall, executeTypedData, randomExecuteNonce } from './contracts.js'
+import { revertError } from './errors.js'
+
+/** What {@link createRelay} needs: the chain, the relayer that pays gas, the owner that signs. */
+export type RelayParameters = {
+  publicClient: PublicClient
+  relayerClient: WalletClient<Transport, Chain, Account>
+  owner: PrivateKeyAccount
+  /** The SessionAccount. */
+  account: Address
+  chainId: number
+}
+
+/**
+ * Gets `SessionAccount.execute` batches on-chain: the relayer pays the gas, the signature
+ * (the owner's or a session key's) is what the account checks.
+ */
+export type Relay = {
+  /**
+   * Simulates `execute(calls, nonce, signature)` and, if it would succeed, sends it.
+   * Resolves to the transaction hash once the node has it; a revert is a -32003 naming the
+   * decoded error, and nothing is sent.
+   */
+  send(calls: readonly AccountCall[], nonce: bigint, signature: Hex): Promise<Hex>
+  /** The owner signs `execute(calls, nonce)` (a fresh random nonce) and {@link Relay.send} sends it. */
+  sendAsOwner(calls: readonly AccountCall[]): Promise<Hex>
+  /** Waits for the receipt; a batch that reverted on-chain is a -32003. */
+  confirm(hash: Hex): Promise<TransactionReceipt>
+}
+
+/**
+ * A relay for one SessionAccount.
+ *
+ * @example
+ * const relay = createRelay({ publicClient, relayerClient, owner, account, chainId: 31337 })
+ * await relay.confirm(await relay.sendAsOwner([{ target: nft, value: 0n, data: mintData }]))
+ */
+export function createRelay({ publicClient, relayerClient, owner, account, chainId }: RelayParameters): Relay {
+  // One relayer, one nonce sequence: sends go out one at a time, each after the node has the
+  // previous one, so two batches never take the same relayer nonce. (Receipts are awaited in
+  // parallel; anvil mines each transaction as it arrives.)
+  let queue: Promise<unknown> = Promise.resolve()
+  const inTurn = <T>(task: () => Promise<T>): Promise<T> => {
+    const result = queue.then(task)
+    queue = result.then(
+      () => undefined,
+      () => undefined,
+    )
+    return result
+  }
+
+  const relay: Relay = {
+    async send(calls, nonce, signature) {
+      const args = [calls.map((c) => ({ target: c.target, value: c.value, data: c.data })), nonce, signature] as const
+      // Estimating gas runs the batch: it fails with the revert data when `execute` would
+      // revert, and its figure saves the wallet client a second estimate.
+      let gas: bigint
+      try {
+        gas = await publicClient.estimateContractGas({
+          address: account,
+          abi: sessionAccountAbi,
+          functionName: 'execute',
+          args,
+          account: relayerClient.account,
+        })
+      } catch (error) {
+        throw revertError(error)
+      }
+      return inTurn(async () => {
+        try {
+          return await relayerClient.writeContract({ address: account, abi: sessionAccountAbi, functionName: 'execute', args, gas })
+        } catch (error) {
+          throw revertError(error)
+        }
+      })
+    },
+
+    async sendAsOwner(calls) {
+      const nonce = randomExecuteNonce()
+      const signature = await owner.signTypedData(executeTypedData(account, chainId, calls, nonce))
+      return relay.send(calls, nonce, signature)
+    },
+
+    async confirm(hash) {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success')
+        throw rpcErrors.transactionRejected({ message: `execution reverted on-chain in transaction ${hash}`, data: { transactionHash: hash } })
+      return receipt
+    },
+  }
+  return relay
+}
