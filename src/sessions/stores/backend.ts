@@ -1,0 +1,33 @@
+/**
+ * What a persistent store is built on: raw strings under names, in one partition. The
+ * backend owns storage and atomicity; {@link createPersistentStore} owns everything else
+ * (the codec, encryption, scope, reporting damaged entries), so every store behaves alike
+ * and the contract suite tests one logic over four media.
+ *
+ * Session ids and key addresses arrive as they are (addresses lower-case); values are
+ * opaque strings: an encoded session, a sealed key.
+ */
+export type StoreBackend = {
+  /** How errors name this store, e.g. `fileStore ./sessions.jsonl`. */
+  readonly name: string
+  getSession(id: string): Promise<string | undefined>
+  /** Every session entry of the partition. */
+  listSessions(): Promise<[id: string, value: string][]>
+  /**
+   * Writes a session; when `keyAddress` is given, only if that key is stored, checked in the
+   * same atomic step where the medium allows. Resolves to `false` when the key is missing.
+   */
+  putSession(id: string, value: string, keyAddress: string | undefined): Promise<boolean>
+  /**
+   * Atomic read-modify-write, across processes/tabs: `change` gets the stored value and
+   * returns the new one, or `undefined` to leave it. `change` is synchronous and may be called
+   * more than once (optimistic backends retry it after a conflict). Resolves to `undefined`
+   * when there is no such session, else to whether a write happened.
+   */
+  updateSession(id: string, change: (value: string) => string | undefined): Promise<boolean | undefined>
+  /** Deletes a session; resolves to the value it had. */
+  deleteSession(id: string): Promise<string | undefined>
+  getKey(address: string): Promise<string | undefined>
+  putKey(address: string, value: string): Promise<void>
+  deleteKey(address: string): Promise<void>
+}

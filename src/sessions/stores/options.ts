@@ -1,0 +1,94 @@
+import type { Address } from 'viem'
+import { InvalidParamsError, type InternalError } from '../../errors.js'
+import { aesGcmCipher, encryptionKeyBytes, plaintextCipher, type EncryptionKey, type KeyCipher } from './encryption.js'
+
+/**
+ * Called with what a store skipped: a damaged session or key entry (truncated, overwritten,
+ * sealed with another key). `error.data` names the store (`store`) and the entry (`entry`);
+ * it never holds the entry's content. Every other session stays usable.
+ */
+export type StoreErrorHandler = (error: InternalError) => void
+
+/** What every persistent store takes. */
+export type StoreOptions = {
+  /**
+   * Separates apps (or origins) that share one store: a Redis, a file, an origin's storage.
+   * Sessions under another namespace are invisible. Default: `'keyleash'`.
+   */
+  namespace?: string | undefined
+  /**
+   * Keep only the sessions of this account and/or chain: `list` and `get` see nothing
+   * else, and `put` refuses a session outside it. Each scope is its own partition, so two
+   * accounts may even hold sessions with the same id.
+   */
+  scope?: { account?: Address | undefined; chainId?: number | undefined } | undefined
+  /**
+   * Encrypts session keys at rest with AES-256-GCM. Browser stores default to a
+   * non-extractable key of their own, kept in IndexedDB; Node stores require one (or
+   * `plaintextKeys: true`). The store never writes it.
+   */
+  encryptionKey?: EncryptionKey | undefined
+  /** Store session keys unencrypted. For tests and throwaway dev stores only; say it to mean it. */
+  plaintextKeys?: boolean | undefined
+  /** Where damaged entries are reported (and skipped). Default: a `console.warn` of the message. */
+  onError?: StoreErrorHandler | undefined
+}
+
+/**
+ * The partition a store reads and writes: the namespace, then the scope. Every backend
+ * prefixes what it stores with it.
+ *
+ * @example
+ * partitionOf({ namespace: 'shop', scope: { chainId: 1 } }) // 'shop/c1'
+ */
+export function partitionOf(options: StoreOptions): string {
+  const { namespace = 'keyleash', scope } = options
+  if (typeof namespace !== 'string' || namespace === '' || /[\u0000-\u001f]/.test(namespace))
+    throw new InvalidParamsError('namespace', 'must be a non-empty string without control characters')
+  let partition = namespace
+  if (scope?.chainId !== undefined) {
+    if (!Number.isSafeInteger(scope.chainId) || scope.chainId <= 0) throw new InvalidParamsError('scope.chainId', 'must be a positive integer')
+    partition += `/c${scope.chainId}`
+  }
+  if (scope?.account !== undefined) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(scope.account)) throw new InvalidParamsError('scope.account', 'must be a 0x-prefixed 20-byte address')
+    partition += `/a${scope.account.toLowerCase()}`
+  }
+  return partition
+}
+
+/**
+ * The cipher a store seals keys with, from its options: `encryptionKey` → AES-GCM,
+ * `plaintextKeys: true` → plaintext, neither → `fallback` (browser stores: a key kept in
+ * IndexedDB), or, with no fallback (Node stores), an error that says what to pass.
+ * Checked now, imported on first use (WebCrypto is async, store factories are not).
+ *
+ * @example
+ * const cipher = cipherOf(options, 'fileStore')
+ * const sealed = await (await cipher()).seal(address, privateKey)
+ */
+export function cipherOf(options: StoreOptions, storeName: string, fallback?: () => Promise<CryptoKey>): () => Promise<KeyCipher> {
+  const { encryptionKey, plaintextKeys } = options
+  if (plaintextKeys !== undefined && typeof plaintextKeys !== 'boolean') throw new InvalidParamsError('plaintextKeys', 'must be a boolean')
+  if (encryptionKey !== undefined && plaintextKeys === true)
+    throw new InvalidParamsError('plaintextKeys', 'cannot be true together with an encryptionKey: choose one')
+  let source: (() => Promise<KeyCipher>) | undefined
+  if (encryptionKey !== undefined) {
+    encryptionKeyBytes(encryptionKey) // refuse a malformed key now, not at the first signature
+    source = () => aesGcmCipher(encryptionKey)
+  }
+  else if (plaintextKeys === true) source = async () => plaintextCipher
+  else if (fallback !== undefined) source = async () => aesGcmCipher(await fallback())
+  else
+    throw new InvalidParamsError('encryptionKey', `is required by ${storeName}: session keys are encrypted at rest`, {
+      hint: 'pass 32 secret bytes (crypto.getRandomValues(new Uint8Array(32)), kept in your secret manager), or plaintextKeys: true for tests',
+    })
+  let cipher: Promise<KeyCipher> | undefined
+  return () => {
+    cipher ??= source().catch((error: unknown) => {
+      cipher = undefined // a failed import (e.g. IndexedDB blocked) may succeed later
+      throw error
+    })
+    return cipher
+  }
+}

@@ -1,0 +1,143 @@
+import { InternalError, InvalidParamsError } from '../../errors.js'
+import type { Session } from '../types.js'
+
+/**
+ * The codec every persistent store writes with: a {@link Session} to a JSON string and back,
+ * losslessly. JSON alone loses bigints (usage, allowances, gas limits), `undefined` members
+ * (`keyAddress: undefined` is a session that signs nothing) and non-finite numbers, and a
+ * reload that loses a setting is a known bug class elsewhere; so those are written as tagged
+ * objects `{ "$t": "<tag>", ... }`. An app object that happens to have a `$t` member itself is
+ * wrapped (`{ "$t": "object", "v": … }`) so it cannot be mistaken for a tag.
+ *
+ * Wallet data and custom permission data are `unknown`: plain data (what JSON-RPC carries,
+ * plus bigints, `Uint8Array`s and `Date`s) is kept exactly; anything else (a function, a
+ * `Map`, a class instance) is refused at write time, naming where it is, rather than stored
+ * as something else.
+ */
+const formatVersion = 1
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+/**
+ * A session as the JSON string persistent stores keep.
+ *
+ * @example
+ * const text = encodeSession(session) // '{"v":1,"session":{…,"usage":{"native":{"$t":"bigint","v":"5"},…}}}'
+ */
+export function encodeSession(session: Session): string {
+  return JSON.stringify({ v: formatVersion, session: toJson(session, `session ${session.id}`) })
+}
+
+/**
+ * Reads what {@link encodeSession} wrote, checking the shape so that a damaged entry is
+ * refused (with an {@link InternalError} that says what is wrong) instead of handed on.
+ *
+ * @example
+ * const session = decodeSession(encodeSession(session)) // deep-equal to `session`
+ */
+export function decodeSession(text: string): Session {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // The JSON error quotes the text it choked on: never pass that on (a key could be near).
+    throw new InternalError('the entry is not valid JSON (truncated or overwritten)')
+  }
+  if (!isRecord(parsed) || parsed.v !== formatVersion || !isRecord(parsed.session))
+    throw new InternalError(`the entry is not a keyleash session of format ${formatVersion}`)
+  const session = fromJson(parsed.session)
+  assertSession(session)
+  return session
+}
+
+function toJson(value: unknown, path: string): Json {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : { $t: 'number', v: String(Object.is(value, -0) ? '-0' : value) }
+    case 'bigint':
+      return { $t: 'bigint', v: value.toString() }
+    case 'undefined':
+      return { $t: 'undefined' }
+    case 'object': {
+      if (value === null) return null
+      if (Array.isArray(value)) return value.map((item, i) => toJson(item, `${path}[${i}]`))
+      if (value instanceof Uint8Array) return { $t: 'bytes', v: Array.from(value, (byte) => byte.toString(16).padStart(2, '0')).join('') }
+      if (value instanceof Date) return { $t: 'date', v: value.getTime() }
+      const proto = Object.getPrototypeOf(value) as unknown
+      if (proto !== Object.prototype && proto !== null) break
+      const out: Record<string, Json> = {}
+      for (const [key, item] of Object.entries(value)) out[key] = toJson(item, `${path}.${key}`)
+      return Object.hasOwn(out, '$t') ? { $t: 'object', v: out } : out
+    }
+  }
+  throw new InvalidParamsError(path, `cannot be stored: ${describe(value)} is not plain data (use strings, numbers, bigints, arrays and plain objects)`)
+}
+
+function fromJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromJson)
+  if (!isRecord(value)) return value
+  if (typeof value.$t === 'string') {
+    const v = value.v
+    switch (value.$t) {
+      case 'bigint':
+        if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v)
+        break
+      case 'undefined':
+        return undefined
+      case 'number':
+        if (v === 'NaN' || v === 'Infinity' || v === '-Infinity' || v === '-0') return Number(v)
+        break
+      case 'bytes':
+        if (typeof v === 'string' && /^(?:[0-9a-f]{2})*$/.test(v)) return Uint8Array.from(v.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16))
+        break
+      case 'date':
+        if (typeof v === 'number') return new Date(v)
+        break
+      case 'object':
+        if (isRecord(v)) return mapValues(v)
+        break
+    }
+    throw new InternalError(`the entry holds a malformed tagged value ($t: ${JSON.stringify(value.$t).slice(0, 40)})`)
+  }
+  return mapValues(value)
+}
+
+function mapValues(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(record)) out[key] = fromJson(item)
+  return out
+}
+
+/** Enough of a shape check that what comes out can be used as a `Session` without crashing later. */
+function assertSession(value: unknown): asserts value is Session {
+  const fail = (field: string, rule: string): never => {
+    throw new InternalError(`the stored session's ${field} ${rule}`)
+  }
+  if (!isRecord(value)) return fail('entry', 'is not an object')
+  if (typeof value.id !== 'string' || value.id === '') fail('id', 'is not a non-empty string')
+  if (!Number.isSafeInteger(value.chainId)) fail('chainId', 'is not an integer')
+  if (typeof value.account !== 'string') fail('account', 'is not an address')
+  if (!isRecord(value.signer) || typeof value.signer.type !== 'string') fail('signer', 'is not a signer')
+  if (value.keyAddress !== undefined && typeof value.keyAddress !== 'string') fail('keyAddress', 'is not an address')
+  if (typeof value.expiry !== 'number') fail('expiry', 'is not a number')
+  if (!Array.isArray(value.permissions) || !value.permissions.every(isRecord)) fail('permissions', 'is not a list')
+  if (!Array.isArray(value.policies) || !value.policies.every(isRecord)) fail('policies', 'is not a list')
+  const usage = value.usage
+  if (!isRecord(usage) || typeof usage.calls !== 'number' || typeof usage.native !== 'bigint' || !isRecord(usage.spent))
+    fail('usage', 'is not { calls, native, spent }')
+  if (value.status !== 'active' && value.status !== 'revoked') fail('status', "is neither 'active' nor 'revoked'")
+  if (typeof value.wallet !== 'string') fail('wallet', 'is not a dialect name')
+  if (typeof value.createdAt !== 'number') fail('createdAt', 'is not a number')
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return `a ${(value as object).constructor?.name ?? 'null-prototype object'}`
+  return `a ${typeof value}`
+}

@@ -1,0 +1,275 @@
+import { inspect } from 'node:util'
+import { verifyMessage, type Address } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, test } from 'vitest'
+import { purgeSessions } from '../../../src/sessions/stores/purge.js'
+import type { Session, SessionStore } from '../../../src/sessions/types.js'
+import { accounts, sessionFixture } from '../../utils/sessionFixture.js'
+
+/** A store under test, and what the contract needs to look behind it. */
+export type StoreHarness = {
+  store: SessionStore
+  /** Another store on the same data: a reload, a second process or tab. */
+  reopen?: (() => SessionStore) | undefined
+  /** Everything the store keeps at rest, as text (files, Redis values, storage items). */
+  atRest?: (() => Promise<string>) | undefined
+  /** Damages the stored entry of session `id` (truncates it). */
+  damage?: ((id: string) => Promise<void>) | undefined
+  /** What the store reported through `onError`. */
+  errors: unknown[]
+  close?: (() => Promise<void>) | undefined
+}
+
+const [account, other] = accounts
+const token = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' as Address
+
+/** Sessions that, together, set every field and every variant a stored session can have. */
+export function everyKindOfSession(keyAddress?: Address): Session[] {
+  return [
+    sessionFixture({
+      id: '0x01',
+      keyAddress,
+      permissions: [
+        { type: 'contract-call', target: other, selectors: ['0x1249c58b', '0xa9059cbb'] },
+        { type: 'contract-call', target: token, selectors: 'any' },
+        { type: 'native-transfer', allowance: 10n ** 30n },
+        { type: 'erc20-transfer', token, allowance: 2n ** 255n },
+        { type: 'custom', name: 'session-gas', data: { limit: 5n, nested: [1, 'a', null, { $t: 'not-a-tag' }], gone: undefined }, required: false },
+      ],
+      policies: [
+        { type: 'call-limit', count: 10 },
+        { type: 'rate-limit', count: 3, interval: 60 },
+        { type: 'gas-limit', limit: 123_456_789_012_345_678_901n },
+      ],
+      usage: { calls: 7, native: 5n * 10n ** 18n, spent: { [token.toLowerCase()]: 42n, '0x00000000000000000000000000000000000000aa': 0n } },
+      walletData: { factory: other, factoryData: '0xdeadbeef', delegationManager: token, dependencies: [{ factory: other, salt: 1n }], bytes: new Uint8Array([0, 1, 255]) },
+    }),
+    sessionFixture({ id: '0x02', status: 'revoked', signer: { type: 'key', key: { keyType: 'secp256r1', publicKey: '0x04aa' } }, wallet: 'erc7715-2025' }),
+    sessionFixture({
+      id: 'ses_3',
+      chainId: 8453,
+      account: other,
+      signer: { type: 'keys', keys: [{ keyType: 'secp256k1', publicKey: '0x02bb' }, { keyType: 'ed25519', publicKey: '0xcc' }] },
+      wallet: 'openfort',
+      keyAddress: undefined,
+      walletData: undefined,
+      expiry: 1_700_000_000,
+    }),
+    sessionFixture({ id: '0x04', signer: { type: 'wallet' }, wallet: 'execution-permissions', permissions: [], policies: [], createdAt: 0 }),
+  ]
+}
+
+/**
+ * The contract every {@link SessionStore} keeps, run against the memory store and every
+ * persistent one. `make` returns a fresh, empty store each time.
+ */
+export function describeStoreContract(name: string, make: () => Promise<StoreHarness>): void {
+  async function withHarness(run: (harness: StoreHarness) => Promise<void>): Promise<void> {
+    const harness = await make()
+    try {
+      await run(harness)
+    } finally {
+      await harness.close?.()
+    }
+  }
+
+  describe(`${name}: the store contract`, () => {
+    test('default: every field of every kind of session round-trips exactly', () =>
+      withHarness(async ({ store, reopen }) => {
+        const keyAddress = await store.keys.generate()
+        const sessions = everyKindOfSession(keyAddress)
+        for (const session of sessions) await store.put(session)
+        for (const session of sessions) expect(await store.get(session.id)).toStrictEqual(session)
+        const byId = (list: Session[]) => [...list].sort((a, b) => a.id.localeCompare(b.id))
+        expect(byId(await store.list())).toStrictEqual(byId(sessions))
+        if (reopen) expect(byId(await reopen().list())).toStrictEqual(byId(sessions))
+      }))
+
+    test('behavior: what get and list return are copies, and a session changed after put changes nothing', () =>
+      withHarness(async ({ store }) => {
+        const session = sessionFixture()
+        await store.put(session)
+        session.usage.calls = 5
+        const got = (await store.get(session.id))!
+        got.usage.calls = 99
+        ;(got.permissions as unknown[]).push({ type: 'native-transfer', allowance: 1n })
+        const [listed] = await store.list()
+        listed!.status = 'revoked'
+        expect(await store.get(session.id)).toStrictEqual(sessionFixture())
+      }))
+
+    test('behavior: put replaces the session with the same id; unknown ids are undefined', () =>
+      withHarness(async ({ store }) => {
+        await store.put(sessionFixture())
+        await store.put(sessionFixture({ status: 'revoked' }))
+        expect(await store.list()).toStrictEqual([sessionFixture({ status: 'revoked' })])
+        expect(await store.get('0xunknown')).toBeUndefined()
+      }))
+
+    test('error: put refuses a session whose key the store does not hold', () =>
+      withHarness(async ({ store }) => {
+        const keyAddress = privateKeyToAccount(generatePrivateKey()).address
+        await expect(store.put(sessionFixture({ keyAddress }))).rejects.toMatchObject({ code: -32603, message: 'session 0xc0ffee: its key is not in the store' })
+        expect(await store.list()).toStrictEqual([])
+      }))
+
+    test('behavior: 100 concurrent updates lose no write (split across two instances where the store has them)', () =>
+      withHarness(async ({ store, reopen }) => {
+        await store.put(sessionFixture())
+        const stores = [store, reopen?.() ?? store]
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            stores[i % 2]!.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1, native: s.usage.native + 2n } })),
+          ),
+        )
+        expect((await store.get('0xc0ffee'))!.usage).toStrictEqual({ calls: 100, native: 200n, spent: {} })
+      }))
+
+    test('behavior: a call limit of 7 is never exceeded under 100 concurrent reservations', () =>
+      withHarness(async ({ store, reopen }) => {
+        await store.put(sessionFixture())
+        const stores = [store, reopen?.() ?? store]
+        let reserved = 0
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            stores[i % 2]!.update('0xc0ffee', (s) => (s.usage.calls >= 7 ? undefined : { ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } })).then((s) => {
+              if (s) reserved++
+            }),
+          ),
+        )
+        expect(reserved).toBe(100)
+        expect((await store.get('0xc0ffee'))!.usage.calls).toBe(7)
+      }))
+
+    test('behavior: update resolves to what is stored; undefined leaves it; a mutated copy changes nothing; unknown id skips the change', () =>
+      withHarness(async ({ store }) => {
+        await store.put(sessionFixture())
+        const updated = await store.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, spent: { [token]: 3n } } }))
+        expect(updated).toStrictEqual(await store.get('0xc0ffee'))
+        expect(
+          await store.update('0xc0ffee', (s) => {
+            s.usage.calls = 42
+            return undefined
+          }),
+        ).toStrictEqual(updated)
+        let called = false
+        expect(await store.update('0xnone', (s) => ((called = true), s))).toBeUndefined()
+        expect(called).toBe(false)
+      }))
+
+    test('error: a change that throws, or moves the id, rejects and leaves the session as it is', () =>
+      withHarness(async ({ store }) => {
+        await store.put(sessionFixture())
+        const boom = () => {
+          throw new Error('limit reached')
+        }
+        await expect(store.update('0xc0ffee', boom)).rejects.toThrow('limit reached')
+        await expect(store.update('0xc0ffee', (s) => ({ ...s, id: '0xother' }))).rejects.toMatchObject({
+          code: -32603,
+          message: "session 0xc0ffee: an update may not change the session's id",
+        })
+        expect(await store.get('0xc0ffee')).toStrictEqual(sessionFixture())
+        expect(await store.get('0xother')).toBeUndefined()
+      }))
+
+    test('behavior: delete takes the key with the last session that uses it', () =>
+      withHarness(async ({ store }) => {
+        const keyAddress = await store.keys.generate()
+        await store.put(sessionFixture({ id: '0x01', keyAddress }))
+        await store.put(sessionFixture({ id: '0x02', keyAddress: keyAddress.toLowerCase() as Address }))
+        await store.delete('0x01')
+        expect(await store.keys.has(keyAddress)).toBe(true)
+        await store.delete('0x02')
+        await store.delete('0xnone')
+        expect(await store.keys.has(keyAddress)).toBe(false)
+        expect(await store.keys.signer(keyAddress)).toBeUndefined()
+      }))
+
+    test('behavior: purge deletes revoked and expired sessions and their keys, and keeps a key a live session shares', () =>
+      withHarness(async ({ store }) => {
+        const now = 1_800_000_000
+        const [gone, shared] = [await store.keys.generate(), await store.keys.generate()]
+        await store.put(sessionFixture({ id: '0xexpired', expiry: now, keyAddress: gone }))
+        await store.put(sessionFixture({ id: '0xrevoked', status: 'revoked', keyAddress: shared }))
+        await store.put(sessionFixture({ id: '0xlive', expiry: now + 1, keyAddress: shared }))
+        expect((await purgeSessions(store, now)).sort()).toStrictEqual(['0xexpired', '0xrevoked'])
+        expect((await store.list()).map((s) => s.id)).toStrictEqual(['0xlive'])
+        expect(await store.keys.has(gone)).toBe(false)
+        expect(await store.keys.has(shared)).toBe(true)
+      }))
+
+    test('default: a stored key signs (also from a reopened store); has and signer ignore case', () =>
+      withHarness(async ({ store, reopen }) => {
+        const address = await store.keys.import(generatePrivateKey())
+        for (const s of reopen ? [store, reopen()] : [store]) {
+          expect(await s.keys.has(address.toLowerCase() as Address)).toBe(true)
+          const account = (await s.keys.signer(address.toLowerCase() as Address))!
+          expect(account.address).toBe(address)
+          const signature = await account.signMessage({ message: 'keyleash' })
+          expect(await verifyMessage({ address, message: 'keyleash', signature })).toBe(true)
+        }
+      }))
+
+    test('behavior: a key deleted through one instance stops signing through another at once', () =>
+      withHarness(async ({ store, reopen }) => {
+        const address = await store.keys.generate()
+        const second = reopen?.() ?? store
+        expect(await second.keys.signer(address)).toBeDefined()
+        await store.keys.delete(address)
+        expect(await second.keys.signer(address)).toBeUndefined()
+      }))
+
+    test('behavior: no private key at rest, nor in JSON or util.inspect of the store, its keys or a signer', () =>
+      withHarness(async ({ store, atRest }) => {
+        const privateKey = generatePrivateKey()
+        const address = await store.keys.import(privateKey)
+        await store.put(sessionFixture({ keyAddress: address }))
+        const signer = await store.keys.signer(address)
+        const forms = keyForms(privateKey)
+        const texts = [store, store.keys, signer, await store.list()].flatMap((value) => [
+          JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? '',
+          inspect(value, { depth: Infinity, showHidden: true, getters: true }),
+        ])
+        if (atRest) texts.push(await atRest())
+        for (const text of texts) for (const form of forms) expect(text.toLowerCase()).not.toContain(form)
+        if (atRest) expect((await atRest()).toLowerCase()).toContain(address.slice(2).toLowerCase()) // the scan does look at the right place
+      }))
+
+    test('error: an invalid key is refused, coded, without the key in the error', () =>
+      withHarness(async ({ store }) => {
+        const key = `${generatePrivateKey()}ab`
+        const error = await store.keys.import(key as `0x${string}`).then(
+          () => expect.unreachable(),
+          (e: unknown) => e,
+        )
+        expect(error).toMatchObject({ code: -32602, message: 'privateKey: must be 32 bytes as 0x-prefixed hex' })
+        expect(JSON.stringify(error) + inspect(error, { showHidden: true })).not.toContain(key.slice(2, 42))
+      }))
+
+    test('error: a damaged entry is reported and skipped, and every other session stays usable', async (context) => {
+      const harness = await make()
+      if (!harness.damage) return context.skip()
+      try {
+        const { store, damage, errors } = harness
+        for (const id of ['0x01', '0x02', '0x03']) await store.put(sessionFixture({ id }))
+        await damage('0x02')
+        expect((await store.list()).map((s) => s.id).sort()).toStrictEqual(['0x01', '0x03'])
+        expect(await store.get('0x02')).toBeUndefined()
+        expect(errors).toHaveLength(1)
+        expect(errors[0]).toMatchObject({ code: -32603, data: { entry: 'session 0x02' } })
+        expect((await store.update('0x03', (s) => ({ ...s, status: 'revoked' })))?.status).toBe('revoked')
+        await expect(store.update('0x02', (s) => s)).rejects.toMatchObject({ code: -32603, message: 'session 0x02: its stored entry is damaged and cannot be updated' })
+        await store.put(sessionFixture({ id: '0x04' }))
+        expect((await store.list()).map((s) => s.id).sort()).toStrictEqual(['0x01', '0x03', '0x04'])
+      } finally {
+        await harness.close?.()
+      }
+    })
+  })
+}
+
+/** The ways a key could be written down: hex, and base64 of its bytes. */
+function keyForms(privateKey: `0x${string}`): string[] {
+  const hex = privateKey.slice(2).toLowerCase()
+  return [hex, Buffer.from(hex, 'hex').toString('base64').toLowerCase(), Buffer.from(hex, 'hex').toString('base64url').toLowerCase()]
+}
