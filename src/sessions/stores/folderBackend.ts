@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs'
+import { readdir, readFile, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { StoreBackend } from './backend.js'
+import { writeFileAtomic } from './atomicWrite.js'
+import { withFileLock } from './fileLock.js'
+import { keyedMutex } from './mutex.js'
+
+/**
+ * The folder layout of `fileStore`: `<folder>/<partition>/s/<id>.json` per session and
+ * `<folder>/<partition>/k/<address>.json` per key, each written atomically; a session's
+ * writes hold `<id>.json.lock`, so updates of different sessions do not wait for each other.
+ * Names are percent-encoded, so no id can climb out of the folder or hide as `.`/`..`.
+ *
+ * @example
+ * const backend = folderBackend('./data/sessions/', 'keyleash')
+ */
+export function folderBackend(folder: string, partition: string): StoreBackend {
+  const root = join(folder, fileName(partition))
+  const sessions = join(root, 's')
+  const keys = join(root, 'k')
+  mkdirSync(sessions, { recursive: true, mode: 0o700 })
+  mkdirSync(keys, { recursive: true, mode: 0o700 })
+  const inProcess = keyedMutex()
+  const sessionPath = (id: string) => join(sessions, `${fileName(id)}.json`)
+  const keyPath = (address: string) => join(keys, `${fileName(address)}.json`)
+  const locked = <T>(id: string, task: () => Promise<T>) => inProcess.run(id, () => withFileLock(`${sessionPath(id)}.lock`, task))
+
+  return {
+    name: `fileStore ${folder}`,
+    getSession: (id) => readIfAny(sessionPath(id)),
+    async listSessions() {
+      const names = (await readdir(sessions)).filter((name) => name.endsWith('.json'))
+      const found = await Promise.all(
+        names.map(async (name): Promise<[string, string] | undefined> => {
+          const value = await readIfAny(join(sessions, name))
+          return value === undefined ? undefined : [decodeURIComponent(name.slice(0, -'.json'.length)), value]
+        }),
+      )
+      return found.filter((entry) => entry !== undefined)
+    },
+    putSession(id, value, keyAddress) {
+      return locked(id, async () => {
+        if (keyAddress !== undefined && (await readIfAny(keyPath(keyAddress))) === undefined) return false
+        await writeFileAtomic(sessionPath(id), value)
+        return true
+      })
+    },
+    updateSession(id, change) {
+      return locked(id, async () => {
+        const current = await readIfAny(sessionPath(id))
+        if (current === undefined) return undefined
+        const next = change(current)
+        if (next === undefined) return false
+        await writeFileAtomic(sessionPath(id), next)
+        return true
+      })
+    },
+    deleteSession(id) {
+      return locked(id, async () => {
+        const current = await readIfAny(sessionPath(id))
+        await unlink(sessionPath(id)).catch(ignoreMissing)
+        return current
+      })
+    },
+    getKey: (address) => readIfAny(keyPath(address)),
+    putKey: (address, value) => writeFileAtomic(keyPath(address), value),
+    deleteKey: (address) => unlink(keyPath(address)).catch(ignoreMissing),
+  }
+}
+
+/** Percent-encoding, plus the characters `encodeURIComponent` leaves that matter in file names. */
+function fileName(name: string): string {
+  return encodeURIComponent(name).replace(/[!'()*.~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
+async function readIfAny(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { fileStore, type FileStoreOptions } from '../../../src/sessions/stores/fileStore.js'
+import { sessionFixture } from '../../utils/sessionFixture.js'
+import { describeStoreContract } from './contract.js'
+
+const root = mkdtempSync(join(tmpdir(), 'keyleash-filestore-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+let made = 0
+const encryptionKey = crypto.getRandomValues(new Uint8Array(32))
+
+function readAll(path: string): string {
+  if (!statSync(path, { throwIfNoEntry: false })) return ''
+  if (!statSync(path).isDirectory()) return readFileSync(path, 'utf8')
+  return readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(path, name))
+    .filter((file) => statSync(file).isFile())
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n')
+}
+
+/** A fresh store at `path`, and how the contract damages one of its sessions. */
+function harness(path: string, damage: (id: string) => void) {
+  const errors: unknown[] = []
+  const options: FileStoreOptions = { encryptionKey, onError: (error) => errors.push(error) }
+  return {
+    store: fileStore(path, options),
+    reopen: () => fileStore(path, options),
+    atRest: async () => readAll(path),
+    damage: async (id: string) => damage(id),
+    errors,
+  }
+}
+
+describeStoreContract('fileStore (one file)', async () => {
+  const path = join(root, `store-${++made}.jsonl`)
+  return harness(path, (id) => {
+    const lines = readFileSync(path, 'utf8').split('\n')
+    writeFileSync(path, lines.map((line) => (line.includes(`"s","${id}"]`) ? line.slice(0, line.length / 2) : line)).join('\n'))
+  })
+})
+
+describeStoreContract('fileStore (folder)', async () => {
+  const path = join(root, `folder-${++made}/`)
+  return harness(path, (id) => {
+    const file = join(path, 'keyleash', 's', `${id}.json`)
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 30))
+  })
+})
+
+describe('fileStore', () => {
+  test('behavior: files are written with mode 0600 and no temporary or lock file is left', async () => {
+    const path = join(root, 'mode.jsonl')
+    const store = fileStore(path, { encryptionKey })
+    await store.put(sessionFixture({ keyAddress: await store.keys.generate() }))
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(readdirSync(root).filter((name) => name.startsWith('mode.jsonl'))).toStrictEqual(['mode.jsonl'])
+  })
+
+  test('behavior: a crash mid-write (a torn temporary file left behind) loses nothing stored before', async () => {
+    const path = join(root, 'crash.jsonl')
+    const store = fileStore(path, { encryptionKey })
+    await store.put(sessionFixture({ id: '0x01' }))
+    writeFileSync(`${path}.4242.deadbeef.tmp`, readFileSync(path, 'utf8').slice(0, 20))
+    await store.put(sessionFixture({ id: '0x02' }))
+    expect((await fileStore(path, { encryptionKey }).list()).map((s) => s.id)).toStrictEqual(['0x01', '0x02'])
+  })
+
+  test('behavior: a truncated file loses only its last line, and a rewrite keeps the damaged line for recovery', async () => {
+    const path = join(root, 'truncated.jsonl')
+    const errors: unknown[] = []
+    const store = fileStore(path, { encryptionKey, onError: (error) => errors.push(error) })
+    for (const id of ['0x01', '0x02']) await store.put(sessionFixture({ id }))
+    const text = readFileSync(path, 'utf8')
+    writeFileSync(path, text.slice(0, text.length - 40))
+    expect((await store.list()).map((s) => s.id)).toStrictEqual(['0x01'])
+    await store.put(sessionFixture({ id: '0x03' }))
+    expect(readFileSync(path, 'utf8')).toContain(text.slice(text.indexOf('\n') + 1, text.length - 40))
+    expect(errors).toHaveLength(1)
+  })
+
+  test('behavior: a scope is a partition of its own: other accounts and chains are invisible, and put refuses them', async () => {
+    const path = join(root, 'scoped.jsonl')
+    const all = fileStore(path, { encryptionKey })
+    const scoped = fileStore(path, { encryptionKey, scope: { chainId: 1, account: sessionFixture().account } })
+    await scoped.put(sessionFixture())
+    await all.put(sessionFixture({ status: 'revoked' }))
+    expect((await scoped.get('0xc0ffee'))?.status).toBe('active')
+    expect((await all.get('0xc0ffee'))?.status).toBe('revoked')
+    await expect(scoped.put(sessionFixture({ chainId: 10 }))).rejects.toMatchObject({ code: -32602, message: 'session.chainId: must be 1: this store is scoped to that chain' })
+    const otherNamespace = fileStore(path, { encryptionKey, namespace: 'another-app' })
+    expect(await otherNamespace.list()).toStrictEqual([])
+  })
+
+  test('error: without encryptionKey or plaintextKeys: true the store is refused, saying what to pass', () => {
+    expect(() => fileStore(join(root, 'x.jsonl'))).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: encryptionKey: is required by fileStore: session keys are encrypted at rest]`)
+    expect(() => fileStore(join(root, 'x.jsonl'), { encryptionKey: new Uint8Array(16) })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: encryptionKey: must be 32 bytes (a Uint8Array or 0x-prefixed hex) or an AES-GCM CryptoKey]`)
+    expect(() => fileStore(join(root, 'x.jsonl'), { encryptionKey, plaintextKeys: true })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: plaintextKeys: cannot be true together with an encryptionKey: choose one]`)
+  })
+})
