@@ -5,6 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     // One anvil for the whole run; files isolate with test/utils/chain.ts `useSharedChain()`.
-    globalSetup: ['test/setup/chain.ts'],
+    globalSetup: ['test/setup/chain.ts', 'test/setup/redis.ts'],
   },
 })

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto'
+import { InternalError, InvalidParamsError } from '../../errors.js'
+import type { StoreBackend } from './backend.js'
+import { cipherOf, partitionOf, type StoreOptions } from './options.js'
+import { createPersistentStore, type PersistentStore } from './persistentStore.js'
+
+/** A value a Redis command takes. */
+type Arg = string | number
+
+/**
+ * The Redis client {@link redisStore} needs, structurally, so no client library is a
+ * dependency of keyleash: an `ioredis` client (`call`) or a `redis` (node-redis ≥ 4)
+ * client (`sendCommand`). The client must be connected and must not be in subscriber mode.
+ */
+export type RedisClient =
+  | { call(command: string, ...args: Arg[]): Promise<unknown> }
+  | { sendCommand(args: string[]): Promise<unknown> }
+
+/** Options of {@link redisStore}. `namespace` prefixes every Redis key (`<namespace>:s:<id>`). */
+export type RedisStoreOptions = StoreOptions & {
+  /** How often `update` retries after another writer changed the session in between. Default: 1000. */
+  maxRetries?: number | undefined
+}
+
+// Lua runs atomically in Redis: no other command runs between its reads and its writes.
+const scripts = {
+  /** KEYS: session, index, key. ARGV: value, id, check key ('1'|'0'). Writes only if the key is held. */
+  put: `if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1`,
+  /** KEYS: session. ARGV: expected, next. Compare-and-set: 1 when written, 0 when it changed since, -1 when gone. */
+  cas: `local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`,
+  /** KEYS: session, index. ARGV: id. Deletes and returns the old value. */
+  delete: `local current = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return current`,
+} as const
+
+/**
+ * A {@link PersistentStore} in Redis, for servers: every instance of the app sharing one
+ * Redis (and `namespace`) sees every session at once, and a call limit holds across them.
+ * Keys are encrypted at rest with `encryptionKey` (required, or `plaintextKeys: true`).
+ *
+ * - `update` is optimistic: read, change, then a Lua compare-and-set that writes only if the
+ *   session is unchanged, else read and change again. Updates from this process queue in
+ *   memory first, so only other processes can make it retry. Two round trips per update.
+ * - Writes that touch two keys (session + index) are one Lua script each, so they are atomic.
+ * - Scripts run by `EVALSHA`, loaded on first use and again after a `SCRIPT FLUSH`.
+ *
+ * Node only (it hashes its scripts with `node:crypto`): import it from the Node entry.
+ *
+ * @example
+ * import Redis from 'ioredis'
+ * import { redisStore } from 'keyleash/node'
+ * const store = redisStore(new Redis(process.env.REDIS_URL!), { encryptionKey: process.env.KEYLEASH_KEY as `0x${string}`, namespace: 'shop' })
+ * const provider = withSessionKeys(inner, { store })
+ */
+export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): PersistentStore {
+  const send = commandOf(client)
+  const partition = partitionOf(options)
+  const cipher = cipherOf(options, 'redisStore')
+  const maxRetries = options.maxRetries ?? 1000
+  if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new InvalidParamsError('maxRetries', 'must be a whole number ≥ 0')
+  const run = scriptRunner(send)
+  const sessionKey = (id: string) => `${partition}:s:${id}`
+  const keyKey = (address: string) => `${partition}:k:${address}`
+  const index = `${partition}:ids`
+  const name = `redisStore ${partition}`
+
+  const backend: StoreBackend = {
+    name,
+    getSession: async (id) => asString(await send('GET', sessionKey(id))),
+    async listSessions() {
+      const ids = await send('SMEMBERS', index)
+      if (!Array.isArray(ids) || ids.length === 0) return []
+      const found: [string, string][] = []
+      // MGET in slices, so 10,000 sessions are not one reply Redis must buffer whole.
+      for (let start = 0; start < ids.length; start += 1000) {
+        const slice = ids.slice(start, start + 1000).map(String)
+        const values = await send('MGET', ...slice.map(sessionKey))
+        if (!Array.isArray(values)) continue
+        slice.forEach((id, i) => {
+          const value = asString(values[i])
+          if (value !== undefined) found.push([id, value])
+        })
+      }
+      return found
+    },
+    async putSession(id, value, keyAddress) {
+      const written = await run(scripts.put, [sessionKey(id), index, keyKey(keyAddress ?? '')], [value, id, keyAddress === undefined ? '0' : '1'])
+      return Number(written) === 1
+    },
+    async updateSession(id, change) {
+      for (let attempt = 0; attempt <= maxRetries; attempt++) {
+        const current = asString(await send('GET', sessionKey(id)))
+        if (current === undefined) return undefined
+        const next = change(current)
+        if (next === undefined) return false
+        const result = Number(await run(scripts.cas, [sessionKey(id)], [current, next]))
+        if (result === 1) return true
+        if (result === -1) return undefined
+        // Another process wrote in between: back off a little, with jitter, and redo the change.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1 + attempt, 10)))
+      }
+      throw new InternalError(`${name}: session ${id} changed under every one of ${maxRetries} attempts to update it`, {
+        context: id,
+        hint: 'too many processes update this session at once; raise maxRetries or retry later',
+      })
+    },
+    deleteSession: async (id) => asString(await run(scripts.delete, [sessionKey(id), index], [id])),
+    getKey: async (address) => asString(await send('GET', keyKey(address))),
+    putKey: async (address, value) => {
+      await send('SET', keyKey(address), value)
+    },
+    deleteKey: async (address) => {
+      await send('DEL', keyKey(address))
+    },
+  }
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+}
+
+type Send = (command: string, ...args: Arg[]) => Promise<unknown>
+
+function commandOf(client: RedisClient): Send {
+  if (typeof client === 'object' && client !== null) {
+    if ('call' in client && typeof client.call === 'function') return (command, ...args) => client.call(command, ...args)
+    if ('sendCommand' in client && typeof client.sendCommand === 'function')
+      return (command, ...args) => client.sendCommand([command, ...args.map(String)])
+  }
+  throw new InvalidParamsError('client', 'must be a connected Redis client: ioredis (`call`) or redis ≥ 4 (`sendCommand`)')
+}
+
+/** Runs a script by its SHA1, loading it when Redis does not know it (first use, or after SCRIPT FLUSH). */
+function scriptRunner(send: Send) {
+  return async (script: string, keys: string[], args: Arg[]): Promise<unknown> => {
+    const sha = createHash('sha1').update(script).digest('hex')
+    try {
+      return await send('EVALSHA', sha, keys.length, ...keys, ...args)
+    } catch (error) {
+      if (!String((error as { message?: unknown })?.message ?? error).includes('NOSCRIPT')) throw error
+      await send('SCRIPT', 'LOAD', script)
+      return send('EVALSHA', sha, keys.length, ...keys, ...args)
+    }
+  }
+}
+
+function asString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value)
+  return undefined
+}
