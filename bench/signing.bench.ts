@@ -1,0 +1,85 @@
+// Signing later: picking the session that covers a call among 10,000 (target ≤ 20 µs), and a
+// session-signed personal_sign through the middleware against viem's signMessage on the same
+// key (target ratio ≤ 1.10). Run alone: node --import tsx bench/signing.bench.ts
+import { fileURLToPath } from 'node:url'
+import { bench, do_not_optimize, run as runBenches, summary } from 'mitata'
+import { encodeFunctionData, keccak256, numberToHex, parseAbi, slice, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import type { MethodContext } from '../src/methods/types.js'
+import { withSessionKeys } from '../src/provider.js'
+import { memoryStore } from '../src/sessions/memoryStore.js'
+import { pickSession } from '../src/sessions/pickSession.js'
+import { sessionIndex } from '../src/sessions/sessionIndex.js'
+import type { Session } from '../src/sessions/types.js'
+
+const now = 1_800_000_000
+const account: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
+const mint = encodeFunctionData({ abi: parseAbi(['function mint(address)']), functionName: 'mint', args: [account] })
+const targetOf = (i: number): Address => slice(keccak256(numberToHex(i)), 12)
+
+async function pickContext(): Promise<MethodContext> {
+  const store = memoryStore()
+  const keyAddress = await store.keys.generate()
+  for (let i = 0; i < 10_000; i++) {
+    const session: Session = {
+      id: `0x${i.toString(16)}`,
+      chainId: 31337,
+      account,
+      signer: { type: 'account', address: keyAddress },
+      keyAddress,
+      expiry: now + 3600,
+      // Ten sessions per target, so the pick chooses among candidates, not just finds one.
+      permissions: [{ type: 'contract-call', target: targetOf(i % 1000), selectors: ['0x6a627842'] }],
+      policies: [{ type: 'call-limit', count: 10 }],
+      usage: { calls: 0, native: 0n, spent: {} },
+      status: 'active',
+      wallet: 'erc7715',
+      createdAt: now - i,
+    }
+    await store.put(session)
+  }
+  const index = sessionIndex(store)
+  return { store, index, now: () => now } as unknown as MethodContext
+}
+
+async function signingProvider() {
+  const privateKey = generatePrivateKey()
+  const direct = privateKeyToAccount(privateKey)
+  const inner = {
+    request: async ({ method }: { method: string }) =>
+      method === 'eth_chainId' ? '0x7a69'
+      : method === 'eth_accounts' ? [account]
+      : { expiry: now + 3600, grantedPermissions: [{ type: 'contract-call', data: { address: targetOf(1), calls: [] } }], permissionsContext: '0x01' },
+  }
+  const provider = withSessionKeys(inner, { now: () => now })
+  const key = await provider.sessions.importKey(privateKey)
+  await provider.request({
+    method: 'wallet_grantPermissions',
+    params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: targetOf(1) } }] }],
+  })
+  return { provider, direct, key }
+}
+
+export async function run(): Promise<void> {
+  const context = await pickContext()
+  const call = [{ to: targetOf(500), data: mint }]
+  await pickSession(context, 31337, account, call) // builds the index once, as the first use would
+  const { provider, direct, key } = await signingProvider()
+  const hash: Hex = keccak256('0x1234')
+
+  summary(() => {
+    bench('pick the session for a call among 10,000 sessions', async () => do_not_optimize(await pickSession(context, 31337, account, call)))
+  })
+  summary(() => {
+    bench('viem signMessage (raw 32 bytes), the key directly', async () => do_not_optimize(await direct.signMessage({ message: { raw: hash } })))
+    bench('personal_sign through keyleash, same key', async () => do_not_optimize(await provider.request({ method: 'personal_sign', params: [hash, key] })))
+  })
+  const result = await runBenches()
+  const avg = (name: string) => result.benchmarks.find((b) => b.alias.startsWith(name))?.runs[0]?.stats?.avg ?? Number.NaN
+  const pick = avg('pick the session')
+  const ratio = avg('personal_sign through') / avg('viem signMessage')
+  console.log(`session pick among 10,000: ${(pick / 1000).toFixed(2)} µs (target ≤ 20 µs)`)
+  console.log(`personal_sign through keyleash / viem signMessage: ${ratio.toFixed(3)} (target ≤ 1.10)`)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run()
