@@ -1,0 +1,109 @@
+import { InternalError, InvalidParamsError } from '../../errors.js'
+import type { StoreBackend } from './backend.js'
+import { openDatabase, wrappingKey } from './idb.js'
+import { cipherOf, partitionOf, type StoreOptions } from './options.js'
+import { createPersistentStore, type PersistentStore } from './persistentStore.js'
+
+/** The part of the Web Locks API the store uses (`navigator.locks`). */
+export type WebLocks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> }
+
+/** Options of {@link webStorageStore}. */
+export type WebStorageStoreOptions = StoreOptions & {
+  /**
+   * Serialises updates across tabs. Default: `navigator.locks` where the browser has it;
+   * without it, an update is still atomic within the tab (storage calls are synchronous).
+   */
+  locks?: WebLocks | undefined
+  /** Where the default wrapping key is kept. Default: `globalThis.indexedDB`. */
+  indexedDB?: IDBFactory | undefined
+  /** The IndexedDB database of the wrapping key. Default: `'keyleash'` (shared with indexedDbStore). */
+  database?: string | undefined
+}
+
+/**
+ * A {@link PersistentStore} in `localStorage` (survives a reload and a restart) or
+ * `sessionStorage` (this tab only). Keys are never stored in plaintext by default: they are
+ * sealed with AES-GCM under a non-extractable `CryptoKey` kept in IndexedDB (or under the
+ * `encryptionKey` given); a copy of the storage alone opens nothing.
+ *
+ * Updates run under a Web Lock per session where available, so two tabs never sign past a
+ * call limit. Items are `<namespace>:s:<id>` and `<namespace>:k:<address>`.
+ *
+ * @example
+ * import { webStorageStore, withSessionKeys } from 'keyleash'
+ * const provider = withSessionKeys(window.ethereum, { store: webStorageStore(localStorage, { namespace: 'my-app' }) })
+ */
+export function webStorageStore(storage: Storage, options: WebStorageStoreOptions = {}): PersistentStore {
+  if (typeof storage !== 'object' || storage === null || typeof storage.getItem !== 'function')
+    throw new InvalidParamsError('storage', 'must be a Web Storage object: localStorage or sessionStorage')
+  const partition = partitionOf(options)
+  const locks = options.locks ?? (globalThis as { navigator?: { locks?: WebLocks } }).navigator?.locks
+  const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  const database = options.database ?? 'keyleash'
+  const fallback = factory === undefined ? undefined : async () => wrappingKey(await openDatabase(database, factory))
+  if (fallback === undefined && options.encryptionKey === undefined && options.plaintextKeys !== true)
+    throw new InvalidParamsError('encryptionKey', 'is required where IndexedDB is unavailable: session keys are never stored in plaintext by default', {
+      hint: 'pass an AES-GCM CryptoKey (non-extractable) as encryptionKey, or plaintextKeys: true for tests',
+    })
+  const cipher = cipherOf(options, 'webStorageStore', fallback)
+  const sessionItem = (id: string) => `${partition}:s:${id}`
+  const keyItem = (address: string) => `${partition}:k:${address}`
+  const name = `webStorageStore ${partition}`
+
+  function set(item: string, value: string): void {
+    try {
+      storage.setItem(item, value)
+    } catch (error) {
+      // QuotaExceededError (or storage disabled): say which store and what to do.
+      throw new InternalError(`${name}: the storage refused a write (${(error as Error)?.name ?? 'error'})`, {
+        cause: error,
+        hint: 'the origin storage is full or disabled; purge old sessions (store.purge()) or use indexedDbStore',
+      })
+    }
+  }
+  const value = (item: string) => storage.getItem(item) ?? undefined
+  const locked = <T>(id: string, task: () => T): Promise<T> =>
+    locks === undefined ? Promise.resolve().then(task) : locks.request(`keyleash:${partition}:s:${id}`, async () => task())
+
+  const backend: StoreBackend = {
+    name,
+    getSession: async (id) => value(sessionItem(id)),
+    async listSessions() {
+      const prefix = sessionItem('')
+      const found: [string, string][] = []
+      for (let i = 0; i < storage.length; i++) {
+        const item = storage.key(i)
+        if (item === null || !item.startsWith(prefix)) continue
+        const stored = value(item)
+        if (stored !== undefined) found.push([item.slice(prefix.length), stored])
+      }
+      return found
+    },
+    putSession: (id, stored, keyAddress) =>
+      locked(id, () => {
+        // Checked and written synchronously: nothing in this tab runs in between.
+        if (keyAddress !== undefined && value(keyItem(keyAddress)) === undefined) return false
+        set(sessionItem(id), stored)
+        return true
+      }),
+    updateSession: (id, change) =>
+      locked(id, () => {
+        const current = value(sessionItem(id))
+        if (current === undefined) return undefined
+        const next = change(current)
+        if (next === undefined) return false
+        set(sessionItem(id), next)
+        return true
+      }),
+    deleteSession: (id) =>
+      locked(id, () => {
+        const current = value(sessionItem(id))
+        storage.removeItem(sessionItem(id))
+        return current
+      }),
+    getKey: async (address) => value(keyItem(address)),
+    putKey: async (address, sealed) => set(keyItem(address), sealed),
+    deleteKey: async (address) => storage.removeItem(keyItem(address)),
+  }
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+}

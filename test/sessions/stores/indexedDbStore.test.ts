@@ -1,0 +1,60 @@
+import { IDBFactory } from 'fake-indexeddb'
+import { describe, expect, test } from 'vitest'
+import { generatePrivateKey } from 'viem/accounts'
+import { indexedDbStore } from '../../../src/sessions/stores/indexedDbStore.js'
+import { sessionFixture } from '../../utils/sessionFixture.js'
+import { dumpDatabase } from './browserFakes.js'
+import { describeStoreContract } from './contract.js'
+
+describeStoreContract('indexedDbStore', async () => {
+  // A fresh IndexedDB per test: two stores on it are two tabs of one origin.
+  const indexedDB = new IDBFactory()
+  const errors: unknown[] = []
+  const options = { indexedDB, onError: (error: unknown) => errors.push(error) }
+  return {
+    store: indexedDbStore(options),
+    reopen: () => indexedDbStore(options),
+    atRest: () => dumpDatabase(indexedDB, 'keyleash'),
+    damage: async (id) => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const request = indexedDB.open('keyleash')
+        request.onsuccess = () => resolve(request.result)
+      })
+      await new Promise<void>((resolve) => {
+        const tx = db.transaction(['sessions'], 'readwrite')
+        tx.objectStore('sessions').put('{"v":1,"session":{"id":', `keyleash\u0000${id}`)
+        tx.oncomplete = () => resolve()
+      })
+      db.close()
+    },
+    errors,
+  }
+})
+
+describe('indexedDbStore', () => {
+  test('behavior: by default keys are sealed under a non-extractable CryptoKey kept in the database', async () => {
+    const indexedDB = new IDBFactory()
+    const store = indexedDbStore({ indexedDB })
+    const privateKey = generatePrivateKey()
+    await store.keys.import(privateKey)
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('keyleash')
+      request.onsuccess = () => resolve(request.result)
+    })
+    const key = await new Promise<CryptoKey>((resolve) => {
+      const request = db.transaction(['meta']).objectStore('meta').get('wrapping-key')
+      request.onsuccess = () => resolve(request.result as CryptoKey)
+    })
+    db.close()
+    expect({ extractable: key.extractable, algorithm: key.algorithm.name }).toStrictEqual({ extractable: false, algorithm: 'AES-GCM' })
+    expect(await dumpDatabase(indexedDB, 'keyleash')).toContain('"alg":"A256GCM"')
+  })
+
+  test('behavior: a store scoped to a chain does not see another chain, in the same database', async () => {
+    const indexedDB = new IDBFactory()
+    await indexedDbStore({ indexedDB, scope: { chainId: 10 } }).put(sessionFixture({ chainId: 10 }))
+    expect(await indexedDbStore({ indexedDB, scope: { chainId: 1 } }).list()).toStrictEqual([])
+    expect(await indexedDbStore({ indexedDB }).list()).toStrictEqual([])
+    expect(await indexedDbStore({ indexedDB, scope: { chainId: 10 } }).list()).toStrictEqual([sessionFixture({ chainId: 10 })])
+  })
+})
