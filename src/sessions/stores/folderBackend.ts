@@ -31,12 +31,17 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
     getSession: (id) => readIfAny(sessionPath(id)),
     async listSessions() {
       const names = (await readdir(sessions)).filter((name) => name.endsWith('.json'))
-      const found = await Promise.all(
-        names.map(async (name): Promise<[string, string] | undefined> => {
+      // A bounded number of reads in flight: 10,000 at once only queue up in libuv's pool.
+      const found: ([string, string] | undefined)[] = []
+      let next = 0
+      const reader = async () => {
+        while (next < names.length) {
+          const name = names[next++] as string
           const value = await readIfAny(join(sessions, name))
-          return value === undefined ? undefined : [decodeURIComponent(name.slice(0, -'.json'.length)), value]
-        }),
-      )
+          found.push(value === undefined ? undefined : [decodeURIComponent(name.slice(0, -'.json'.length)), value])
+        }
+      }
+      await Promise.all(Array.from({ length: 32 }, reader))
       return found.filter((entry) => entry !== undefined)
     },
     putSession(id, value, keyAddress) {
