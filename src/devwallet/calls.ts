@@ -24,9 +24,10 @@ export type CallsStatus = {
 }
 
 /**
- * ERC-5792 `wallet_sendCalls`, signed by the owner: the approval hook confirms, the owner signs
- * `execute`, the relayer submits it (after a simulation: a batch that would revert is a -32003
- * naming the decoded error, and nothing is sent). Answers `{ id }` for `wallet_getCallsStatus`.
+ * ERC-5792 `wallet_sendCalls`, signed by the owner: the owner signs `execute` and it is
+ * simulated (a batch that would revert is a -32003 naming the decoded error: nobody is asked,
+ * nothing is sent), the approval hook confirms, the relayer submits it. Answers `{ id }` for
+ * `wallet_getCallsStatus` once the batch is mined.
  * `capabilities.permissions` is the middleware's business (it signs with the session key);
  * reaching the wallet it is a -32602.
  *
@@ -41,8 +42,9 @@ export async function sendCalls(params: unknown, context: DevWalletContext): Pro
   checkCapabilities(request.capabilities, 'params[0].capabilities')
   const calls = readCalls(request.calls, 'params[0].calls')
   const id = request.id === undefined ? undefined : readBundleId(request.id, context)
+  const batch = await context.relay.prepareAsOwner(calls)
   await context.ask({ method: 'wallet_sendCalls', summary: describeCalls(calls), params })
-  return { id: recordBundle(context, await context.relay.sendAsOwner(calls), id) }
+  return { id: recordBundle(context, await sent(context, batch.send()), id) }
 }
 
 /**
@@ -116,6 +118,21 @@ export function readCalls(value: unknown, field: string): AccountCall[] {
  */
 export function wireCalls(calls: readonly AccountCall[]): { to: Address; value: Hex; data: Hex }[] {
   return calls.map((c) => ({ to: c.target, value: numberToHex(c.value), data: c.data }))
+}
+
+/**
+ * Resolves once the transaction is mined (reverted or not: `wallet_getCallsStatus` says which).
+ * Anvil mines just after it answers `eth_sendRawTransaction`; answering only once the block is
+ * there means a test that reverts the chain right after a call cannot see it land later, in
+ * another test's chain.
+ *
+ * @example
+ * const hash = await sent(context, context.relay.send(calls, nonce, signature))
+ */
+export async function sent(context: DevWalletContext, sending: Promise<Hex>): Promise<Hex> {
+  const hash = await sending
+  await context.relay.mined(hash)
+  return hash
 }
 
 /**

@@ -111,7 +111,9 @@ export function unsupportedCapability(name: string): JsonRpcError<undefined> {
 export function asOpenfortError(error: unknown): unknown {
   if (!isCoded(error) || error.code === errorCodes.rpc.transactionRejected || error.code === errorCodes.provider.userRejectedRequest)
     return error
-  return rpcErrors.transactionRejected({ message: error.message, data: { openfort: true, code: error.code } })
+  const data = (error as { data?: unknown }).data
+  const field = typeof data === 'object' && data !== null ? (data as { field?: unknown }).field : undefined
+  return rpcErrors.transactionRejected({ message: error.message, data: { originalCode: error.code, ...(typeof field === 'string' ? { field } : {}) } })
 }
 
 /**

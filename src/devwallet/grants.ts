@@ -12,10 +12,10 @@ import { ANY_SELECTOR, type SessionScope, type TokenAllowance } from './contract
 import type { DevWalletContext } from './context.js'
 import { asOpenfortError, unsupportedMethod } from './errors.js'
 import { openfortGrant } from './openfort.js'
-import { type Registration, chainNow, checkRegistration, describeRegistration, register, selfCall } from './registration.js'
+import { type Registration, chainNow, checkRegistration, describeRegistration, prepareOwnerBatch, prepareRegistration, selfCall } from './registration.js'
 
 /** The longest session the dev wallet grants: a year, in seconds. */
-export const maxGrantSeconds = 365 * 24 * 60 * 60
+const maxGrantSeconds = 365 * 24 * 60 * 60
 
 // The ERC-20 `transfer(address,uint256)` selector: an erc20 permission lets the key transfer.
 const transferSelector = '0xa9059cbb'
@@ -29,8 +29,8 @@ const parsers: Record<Exclude<WalletDialectName, 'openfort'>, AppDialect> = {
 
 /**
  * `wallet_grantPermissions` / `wallet_requestExecutionPermissions` (ERC-7715) in the wallet's
- * dialect: read with the dialect's parser, translated to `registerSession`, confirmed by the
- * approval hook, registered by an owner-signed `execute`, answered in the dialect's shape with
+ * dialect: read with the dialect's parser, translated to `registerSession` and simulated,
+ * confirmed by the approval hook, registered by an owner-signed `execute`, answered in the dialect's shape with
  * what was registered (`expiry` is the on-chain `validUntil`; the context is the key's address).
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
@@ -44,8 +44,9 @@ export async function grant(method: string, params: unknown, context: DevWalletC
   if (context.dialect === 'openfort') {
     try {
       const plan = openfortGrant(params, now, maxGrantSeconds, context.account)
+      const registration = await prepareRegistration(context, [plan.registration])
       await context.ask({ method, summary: describeRegistration(plan.registration), params })
-      await register(context, [plan.registration])
+      await registration.send()
       return plan.answer
     } catch (error) {
       throw asOpenfortError(error)
@@ -58,8 +59,9 @@ export async function grant(method: string, params: unknown, context: DevWalletC
     if (plans.findIndex((other) => isAddressEqual(other.registration.key, plan.registration.key)) !== i)
       throw new InvalidParamsError(`[${i}].${signerField(context.dialect)}`, 'names the same key as an earlier grant in this batch; send one grant per key')
   })
+  const registration = await prepareRegistration(context, plans.map((p) => p.registration))
   await context.ask({ method, summary: plans.map((p) => describeRegistration(p.registration)).join('\n'), params })
-  await register(context, plans.map((p) => p.registration))
+  await registration.send()
   return parser.answer(plans.map((plan) => grantedSession(plan, context, now)))
 }
 
@@ -83,9 +85,10 @@ export async function revoke(method: string, params: unknown, context: DevWallet
   const key = readAddress(value, 'params[0].permissionContext')
   const session = await context.publicClient.readContract({ address: context.account, abi: sessionAccountAbi, functionName: 'getSession', args: [key] })
   if (!session.exists) throw new InvalidParamsError('params[0].permissionContext', `${key} is not a session of this wallet`)
-  await context.ask({ method, summary: `revoke session key ${key}`, params })
   const data = encodeFunctionData({ abi: sessionAccountAbi, functionName: 'revokeSession', args: [key] })
-  await context.relay.confirm(await context.relay.sendAsOwner([selfCall(context.account, data)]))
+  const revocation = await prepareOwnerBatch(context, [selfCall(context.account, data)])
+  await context.ask({ method, summary: `revoke session key ${key}`, params })
+  await revocation.send()
   return {}
 }
 

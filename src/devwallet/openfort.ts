@@ -24,7 +24,9 @@ export type OpenfortGrant = {
 /**
  * Reads a grant the way Openfort's embedded wallet does (REFERENCE §1.B), quirks included, so
  * the middleware's Openfort encoder is tested against them:
- * - `expiry` is a duration: `validUntil = now + expiry`, now being the chain's clock;
+ * - `expiry` is a duration: `validUntil = now + expiry`, now being the chain's clock (the latest
+ *   block's timestamp, which on an idle automining chain, or one just reverted, lags the wall
+ *   clock: the session is then that much shorter, never longer);
  * - only `data.address` of each `contract-call` is used: every function of at most 10 targets
  *   (the answer says so truthfully, with `calls: []`);
  * - the one limit is a `call-limit` read from the FIRST permission's policy whose type is

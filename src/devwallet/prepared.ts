@@ -4,7 +4,7 @@ import { describe, readAddress, readArray, readHexBytes, readObject, readQuantit
 import { signerAddress } from '../permissions/signer.js'
 import { SESSION_ACCOUNT_DOMAIN, executeTypedData, executeTypes, randomExecuteNonce } from './contracts.js'
 import type { DevWalletContext } from './context.js'
-import { checkAccount, checkCapabilities, checkChain, readCalls, recordBundle, wireCalls } from './calls.js'
+import { checkAccount, checkCapabilities, checkChain, readCalls, recordBundle, sent, wireCalls } from './calls.js'
 
 /** The key that will sign a prepared batch: an address, or a secp256k1 public key (or its address). */
 export type PreparedCallsKey = { type: 'secp256k1' | 'address'; publicKey: Hex }
@@ -91,7 +91,7 @@ export async function prepareCalls(params: unknown, context: DevWalletContext): 
  * prepared batch, simulates `execute(calls, nonce, signature)` (a revert is a -32003 whose
  * message names the decoded error, e.g. `execution reverted: SelectorNotAllowed(0x…, 0x12345678)`,
  * with `data: { errorName, args, data }`; nothing is sent), then relays it. No prompt: the
- * account enforces the key's session. Answers `{ id }` for `wallet_getCallsStatus`.
+ * account enforces the key's session. Answers `{ id }` for `wallet_getCallsStatus`, once mined.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7836
  * @example
@@ -114,8 +114,7 @@ export async function sendPreparedCalls(params: unknown, context: DevWalletConte
   }
   if (!isAddressEqual(signer, key.address))
     throw new InvalidParamsError('params[0].signature', `was made by ${signer}, not by the key ${key.address} over this context's digest; sign the digest raw (sign({ hash: digest }))`)
-  const hash = await context.relay.send(calls, nonce, signature)
-  return { id: recordBundle(context, hash) }
+  return { id: recordBundle(context, await sent(context, context.relay.send(calls, nonce, signature))) }
 }
 
 /** A key as the app names it, with the address the account will recover. */

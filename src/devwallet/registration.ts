@@ -46,12 +46,15 @@ export function checkRegistration(registration: Registration, account: Address, 
 
 /**
  * Registers sessions on-chain, all in one owner-signed `execute` of self-calls (so a batch of
- * grants lands together or not at all), submitted by the relayer; resolves once mined.
+ * grants lands together or not at all), simulated now; `send()` has the relayer submit it and
+ * resolves once it is mined.
  *
  * @example
- * await register(context, [{ key, validUntil, scopes, callLimit: 0, nativeAllowance: 0n, tokens: [] }])
+ * const registration = await prepareRegistration(context, [{ key, validUntil, scopes, callLimit: 0, nativeAllowance: 0n, tokens: [] }])
+ * await context.ask({ method, summary, params })
+ * await registration.send()
  */
-export async function register(context: DevWalletContext, registrations: readonly Registration[]): Promise<void> {
+export function prepareRegistration(context: DevWalletContext, registrations: readonly Registration[]): Promise<{ send(): Promise<void> }> {
   const calls = registrations.map((r) =>
     selfCall(
       context.account,
@@ -62,10 +65,31 @@ export async function register(context: DevWalletContext, registrations: readonl
       }),
     ),
   )
-  await context.relay.confirm(await context.relay.sendAsOwner(calls))
+  return prepareOwnerBatch(context, calls)
 }
 
-/** A call from the account to itself: how the owner reaches `onlyOwnerOrSelf` functions through `execute`. */
+/**
+ * An owner-signed batch, simulated; `send()` relays it and waits until it is mined.
+ *
+ * @example
+ * const batch = await prepareOwnerBatch(context, [selfCall(context.account, revokeData)])
+ * await batch.send()
+ */
+export async function prepareOwnerBatch(context: DevWalletContext, calls: readonly AccountCall[]): Promise<{ send(): Promise<void> }> {
+  const batch = await context.relay.prepareAsOwner(calls)
+  return {
+    async send() {
+      await context.relay.confirm(await batch.send())
+    },
+  }
+}
+
+/**
+ * A call from the account to itself: how the owner reaches `onlyOwnerOrSelf` functions through `execute`.
+ *
+ * @example
+ * selfCall(account, encodeFunctionData({ abi: sessionAccountAbi, functionName: 'revokeSession', args: [key] }))
+ */
 export function selfCall(account: Address, data: Hex): AccountCall {
   return { target: account, value: 0n, data }
 }

@@ -26,8 +26,14 @@ export type Relay = {
    * decoded error, and nothing is sent.
    */
   send(calls: readonly AccountCall[], nonce: bigint, signature: Hex): Promise<Hex>
-  /** The owner signs `execute(calls, nonce)` (a fresh random nonce) and {@link Relay.send} sends it. */
-  sendAsOwner(calls: readonly AccountCall[]): Promise<Hex>
+  /**
+   * The owner signs `execute(calls, nonce)` (a fresh random nonce) and the batch is simulated
+   * (a revert is a -32003, as for {@link Relay.send}); `send()` then relays it. Simulating
+   * first lets a wallet refuse a failing batch before it asks anyone to confirm it.
+   */
+  prepareAsOwner(calls: readonly AccountCall[]): Promise<{ send(): Promise<Hex> }>
+  /** Waits for the receipt, whatever it says. */
+  mined(hash: Hex): Promise<TransactionReceipt>
   /** Waits for the receipt; a batch that reverted on-chain is a -32003. */
   confirm(hash: Hex): Promise<TransactionReceipt>
 }
@@ -37,7 +43,8 @@ export type Relay = {
  *
  * @example
  * const relay = createRelay({ publicClient, relayerClient, owner, account, chainId: 31337 })
- * await relay.confirm(await relay.sendAsOwner([{ target: nft, value: 0n, data: mintData }]))
+ * const batch = await relay.prepareAsOwner([{ target: nft, value: 0n, data: mintData }])
+ * await relay.confirm(await batch.send())
  */
 export function createRelay({ publicClient, relayerClient, owner, account, chainId }: RelayParameters): Relay {
   // One relayer, one nonce sequence: sends go out one at a time, each after the node has the
@@ -53,40 +60,52 @@ export function createRelay({ publicClient, relayerClient, owner, account, chain
     return result
   }
 
-  const relay: Relay = {
-    async send(calls, nonce, signature) {
-      const args = [calls.map((c) => ({ target: c.target, value: c.value, data: c.data })), nonce, signature] as const
-      // Estimating gas runs the batch: it fails with the revert data when `execute` would
-      // revert, and its figure saves the wallet client a second estimate.
-      let gas: bigint
+  type Args = readonly [{ target: Address; value: bigint; data: Hex }[], bigint, Hex]
+  const toArgs = (calls: readonly AccountCall[], nonce: bigint, signature: Hex): Args => [
+    calls.map((c) => ({ target: c.target, value: c.value, data: c.data })),
+    nonce,
+    signature,
+  ]
+
+  // Estimating gas runs the batch: it fails with the revert data when `execute` would revert,
+  // and its figure saves the wallet client a second estimate when sending.
+  const simulate = async (args: Args): Promise<bigint> => {
+    try {
+      return await publicClient.estimateContractGas({ address: account, abi: sessionAccountAbi, functionName: 'execute', args, account: relayerClient.account })
+    } catch (error) {
+      throw revertError(error)
+    }
+  }
+
+  const submit = (args: Args, gas: bigint): Promise<Hex> =>
+    inTurn(async () => {
       try {
-        gas = await publicClient.estimateContractGas({
-          address: account,
-          abi: sessionAccountAbi,
-          functionName: 'execute',
-          args,
-          account: relayerClient.account,
-        })
+        return await relayerClient.writeContract({ address: account, abi: sessionAccountAbi, functionName: 'execute', args, gas })
       } catch (error) {
         throw revertError(error)
       }
-      return inTurn(async () => {
-        try {
-          return await relayerClient.writeContract({ address: account, abi: sessionAccountAbi, functionName: 'execute', args, gas })
-        } catch (error) {
-          throw revertError(error)
-        }
-      })
+    })
+
+  const relay: Relay = {
+    async send(calls, nonce, signature) {
+      const args = toArgs(calls, nonce, signature)
+      return submit(args, await simulate(args))
     },
 
-    async sendAsOwner(calls) {
+    async prepareAsOwner(calls) {
       const nonce = randomExecuteNonce()
       const signature = await owner.signTypedData(executeTypedData(account, chainId, calls, nonce))
-      return relay.send(calls, nonce, signature)
+      const args = toArgs(calls, nonce, signature)
+      const gas = await simulate(args)
+      return { send: () => submit(args, gas) }
+    },
+
+    mined(hash) {
+      return publicClient.waitForTransactionReceipt({ hash })
     },
 
     async confirm(hash) {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash })
+      const receipt = await relay.mined(hash)
       if (receipt.status !== 'success')
         throw rpcErrors.transactionRejected({ message: `execution reverted on-chain in transaction ${hash}`, data: { transactionHash: hash } })
       return receipt

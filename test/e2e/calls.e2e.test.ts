@@ -15,11 +15,13 @@ import { useSharedChain } from '../utils/chain.js'
  * nobody is asked.
  */
 
-const { rpcUrl } = useSharedChain()
+const { rpcUrl, testClient } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 let clockOffset = 0
 
 beforeAll(async () => {
+  // The latest block is as old as the snapshot the last file reverted to: mine one to read the clock.
+  await testClient.mine({ blocks: 1 })
   clockOffset = Number((await publicClient.getBlock()).timestamp) - Math.floor(Date.now() / 1000)
 })
 

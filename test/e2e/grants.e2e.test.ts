@@ -16,7 +16,7 @@ import { useSharedChain } from '../utils/chain.js'
  * what the app is told it was granted is what the SessionAccount enforces.
  */
 
-const { rpcUrl } = useSharedChain()
+const { rpcUrl, testClient } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 const mint = toFunctionSelector('mint(address)')
 const day = 60 * 60 * 24
@@ -30,6 +30,8 @@ let nftContracts: DevWallet['contracts'] | undefined
 let clockOffset = 0
 
 beforeAll(async () => {
+  // The latest block is as old as the snapshot the last file reverted to: mine one to read the clock.
+  await testClient.mine({ blocks: 1 })
   clockOffset = Number((await publicClient.getBlock()).timestamp) - Math.floor(Date.now() / 1000)
 })
 
