@@ -24,6 +24,18 @@ export { memoryKeyStore } from './sessions/keyStore.js'
 export type { MemoryKeyStore } from './sessions/keyStore.js'
 export type { KeyStore, Session, SessionStatus, SessionStore, SessionUsage } from './sessions/types.js'
 export type { SessionFilter, SessionInfo, SessionsApi } from './sessions/api.js'
+export {
+  indexedDbStore,
+  purgeSessions,
+  webStorageStore,
+  type EncryptionKey,
+  type IndexedDbStoreOptions,
+  type PersistentStore,
+  type StoreErrorHandler,
+  type StoreOptions,
+  type WebLocks,
+  type WebStorageStoreOptions,
+} from './sessions/stores/index.js'
 
 export { checkScope } from './permissions/scope.js'
 export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason } from './permissions/scope.js'

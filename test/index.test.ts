@@ -13,9 +13,17 @@ test('the public exports of keyleash are exactly these', () => {
       "defaultMaxExpiry",
       "erc7836Executor",
       "hashExecutor",
+      "indexedDbStore",
       "memoryKeyStore",
       "memoryStore",
+      "purgeSessions",
+      "webStorageStore",
       "withSessionKeys",
     ]
   `)
+})
+
+test('the public exports of keyleash/node are exactly these', async () => {
+  const node = await import('../src/node.js')
+  expect(Object.keys(node).sort()).toStrictEqual(['fileStore', 'redisStore'])
 })

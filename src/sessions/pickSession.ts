@@ -13,7 +13,9 @@ import type { Session } from './types.js'
  */
 export async function pickSession(context: MethodContext, chainId: number, account: Address, calls: readonly ScopeCall[]): Promise<Session | undefined> {
   const now = context.now()
-  const candidates = await context.index.candidates(chainId, account, calls, now)
-  // Whether the key is held is checked again, atomically, when the usage is reserved.
-  return candidates.find((session) => checkScope(session, calls, { chainId, now, canSign: true }).allowed)
+  const pick = async () =>
+    // Whether the key is held is checked again when the usage is reserved.
+    (await context.index.candidates(chainId, account, calls, now)).find((session) => checkScope(session, calls, { chainId, now, canSign: true }).allowed)
+  // A miss may be a session another instance sharing the store granted: look once more.
+  return (await pick()) ?? (context.index.refresh(now) ? pick() : undefined)
 }

@@ -16,6 +16,11 @@ export type SessionIndex = {
   byKey(address: Address): Promise<readonly Session[]>
   /** Forgets what it knows: the next lookup reads the store again. */
   invalidate(): void
+  /**
+   * Reads the store again if the index is older than `now` (seconds): after a miss, a session
+   * another instance granted on a shared store is found, at the cost of one read a second.
+   */
+  refresh(now: number): boolean
 }
 
 type Built = {
@@ -35,6 +40,7 @@ const nativeTarget = 'native'
  */
 export function sessionIndex(store: SessionStore): SessionIndex {
   let built: Promise<Built> | undefined
+  let builtAt = Number.NEGATIVE_INFINITY
   const read = () => (built ??= build(store))
   return {
     async candidates(chainId, account, calls, now) {
@@ -52,6 +58,12 @@ export function sessionIndex(store: SessionStore): SessionIndex {
     },
     invalidate() {
       built = undefined
+    },
+    refresh(now) {
+      if (built !== undefined && builtAt >= now) return false
+      built = undefined
+      builtAt = now
+      return true
     },
   }
 }

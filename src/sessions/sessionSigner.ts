@@ -12,9 +12,11 @@ import { isLive } from './find.js'
  * const signer = await sessionSigner(context, '0x…')
  */
 export async function sessionSigner(context: MethodContext, address: Address): Promise<LocalAccount | undefined> {
-  const indexed = await context.index.byKey(address)
-  if (indexed.length === 0) return undefined
   const now = context.now()
+  let indexed = await context.index.byKey(address)
+  // Not a session key as far as this instance knows: another one sharing the store may have granted it.
+  if (indexed.length === 0 && context.index.refresh(now)) indexed = await context.index.byKey(address)
+  if (indexed.length === 0) return undefined
   // The index may be older than the store (a revoke by another instance): confirm in the store.
   for (const candidate of indexed) {
     if (!isLive(candidate, now)) continue

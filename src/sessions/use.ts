@@ -1,4 +1,3 @@
-import type { Address } from 'viem'
 import { InternalError, UnauthorizedError } from '../errors.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import type { MethodContext } from '../methods/types.js'
@@ -14,8 +13,9 @@ import type { Session, SessionUsage } from './types.js'
  */
 export async function runInSession(context: MethodContext, session: Session, calls: readonly ScopeCall[], chainId: number): Promise<{ id: string }> {
   const { store } = context
-  const canSign = session.keyAddress !== undefined && (await store.keys.has(session.keyAddress))
-  const options = { chainId, now: context.now(), canSign }
+  // One read of the key: the signer, if the store holds it, is also the answer to "can it sign".
+  const signer = session.keyAddress === undefined ? undefined : await store.keys.signer(session.keyAddress)
+  const options = { chainId, now: context.now(), canSign: signer !== undefined }
   let decision: CheckScopeReturnType | undefined
   let before: SessionUsage | undefined
   await store.update(session.id, (stored) => {
@@ -35,8 +35,7 @@ export async function runInSession(context: MethodContext, session: Session, cal
   }
   const reserved = decision.usage
   try {
-    const signer = await store.keys.signer(session.keyAddress as Address)
-    if (!signer) throw new InternalError(`the key of session ${session.id} left the store`, { context: session.id })
+    if (!signer) throw new InternalError(`session ${session.id} has no key to sign with`, { context: session.id })
     return await context.executor({ inner: context.inner, session, calls, chainId, signer })
   } catch (error) {
     await store.update(session.id, (stored) => ({ ...stored, usage: release(stored.usage, before as SessionUsage, reserved) }))

@@ -2,6 +2,7 @@ import { createWalletClient, custom, keccak256, stringToHex, verifyMessage, veri
 import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
+import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
 
 async function setup() {
@@ -60,5 +61,27 @@ describe('eth_signTypedData_v4', () => {
   test('behavior: any other address goes to the wallet', async () => {
     const { client } = await setup()
     expect(await client.signTypedData({ account, ...typed })).toBe('0xfromwallet')
+  })
+})
+
+describe('sessions shared through one store', () => {
+  test('behavior: a key granted by another instance signs here too, from the next second on', async () => {
+    let clock = now
+    const store = memoryStore()
+    const a = withSessionKeys(scriptedWallet('erc7715'), { now: () => clock, store })
+    const innerB = scriptedWallet('erc7715', { personal_sign: '0xfromwallet' })
+    const b = withSessionKeys(innerB, { now: () => clock, store })
+    // B looks a key up before the grant, so its index is built without it.
+    expect(await b.request({ method: 'personal_sign', params: ['0x1234', account] })).toBe('0xfromwallet')
+    const key = await a.sessions.importKey(generatePrivateKey())
+    await a.request({
+      method: 'wallet_grantPermissions',
+      params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft } }] }],
+    })
+    // B reads the store again at most once a second after a miss.
+    clock += 1
+    const signature = (await b.request({ method: 'personal_sign', params: ['0x1234', key] })) as `0x${string}`
+    expect(await verifyMessage({ address: key, message: { raw: '0x1234' }, signature })).toBe(true)
+    expect(innerB.paramsOf('personal_sign')).toHaveLength(1)
   })
 })
