@@ -1,0 +1,54 @@
+/**
+ * What weighs what in the core entry, as an app's bundler would ship it: `src/index.ts` bundled
+ * by esbuild (minified, ESM, browser platform, viem left out as the app's own), then each
+ * input's minified bytes, grouped by package and by folder of `src/`, then the largest files.
+ * gzip works on the whole file, so a group's gzip share is an estimate: its share of the
+ * minified bytes times the gzipped total.
+ *
+ * Run: node --import tsx scripts/size-report.ts [entry]   (size-limit holds the budget; this explains it)
+ */
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+const entry = process.argv[2] ?? 'src/index.ts'
+const result = await build({
+  entryPoints: [entry],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  external: ['viem', 'viem/*'],
+  write: false,
+  metafile: true,
+  legalComments: 'none',
+})
+const output = result.outputFiles[0]
+if (output === undefined) throw new Error('esbuild wrote nothing')
+const code = output.text
+const total = gzipSync(code).length
+const [outputMeta] = Object.values(result.metafile.outputs)
+if (outputMeta === undefined) throw new Error('no metafile output')
+
+/** `node_modules/@metamask/utils/dist/x.mjs` → `@metamask/utils`; `src/permissions/x.ts` → `src/permissions`. */
+function groupOf(path: string): string {
+  const modules = path.lastIndexOf('node_modules/')
+  if (modules >= 0) {
+    const [scope, name] = path.slice(modules + 'node_modules/'.length).split('/')
+    return scope?.startsWith('@') ? `${scope}/${name}` : (scope ?? path)
+  }
+  const parts = path.split('/')
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : path
+}
+
+const groups = new Map<string, number>()
+for (const [path, { bytesInOutput }] of Object.entries(outputMeta.inputs)) groups.set(groupOf(path), (groups.get(groupOf(path)) ?? 0) + bytesInOutput)
+
+const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`.padStart(10)
+function table(title: string, rows: [string, number][]): void {
+  console.log(`\n${title.padEnd(48)}${'minified'.padStart(10)}${'≈ gzip'.padStart(10)}`)
+  for (const [name, bytes] of rows) console.log(name.padEnd(48) + kB(bytes) + kB((bytes / code.length) * total))
+}
+console.log(`${entry}: ${kB(code.length).trim()} minified, ${kB(total).trim()} min+gzip (viem excluded)`)
+table('by package / folder', [...groups.entries()].sort((a, b) => b[1] - a[1]))
+const files = Object.entries(outputMeta.inputs).map(([path, { bytesInOutput }]): [string, number] => [path.replace(/^.*node_modules\//, ''), bytesInOutput])
+table('largest files', files.sort((a, b) => b[1] - a[1]).slice(0, 15))
