@@ -54,6 +54,7 @@ export function parseGrantParts(parts: {
   /** The path of the permission list, for errors about the list as a whole. */
   permissionsField: string
   policies?: unknown
+  adjustmentAllowed?: boolean | undefined
 }): GrantDraft {
   const { path } = parts
   const expiry = resolveExpiry(parts.expiry, `${path}${parts.expiryField}`, parts.rules)
@@ -76,6 +77,7 @@ export function parseGrantParts(parts: {
     expiry,
     permissions: mergePermissions(permissions, parts.permissionsField),
     policies: mergePolicies(policies),
+    ...(parts.adjustmentAllowed === undefined ? {} : { adjustmentAllowed: parts.adjustmentAllowed }),
   }
 }
 

@@ -68,6 +68,11 @@ export type GrantRequest = {
   expiry: number
   permissions: readonly Permission[]
   policies: readonly Policy[]
+  /**
+   * Whether the wallet may grant less than asked (ERC-7715 2026 `isAdjustmentAllowed`);
+   * `undefined` when the app's dialect does not say, which wallets read as allowed.
+   */
+  adjustmentAllowed?: boolean | undefined
 }
 
 /** What the wallet said it granted (it may be less than was asked). */

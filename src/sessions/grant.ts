@@ -47,6 +47,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           expiry: narrowed.expiry,
           permissions: narrowed.permissions,
           policies: narrowed.policies,
+          ...(request.adjustmentAllowed === undefined ? {} : { adjustmentAllowed: request.adjustmentAllowed }),
           usage: { calls: 0, native: 0n, spent: {} },
           status: 'active',
           wallet: dialect.name,

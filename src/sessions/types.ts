@@ -28,6 +28,8 @@ export type Session = {
   /** What the wallet GRANTED, which may be less than was asked. */
   permissions: readonly Permission[]
   policies: readonly Policy[]
+  /** Whether the app let the wallet grant less than asked, when its dialect says (2026). */
+  adjustmentAllowed?: boolean | undefined
   usage: SessionUsage
   status: Exclude<SessionStatus, 'expired'>
   /** The dialect of the wallet that granted it: revocation speaks it again. */

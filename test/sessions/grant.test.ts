@@ -170,12 +170,16 @@ describe('dialect by dialect', () => {
   })
 
   test('behavior: wallet_requestExecutionPermissions is answered in its own shape', async () => {
-    const { provider } = setup('execution-permissions')
+    const { provider, inner } = setup('execution-permissions')
     const answer = await provider.request({
       method: 'wallet_requestExecutionPermissions',
       params: [{ chainId: '0x7a69', permission: { type: 'contract-call', isAdjustmentAllowed: false, data: { address: nft, calls: ['mint(address)'] } }, rules: [{ type: 'expiry', data: { timestamp: now + 60 } }] }],
     })
     expect(answer).toMatchObject([{ chainId: '0x7a69', from: account, context: '0x0001', rules: [{ type: 'expiry', data: { timestamp: now + 60 } }], dependencies: [] }])
+    // The app said the wallet may not adjust: the wallet is told so, and the answer says so.
+    const [[sent]] = inner.paramsOf('wallet_requestExecutionPermissions') as [[{ permission: { isAdjustmentAllowed: unknown } }]]
+    expect(sent.permission.isAdjustmentAllowed).toBe(false)
+    expect((answer as [{ permission: { isAdjustmentAllowed: unknown } }])[0].permission.isAdjustmentAllowed).toBe(false)
   })
 
   test('error: a grant the wallet\'s dialect cannot express fails before the wallet is asked', async () => {

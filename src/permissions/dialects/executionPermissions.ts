@@ -5,7 +5,7 @@ import { parseGrantParts, type GrantDraft } from '../grantRequest.js'
 import { encodePermission, parsePermission } from '../permission.js'
 import { describe, readAddress, readArray, readObject, readString, type Fields } from '../read.js'
 import { signerAddress } from '../signer.js'
-import type { Grant, Permission } from '../types.js'
+import type { Grant, GrantRequest, Permission } from '../types.js'
 import { pick } from './erc7715.js'
 import type { AppDialect, WalletDialect } from './types.js'
 
@@ -34,7 +34,7 @@ export const executionPermissions: WalletDialect & AppDialect = {
   answer(sessions) {
     return sessions.flatMap((session) =>
       session.permissions.map((permission) => ({
-        ...encodeRequest(session.chainId, session.account, signerAddress(session.signer), permission, session.expiry),
+        ...encodeRequest(session, signerAddress(session.signer), permission),
         context: session.id,
         dependencies: [],
         ...pick(session.walletData, ['dependencies', 'delegationManager']),
@@ -51,7 +51,7 @@ export const executionPermissions: WalletDialect & AppDialect = {
       const [permission, ...rest] = request.permissions
       if (!permission || rest.length > 0)
         throw new InvalidParamsError(`[${i}].permission`, `the wallet speaks execution permissions, one permission per request; this grant has ${request.permissions.length}`)
-      return encodeRequest(request.chainId, request.account, to, permission, request.expiry)
+      return encodeRequest(request, to, permission)
     })
   },
 
@@ -97,6 +97,7 @@ function parseRequest(body: Fields, path: string, rules: ExpiryRules): GrantDraf
     expiryField: `rules[${expiryRuleIndex(body.rules)}].data.timestamp`,
     permissions: [{ value: permission, field: `${path}permission` }],
     permissionsField: `${path}permission`,
+    adjustmentAllowed: permission.isAdjustmentAllowed as boolean | undefined,
   })
 }
 
@@ -121,12 +122,13 @@ function readExpiryRule(value: unknown, field: string): unknown {
   return timestamp
 }
 
-function encodeRequest(chainId: number, from: Address, to: Address | undefined, permission: Permission, expiry: number) {
+function encodeRequest(grant: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'adjustmentAllowed'>, to: Address | undefined, permission: Permission) {
   return {
-    chainId: numberToHex(chainId),
-    from,
+    chainId: numberToHex(grant.chainId),
+    from: grant.account,
     ...(to ? { to } : {}),
-    permission: { ...encodePermission(permission), isAdjustmentAllowed: true },
-    rules: [{ type: 'expiry', data: { timestamp: expiry } }],
+    // An app that did not say lets the wallet adjust, as ERC-7715 wallets assume.
+    permission: { ...encodePermission(permission), isAdjustmentAllowed: grant.adjustmentAllowed ?? true },
+    rules: [{ type: 'expiry', data: { timestamp: grant.expiry } }],
   }
 }

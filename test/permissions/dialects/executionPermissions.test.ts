@@ -12,12 +12,18 @@ const wire = {
 
 describe('parse', () => {
   test('default: one permission per request, the expiry a rule', () => {
-    expect(executionPermissions.parse([wire], rules)).toStrictEqual([{ ...seedRequest, path: '[0].' }])
+    expect(executionPermissions.parse([wire], rules)).toStrictEqual([{ ...seedRequest, adjustmentAllowed: true, path: '[0].' }])
   })
   test('behavior: MetaMask\'s `address` is read for `from`; no `to` means the middleware makes the key', () => {
     const [draft] = executionPermissions.parse([{ ...wire, from: undefined, address: account, to: undefined }], rules)
     expect(draft?.account).toBe(account)
     expect(draft?.signer).toBeUndefined()
+  })
+  test('behavior: the app\'s isAdjustmentAllowed is kept and sent on as it is', () => {
+    const refuse = { ...wire, permission: { ...wire.permission, isAdjustmentAllowed: false } }
+    const [draft] = executionPermissions.parse([refuse], rules)
+    expect(draft?.adjustmentAllowed).toBe(false)
+    expect(executionPermissions.encode([{ ...seedRequest, adjustmentAllowed: false }], { now })).toStrictEqual([refuse])
   })
   test('behavior: the expiry is a named timestamp, never read as a duration', () => {
     expect(() => executionPermissions.parse([{ ...wire, rules: [{ type: 'expiry', data: { timestamp: 86_400 } }] }], rules)).toThrow(/is in the past/)
