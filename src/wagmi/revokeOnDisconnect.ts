@@ -1,0 +1,68 @@
+import type { Address } from 'viem'
+import type { KeyleashProvider } from '../provider.js'
+import type { RequestArguments } from '../types.js'
+
+/**
+ * The same provider, plus: when its wallet reports no account at all (`accountsChanged([])`:
+ * the user logged out of the embedded wallet, or disconnected it), every active session of an
+ * account it had connected is revoked, so no call is signed for an account the wallet no
+ * longer serves. Revocation goes through `provider.sessions.revoke`, which deletes the key and
+ * marks the session revoked here first; the wallet is then asked too, and a wallet that
+ * cannot answer any more (it is disconnected) changes nothing here.
+ *
+ * The accounts are those the wallet named: in `eth_accounts` / `eth_requestAccounts` answers,
+ * in `accountsChanged`, and as the account of a session granted through this provider.
+ *
+ * @example
+ * const provider = revokeOnDisconnect(withSessionKeys(embeddedWallet))
+ * embeddedWallet.emit('accountsChanged', []) // the sessions of the account it had are revoked
+ */
+export function revokeOnDisconnect(provider: KeyleashProvider): KeyleashProvider {
+  const known = new Set<string>()
+  const remember = (accounts: unknown): void => {
+    if (!Array.isArray(accounts)) return
+    for (const account of accounts) if (typeof account === 'string') known.add(account.toLowerCase())
+  }
+  // One at a time, so two `[]` in a row do not revoke the same session twice at once.
+  let revoking: Promise<void> = Promise.resolve()
+
+  provider.on('accountsChanged', (accounts) => {
+    remember(accounts)
+    if (accounts.length > 0) return
+    revoking = revoking.then(() => revokeAll(provider, [...known] as Address[]))
+  })
+  provider.on('sessionGranted', (session) => known.add(session.account.toLowerCase()))
+
+  const wrapped: KeyleashProvider = {
+    request(args: RequestArguments) {
+      const result = provider.request(args)
+      if (args.method === 'eth_accounts' || args.method === 'eth_requestAccounts') result.then(remember, ignore)
+      return result
+    },
+    on(event, listener) {
+      provider.on(event, listener)
+      return wrapped
+    },
+    once(event, listener) {
+      provider.once(event, listener)
+      return wrapped
+    },
+    removeListener(event, listener) {
+      provider.removeListener(event, listener)
+      return wrapped
+    },
+    sessions: provider.sessions,
+  }
+  return wrapped
+}
+
+async function revokeAll(provider: KeyleashProvider, accounts: readonly Address[]): Promise<void> {
+  for (const account of accounts) {
+    for (const session of await provider.sessions.list({ account, status: 'active' })) {
+      // Revoked here before the wallet is asked; a wallet that has just disconnected may refuse.
+      await provider.sessions.revoke(session.id).catch(ignore)
+    }
+  }
+}
+
+function ignore(): void {}
