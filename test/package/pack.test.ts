@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { build } from 'esbuild'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+
+/*
+ * keyleash as an app gets it from the registry: built, packed with `npm pack`, installed from
+ * the tarball in an empty folder next to viem (offline from the npm cache when it can), then
+ * imported from ESM and from CommonJS, every entry. The build goes to a staging copy, so a
+ * build running in the work tree at the same time is not disturbed.
+ */
+
+const run = promisify(execFile)
+const root = process.cwd()
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> }
+const viemVersion = (JSON.parse(readFileSync(join(root, 'node_modules/viem/package.json'), 'utf8')) as { version: string }).version
+const entries = Object.keys(pkg.exports).filter((entry) => entry !== './package.json').map((entry) => entry.replace(/^\./, 'keyleash'))
+const work = mkdtempSync(join(tmpdir(), 'keyleash-pack-'))
+const consumer = join(work, 'consumer')
+
+beforeAll(async () => {
+  const staging = join(work, 'staging')
+  cpSync(join(root, 'package.json'), join(staging, 'package.json'))
+  cpSync(join(root, 'README.md'), join(staging, 'README.md'))
+  cpSync(join(root, 'src'), join(staging, 'src'), { recursive: true })
+  await run('npx', ['tsup', '--out-dir', join(staging, 'dist'), '--silent'], { cwd: root })
+  await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: staging })
+  const tarball = join(work, `keyleash-${pkg.version}.tgz`)
+
+  mkdirSync(consumer)
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
+  const install = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, `viem@${viemVersion}`]
+  // Offline first: everything keyleash needs is in the cache of a machine that ran `npm ci`.
+  await run('npm', [...install, '--offline'], { cwd: consumer }).catch(() => run('npm', install, { cwd: consumer }))
+}, 180_000)
+
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+/** A script that loads every entry and uses the core one, printed as JSON. */
+function script(load: (entry: string) => string): string {
+  return `
+${entries.map((entry, i) => `const m${i} = ${load(entry)}`).join('\n')}
+const { withSessionKeys } = m0
+const inner = { request: async ({ method }) => (method === 'eth_chainId' ? '0x7a69' : null) }
+const provider = withSessionKeys(inner)
+const chainId = await provider.request({ method: 'eth_chainId' })
+const refused = await provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: 0, permissions: [] }] }).catch((e) => e.code)
+console.log(JSON.stringify({ exports: [${entries.map((_, i) => `Object.keys(m${i}).sort()`).join(', ')}], chainId, refused }))
+`
+}
+
+async function runScript(file: string, code: string): Promise<{ exports: string[][]; chainId: string; refused: number }> {
+  writeFileSync(join(consumer, file), code)
+  const { stdout } = await run(process.execPath, [file], { cwd: consumer })
+  return JSON.parse(stdout)
+}
+
+test('default: the tarball holds the built entries, their types and the sources their maps point to, nothing else', async () => {
+  const { stdout } = await run('tar', ['-tzf', join(work, `keyleash-${pkg.version}.tgz`)])
+  const files = stdout.split('\n').filter(Boolean)
+  for (const entry of ['index', 'node', 'wagmi', 'devwallet/index'])
+    for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`package/dist/${entry}.${ext}`)
+  expect(files.filter((f) => !/^package\/(dist|src)\/|^package\/(package\.json|README\.md|LICENSE)$/.test(f))).toStrictEqual([])
+  expect(files.some((f) => f.startsWith('package/test/'))).toBe(false)
+})
+
+test('default: every entry imports from ESM, and the core one works', async () => {
+  const result = await runScript('esm.mjs', script((entry) => `await import('${entry}')`))
+  expect(result.chainId).toBe('0x7a69')
+  expect(result.refused).toBe(-32602)
+  expect(result.exports[0]).toContain('withSessionKeys')
+  expect(result.exports[entries.indexOf('keyleash/wagmi')]).toContain('withSessionKeysConnector')
+  expect(result.exports[entries.indexOf('keyleash/devwallet')]).toContain('createDevWallet')
+})
+
+test('default: every entry requires from CommonJS, with the same exports as from ESM', async () => {
+  const esm = await runScript('esm.mjs', script((entry) => `await import('${entry}')`))
+  // An async IIFE: top-level await is ESM only.
+  const cjs = await runScript('cjs.cjs', `(async () => {${script((entry) => `require('${entry}')`)}})().catch((e) => { console.error(e); process.exit(1) })`)
+  expect(cjs).toStrictEqual(esm)
+})
+
+test('behavior: a browser bundle of the core entry holds no Node built-in, no dev wallet and no wagmi', async () => {
+  writeFileSync(join(consumer, 'app.js'), `export * from 'keyleash'\n`)
+  const result = await build({
+    entryPoints: [join(consumer, 'app.js')],
+    absWorkingDir: consumer,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    external: ['viem', 'viem/*'],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  })
+  const inputs = Object.keys(result.metafile.inputs)
+  expect(inputs.filter((input) => /devwallet|wagmi|^node:/.test(input))).toStrictEqual([])
+  expect(inputs.some((input) => input.includes('node_modules/keyleash/dist/index.js'))).toBe(true)
+})
+
+test('behavior: keyleash/wagmi runs without @wagmi/core installed (only its types come from wagmi)', () => {
+  expect(readdirSync(join(consumer, 'node_modules'))).not.toContain('@wagmi')
+})
