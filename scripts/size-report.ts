@@ -2,8 +2,9 @@
  * What weighs what in the core entry, as an app's bundler would ship it: `src/index.ts` bundled
  * by esbuild (minified, ESM, browser platform, viem left out as the app's own), then each
  * input's minified bytes, grouped by package and by folder of `src/`, then the largest files.
- * gzip works on the whole file, so a group's gzip share is an estimate: its share of the
- * minified bytes times the gzipped total.
+ * gzip works on the whole file, so a group's gzip share there is an estimate (its share of the
+ * minified bytes times the gzipped total); the first table is exact: separate bundles, each
+ * gzipped as a whole, with the runtime dependencies in or out.
  *
  * Run: node --import tsx scripts/size-report.ts [entry]   (size-limit holds the budget; this explains it)
  */
@@ -11,6 +12,23 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const entry = process.argv[2] ?? 'src/index.ts'
+const dependencies = ['eventemitter3', '@metamask/rpc-errors']
+
+/** min+gzip of a bundle of `contents` (an ES module importing from the repository root). */
+async function gzipped(contents: string, external: readonly string[] = []): Promise<number> {
+  const bundle = await build({
+    stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    external: ['viem', 'viem/*', ...external],
+    write: false,
+    legalComments: 'none',
+  })
+  return gzipSync(bundle.outputFiles[0]?.text ?? '').length
+}
+
 const result = await build({
   entryPoints: [entry],
   bundle: true,
@@ -49,6 +67,15 @@ function table(title: string, rows: [string, number][]): void {
   for (const [name, bytes] of rows) console.log(name.padEnd(48) + kB(bytes) + kB((bytes / code.length) * total))
 }
 console.log(`${entry}: ${kB(code.length).trim()} minified, ${kB(total).trim()} min+gzip (viem excluded)`)
+console.log(`\n${'exact, each bundle gzipped whole'.padEnd(48)}${'min+gzip'.padStart(10)}`)
+const exact: [string, string, readonly string[]][] = [
+  ['everything the entry exports', `export * from './${entry}'`, []],
+  ['  keyleash\'s own code alone (dependencies left out)', `export * from './${entry}'`, dependencies],
+  ['  eventemitter3 + @metamask/rpc-errors alone (whole)', dependencies.map((d, i) => `export * as d${i} from '${d}'`).join('\n'), []],
+  ['withSessionKeys alone', `export { withSessionKeys } from './${entry}'`, []],
+  ['  keyleash\'s own code alone', `export { withSessionKeys } from './${entry}'`, dependencies],
+]
+for (const [name, contents, external] of exact) console.log(name.padEnd(48) + kB(await gzipped(contents, external)))
 table('by package / folder', [...groups.entries()].sort((a, b) => b[1] - a[1]))
 const files = Object.entries(outputMeta.inputs).map(([path, { bytesInOutput }]): [string, number] => [path.replace(/^.*node_modules\//, ''), bytesInOutput])
 table('largest files', files.sort((a, b) => b[1] - a[1]).slice(0, 15))
