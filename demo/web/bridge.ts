@@ -1,7 +1,12 @@
 import type { Eip1193Provider, RequestArguments } from '../../src/index.js'
 import type { BridgeAnswer } from './devWalletServer.js'
 
-/** An error the wallet answered, with its JSON-RPC code kept so keyleash and viem map it. */
+/**
+ * An error the wallet answered, with its JSON-RPC code kept so keyleash and viem map it.
+ *
+ * @example
+ * throw new WalletError(4001, 'the user rejected the request')
+ */
 export class WalletError extends Error {
   override name = 'WalletError'
   constructor(

@@ -1,0 +1,69 @@
+import { createPublicClient, createWalletClient, custom, http } from 'viem'
+import { anvil } from 'viem/chains'
+import { erc7715Actions } from 'viem/experimental'
+import { beforeAll, expect, test, vi } from 'vitest'
+import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
+import { withSessionKeys } from '../../src/provider.js'
+import * as wagmiEntry from '../../src/wagmi.js'
+import { revokeOnDisconnect } from '../../src/wagmi/revokeOnDisconnect.js'
+import { useSharedChain } from '../utils/chain.js'
+
+/*
+ * The rule under the wagmi connector, on its own: a wallet that reports no account gets the
+ * sessions of its accounts revoked; a wallet that only switches accounts keeps them.
+ */
+
+const { rpcUrl } = useSharedChain()
+const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl) })
+let wallet: DevWallet
+let offset = 0
+
+beforeAll(async () => {
+  offset = Number((await publicClient.getBlock()).timestamp) - Math.floor(Date.now() / 1000)
+  wallet = await createDevWallet({ rpcUrl })
+}, 30_000)
+
+async function granted() {
+  const provider = revokeOnDisconnect(withSessionKeys(wallet.provider, { now: () => Math.floor(Date.now() / 1000) + offset }))
+  const client = createWalletClient({ chain: anvil, transport: custom(provider) }).extend(erc7715Actions())
+  await client.requestAddresses()
+  const { permissionsContext } = await client.grantPermissions({
+    expiry: 3600,
+    permissions: [{ type: 'contract-call', data: { address: wallet.contracts.nft, calls: ['mint(address)'] }, policies: [] }],
+  })
+  return { provider, context: permissionsContext }
+}
+
+test('default: keyleash/wagmi exports the connector wrapper and this rule, nothing else', () => {
+  expect(Object.keys(wagmiEntry).sort()).toStrictEqual(['revokeOnDisconnect', 'withSessionKeysConnector'])
+})
+
+test('default: accountsChanged([]) revokes the active sessions of the accounts the wallet had, once each', async () => {
+  const { provider, context } = await granted()
+  const prompts = wallet.prompts
+  const revoked = vi.fn()
+  provider.on('sessionRevoked', revoked)
+  wallet.provider.emit('accountsChanged', [])
+  wallet.provider.emit('accountsChanged', [])
+  await vi.waitFor(async () => expect((await provider.sessions.get(context))?.status).toBe('revoked'))
+  await vi.waitFor(() => expect(wallet.prompts).toBe(prompts + 1))
+  expect(revoked).toHaveBeenCalledTimes(1)
+})
+
+test('behavior: switching to another account keeps the sessions (the user may switch back)', async () => {
+  const { provider, context } = await granted()
+  wallet.provider.emit('accountsChanged', ['0x00000000000000000000000000000000000000AA'])
+  wallet.provider.emit('accountsChanged', [wallet.account])
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  expect((await provider.sessions.get(context))?.status).toBe('active')
+})
+
+test('behavior: the listener chain is the wrapper\'s: on() returns it, and removeListener really removes', async () => {
+  const { provider } = await granted()
+  const listener = vi.fn()
+  expect(provider.on('chainChanged', listener)).toBe(provider)
+  wallet.provider.emit('chainChanged', '0x1')
+  expect(provider.removeListener('chainChanged', listener)).toBe(provider)
+  wallet.provider.emit('chainChanged', '0x2')
+  expect(listener.mock.calls).toStrictEqual([['0x1']])
+})
