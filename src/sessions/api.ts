@@ -4,7 +4,7 @@ import type { MethodContext } from '../methods/types.js'
 import { walletChainId } from '../walletState.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import { findSession } from './find.js'
-import { revokeSession } from './revoke.js'
+import { revokeSession, type RevokeOptions } from './revoke.js'
 import type { Session, SessionStatus } from './types.js'
 import { sessionStatus } from './status.js'
 
@@ -32,9 +32,10 @@ export type SessionsApi = {
   importKey(privateKey: Hex): Promise<Address>
   /**
    * Revokes a session (by id, or by its key's address): the key is deleted here first, then
-   * the wallet is asked. Resolves once both are done; rejects, coded, when the wallet fails.
+   * the wallet is asked (unless `{ wallet: false }`). Resolves once both are done; rejects,
+   * coded, when the wallet fails.
    */
-  revoke(id: string): Promise<void>
+  revoke(id: string, options?: RevokeOptions): Promise<void>
   /**
    * Whether `calls` would fit the session now, and if not, why, call by call: the same check
    * `wallet_sendCalls` runs, without reserving anything. `chainId` defaults to the wallet's chain.
@@ -56,7 +57,7 @@ export function createSessionsApi(context: MethodContext): SessionsApi {
     list: (filter) => listSessions(context, filter),
     get: (id) => getSession(context, id),
     importKey: (privateKey) => context.store.keys.import(privateKey),
-    revoke: async (id) => revokeSession(await stored(context, id), context),
+    revoke: async (id, options) => revokeSession(await stored(context, id), context, options),
     check: async (id, calls, options = {}) => {
       const session = await stored(context, id)
       const canSign = session.keyAddress !== undefined && (await context.store.keys.has(session.keyAddress))

@@ -4,6 +4,15 @@ import { walletDialects } from '../permissions/dialects/index.js'
 import type { MethodContext } from '../methods/types.js'
 import type { Session } from './types.js'
 
+/** Options of {@link revokeSession}. */
+export type RevokeOptions = {
+  /**
+   * Whether to ask the wallet to revoke too. Default: `true`. `false` only ends the session
+   * here (the key is deleted): for a wallet that has logged out and would only prompt.
+   */
+  wallet?: boolean | undefined
+}
+
 /**
  * Revokes a session: locally first and for good (fail closed: the key is deleted and the
  * session marked revoked before the wallet is asked), then at the wallet in the dialect
@@ -13,7 +22,7 @@ import type { Session } from './types.js'
  * @example
  * await revokeSession(session, context)
  */
-export async function revokeSession(session: Session, context: MethodContext): Promise<void> {
+export async function revokeSession(session: Session, context: MethodContext, options: RevokeOptions = {}): Promise<void> {
   const { store } = context
   let localFailure: unknown
   try {
@@ -24,6 +33,10 @@ export async function revokeSession(session: Session, context: MethodContext): P
     localFailure = error
   }
 
+  if (options.wallet === false) {
+    if (localFailure !== undefined) throw localFailure
+    return
+  }
   const dialect = walletDialects[session.wallet]
   try {
     await context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(session) })

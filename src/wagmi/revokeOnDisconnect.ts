@@ -6,9 +6,9 @@ import type { RequestArguments } from '../types.js'
  * The same provider, plus: when its wallet reports no account at all (`accountsChanged([])`:
  * the user logged out of the embedded wallet, or disconnected it), every active session of an
  * account it had connected is revoked, so no call is signed for an account the wallet no
- * longer serves. Revocation goes through `provider.sessions.revoke`, which deletes the key and
- * marks the session revoked here first; the wallet is then asked too, and a wallet that
- * cannot answer any more (it is disconnected) changes nothing here.
+ * longer serves. Revocation goes through `provider.sessions.revoke(id, { wallet: false })`:
+ * the key is deleted and the session marked revoked here, and the wallet, which has just
+ * logged out, is not asked (it would only prompt a user who is gone).
  *
  * The accounts are those the wallet named: in `eth_accounts` / `eth_requestAccounts` answers,
  * in `accountsChanged`, and as the account of a session granted through this provider.
@@ -59,8 +59,7 @@ export function revokeOnDisconnect(provider: KeyleashProvider): KeyleashProvider
 async function revokeAll(provider: KeyleashProvider, accounts: readonly Address[]): Promise<void> {
   for (const account of accounts) {
     for (const session of await provider.sessions.list({ account, status: 'active' })) {
-      // Revoked here before the wallet is asked; a wallet that has just disconnected may refuse.
-      await provider.sessions.revoke(session.id).catch(ignore)
+      await provider.sessions.revoke(session.id, { wallet: false })
     }
   }
 }

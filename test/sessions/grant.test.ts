@@ -310,6 +310,16 @@ describe('managing sessions', () => {
     expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
   })
 
+  test('behavior: sessions.revoke(id, { wallet: false }) ends the session here only, key first', async () => {
+    const { inner, provider, store } = setup()
+    const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
+    const key = (await provider.sessions.get(permissionsContext))?.keyAddress as Address
+    await provider.sessions.revoke(permissionsContext, { wallet: false })
+    expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
+    expect(await store.keys.has(key)).toBe(false)
+    expect(inner.paramsOf('wallet_revokePermissions')).toHaveLength(0)
+  })
+
   test('error: a revoke without a context names the field', async () => {
     const { provider } = setup()
     expect(await rejection(provider.request({ method: 'wallet_revokePermissions', params: [{}] }))).toMatchObject({
