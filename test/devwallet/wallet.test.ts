@@ -22,7 +22,7 @@ import type { PrepareCallsReturnType } from '../../src/devwallet/prepared.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import type { WalletDialectName } from '../../src/permissions/dialects/types.js'
 import { useSharedChain } from '../utils/chain.js'
-import { rejection } from './helpers.js'
+import { rejectionOf as rejection } from '../utils/rejection.js'
 
 const { rpcUrl } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })

@@ -8,7 +8,7 @@ import { ANY_SELECTOR } from '../../src/devwallet/contracts.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import type { WalletDialectName } from '../../src/permissions/dialects/types.js'
 import { withSessionKeys } from '../../src/provider.js'
-import { rejection } from '../devwallet/helpers.js'
+import { rejectionOf as rejection } from '../utils/rejection.js'
 import { useSharedChain } from '../utils/chain.js'
 
 /*

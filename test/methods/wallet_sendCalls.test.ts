@@ -6,6 +6,7 @@ import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+import { rejectionOf } from '../utils/rejection.js'
 
 const abi = parseAbi(['function mint(address to)', 'function burn(uint256 id)'])
 const mint = (to: Address = account): Hex => encodeFunctionData({ abi, functionName: 'mint', args: [to] })
@@ -26,14 +27,6 @@ async function setup(options: KeyleashOptions = {}, policies: unknown[] = []) {
   return { inner, provider, key, privateKey, context, send, sent: preparer.sent }
 }
 
-async function rejection(promise: Promise<unknown>) {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (error: { code: number; message: string; data?: { reasons?: unknown } }) => error,
-  )
-}
 
 describe('wallet_sendCalls with a permissions context', () => {
   test('default: calls that fit are signed with the session key, through ERC-7836, without a prompt', async () => {
@@ -49,7 +42,7 @@ describe('wallet_sendCalls with a permissions context', () => {
 
   test('error: a call outside the grant is refused with 4100 and a reason per call, before the wallet sees it', async () => {
     const { inner, send } = await setup()
-    const error = await rejection(send([{ to: nft, data: mint() }, { to: nft, data: burn }, { to: account, data: '0x' }]))
+    const error = await rejectionOf(send([{ to: nft, data: mint() }, { to: nft, data: burn }, { to: account, data: '0x' }]))
     expect(error.code).toBe(4100)
     expect(error.message).toMatch(/^the calls do not fit session 0x0001: call 1: .*; call 2: /)
     expect((error.data?.reasons as ({ reason: string } | null)[]).map((r) => r?.reason ?? null)).toStrictEqual([null, 'selector-not-allowed', 'self-call'])
@@ -68,7 +61,7 @@ describe('wallet_sendCalls with a permissions context', () => {
   test('error: when the wallet fails, the reserved usage is released and the error keeps its code', async () => {
     const { inner, send, provider, context } = await setup({}, [{ type: 'call-limit', data: { count: 1 } }])
     inner.script({ wallet_sendPreparedCalls: fail({ code: 4900, message: 'Disconnected' }) })
-    expect(await rejection(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4900, message: 'Disconnected' })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4900, message: 'Disconnected' })
     expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
     inner.script(scriptedPreparer().script)
     expect(await send([{ to: nft, data: mint() }])).toHaveProperty('id')
@@ -87,15 +80,15 @@ describe('wallet_sendCalls with a permissions context', () => {
     let clock = now
     const { provider, send, context } = await setup({ now: () => clock })
     clock += 3600
-    expect((await rejection(send([{ to: nft, data: mint() }]))).data?.reasons).toMatchObject([{ reason: 'expired' }])
+    expect((await rejectionOf(send([{ to: nft, data: mint() }]))).data?.reasons).toMatchObject([{ reason: 'expired' }])
     clock = now
     await provider.sessions.revoke(context)
-    expect((await rejection(send([{ to: nft, data: mint() }]))).data?.reasons).toMatchObject([{ reason: 'revoked' }])
+    expect((await rejectionOf(send([{ to: nft, data: mint() }]))).data?.reasons).toMatchObject([{ reason: 'revoked' }])
   })
 
   test('error: malformed calls name the field', async () => {
     const { send } = await setup()
-    expect(await rejection(send([{ to: 'nft' as Address }]))).toMatchObject({ code: -32602, message: 'params[0].calls[0].to: "nft" is not an address (0x and 40 hex digits)' })
+    expect(await rejectionOf(send([{ to: 'nft' as Address }]))).toMatchObject({ code: -32602, message: 'params[0].calls[0].to: "nft" is not an address (0x and 40 hex digits)' })
   })
 })
 
@@ -138,7 +131,7 @@ describe('sessions.check', () => {
   })
   test('error: an unknown session', async () => {
     const { provider } = await setup()
-    expect(await rejection(provider.sessions.check('0xnope', []))).toMatchObject({ code: -32602, message: 'id: 0xnope names no session keyleash holds' })
+    expect(await rejectionOf(provider.sessions.check('0xnope', []))).toMatchObject({ code: -32602, message: 'id: 0xnope names no session keyleash holds' })
   })
   test('behavior: a signer whose key was never imported is not a signing session', async () => {
     const preparer = scriptedPreparer()

@@ -7,6 +7,7 @@ import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
 import { account, chainId, nft, now, scriptedWallet, token } from '../utils/scriptedWallet.js'
+import { rejectionOf } from '../utils/rejection.js'
 
 const day = 86_400
 const mint = '0x6a627842'
@@ -27,15 +28,6 @@ function setup(wallet: KeyleashOptions['wallet'] = 'erc7715', options: KeyleashO
   return { inner, store, provider, client }
 }
 
-async function rejection(promise: Promise<unknown>) {
-  try {
-    await promise
-  } catch (error) {
-    const { code, message, data } = error as { code: number; message: string; data?: unknown }
-    return { code, message, data }
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('the seed, through viem', () => {
   test('default: an app-made key, imported, becomes a signing session; viem parses the answer', async () => {
@@ -164,7 +156,7 @@ describe('dialect by dialect', () => {
     })
     const { provider } = setup('erc7715', {}, inner)
     const request = (address: Address) => ({ chainId: '0x7a69', expiry: now + 60, permissions: [{ type: 'contract-call', data: { address, calls: [] } }] })
-    expect(await rejection(provider.request({ method: 'wallet_grantPermissions', params: [request(nft), request(token)] }))).toMatchObject({ code: 4001 })
+    expect(await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [request(nft), request(token)] }))).toMatchObject({ code: 4001 })
     expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0xfirst' }]])
     expect(await provider.sessions.list()).toStrictEqual([])
   })
@@ -184,7 +176,7 @@ describe('dialect by dialect', () => {
 
   test('error: a grant the wallet\'s dialect cannot express fails before the wallet is asked', async () => {
     const { inner, client } = setup('erc7715-2025')
-    const error = await rejection(
+    const error = await rejectionOf(
       client.grantPermissions({ expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'call-limit' }, data: { count: 1 } }] }] }),
     )
     expect(error.code).toBe(-32602)
@@ -216,7 +208,7 @@ describe('atomicity', () => {
     const store = memoryStore()
     const failing = { ...store, put: async () => Promise.reject(new Error('disk full')) }
     const { inner, provider } = setup('erc7715', { store: failing })
-    const error = await rejection(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
     expect(error).toMatchObject({ code: -32603, data: { context: '0x0001' } })
     expect(error.message).toBe('the wallet granted, but the session store failed: disk full; the grant was revoked at the wallet')
     expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0x0001' }]])
@@ -226,7 +218,7 @@ describe('atomicity', () => {
   test('error: a wallet answer keyleash cannot read is -32603, not blamed on the app', async () => {
     const inner = scriptedWallet('erc7715', { wallet_grantPermissions: { expiry: now + 60 } })
     const { provider } = setup('erc7715', {}, inner)
-    const error = await rejection(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
     expect(error.code).toBe(-32603)
     expect(error.message).toBe("the wallet's answer to wallet_grantPermissions is not a erc7715 grant: result.grantedPermissions: must be an array, got nothing")
     expect(await provider.sessions.list()).toStrictEqual([])
@@ -254,7 +246,7 @@ describe('atomicity', () => {
 describe('checks against the wallet and the app', () => {
   test('error: a chain other than the wallet\'s', async () => {
     const { inner, provider } = setup('erc7715-2025')
-    const error = await rejection(provider.request({ method: 'wallet_grantPermissions', params: [{ chainId: '0x1', expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft } }] }] }))
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ chainId: '0x1', expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft } }] }] }))
     expect(error).toMatchObject({ code: -32602, message: "[0].chainId: 1 is not the wallet's chain (31337); switch the wallet's chain first" })
     expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
   })
@@ -304,7 +296,7 @@ describe('managing sessions', () => {
     const { provider, store } = setup('erc7715', {}, inner)
     const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
     const session = await provider.sessions.get(permissionsContext)
-    const error = await rejection(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
+    const error = await rejectionOf(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
     expect(error).toMatchObject({ code: 4900, message: 'the session was revoked here and its key deleted, but the wallet did not revoke it: Disconnected' })
     expect(await store.keys.has(session?.keyAddress as Address)).toBe(false)
     expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
@@ -322,7 +314,7 @@ describe('managing sessions', () => {
 
   test('error: a revoke without a context names the field', async () => {
     const { provider } = setup()
-    expect(await rejection(provider.request({ method: 'wallet_revokePermissions', params: [{}] }))).toMatchObject({
+    expect(await rejectionOf(provider.request({ method: 'wallet_revokePermissions', params: [{}] }))).toMatchObject({
       code: -32602,
       message: 'params[0].permissionContext: must be a non-empty string, got nothing',
     })
