@@ -98,7 +98,7 @@ export type CodedError = { readonly code: number; readonly message?: unknown; re
  */
 export function toRpcError(error: unknown): CodedError {
   if (isCoded(error)) return error
-  const coded = new InternalError(messageOf(error) ?? 'Internal error', { cause: summaryOf(error) })
+  const coded = new InternalError(messageOf(error) ?? 'Internal error', { cause: causeOf(error) })
   // Reassigning keeps `cause` non-enumerable (Error's own `cause` is), so JSON never sees it.
   coded.cause = error
   return coded
@@ -114,8 +114,15 @@ function messageOf(error: unknown): string | undefined {
   return typeof message === 'string' && message !== '' ? message : undefined
 }
 
-/** What of a thrown value may travel in `data.cause`: primitives as they are, objects reduced to strings. */
-function summaryOf(error: unknown): unknown {
+/**
+ * What of a thrown value may travel in an error's `data.cause`: primitives as they are,
+ * objects reduced to their `name`, `message` and `code` strings, so no stack, key or object
+ * graph reaches the app.
+ *
+ * @example
+ * new InternalError('the store failed', { cause: causeOf(error) })
+ */
+export function causeOf(error: unknown): unknown {
   if (typeof error === 'string' || typeof error === 'boolean' || error === null) return error
   if (typeof error === 'number') return Number.isFinite(error) ? error : String(error)
   if (!isObject(error)) return undefined

@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { InternalError, KeyleashError } from '../errors.js'
+import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import { appDialectOf, walletDialects } from '../permissions/dialects/index.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
@@ -110,7 +110,7 @@ function decode(dialect: WalletDialect, result: unknown, batch: readonly Resolve
   } catch (error) {
     // A malformed answer is the wallet's fault, not the app's: not a -32602 for the app.
     const message = error instanceof KeyleashError ? error.message : String(error)
-    throw new InternalError(`the wallet's answer to ${dialect.grantMethod} is not a ${dialect.name} grant: ${message}`, { cause: error })
+    throw new InternalError(`the wallet's answer to ${dialect.grantMethod} is not a ${dialect.name} grant: ${message}`, { cause: causeOf(error) })
   }
 }
 
@@ -127,7 +127,7 @@ async function keep(sessions: readonly Session[], dialect: WalletDialect, contex
     const revoked = await revokeAtWallet(dialect, sessions, context)
     throw new InternalError(
       `the wallet granted, but the session store failed: ${error instanceof Error ? error.message : String(error)}; ${revoked ? 'the grant was revoked at the wallet' : 'revoke it at the wallet with its context'}`,
-      { context: sessions.map((s) => s.id).join(','), contexts: sessions.map((s) => s.id), cause: error },
+      { context: sessions.map((s) => s.id).join(','), contexts: sessions.map((s) => s.id), cause: causeOf(error) },
     )
   }
 }

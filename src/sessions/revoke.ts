@@ -1,5 +1,5 @@
 import { isAddressEqual } from 'viem'
-import { KeyleashError } from '../errors.js'
+import { causeOf, KeyleashError } from '../errors.js'
 import { walletDialects } from '../permissions/dialects/index.js'
 import type { MethodContext } from '../methods/types.js'
 import type { Session } from './types.js'
@@ -45,7 +45,7 @@ export async function revokeSession(session: Session, context: MethodContext, op
     const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
     throw new KeyleashError(code, `the session was revoked here and its key deleted, but the wallet did not revoke it: ${message}`, {
       context: session.id,
-      cause: error,
+      cause: causeOf(error),
     })
   }
   if (localFailure !== undefined) throw localFailure

@@ -211,6 +211,8 @@ describe('atomicity', () => {
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
     expect(error).toMatchObject({ code: -32603, data: { context: '0x0001' } })
     expect(error.message).toBe('the wallet granted, but the session store failed: disk full; the grant was revoked at the wallet')
+    // The cause travels as a summary: no stack, no object graph.
+    expect(error.data.cause).toStrictEqual({ name: 'Error', message: 'disk full' })
     expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0x0001' }]])
     expect(await store.list()).toStrictEqual([])
   })

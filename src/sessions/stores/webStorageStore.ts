@@ -1,4 +1,4 @@
-import { InternalError, InvalidParamsError } from '../../errors.js'
+import { causeOf, InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
 import { openDatabase, wrappingKey } from './idb.js'
 import { cipherOf, partitionOf, type StoreOptions } from './options.js'
@@ -56,7 +56,7 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
     } catch (error) {
       // QuotaExceededError (or storage disabled): say which store and what to do.
       throw new InternalError(`${name}: the storage refused a write (${(error as Error)?.name ?? 'error'})`, {
-        cause: error,
+        cause: causeOf(error),
         hint: 'the origin storage is full or disabled; purge old sessions (store.purge()) or use indexedDbStore',
       })
     }
