@@ -1,4 +1,4 @@
-import { errorCodes, JsonRpcError } from '@metamask/rpc-errors'
+import { errorCodes } from '@metamask/rpc-errors'
 
 /** What every keyleash error carries in `data`: the field at fault and what to do. */
 export type KeyleashErrorData = {
@@ -15,11 +15,34 @@ export type KeyleashErrorData = {
 }
 
 /**
- * The base of every error keyleash throws: a JSON-RPC error with a numeric `code`
- * (so viem maps it to its own classes and never retries it) and a `data` that names the field.
+ * The base of every error keyleash throws: a JSON-RPC error with a numeric `code` from
+ * `@metamask/rpc-errors`' table (so viem maps it to its own classes) and a `data` that names
+ * the field. It serialises as `{ code, message, data }` and nothing else: no stack.
+ *
+ * Not built on rpc-errors' `JsonRpcError`: that class brings a JSON validator (~3.5 kB of
+ * the bundle) and serialises the stack; the codes are what matter to EIP-1193 callers.
+ *
+ * @example
+ * throw new KeyleashError(4900, 'the wallet is disconnected', { hint: 'reconnect' })
  */
-export class KeyleashError extends JsonRpcError<KeyleashErrorData> {
+export class KeyleashError extends Error {
   override name = 'KeyleashError'
+  readonly code: number
+  readonly data: KeyleashErrorData | undefined
+  constructor(code: number, message: string, data?: KeyleashErrorData) {
+    super(message)
+    this.code = code
+    this.data = data
+  }
+
+  /** The error as it travels over JSON-RPC. */
+  serialize(): { code: number; message: string; data?: KeyleashErrorData } {
+    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data }
+  }
+
+  toJSON(): { code: number; message: string; data?: KeyleashErrorData } {
+    return this.serialize()
+  }
 }
 
 /**

@@ -24,18 +24,11 @@ export { memoryKeyStore } from './sessions/keyStore.js'
 export type { MemoryKeyStore } from './sessions/keyStore.js'
 export type { KeyStore, Session, SessionStatus, SessionStore, SessionUsage } from './sessions/types.js'
 export type { SessionFilter, SessionInfo, SessionsApi } from './sessions/api.js'
-export {
-  indexedDbStore,
-  purgeSessions,
-  webStorageStore,
-  type EncryptionKey,
-  type IndexedDbStoreOptions,
-  type PersistentStore,
-  type StoreErrorHandler,
-  type StoreOptions,
-  type WebLocks,
-  type WebStorageStoreOptions,
-} from './sessions/stores/index.js'
+// The persistent stores themselves live in `keyleash/browser` and `keyleash/node`.
+export { purgeSessions } from './sessions/stores/purge.js'
+export type { PersistentStore } from './sessions/stores/persistentStore.js'
+export type { StoreErrorHandler, StoreOptions } from './sessions/stores/options.js'
+export type { EncryptionKey } from './sessions/stores/encryption.js'
 
 export { checkScope } from './permissions/scope.js'
 export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason } from './permissions/scope.js'

@@ -13,11 +13,9 @@ test('the public exports of keyleash are exactly these', () => {
       "defaultMaxExpiry",
       "erc7836Executor",
       "hashExecutor",
-      "indexedDbStore",
       "memoryKeyStore",
       "memoryStore",
       "purgeSessions",
-      "webStorageStore",
       "withSessionKeys",
     ]
   `)
@@ -26,4 +24,9 @@ test('the public exports of keyleash are exactly these', () => {
 test('the public exports of keyleash/node are exactly these', async () => {
   const node = await import('../src/node.js')
   expect(Object.keys(node).sort()).toStrictEqual(['fileStore', 'redisStore'])
+})
+
+test('the public exports of keyleash/browser are exactly these', async () => {
+  const browser = await import('../src/browser.js')
+  expect(Object.keys(browser).sort()).toStrictEqual(['indexedDbStore', 'webStorageStore'])
 })

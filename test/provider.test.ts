@@ -126,7 +126,7 @@ describe('errors without a code', () => {
     const error = await rejectionOf(withSessionKeys(inner).request({ method: 'eth_chainId' }))
     expect(error).toMatchObject({ code: -32603, message: 'socket hang up', cause: thrown })
     expect((error as { data: unknown }).data).toEqual({ cause: { name: 'TypeError', message: 'socket hang up' } })
-    expect(JSON.stringify(error)).toMatchInlineSnapshot(`"{"data":{"cause":{"name":"TypeError","message":"socket hang up"}},"code":-32603,"name":"InternalError"}"`)
+    expect(JSON.stringify(error)).toMatchInlineSnapshot(`"{"code":-32603,"message":"socket hang up","data":{"cause":{"name":"TypeError","message":"socket hang up"}}}"`)
   })
 
   test('behavior: no stack, object graph or non-JSON value reaches data', async () => {

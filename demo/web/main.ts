@@ -6,7 +6,8 @@
 import { type Address, BaseError, createPublicClient, createWalletClient, custom, defineChain, encodeFunctionData, erc20Abi, http } from 'viem'
 import { erc7715Actions } from 'viem/experimental'
 import { demoNftAbi } from '../../src/devwallet/artifacts.js'
-import { indexedDbStore, withSessionKeys } from '../../src/index.js'
+import { indexedDbStore } from '../../src/browser.js'
+import { withSessionKeys } from '../../src/index.js'
 import { devWalletBridge } from './bridge.js'
 import type { DevWalletInfo } from './devWalletServer.js'
 
