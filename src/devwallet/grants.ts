@@ -122,6 +122,9 @@ function planGrant(draft: GrantDraft, context: DevWalletContext): GrantPlan {
     if (permission.type === 'custom') continue
     permissions.push(permission)
     if (permission.type === 'contract-call') {
+      // The account reads 0xffffffff as "any function": granting it by name would grant everything.
+      if (permission.selectors !== 'any' && permission.selectors.includes(ANY_SELECTOR))
+        throw new InvalidParamsError(`${path}permissions`, `selector ${ANY_SELECTOR} is the SessionAccount's wildcard and cannot be granted as one function; send no calls to grant every function`)
       const selectors = permission.selectors === 'any' ? [ANY_SELECTOR] : permission.selectors
       for (const selector of selectors) scopes.push({ target: permission.target, selector })
     } else if (permission.type === 'erc20-transfer') {

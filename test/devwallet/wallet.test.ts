@@ -306,6 +306,8 @@ describe('wallet_grantPermissions (ERC-7715, June 2024: erc7715)', () => {
     expect(await rejection(request('wallet_grantPermissions', limited('gas-limit', { limit: '0x10' })))).toMatchObject({ code: -32602, message: expect.stringContaining('gas-limit') })
     const keys = [{ ...seedGrant(key, expiry)[0], signer: { type: 'keys', data: { ids: [`0x04${'11'.repeat(64)}`] } } }]
     expect(await rejection(request('wallet_grantPermissions', keys))).toMatchObject({ code: -32602, message: expect.stringContaining('signer: a keys signer has no address') })
+    const wildcard = [{ expiry, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['0xffffffff'] } }] }]
+    expect(await rejection(request('wallet_grantPermissions', wildcard))).toMatchObject({ code: -32602, message: expect.stringContaining("selector 0xffffffff is the SessionAccount's wildcard") })
     const noSigner = [{ expiry, permissions: seedGrant(key, expiry)[0]?.permissions }]
     expect(await rejection(request('wallet_grantPermissions', noSigner))).toMatchObject({ code: -32602, message: expect.stringContaining('signer: is required') })
     expect(await rejection(request('wallet_grantPermissions', seedGrant(key, (await chainNow()) - 10)))).toMatchObject({ code: -32602, message: expect.stringContaining('expiry') })
