@@ -1,6 +1,6 @@
 import { type Hex, type TypedDataDefinition, hashTypedData, isHex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
-import { describe, readAddress, readArray, readObject } from '../permissions/read.js'
+import { describe, readAddress, readArray, readTypedData } from '../permissions/read.js'
 import { checkAccount } from './calls.js'
 import type { DevWalletContext } from './context.js'
 
@@ -39,16 +39,7 @@ export async function personalSign(params: unknown, context: DevWalletContext): 
 export async function signTypedDataV4(params: unknown, context: DevWalletContext): Promise<Hex> {
   const [address, raw] = readArray(params, 'params')
   checkAccount('eth_signTypedData_v4', readAddress(address, 'params[0]'), context)
-  let parsed: unknown = raw
-  if (typeof raw === 'string') {
-    try {
-      parsed = JSON.parse(raw)
-    } catch {
-      throw new InvalidParamsError('params[1]', 'is not JSON typed data')
-    }
-  }
-  const typedData = readObject(parsed, 'params[1]')
-  readObject(typedData.types, 'params[1].types')
+  const typedData = readTypedData(raw, 'params[1]')
   if (typeof typedData.primaryType !== 'string') throw new InvalidParamsError('params[1].primaryType', 'must be a type name')
   // Hashed before the prompt, so malformed typed data is refused without asking anyone.
   let hash: Hex

@@ -1,6 +1,5 @@
 import { isAddress, type TypedDataDefinition } from 'viem'
-import { InvalidParamsError } from '../errors.js'
-import { readObject } from '../permissions/read.js'
+import { readTypedData } from '../permissions/read.js'
 import { sessionSigner } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
 
@@ -16,16 +15,8 @@ export const eth_signTypedData_v4: MethodHandler = async (params, context, reque
   const [address, payload] = Array.isArray(params) ? params : []
   const signer = typeof address === 'string' && isAddress(address, { strict: false }) ? await sessionSigner(context, address) : undefined
   if (!signer) return context.inner.request(request)
-  let typed: unknown = payload
-  if (typeof payload === 'string') {
-    try {
-      typed = JSON.parse(payload)
-    } catch {
-      throw new InvalidParamsError('params[1]', 'is not JSON typed data')
-    }
-  }
-  const { domain, types, primaryType, message } = readObject(typed, 'params[1]')
+  const { domain, types, primaryType, message } = readTypedData(payload, 'params[1]')
   // viem derives the domain's type from the domain itself.
-  const { EIP712Domain: _, ...rest } = readObject(types, 'params[1].types')
+  const { EIP712Domain: _, ...rest } = types
   return signer.signTypedData({ domain, types: rest, primaryType, message } as TypedDataDefinition)
 }

@@ -94,3 +94,35 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   return `a ${typeof value}`
 }
+
+/**
+ * EIP-712 typed data as `eth_signTypedData_v4` carries it: a JSON string (as MetaMask sends
+ * it) or an object, with a `types` object.
+ *
+ * @example
+ * const { domain, types, primaryType, message } = readTypedData(params[1], 'params[1]')
+ */
+export function readTypedData(value: unknown, field: string): Fields & { types: Fields } {
+  let parsed: unknown = value
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw new InvalidParamsError(field, 'is not JSON typed data')
+    }
+  }
+  const typedData = readObject(parsed, field)
+  return { ...typedData, types: readObject(typedData.types, `${field}.types`) }
+}
+
+/**
+ * A wallet's answer to a list of grants: one object per request, in order.
+ *
+ * @example
+ * readAnswers(result, requests.length).map((answer, i) => readString(answer.context, `result[${i}].context`))
+ */
+export function readAnswers(result: unknown, expected: number): Fields[] {
+  const answers = readArray(result, 'result')
+  if (answers.length !== expected) throw new InvalidParamsError('result', `the wallet answered ${answers.length} grants for ${expected} requests`)
+  return answers.map((value, i) => readObject(value, `result[${i}]`))
+}

@@ -2,7 +2,7 @@ import { numberToHex } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import { parseGrantBody } from '../grantRequest.js'
 import { encodePermission, parsePermission } from '../permission.js'
-import { readArray, readObject, readString } from '../read.js'
+import { readAnswers, readArray, readObject, readString } from '../read.js'
 import type { Grant, GrantRequest, Signer } from '../types.js'
 import { pick } from './erc7715.js'
 import type { AppDialect, WalletDialect } from './types.js'
@@ -48,11 +48,7 @@ export const erc7715v2025: WalletDialect & AppDialect = {
   },
 
   decode(result, requests) {
-    const answers = readArray(result, 'result')
-    if (answers.length !== requests.length)
-      throw new InvalidParamsError('result', `the wallet answered ${answers.length} grants for ${requests.length} requests`)
-    return answers.map((value, i): Grant => {
-      const answer = readObject(value, `result[${i}]`)
+    return readAnswers(result, requests.length).map((answer, i): Grant => {
       return {
         context: readString(answer.context, `result[${i}].context`),
         expiry: typeof answer.expiry === 'number' ? answer.expiry : (requests[i]?.expiry ?? 0),

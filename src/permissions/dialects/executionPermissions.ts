@@ -3,7 +3,7 @@ import { InvalidParamsError } from '../../errors.js'
 import type { ExpiryRules } from '../expiry.js'
 import { parseGrantParts, type GrantDraft } from '../grantRequest.js'
 import { encodePermission, parsePermission } from '../permission.js'
-import { describe, readAddress, readArray, readObject, readString, type Fields } from '../read.js'
+import { describe, readAddress, readAnswers, readArray, readObject, readString, type Fields } from '../read.js'
 import { signerAddress } from '../signer.js'
 import type { Grant, GrantRequest, Permission } from '../types.js'
 import { pick } from './erc7715.js'
@@ -56,11 +56,7 @@ export const executionPermissions: WalletDialect & AppDialect = {
   },
 
   decode(result, requests) {
-    const answers = readArray(result, 'result')
-    if (answers.length !== requests.length)
-      throw new InvalidParamsError('result', `the wallet answered ${answers.length} grants for ${requests.length} requests`)
-    return answers.map((value, i): Grant => {
-      const answer = readObject(value, `result[${i}]`)
+    return readAnswers(result, requests.length).map((answer, i): Grant => {
       const expiry = readExpiryRule(answer.rules, `result[${i}].rules`)
       return {
         context: readString(answer.context, `result[${i}].context`),
