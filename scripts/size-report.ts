@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const entry = process.argv[2] ?? 'src/index.ts'
-const dependencies = ['eventemitter3', '@metamask/rpc-errors']
+const dependencies = ['@metamask/rpc-errors']
 
 /** min+gzip of a bundle of `contents` (an ES module importing from the repository root). */
 async function gzipped(contents: string, external: readonly string[] = []): Promise<number> {
@@ -71,7 +71,7 @@ console.log(`\n${'exact, each bundle gzipped whole'.padEnd(48)}${'min+gzip'.padS
 const exact: [string, string, readonly string[]][] = [
   ['everything the entry exports', `export * from './${entry}'`, []],
   ['  keyleash\'s own code alone (dependencies left out)', `export * from './${entry}'`, dependencies],
-  ['  eventemitter3 + @metamask/rpc-errors alone (whole)', dependencies.map((d, i) => `export * as d${i} from '${d}'`).join('\n'), []],
+  ['  @metamask/rpc-errors alone (whole)', dependencies.map((d, i) => `export * as d${i} from '${d}'`).join('\n'), []],
   ['withSessionKeys alone', `export { withSessionKeys } from './${entry}'`, []],
   ['  keyleash\'s own code alone', `export { withSessionKeys } from './${entry}'`, dependencies],
 ]

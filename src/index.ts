@@ -12,7 +12,7 @@
  * const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
  */
 export { withSessionKeys, defaultMaxExpiry } from './provider.js'
-export type { KeyleashEventMap, KeyleashProvider, KeyleashWarning } from './provider.js'
+export type { KeyleashEventMap, KeyleashProvider } from './provider.js'
 export type { AllowList, ExpiryMode, KeyleashOptions } from './options.js'
 export type { Eip1193Provider, RequestArguments } from './types.js'
 

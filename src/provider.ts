@@ -1,22 +1,14 @@
-import { EventEmitter } from 'eventemitter3'
 import type { EIP1193EventMap } from 'viem'
-import { InvalidParamsError, InvalidRequestError, toRpcError, type CodedError } from './errors.js'
+import { InvalidParamsError, InvalidRequestError, toRpcError } from './errors.js'
 import { methodHandlers } from './methods/index.js'
 import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/types.js'
 import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
 import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
+import { createEmitter, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
-
-/** What a `warning` event carries: something keyleash accepted but the app should hear about. */
-export type KeyleashWarning = {
-  message: string
-  /** The request field concerned, when there is one. */
-  field?: string | undefined
-  [key: string]: unknown
-}
 
 /**
  * Every event a {@link KeyleashProvider} emits: the five EIP-1193 events of the inner
@@ -30,8 +22,6 @@ export type KeyleashEventMap = EIP1193EventMap & {
   sessionGranted(session: SessionInfo): void
   sessionRevoked(session: SessionInfo): void
   sessionExpired(session: SessionInfo): void
-  warning(warning: KeyleashWarning): void
-  error(error: CodedError): void
 }
 
 /** The EIP-1193 provider {@link withSessionKeys} returns. */
@@ -75,7 +65,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
     throw new InvalidParamsError('provider', 'must be an EIP-1193 provider: an object with a `request` function')
 
   // Untyped inside: pass-through events carry whatever the inner provider sends.
-  const emitter = new EventEmitter()
+  const emitter = createEmitter()
   const store = options.store ?? memoryStore()
   const index = sessionIndex(store)
   const context: MethodContext = {
@@ -123,7 +113,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
       return provider
     },
     removeListener(event, listener) {
-      emitter.removeListener(event, listener)
+      emitter.off(event, listener)
       return provider
     },
     sessions: createSessionsApi(context),
@@ -154,7 +144,7 @@ function resolveOptions(options: KeyleashOptions): ResolvedOptions {
  * wrapper's lifetime (wagmi's connectors do the same); the app's listeners live on the
  * wrapper's emitter, so `removeListener` there removes them for real.
  */
-function forwardEvents(inner: Eip1193Provider, emitter: EventEmitter): void {
+function forwardEvents(inner: Eip1193Provider, emitter: Emitter): void {
   if (typeof inner.on !== 'function') return
   for (const event of providerEvents) {
     inner.on(event, (...args: unknown[]) => {

@@ -307,18 +307,16 @@ describe('events', () => {
   test('behavior: keyleash\'s own events reach the same listeners API', async () => {
     const provider = withSessionKeys(scriptedProvider())
     const seen: [string, unknown][] = []
-    for (const event of ['sessionGranted', 'sessionRevoked', 'sessionExpired', 'warning', 'error'] as const)
+    for (const event of ['sessionGranted', 'sessionRevoked', 'sessionExpired'] as const)
       provider.on(event, (payload: unknown) => seen.push([event, payload]))
     own('test_emit_all', async (_params, context) => {
-      for (const event of ['sessionGranted', 'sessionRevoked', 'sessionExpired', 'warning', 'error'] as const) context.emit(event, { event })
+      for (const event of ['sessionGranted', 'sessionRevoked', 'sessionExpired'] as const) context.emit(event, { event })
     })
     await provider.request({ method: 'test_emit_all' })
     expect(seen).toEqual([
       ['sessionGranted', { event: 'sessionGranted' }],
       ['sessionRevoked', { event: 'sessionRevoked' }],
       ['sessionExpired', { event: 'sessionExpired' }],
-      ['warning', { event: 'warning' }],
-      ['error', { event: 'error' }],
     ])
   })
 })

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3'
+import { createEmitter } from '../emitter.js'
 import { numberToHex } from 'viem'
 import { InvalidRequestError, toRpcError } from '../errors.js'
 import type { RequestArguments } from '../types.js'
@@ -78,7 +78,7 @@ const hints: Readonly<Record<string, string>> = {
  * await provider.request({ method: 'eth_accounts' }) // [account]
  */
 export function createDevWalletProvider(context: DevWalletContext, isClosed: () => boolean): DevWalletProvider {
-  const emitter = new EventEmitter()
+  const emitter = createEmitter()
   const provider: DevWalletProvider = {
     async request(args) {
       if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || args.method === '')
@@ -99,7 +99,7 @@ export function createDevWalletProvider(context: DevWalletContext, isClosed: () 
       return provider
     },
     removeListener(event, listener) {
-      emitter.removeListener(event, listener)
+      emitter.off(event, listener)
       return provider
     },
     emit(event, ...args) {

@@ -13,7 +13,7 @@ export type MethodContext = {
   options: ResolvedOptions
   /** The injected clock, in UNIX seconds. */
   now(): number
-  /** Emits a keyleash event (`sessionGranted`, `sessionRevoked`, `sessionExpired`, `warning`, `error`). */
+  /** Emits a keyleash event (`sessionGranted`, `sessionRevoked`, `sessionExpired`). */
   emit(event: KeyleashEventName, payload: unknown): void
   /** Runs `task` after every task queued before it has settled: grants reach the wallet one at a time. */
   serialize<T>(task: () => Promise<T>): Promise<T>
@@ -30,7 +30,7 @@ export type MethodContext = {
  */
 export type MethodHandler = (params: unknown, context: MethodContext, request: RequestArguments) => Promise<unknown>
 
-export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired' | 'warning' | 'error'
+export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired'
 
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'autoRoute'>> &

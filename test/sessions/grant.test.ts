@@ -1,7 +1,7 @@
 import { createWalletClient, custom, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { erc7715Actions } from 'viem/experimental'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
@@ -242,6 +242,21 @@ describe('atomicity', () => {
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true)
     expect(most).toBe(1)
     expect(await provider.sessions.list()).toHaveLength(5)
+  })
+
+  test('behavior: a sessionGranted listener that throws fails neither the grant nor the session\'s key', async () => {
+    const { provider, client, store } = setup()
+    provider.on('sessionGranted', () => {
+      throw new Error('app listener bug')
+    })
+    // The listener's error is rethrown on a fresh stack; catch it here instead of as an uncaught error.
+    const reported: (() => void)[] = []
+    vi.stubGlobal('queueMicrotask', (task: () => void) => reported.push(task))
+    const granted = await client.grantPermissions(seedGrant()).finally(() => vi.unstubAllGlobals())
+    const [session] = await provider.sessions.list()
+    expect(session?.id).toBe(granted.permissionsContext)
+    expect(session?.keyAddress && (await store.keys.has(session.keyAddress))).toBe(true)
+    expect(() => reported.forEach((task) => task())).toThrow('app listener bug')
   })
 })
 

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3'
+import { createEmitter } from '../../src/emitter.js'
 import type { ProviderEventName, RequestArguments } from '../../src/types.js'
 
 /**
@@ -28,7 +28,7 @@ export type ScriptedProvider = {
   /** Adds or replaces answers; earlier answers for other methods stay. */
   script(more: Script): void
   /** Emits an event to the listeners attached with `on`, with these exact arguments. */
-  emit(event: ProviderEventName | (string & {}), ...args: unknown[]): boolean
+  emit(event: ProviderEventName | (string & {}), ...args: unknown[]): void
   /** How many listeners are attached for `event` (to check a wrapper attaches once). */
   listenerCount(event: string): number
   /** Forgets the recorded requests. */
@@ -77,7 +77,7 @@ export function scriptedProvider(
 ): ScriptedProvider | Omit<ScriptedProvider, 'on' | 'removeListener'> {
   const answers = new Map<string, ScriptedAnswer>(Object.entries(initial))
   const requests: RequestArguments[] = []
-  const emitter = new EventEmitter()
+  const emitter = createEmitter()
 
   const provider: ScriptedProvider = {
     async request(args) {
@@ -94,7 +94,7 @@ export function scriptedProvider(
       return provider
     },
     removeListener(event, listener) {
-      emitter.removeListener(event, listener)
+      emitter.off(event, listener)
       return provider
     },
     get requests() {
@@ -107,7 +107,7 @@ export function scriptedProvider(
       for (const [method, answer] of Object.entries(more)) answers.set(method, answer)
     },
     emit(event, ...args) {
-      return emitter.emit(event, ...args)
+      emitter.emit(event, ...args)
     },
     listenerCount(event) {
       return emitter.listenerCount(event)

@@ -1,0 +1,90 @@
+import { describe, expect, test, vi } from 'vitest'
+import { createEmitter } from '../src/emitter.js'
+
+describe('createEmitter', () => {
+  test('listeners run in the order they were added, with the arguments emitted', () => {
+    const events = createEmitter()
+    const seen: unknown[][] = []
+    events.on('chainChanged', (...args: unknown[]) => seen.push(['first', ...args]))
+    events.on('chainChanged', (...args: unknown[]) => seen.push(['second', ...args]))
+    events.on('accountsChanged', () => seen.push(['other event']))
+    events.emit('chainChanged', '0x1', { extra: true })
+    expect(seen).toEqual([
+      ['first', '0x1', { extra: true }],
+      ['second', '0x1', { extra: true }],
+    ])
+  })
+
+  test('a once listener runs on the next event only', () => {
+    const events = createEmitter()
+    const listener = vi.fn()
+    events.once('connect', listener)
+    events.emit('connect', 1)
+    events.emit('connect', 2)
+    expect(listener.mock.calls).toEqual([[1]])
+    expect(events.listenerCount('connect')).toBe(0)
+  })
+
+  test('off removes every registration of that listener for that event, once ones included, and no other', () => {
+    const events = createEmitter()
+    const removed = vi.fn()
+    const kept = vi.fn()
+    events.on('message', removed)
+    events.once('message', removed)
+    events.on('message', kept)
+    events.on('connect', removed)
+    events.off('message', removed)
+    events.emit('message', 'm')
+    events.emit('connect', 'c')
+    expect(removed.mock.calls).toEqual([['c']])
+    expect(kept.mock.calls).toEqual([['m']])
+    expect(events.listenerCount('message')).toBe(1)
+  })
+
+  test('an emit runs over the listeners there were when it started', () => {
+    const events = createEmitter()
+    const seen: string[] = []
+    const late = () => seen.push('late')
+    const second = () => seen.push('second')
+    events.on('disconnect', () => {
+      seen.push('first')
+      events.on('disconnect', late)
+      events.off('disconnect', second)
+    })
+    events.on('disconnect', second)
+    events.emit('disconnect')
+    expect(seen).toEqual(['first', 'second'])
+    events.emit('disconnect')
+    expect(seen).toEqual(['first', 'second', 'first', 'late'])
+  })
+
+  test('a listener that throws stops neither the others nor the emitter; its error is reported', () => {
+    const reported: unknown[] = []
+    const events = createEmitter((error) => reported.push(error))
+    const after = vi.fn()
+    const failure = new Error('listener bug')
+    events.on('accountsChanged', () => {
+      throw failure
+    })
+    events.on('accountsChanged', after)
+    expect(() => events.emit('accountsChanged', [])).not.toThrow()
+    expect(after).toHaveBeenCalledWith([])
+    expect(reported).toEqual([failure])
+  })
+
+  test('by default a listener\'s error is rethrown on a fresh stack, where the platform reports uncaught errors', async () => {
+    const scheduled: (() => void)[] = []
+    vi.stubGlobal('queueMicrotask', (task: () => void) => scheduled.push(task))
+    try {
+      const events = createEmitter()
+      events.on('connect', () => {
+        throw new Error('listener bug')
+      })
+      events.emit('connect')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect(scheduled).toHaveLength(1)
+    expect(() => scheduled[0]?.()).toThrow('listener bug')
+  })
+})
