@@ -35,13 +35,10 @@ export class KeyleashError extends Error {
     this.data = data
   }
 
-  /** The error as it travels over JSON-RPC. */
-  serialize(): { code: number; message: string; data?: KeyleashErrorData } {
-    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data }
-  }
-
+  /** The error as it travels over JSON-RPC (what `JSON.stringify` writes). */
   toJSON(): { code: number; message: string; data?: KeyleashErrorData } {
-    return this.serialize()
+    const { code, message, data } = this
+    return data === undefined ? { code, message } : { code, message, data }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EIP1193EventMap } from 'viem'
 import { InvalidParamsError, InvalidRequestError, toRpcError } from './errors.js'
 import { methodHandlers } from './methods/index.js'
+import { readSeconds } from './permissions/read.js'
 import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/types.js'
 import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
@@ -127,9 +128,7 @@ function systemClock(): number {
 }
 
 function resolveOptions(options: KeyleashOptions): ResolvedOptions {
-  const maxExpiry = options.maxExpiry ?? defaultMaxExpiry
-  if (!Number.isSafeInteger(maxExpiry) || maxExpiry <= 0)
-    throw new InvalidParamsError('maxExpiry', `must be a positive whole number of seconds, got ${String(maxExpiry)}`)
+  const maxExpiry = readSeconds(options.maxExpiry ?? defaultMaxExpiry, 'maxExpiry')
   return {
     wallet: options.wallet ?? 'erc7715',
     expiryMode: options.expiryMode ?? 'auto',

@@ -31,6 +31,11 @@ export async function walletAccounts(inner: Eip1193Provider): Promise<Address[]>
 /** The account calls come from when a request does not say: the wallet's first. */
 export async function walletAccount(inner: Eip1193Provider): Promise<Address> {
   const [account] = await walletAccounts(inner)
-  if (!account) throw new UnauthorizedError('the wallet has no connected account; connect first (eth_requestAccounts)')
+  if (!account) throw notConnected()
   return account
+}
+
+/** 4100 for a request that needs an account while the wallet has none connected. */
+export function notConnected(): UnauthorizedError {
+  return new UnauthorizedError('the wallet has no connected account; connect first (eth_requestAccounts)')
 }

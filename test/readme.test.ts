@@ -180,7 +180,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       for (const signer of backend.signers)
         expect((await publicClient.readContract({ address: wallet.account, abi: sessionAccountAbi, functionName: 'getSession', args: [signer] })).exists).toBe(true)
     }
-    if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not in this session/i)
+    if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not granted/i)
     if (key === 'On a Node backend: sessions in a file or in Redis#0')
       expect(readFileSync('./data/sessions.jsonl', 'utf8')).not.toContain(process.env.KEYLEASH_KEY!.slice(2))
     await wallet.close()

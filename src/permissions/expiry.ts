@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../errors.js'
 import type { ExpiryMode } from '../options.js'
-import { describe } from './read.js'
+import { readSeconds } from './read.js'
 
 /** What reading an expiry needs: the clock and the app's rules. */
 export type ExpiryRules = {
@@ -28,20 +28,16 @@ const earliestMilliseconds = 100_000_000_000
  * // 1_800_086_400
  */
 export function resolveExpiry(value: unknown, field: string, rules: ExpiryRules): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new InvalidParamsError(field, `must be a number of seconds, got ${describe(value)}`)
-  if (!Number.isInteger(value)) throw new InvalidParamsError(field, `must be a whole number of seconds, got ${value}`)
-  if (value <= 0) throw new InvalidParamsError(field, `must be positive, got ${value}`)
-
+  const seconds = readSeconds(value, field)
   const { now, mode, maxExpiry } = rules
-  if (mode !== 'duration' && value >= earliestMilliseconds)
-    throw new InvalidParamsError(field, `${value} looks like milliseconds; send UNIX seconds (divide by 1000)`)
+  if (mode !== 'duration' && seconds >= earliestMilliseconds)
+    throw new InvalidParamsError(field, `${seconds} looks like milliseconds; send UNIX seconds (divide by 1000)`)
 
-  const isDuration = mode === 'duration' || (mode === 'auto' && value < earliestTimestamp)
-  const expiry = isDuration ? now + value : value
+  const isDuration = mode === 'duration' || (mode === 'auto' && seconds < earliestTimestamp)
+  const expiry = isDuration ? now + seconds : seconds
   if (expiry <= now)
-    throw new InvalidParamsError(field, `${value} is in the past (now is ${now}); send a future UNIX timestamp or, in auto mode, a duration in seconds`)
+    throw new InvalidParamsError(field, `${seconds} is in the past (now is ${now}); send a future UNIX timestamp or, in auto mode, a duration in seconds`)
   if (expiry > now + maxExpiry)
-    throw new InvalidParamsError(field, `${value} ends ${expiry - now} s from now, beyond the ${maxExpiry} s this app allows (maxExpiry)`)
+    throw new InvalidParamsError(field, `${seconds} ends ${expiry - now} s from now, beyond the ${maxExpiry} s this app allows (maxExpiry)`)
   return expiry
 }

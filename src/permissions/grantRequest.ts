@@ -5,6 +5,7 @@ import { resolveExpiry, type ExpiryRules } from './expiry.js'
 import { mergePermissions, mergePolicies, parsePermission, parsePolicies } from './permission.js'
 import { readAddress, readArray, readChainId, type Fields } from './read.js'
 import { toSelector } from './selectors.js'
+import { notConnected } from '../walletState.js'
 import { parseSigner } from './signer.js'
 import type { GrantRequest, Permission, Policy, Signer } from './types.js'
 
@@ -91,7 +92,7 @@ export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: Allo
     throw new InvalidParamsError(`${path}chainId`, `${draft.chainId} is not the wallet's chain (${wallet.chainId}); switch the wallet's chain first`)
   const account = draft.account ?? wallet.accounts[0]
   if (account === undefined)
-    throw new UnauthorizedError('the wallet has no connected account; connect first (eth_requestAccounts)')
+    throw notConnected()
   const lower = account.toLowerCase()
   if (!wallet.accounts.some((a) => a.toLowerCase() === lower))
     throw new InvalidParamsError(`${path}address`, `${account} is not an account of this wallet`)

@@ -122,26 +122,19 @@ export function normalizeSelectors(selectors: readonly Hex[]): readonly Hex[] {
  * ambiguous and refused.
  */
 export function mergePermissions(permissions: readonly Permission[], field: string): Permission[] {
-  const merged: Permission[] = []
-  const byKey = new Map<string, number>()
+  const merged = new Map<string, Permission>()
   permissions.forEach((permission, i) => {
-    const key = permissionKey(permission)
-    const at = key === undefined ? undefined : byKey.get(key)
-    const existing = at === undefined ? undefined : merged[at]
-    if (at === undefined || existing === undefined) {
-      if (key !== undefined) byKey.set(key, merged.length)
-      merged.push(permission)
-      return
-    }
-    if (existing.type === 'contract-call' && permission.type === 'contract-call') {
+    // Custom permissions are never merged: each keeps its own key.
+    const key = permissionKey(permission) ?? `custom:${i}`
+    const existing = merged.get(key)
+    if (existing?.type === 'contract-call' && permission.type === 'contract-call') {
       const selectors = existing.selectors === 'any' || permission.selectors === 'any' ? 'any' : normalizeSelectors([...existing.selectors, ...permission.selectors])
-      merged[at] = { ...existing, selectors }
-      return
-    }
-    if ('allowance' in existing && 'allowance' in permission && existing.allowance !== permission.allowance)
+      merged.set(key, { ...existing, selectors })
+    } else if (existing && 'allowance' in existing && 'allowance' in permission && existing.allowance !== permission.allowance) {
       throw new InvalidParamsError(`${field}[${i}]`, `a second ${permission.type} permission for the same token with another allowance; send one`)
+    } else if (!existing) merged.set(key, permission)
   })
-  return merged
+  return [...merged.values()]
 }
 
 function permissionKey(permission: Permission): string | undefined {

@@ -80,6 +80,13 @@ export function readPositiveInteger(value: unknown, field: string): number {
   return Number(quantity)
 }
 
+/** A positive whole number of seconds, as a JSON number (an expiry, a duration). */
+export function readSeconds(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    throw new InvalidParamsError(field, `must be a positive whole number of seconds, got ${describe(value)}`)
+  return value
+}
+
 /** A chain id as hex (`0x1`) or a number. */
 export function readChainId(value: unknown, field: string): number {
   return readPositiveInteger(value, field)

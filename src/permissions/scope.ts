@@ -201,7 +201,7 @@ function checkSession(session: Session, { chainId, now, canSign }: CheckScopeOpt
   if (session.chainId !== chainId)
     return {
       reason: 'wrong-chain',
-      message: `session ${session.id} is for chain ${session.chainId}, not chain ${chainId}; switch the wallet to chain ${session.chainId} or grant a session on chain ${chainId}`,
+      message: `session ${session.id} is for chain ${session.chainId}, not ${chainId}; switch chains or grant a session on ${chainId}`,
       chainId,
       sessionChainId: session.chainId,
     }
@@ -224,8 +224,8 @@ function checkSession(session: Session, { chainId, now, canSign }: CheckScopeOpt
       reason: 'not-a-signing-session',
       message:
         signer.type === 'wallet'
-          ? `the wallet keeps the key of session ${session.id}, so keyleash cannot sign for it; send these calls to the wallet with the permissions context`
-          : `the store does not hold the key of session ${session.id}${keyAddress ? ` (${short(keyAddress)})` : ''}; import it with sessions.importKey, or grant a session with a key keyleash makes`,
+          ? `the wallet holds the key of session ${session.id}; send the calls to the wallet with its context`
+          : `the store has no key for session ${session.id}${keyAddress ? ` (${short(keyAddress)})` : ''}; import it (sessions.importKey) or grant a new session`,
       signer: signer.type,
       ...(keyAddress ? { keyAddress } : {}),
     }
@@ -248,7 +248,7 @@ function checkCall(
     return {
       call,
       reason: 'self-call',
-      message: `call targets the session's own account ${short(to)}, which a session key may never call (it could change the account's owner or sessions); send it signed by the owner`,
+      message: `a session key may never call its own account ${short(to)}; have the owner sign it`,
       target: to,
     }
 
@@ -257,7 +257,7 @@ function checkCall(
     return {
       call,
       reason: 'target-not-allowed',
-      message: `target ${JSON.stringify(to)} is not an address; pass a 20-byte hex address`,
+      message: `target ${JSON.stringify(to)} is not an address`,
       target: to,
     }
   const calldata: Hex = data ?? '0x'
@@ -271,7 +271,7 @@ function checkCall(
       return {
         call,
         reason: 'selector-not-allowed',
-        message: `the calldata of the call to ${short(to)} is not hex bytes; encode it with encodeFunctionData`,
+        message: `calldata to ${short(to)} is not hex bytes; use encodeFunctionData`,
         target: to,
         selector,
       }
@@ -282,8 +282,8 @@ function checkCall(
         reason: 'selector-not-allowed',
         message:
           selector === noSelector && calldata.length < 10
-            ? `the call to ${short(to)} names no function (calldata shorter than 4 bytes) and this session does not allow that; grant a contract-call permission for ${noSelector} or for any function of it`
-            : `function ${selector} of ${short(to)} is not in this session; grant a contract-call permission that names it`,
+            ? `the call to ${short(to)} has no selector (calldata under 4 bytes); grant ${noSelector} or every function of it`
+            : `function ${selector} of ${short(to)} is not granted; grant a contract-call permission naming it`,
         target: to,
         selector,
       }
@@ -299,10 +299,8 @@ function checkCall(
       reason: 'value-over-limit',
       message:
         value < 0n
-          ? `the call to ${short(to)} sends a negative value (${value} wei); send 0 or more`
-          : allowance === 0n
-            ? `the call to ${short(to)} sends ${value} wei but this session may send no native value; grant a native-transfer permission`
-            : `the call to ${short(to)} sends ${value} wei but only ${remaining} of the session's ${allowance} wei are left; send less or grant a larger native-transfer allowance`,
+          ? `the call to ${short(to)} sends a negative value (${value} wei)`
+          : `the call to ${short(to)} sends ${value} wei; ${allowance === 0n ? 'grant a native-transfer permission' : `${remaining} of ${allowance} are left, send less or grant more`}`,
       value: value.toString(),
       remaining: remaining.toString(),
       allowance: allowance.toString(),
@@ -323,7 +321,7 @@ function checkCall(
       return {
         call,
         reason: 'spend-over-allowance',
-        message: `the calldata of ${selector} on token ${short(to)} is too short to read the amount; encode every argument with encodeFunctionData`,
+        message: `calldata of ${selector} on token ${short(to)} is too short to hold the amount; use encodeFunctionData`,
         token: to,
         selector,
         remaining: remaining.toString(),
@@ -333,7 +331,7 @@ function checkCall(
       return {
         call,
         reason: 'spend-over-allowance',
-        message: `${selector} on token ${short(to)} moves ${read} but only ${remaining} of the session's allowance of ${allowance} is left; move less or grant a larger erc20-transfer allowance`,
+        message: `${selector} on token ${short(to)} moves ${read}; ${remaining} of ${allowance} are left, move less or grant more`,
         token: to,
         selector,
         amount: read.toString(),
@@ -348,7 +346,7 @@ function checkCall(
     return {
       call,
       reason: 'call-limit-reached',
-      message: `this session may make ${callLimit} calls and ${tally.calls} are used; grant a new session for more`,
+      message: `all ${callLimit} calls of this session are used; grant a new session`,
       calls: tally.calls,
       count: callLimit,
     }
@@ -365,22 +363,19 @@ function checkCall(
 
 /** Rule 2 for a target no known permission names; `custom-permission` when the session holds custom ones. */
 function targetNotAllowed(call: number, to: Address, calldata: Hex, scope: CompiledScope): ScopeReason {
-  const grant =
-    calldata === '0x'
-      ? 'grant a native-transfer permission to send it native value, or a contract-call permission to call it'
-      : 'grant a contract-call permission for it'
+  const grant = `grant a ${calldata === '0x' ? 'native-transfer or ' : ''}contract-call permission for it`
   if (scope.custom.length > 0)
     return {
       call,
       reason: 'custom-permission',
-      message: `target ${short(to)} is not in this session's known permissions, and keyleash never signs under custom ones (${scope.custom.join(', ')}); ${grant}`,
+      message: `target ${short(to)} is not granted (keyleash never signs under custom permissions: ${scope.custom.join(', ')}); ${grant}`,
       target: to,
       permissions: [...scope.custom],
     }
   return {
     call,
     reason: 'target-not-allowed',
-    message: `target ${short(to)} is not in this session; ${grant}`,
+    message: `target ${short(to)} is not granted; ${grant}`,
     target: to,
   }
 }

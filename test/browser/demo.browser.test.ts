@@ -100,7 +100,7 @@ test('default: connect, grant once, mint with no prompt, see a refusal, reload a
   expect(await text('#prompts')).toBe('1')
 
   await click(page, 'refused')
-  expect(await page.locator('#log li.refused').last().innerText()).toMatch(/^refused \(4100\): target-not-allowed: target 0x\w+…\w+ is not in this session/)
+  expect(await page.locator('#log li.refused').last().innerText()).toMatch(/^refused \(4100\): target-not-allowed: target 0x\w+…\w+ is not granted/)
 
   await page.reload()
   await page.waitForSelector('body[data-state="idle"]')

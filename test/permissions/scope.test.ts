@@ -114,7 +114,7 @@ describe('checkScope', () => {
         {
           "call": 0,
           "chainId": 1,
-          "message": "session 0xc0ffee is for chain 31337, not chain 1; switch the wallet to chain 31337 or grant a session on chain 1",
+          "message": "session 0xc0ffee is for chain 31337, not 1; switch chains or grant a session on 1",
           "reason": "wrong-chain",
           "sessionChainId": 31337,
         }
@@ -154,7 +154,7 @@ describe('checkScope', () => {
         {
           "call": 0,
           "keyAddress": "0x5555555555555555555555555555555555555555",
-          "message": "the store does not hold the key of session 0xc0ffee (0x5555…5555); import it with sessions.importKey, or grant a session with a key keyleash makes",
+          "message": "the store has no key for session 0xc0ffee (0x5555…5555); import it (sessions.importKey) or grant a new session",
           "reason": "not-a-signing-session",
           "signer": "account",
         }
@@ -186,7 +186,7 @@ describe('checkScope', () => {
       expect(reasonsOf(result)[0]).toMatchInlineSnapshot(`
         {
           "call": 0,
-          "message": "call targets the session's own account 0xacc0…acc0, which a session key may never call (it could change the account's owner or sessions); send it signed by the owner",
+          "message": "a session key may never call its own account 0xacc0…acc0; have the owner sign it",
           "reason": "self-call",
           "target": "0xacc0acc0acc0acc0acc0acc0acc0acc0acc0acc0",
         }
@@ -219,7 +219,7 @@ describe('checkScope', () => {
         expect(reasonsOf(result)[0]).toMatchInlineSnapshot(`
           {
             "call": 0,
-            "message": "target 0x4444…4444 is not in this session; grant a native-transfer permission to send it native value, or a contract-call permission to call it",
+            "message": "target 0x4444…4444 is not granted; grant a native-transfer or contract-call permission for it",
             "reason": "target-not-allowed",
             "target": "0x4444444444444444444444444444444444444444",
           }
@@ -251,7 +251,7 @@ describe('checkScope', () => {
       expect(reasonsOf(result)[0]).toMatchInlineSnapshot(`
         {
           "call": 0,
-          "message": "target 0x4444…4444 is not in this session; grant a contract-call permission for it",
+          "message": "target 0x4444…4444 is not granted; grant a contract-call permission for it",
           "reason": "target-not-allowed",
           "target": "0x4444444444444444444444444444444444444444",
         }
@@ -263,7 +263,7 @@ describe('checkScope', () => {
       expect(reasonsOf(result)[0]).toMatchInlineSnapshot(`
         {
           "call": 0,
-          "message": "function 0x42966c68 of 0x1111…1111 is not in this session; grant a contract-call permission that names it",
+          "message": "function 0x42966c68 of 0x1111…1111 is not granted; grant a contract-call permission naming it",
           "reason": "selector-not-allowed",
           "selector": "0x42966c68",
           "target": "0x1111111111111111111111111111111111111111",
@@ -303,7 +303,7 @@ describe('checkScope', () => {
         [
           {
             "call": 0,
-            "message": "target 0x4444…4444 is not in this session's known permissions, and keyleash never signs under custom ones (erc721-transfer); grant a contract-call permission for it",
+            "message": "target 0x4444…4444 is not granted (keyleash never signs under custom permissions: erc721-transfer); grant a contract-call permission for it",
             "permissions": [
               "erc721-transfer",
             ],
@@ -344,7 +344,7 @@ describe('checkScope', () => {
         {
           "allowance": "10",
           "call": 0,
-          "message": "the call to 0x4444…4444 sends 7 wei but only 6 of the session's 10 wei are left; send less or grant a larger native-transfer allowance",
+          "message": "the call to 0x4444…4444 sends 7 wei; 6 of 10 are left, send less or grant more",
           "reason": "value-over-limit",
           "remaining": "6",
           "value": "7",
@@ -389,7 +389,7 @@ describe('checkScope', () => {
           "allowance": "100",
           "amount": "61",
           "call": 0,
-          "message": "0xa9059cbb on token 0x2222…2222 moves 61 but only 60 of the session's allowance of 100 is left; move less or grant a larger erc20-transfer allowance",
+          "message": "0xa9059cbb on token 0x2222…2222 moves 61; 60 of 100 are left, move less or grant more",
           "reason": "spend-over-allowance",
           "remaining": "60",
           "selector": "0xa9059cbb",
@@ -422,7 +422,7 @@ describe('checkScope', () => {
         {
           "allowance": "100",
           "call": 0,
-          "message": "the calldata of 0xa9059cbb on token 0x2222…2222 is too short to read the amount; encode every argument with encodeFunctionData",
+          "message": "calldata of 0xa9059cbb on token 0x2222…2222 is too short to hold the amount; use encodeFunctionData",
           "reason": "spend-over-allowance",
           "remaining": "100",
           "selector": "0xa9059cbb",
@@ -484,7 +484,7 @@ describe('checkScope', () => {
             "call": 1,
             "calls": 2,
             "count": 2,
-            "message": "this session may make 2 calls and 2 are used; grant a new session for more",
+            "message": "all 2 calls of this session are used; grant a new session",
             "reason": "call-limit-reached",
           },
         ]

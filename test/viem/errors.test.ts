@@ -82,7 +82,7 @@ test('error: calls outside the session are an UnauthorizedProviderError (4100) w
   const reasons = (cause.data as { reasons: { call: number; reason: string }[] }).reasons
   // One entry per call: `null` for the call that fits, the rule broken for the one that does not.
   expect(reasons).toMatchObject([null, { call: 1, reason: 'target-not-allowed', target: h.wallet.contracts.token }])
-  expect(error.details).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 1: target 0x\w+…\w+ is not in this session/i)
+  expect(error.details).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 1: target 0x\w+…\w+ is not granted/i)
   expect(provider.count('wallet_sendCalls')).toBe(1)
   expect(await h.publicClient.getBlockNumber()).toBe(block)
 })

@@ -42,7 +42,7 @@ describe('parse', () => {
       `[InvalidParamsError: [0].permission.data.calls[0]: "x(" is not a function signature or selector]`,
     )
     expect(() => executionPermissions.parse([{ ...wire, rules: [{ type: 'expiry', data: { timestamp: 'soon' } }] }], rules)).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: [0].rules[0].data.timestamp: must be a number of seconds, got "soon"]`,
+      `[InvalidParamsError: [0].rules[0].data.timestamp: must be a positive whole number of seconds, got "soon"]`,
     )
   })
 })
