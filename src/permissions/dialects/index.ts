@@ -1,14 +1,16 @@
+import { erc7715v2025 as erc7715v2025Wallet } from '../../wallets/erc7715-2025.js'
+import { executionPermissions as executionPermissionsWallet } from '../../wallets/executionPermissions.js'
+import { openfort } from '../../wallets/openfort.js'
 import { erc7715 } from './erc7715.js'
 import { erc7715v2025 } from './erc7715-2025.js'
 import { executionPermissions } from './executionPermissions.js'
-import { openfort } from './openfort.js'
 import type { AppDialect, WalletDialect, WalletDialectName } from './types.js'
 
-/** Every wallet dialect by name: adding a wallet is adding one file and one entry here. */
+/** Every wallet dialect by name: adding a wallet is adding one file in `src/wallets/` and one entry here. */
 export const walletDialects: Readonly<Record<WalletDialectName, WalletDialect>> = {
   erc7715,
-  'erc7715-2025': erc7715v2025,
-  'execution-permissions': executionPermissions,
+  'erc7715-2025': erc7715v2025Wallet,
+  'execution-permissions': executionPermissionsWallet,
   openfort,
 }
 
@@ -23,5 +25,6 @@ export function appDialectOf(method: 'wallet_grantPermissions' | 'wallet_request
   return isList ? erc7715v2025 : erc7715
 }
 
-export { erc7715, erc7715v2025, executionPermissions, openfort }
+// How apps ask; `erc7715` speaks to wallets too.
+export { erc7715, erc7715v2025, executionPermissions }
 export type * from './types.js'

@@ -1,7 +1,7 @@
-import { InvalidParamsError } from '../../errors.js'
-import type { Policy } from '../types.js'
-import { decodeAnswer, encodePermissions, encodeSigner } from './erc7715.js'
-import type { WalletDialect } from './types.js'
+import { InvalidParamsError } from '../errors.js'
+import { decodeAnswer, encodePermissions, encodeSigner } from '../permissions/dialects/erc7715.js'
+import type { WalletDialect } from '../permissions/dialects/types.js'
+import type { Policy } from '../permissions/types.js'
 
 // Openfort keeps at most this many target contracts per session on-chain.
 const maxTargets = 10
