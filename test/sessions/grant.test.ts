@@ -319,6 +319,22 @@ describe('managing sessions', () => {
     expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
   })
 
+  test('error: a session granted in another dialect (a store shared with a provider over another wallet) is revoked here only, and never at this wallet', async () => {
+    const store = memoryStore()
+    const openfort = setup('openfort', { store })
+    const { permissionsContext } = await openfort.client.grantPermissions(seedGrant())
+    const key = (await store.get(permissionsContext))?.keyAddress as Address
+    const { inner, provider } = setup('erc7715', { store })
+    const error = await rejectionOf(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
+    expect(error).toMatchObject({ code: -32603, data: { context: permissionsContext } })
+    expect(error.message).toBe(
+      "the session was revoked here only: it was granted in the openfort dialect, and this provider's wallet speaks erc7715; revoke it at the wallet that granted it",
+    )
+    expect(inner.paramsOf('wallet_revokePermissions')).toHaveLength(0)
+    expect(await store.keys.has(key)).toBe(false)
+    expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
+  })
+
   test('behavior: sessions.revoke(id, { wallet: false }) ends the session here only, key first', async () => {
     const { inner, provider, store } = setup()
     const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
