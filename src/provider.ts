@@ -8,6 +8,9 @@ import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
 import { createEmitter, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
+import { erc7715 } from './permissions/dialects/erc7715.js'
+import type { WalletDialect } from './permissions/dialects/types.js'
+import { describe } from './permissions/read.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
 /**
@@ -130,13 +133,27 @@ function resolveOptions(options: KeyleashOptions): ResolvedOptions {
   const maxExpiry = options.maxExpiry ?? defaultMaxExpiry
   if (!Number.isSafeInteger(maxExpiry) || maxExpiry <= 0)
     throw new InvalidParamsError('maxExpiry', `must be a positive whole number of seconds, got ${String(maxExpiry)}`)
+  const wallet = options.wallet ?? erc7715
+  if (!isWalletDialect(wallet))
+    throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
   return {
-    wallet: options.wallet ?? 'erc7715',
+    wallet,
     expiryMode: options.expiryMode ?? 'auto',
     maxExpiry,
     allow: options.allow,
     autoRoute: options.autoRoute ?? false,
   }
+}
+
+// Checked once here, so that a dialect name (the old option) or a half-written dialect fails
+// at setup rather than at the user's first grant.
+function isWalletDialect(value: unknown): value is WalletDialect {
+  if (typeof value !== 'object' || value === null) return false
+  const dialect = value as Record<string, unknown>
+  return (
+    ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') &&
+    ['encode', 'decode', 'encodeRevoke'].every((key) => typeof dialect[key] === 'function')
+  )
 }
 
 /**

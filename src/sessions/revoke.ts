@@ -1,6 +1,5 @@
 import { isAddressEqual } from 'viem'
 import { causeOf, InternalError, KeyleashError } from '../errors.js'
-import { walletDialects } from '../permissions/dialects/index.js'
 import type { MethodContext } from '../methods/types.js'
 import type { Session } from './types.js'
 
@@ -34,7 +33,7 @@ export async function revokeSession(session: Session, context: MethodContext, op
     localFailure = error
   }
 
-  const dialect = walletDialects[context.options.wallet]
+  const dialect = context.options.wallet
   // A store shared with a provider over another wallet: this wallet did not grant the
   // session, and the context (or key) is the other wallet's to read, not this one's.
   const grantedElsewhere = session.wallet !== dialect.name

@@ -12,6 +12,11 @@ import type { Grant } from '../permissions/types.js'
  * never dropped), granted in one call; the answer is the same list, each with its `context`.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { erc7715v2025 } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(walletProvider, { wallet: erc7715v2025 })
  */
 export const erc7715v2025: WalletDialect = {
   name: 'erc7715-2025',

@@ -14,6 +14,11 @@ import type { Grant } from '../permissions/types.js'
  * is what is kept.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { executionPermissions } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(walletProvider, { wallet: executionPermissions })
  */
 export const executionPermissions: WalletDialect = {
   name: 'execution-permissions',

@@ -11,6 +11,12 @@ const maxTargets = 10
  * duration; only `account` signers and `contract-call` permissions (targets only: it does
  * not enforce selectors, so keyleash does, locally); its one limit is a `call-limit` read
  * from `type.custom` with `data.limit`; sessions are revoked by the session key's address.
+ *
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { openfort } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(embeddedWalletProvider, { wallet: openfort })
  */
 export const openfort: WalletDialect = {
   name: 'openfort',

@@ -2,6 +2,7 @@ import { createWalletClient, custom, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { erc7715Actions } from 'viem/experimental'
 import { describe, expect, test, vi } from 'vitest'
+import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
@@ -21,9 +22,9 @@ function seedGrant(signer?: Address) {
   }
 }
 
-function setup(wallet: KeyleashOptions['wallet'] = 'erc7715', options: KeyleashOptions = {}, inner = scriptedWallet(wallet ?? 'erc7715')) {
+function setup(wallet: DevWalletDialectName = 'erc7715', options: KeyleashOptions = {}, inner = scriptedWallet(wallet)) {
   const store = options.store ?? memoryStore()
-  const provider = withSessionKeys(inner, { now: () => now, wallet, store, ...options })
+  const provider = withSessionKeys(inner, { now: () => now, wallet: devWalletDialects[wallet], store, ...options })
   const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
   return { inner, store, provider, client }
 }

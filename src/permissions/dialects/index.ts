@@ -1,18 +1,7 @@
-import { erc7715v2025 as erc7715v2025Wallet } from '../../wallets/erc7715-2025.js'
-import { executionPermissions as executionPermissionsWallet } from '../../wallets/executionPermissions.js'
-import { openfort } from '../../wallets/openfort.js'
 import { erc7715 } from './erc7715.js'
 import { erc7715v2025 } from './erc7715-2025.js'
 import { executionPermissions } from './executionPermissions.js'
-import type { AppDialect, WalletDialect, WalletDialectName } from './types.js'
-
-/** Every wallet dialect by name: adding a wallet is adding one file in `src/wallets/` and one entry here. */
-export const walletDialects: Readonly<Record<WalletDialectName, WalletDialect>> = {
-  erc7715,
-  'erc7715-2025': erc7715v2025Wallet,
-  'execution-permissions': executionPermissionsWallet,
-  openfort,
-}
+import type { AppDialect } from './types.js'
 
 /**
  * Which draft an app's grant is in. `wallet_grantPermissions` carries two: viem's June 2024
@@ -25,6 +14,7 @@ export function appDialectOf(method: 'wallet_grantPermissions' | 'wallet_request
   return isList ? erc7715v2025 : erc7715
 }
 
-// How apps ask; `erc7715` speaks to wallets too.
+// How apps ask. Speaking to wallets is `erc7715` here, the default, and the rest in
+// `src/wallets/` (`keyleash/wallets`), out of the core bundle.
 export { erc7715, erc7715v2025, executionPermissions }
 export type * from './types.js'
