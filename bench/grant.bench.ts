@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { bench, do_not_optimize, run as runBenches, summary } from 'mitata'
 import type { Address } from 'viem'
 import { erc7715 } from '../src/permissions/dialects/erc7715.js'
-import { openfort } from '../src/permissions/dialects/openfort.js'
 import type { ResolvedGrantRequest } from '../src/permissions/dialects/types.js'
 import { resolveGrant } from '../src/permissions/grantRequest.js'
+import { openfort } from '../src/wallets/openfort.js'
 
 const now = 1_800_000_000
 const account: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'

@@ -12,10 +12,17 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { erc7715Actions } from 'viem/experimental'
 import { withSessionKeys } from '../src/index.js'
-import { createDevWallet, demoNftAbi, sessionAccountAbi, startDevChain } from '../src/devwallet/index.js'
-import type { WalletDialectName } from '../src/permissions/dialects/types.js'
+import { createDevWallet, demoNftAbi, sessionAccountAbi, startDevChain, type DevWalletDialectName } from '../src/devwallet/index.js'
+import { erc7715, erc7715v2025, executionPermissions, openfort, type WalletDialect } from '../src/wallets.js'
 
-const dialect = (process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort') as WalletDialectName
+// `--wallet=<name>`: the dev wallet speaks the named dialect, and keyleash is given its value.
+const dialects: Record<DevWalletDialectName, WalletDialect> = { erc7715, 'erc7715-2025': erc7715v2025, 'execution-permissions': executionPermissions, openfort }
+const name = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
+if (!Object.hasOwn(dialects, name)) {
+  console.error(`--wallet=${name}: the dev wallet speaks ${Object.keys(dialects).join(', ')}`)
+  process.exit(2)
+}
+const dialect = name as DevWalletDialectName
 const started = process.hrtime.bigint()
 const short = (value: string) => `${value.slice(0, 6)}…${value.slice(-4)}`
 let failures = 0
@@ -41,7 +48,7 @@ async function main(): Promise<void> {
     const account = wallet.account
     console.log(`   chain ${chain.rpcUrl}, account ${short(account)}, NFT ${short(nft)}`)
 
-    const provider = withSessionKeys(wallet.provider, { wallet: dialect })
+    const provider = withSessionKeys(wallet.provider, { wallet: dialects[dialect] })
     const client = createWalletClient({ account, chain: foundry, transport: custom(provider) }).extend(erc7715Actions())
     const chainClient = createPublicClient({ transport: http(chain.rpcUrl) })
     const mint: Hex = encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [account] })

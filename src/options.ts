@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem'
 import type { Executor } from './execution/types.js'
-import type { WalletDialectName } from './permissions/dialects/types.js'
+import type { WalletDialect } from './permissions/dialects/types.js'
 import type { SessionStore } from './sessions/types.js'
 
 /** How `expiry` is read from an app's grant. */
@@ -17,8 +17,11 @@ export type AllowList = readonly {
 export type KeyleashOptions = {
   /** Where sessions and keys are kept. Default: `memoryStore()`. */
   store?: SessionStore | undefined
-  /** The dialect the inner wallet speaks. Default: `'erc7715'` (viem's, June 2024 draft). */
-  wallet?: WalletDialectName | undefined
+  /**
+   * The dialect the inner wallet speaks, from `keyleash/wallets` (`openfort`, `erc7715v2025`,
+   * `executionPermissions`) or one of the app's own. Default: `erc7715` (viem's, June 2024 draft).
+   */
+  wallet?: WalletDialect | undefined
   /**
    * How `expiry` is read. `'auto'` (default): a future timestamp is a timestamp, a small
    * value (below any plausible timestamp) a duration, a millisecond value is refused.

@@ -1,7 +1,6 @@
 import type { EIP1193EventMap } from 'viem'
 import { InvalidParamsError, InvalidRequestError, toRpcError } from './errors.js'
 import { methodHandlers } from './methods/index.js'
-import { readSeconds } from './permissions/read.js'
 import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/types.js'
 import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
@@ -9,6 +8,9 @@ import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
 import { createEmitter, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
+import { erc7715 } from './permissions/dialects/erc7715.js'
+import type { WalletDialect } from './permissions/dialects/types.js'
+import { describe, readSeconds } from './permissions/read.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
 /**
@@ -129,13 +131,27 @@ function systemClock(): number {
 
 function resolveOptions(options: KeyleashOptions): ResolvedOptions {
   const maxExpiry = readSeconds(options.maxExpiry ?? defaultMaxExpiry, 'maxExpiry')
+  const wallet = options.wallet ?? erc7715
+  if (!isWalletDialect(wallet))
+    throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
   return {
-    wallet: options.wallet ?? 'erc7715',
+    wallet,
     expiryMode: options.expiryMode ?? 'auto',
     maxExpiry,
     allow: options.allow,
     autoRoute: options.autoRoute ?? false,
   }
+}
+
+// Checked once here, so that a dialect name (the old option) or a half-written dialect fails
+// at setup rather than at the user's first grant.
+function isWalletDialect(value: unknown): value is WalletDialect {
+  if (typeof value !== 'object' || value === null) return false
+  const dialect = value as Record<string, unknown>
+  return (
+    ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') &&
+    ['encode', 'decode', 'encodeRevoke'].every((key) => typeof dialect[key] === 'function')
+  )
 }
 
 /**

@@ -34,8 +34,9 @@ export { revokeOnDisconnect } from './wagmi/revokeOnDisconnect.js'
  * @example
  * import { createConfig, http, injected, sendCalls } from '@wagmi/core'
  * import { withSessionKeysConnector } from 'keyleash/wagmi'
+ * import { executionPermissions } from 'keyleash/wallets'
  *
- * const connector = withSessionKeysConnector(injected(), { wallet: 'erc7715', maxExpiry: 24 * 60 * 60 })
+ * const connector = withSessionKeysConnector(injected(), { wallet: executionPermissions, maxExpiry: 24 * 60 * 60 })
  * const config = createConfig({ chains: [base], connectors: [connector], transports: { [base.id]: http() } })
  * // … connect(config, { connector: config.connectors[0] }), grant through the connector's provider, then:
  * await sendCalls(config, { calls, capabilities: { permissions: { context } } })

@@ -30,3 +30,8 @@ test('the public exports of keyleash/browser are exactly these', async () => {
   const browser = await import('../src/browser.js')
   expect(Object.keys(browser).sort()).toStrictEqual(['indexedDbStore', 'webStorageStore'])
 })
+
+test('the public exports of keyleash/wallets are exactly these', async () => {
+  const wallets = await import('../src/wallets.js')
+  expect(Object.keys(wallets).sort()).toStrictEqual(['erc7715', 'erc7715v2025', 'executionPermissions', 'openfort'])
+})

@@ -4,9 +4,11 @@ import { createWalletClient, custom, type Address } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterEach, describe, expect, test } from 'vitest'
 import { methodHandlers } from '../src/methods/index.js'
+import { erc7715 } from '../src/permissions/dialects/erc7715.js'
 import type { MethodContext, MethodHandler } from '../src/methods/types.js'
 import { withSessionKeys } from '../src/provider.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
+import { openfort } from '../src/wallets/openfort.js'
 import { fail, scriptedProvider } from './utils/scriptedProvider.js'
 import { accounts, sessionFixture } from './utils/sessionFixture.js'
 
@@ -212,7 +214,7 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: 'erc7715', expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false })
+    expect(context.options).toEqual({ wallet: erc7715, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
@@ -220,10 +222,19 @@ describe('owned methods', () => {
   test('behavior: given options win, and the injected clock is the context\'s clock', async () => {
     const allow = [{ target: other }]
     const context = await contextOf(
-      withSessionKeys(scriptedProvider(), { wallet: 'openfort', expiryMode: 'duration', maxExpiry: 3600, allow, now: () => 1_800_000_000 }),
+      withSessionKeys(scriptedProvider(), { wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, now: () => 1_800_000_000 }),
     )
-    expect(context.options).toEqual({ wallet: 'openfort', expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false })
+    expect(context.options).toEqual({ wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false })
     expect(context.now()).toBe(1_800_000_000)
+  })
+
+  test('error: a wallet that is not a dialect (a dialect name, or one missing a function) is refused when wrapping, saying where dialects come from', () => {
+    // @ts-expect-error a name, as the option once took
+    expect(() => withSessionKeys(scriptedProvider(), { wallet: 'openfort' })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: wallet: must be a wallet dialect, got "openfort"; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect]`,
+    )
+    // @ts-expect-error no encodeRevoke
+    expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, encodeRevoke: undefined } })).toThrow(/^wallet: must be a wallet dialect, got a object; /)
   })
 
   test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('error: maxExpiry %s is refused', (maxExpiry) => {

@@ -6,8 +6,9 @@ import { type Address, type Hex, createPublicClient, defineChain, encodeFunction
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test, vi } from 'vitest'
 import { demoNftAbi, sessionAccountAbi } from '../src/devwallet/artifacts.js'
+import type { DevWalletDialectName } from '../src/devwallet/dialects.js'
 import { createDevWallet } from '../src/devwallet/wallet.js'
-import type { WalletDialectName } from '../src/permissions/dialects/types.js'
+import * as wallets from '../src/wallets.js'
 import { useSharedChain } from './utils/chain.js'
 
 /*
@@ -15,7 +16,7 @@ import { useSharedChain } from './utils/chain.js'
  * chain: the free names the README announces (`embeddedWalletProvider`, `account`, `chain`,
  * `nft`, `calls`, and `backend` for Openfort's) are given, `keyleash` imports load this
  * repository's sources, and what each block must have done (mints, prompts) is checked.
- * The dev wallet speaks the dialect the block tells keyleash it speaks.
+ * The dev wallet speaks the dialect the block gives keyleash (`wallet: openfort`, from `keyleash/wallets`).
  */
 
 const { rpcUrl } = useSharedChain()
@@ -28,6 +29,7 @@ const local: Record<string, () => Promise<unknown>> = {
   keyleash: () => import('../src/index.js'),
   'keyleash/node': () => import('../src/node.js'),
   'keyleash/wagmi': () => import('../src/wagmi.js'),
+  'keyleash/wallets': () => import('../src/wallets.js'),
   'keyleash/devwallet': () => import('../src/devwallet/index.js'),
 }
 const load = (specifier: string) => (local[specifier] ?? (() => import(specifier)))()
@@ -78,6 +80,14 @@ async function compile(code: string): Promise<string> {
     return ''
   })
   return `{\n${imports.join('\n')}\n${body}\n}`
+}
+
+/** The name of the dialect a block passes as `wallet` (an export of keyleash/wallets), or the default's. */
+function dialectOf(code: string): DevWalletDialectName {
+  const given = code.match(/\bwallet: (\w+)/)?.[1]
+  if (given === undefined) return 'erc7715'
+  if (!Object.hasOwn(wallets, given)) throw new Error(`the block passes wallet: ${given}, which keyleash/wallets does not export`)
+  return wallets[given as keyof typeof wallets].name as DevWalletDialectName
 }
 
 /** A stand-in for Openfort's backend: transaction intents with a `signableHash`, and who signed them. */
@@ -147,8 +157,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       if (process.env.KEYLEASH_REQUIRE_REDIS) throw new Error('no redis-server for the README\'s Redis block')
       ctx.skip('no redis-server (scripts/ensure-redis.sh)')
     }
-    const dialect = (snippet.code.match(/wallet: '([\w-]+)'/)?.[1] ?? 'erc7715') as WalletDialectName
-    const wallet = await createDevWallet({ rpcUrl, dialect })
+    const wallet = await createDevWallet({ rpcUrl, dialect: dialectOf(snippet.code) })
     const backend = openfortBackend()
     const logged: unknown[] = []
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(...args))

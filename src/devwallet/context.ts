@@ -1,6 +1,6 @@
 import type { Address, PublicClient } from 'viem'
 import type { PrivateKeyAccount } from 'viem/accounts'
-import type { WalletDialectName } from '../permissions/dialects/types.js'
+import type { DevWalletDialectName } from './dialects.js'
 import type { Relay } from './relay.js'
 
 /** What the approval hook is shown: the stand-in for a wallet's confirmation screen. */
@@ -26,7 +26,7 @@ export type DevWalletContext = {
   account: Address
   /** The EOA that owns the account; its key never leaves the wallet. */
   owner: PrivateKeyAccount
-  dialect: WalletDialectName
+  dialect: DevWalletDialectName
   publicClient: PublicClient
   relay: Relay
   /** Asks the approval hook; throws 4001 when it says no. */

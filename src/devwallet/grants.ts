@@ -1,7 +1,7 @@
 import { type Address, encodeFunctionData, isAddressEqual } from 'viem'
 import { InvalidParamsError } from '../errors.js'
-import { erc7715, erc7715v2025, executionPermissions, walletDialects } from '../permissions/dialects/index.js'
-import type { AppDialect, WalletDialectName } from '../permissions/dialects/types.js'
+import { erc7715, erc7715v2025, executionPermissions } from '../permissions/dialects/index.js'
+import type { AppDialect } from '../permissions/dialects/types.js'
 import type { GrantDraft } from '../permissions/grantRequest.js'
 import { readAddress, readArray, readObject } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
@@ -10,6 +10,7 @@ import type { Session } from '../sessions/types.js'
 import { sessionAccountAbi } from './artifacts.js'
 import { ANY_SELECTOR, type SessionScope, type TokenAllowance } from './contracts.js'
 import type { DevWalletContext } from './context.js'
+import { type DevWalletDialectName, devWalletDialects } from './dialects.js'
 import { asOpenfortError, unsupportedMethod } from './errors.js'
 import { openfortGrant } from './openfort.js'
 import { type Registration, chainNow, checkRegistration, describeRegistration, prepareOwnerBatch, prepareRegistration, selfCall } from './registration.js'
@@ -21,7 +22,7 @@ const maxGrantSeconds = 365 * 24 * 60 * 60
 const transferSelector = '0xa9059cbb'
 
 // Reading a grant is the middleware's parsing, the same code on both sides of the wire.
-const parsers: Record<Exclude<WalletDialectName, 'openfort'>, AppDialect> = {
+const parsers: Record<Exclude<DevWalletDialectName, 'openfort'>, AppDialect> = {
   erc7715,
   'erc7715-2025': erc7715v2025,
   'execution-permissions': executionPermissions,
@@ -38,7 +39,7 @@ const parsers: Record<Exclude<WalletDialectName, 'openfort'>, AppDialect> = {
  * await grant('wallet_grantPermissions', [{ expiry, signer, permissions }], context)
  */
 export async function grant(method: string, params: unknown, context: DevWalletContext): Promise<unknown> {
-  const dialect = walletDialects[context.dialect]
+  const dialect = devWalletDialects[context.dialect]
   if (method !== dialect.grantMethod) throw unsupportedMethod(method, `this wallet speaks ${context.dialect}; use ${dialect.grantMethod}`)
   const now = await chainNow(context.publicClient)
   if (context.dialect === 'openfort') {
@@ -77,7 +78,7 @@ export async function grant(method: string, params: unknown, context: DevWalletC
 export async function revoke(method: string, params: unknown, context: DevWalletContext): Promise<unknown> {
   const request = readObject(readArray(params, 'params')[0], 'params[0]')
   if (method === 'wallet_revokePermissions' && request.eth_accounts !== undefined) return null
-  const dialect = walletDialects[context.dialect]
+  const dialect = devWalletDialects[context.dialect]
   if (method !== dialect.revokeMethod) throw unsupportedMethod(method, `this wallet speaks ${context.dialect}; use ${dialect.revokeMethod}`)
   const value = request.permissionContext
   if (context.dialect === 'openfort' && typeof value === 'string' && value.startsWith('ses_'))
@@ -149,7 +150,7 @@ function planGrant(draft: GrantDraft, context: DevWalletContext): GrantPlan {
 }
 
 /** Where a dialect names the grantee. */
-function signerField(dialect: WalletDialectName): string {
+function signerField(dialect: DevWalletDialectName): string {
   return dialect === 'execution-permissions' ? 'to' : 'signer'
 }
 

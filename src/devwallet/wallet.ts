@@ -11,9 +11,9 @@ import {
   parseEther,
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import type { WalletDialectName } from '../permissions/dialects/types.js'
 import type { Approve, DevWalletContext } from './context.js'
 import { deployDemoNft, deployDemoToken, deploySessionAccount } from './contracts.js'
+import type { DevWalletDialectName } from './dialects.js'
 import { userRejected } from './errors.js'
 import { type DevWalletProvider, createDevWalletProvider } from './provider.js'
 import { createRelay } from './relay.js'
@@ -23,7 +23,7 @@ export type CreateDevWalletOptions = {
   /** JSON-RPC URL of the chain, e.g. `startDevChain()`'s `rpcUrl`. Anvil is best; any dev node with an unlocked funded account works. */
   rpcUrl: string
   /** The ERC-7715 dialect the wallet speaks for grants. Default: `'erc7715'` (viem's, June 2024 draft). */
-  dialect?: WalletDialectName
+  dialect?: DevWalletDialectName
   /** The confirmation screen's stand-in: `true` approves, `false` rejects with 4001. Default: approve everything. */
   approve?: Approve
   /** Demo contracts to reuse instead of deploying new ones (several wallets on one chain can share them). */
@@ -62,10 +62,11 @@ const accountFunds = parseEther('10')
  * import { createWalletClient, custom } from 'viem'
  * import { createDevWallet, startDevChain } from 'keyleash/devwallet'
  * import { withSessionKeys } from 'keyleash'
+ * import { openfort } from 'keyleash/wallets'
  *
  * const chain = await startDevChain()
  * const wallet = await createDevWallet({ rpcUrl: chain.rpcUrl, dialect: 'openfort' })
- * const provider = withSessionKeys(wallet.provider, { wallet: 'openfort' })
+ * const provider = withSessionKeys(wallet.provider, { wallet: openfort })
  * const client = createWalletClient({ transport: custom(provider) })
  * // … grant, use, revoke …
  * await wallet.close()

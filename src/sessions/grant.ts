@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
 import { causeOf, InternalError, KeyleashError } from '../errors.js'
-import { appDialectOf, walletDialects } from '../permissions/dialects/index.js'
+import { appDialectOf } from '../permissions/dialects/index.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
@@ -32,7 +32,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const made: Address[] = []
     try {
       const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made)))
-      const dialect = walletDialects[options.wallet]
+      const dialect = options.wallet
       const grants = await forward(dialect, signed.map((s) => s.request), context)
       const now = context.now()
       const sessions = grants.map((granted, i): Session => {

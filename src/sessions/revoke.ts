@@ -1,6 +1,5 @@
 import { isAddressEqual } from 'viem'
-import { causeOf, KeyleashError } from '../errors.js'
-import { walletDialects } from '../permissions/dialects/index.js'
+import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import type { Session } from './types.js'
 
@@ -15,9 +14,10 @@ export type RevokeOptions = {
 
 /**
  * Revokes a session: locally first and for good (fail closed: the key is deleted and the
- * session marked revoked before the wallet is asked), then at the wallet in the dialect
- * it was granted in. A wallet that fails is reported with its own code; the session
- * stays revoked here either way.
+ * session marked revoked before the wallet is asked), then at the wallet in the provider's
+ * dialect. A wallet that fails is reported with its own code; the session stays revoked
+ * here either way. A session granted in another dialect (a store shared with a provider over
+ * another wallet) is revoked here only, and reported: this wallet did not grant it.
  *
  * @example
  * await revokeSession(session, context)
@@ -33,11 +33,18 @@ export async function revokeSession(session: Session, context: MethodContext, op
     localFailure = error
   }
 
-  if (options.wallet === false) {
+  const dialect = context.options.wallet
+  // A store shared with a provider over another wallet: this wallet did not grant the
+  // session, and the context (or key) is the other wallet's to read, not this one's.
+  const grantedElsewhere = session.wallet !== dialect.name
+  if (options.wallet === false || grantedElsewhere) {
     if (localFailure !== undefined) throw localFailure
-    return
+    if (options.wallet === false) return
+    throw new InternalError(
+      `the session was revoked here only: it was granted in the ${session.wallet} dialect, and this provider's wallet speaks ${dialect.name}; revoke it at the wallet that granted it`,
+      { context: session.id },
+    )
   }
-  const dialect = walletDialects[session.wallet]
   try {
     await context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(session) })
   } catch (error) {

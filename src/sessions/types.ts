@@ -1,6 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem'
 import type { Grant, Permission, Policy, Signer } from '../permissions/types.js'
-import type { WalletDialectName } from '../permissions/dialects/types.js'
 
 /** `expired` is never stored: it is derived from `expiry` and the clock. */
 export type SessionStatus = 'active' | 'revoked' | 'expired'
@@ -32,8 +31,11 @@ export type Session = {
   adjustmentAllowed?: boolean | undefined
   usage: SessionUsage
   status: Exclude<SessionStatus, 'expired'>
-  /** The dialect of the wallet that granted it: revocation speaks it again. */
-  wallet: WalletDialectName
+  /**
+   * The name of the dialect of the wallet that granted it (`WalletDialect.name`): a provider
+   * revokes it at the wallet only in that dialect.
+   */
+  wallet: string
   walletData?: Grant['walletData']
   /** UNIX seconds. */
   createdAt: number

@@ -19,8 +19,8 @@ import { demoNftAbi, demoTokenAbi, sessionAccountAbi } from '../../src/devwallet
 import { ANY_SELECTOR } from '../../src/devwallet/contracts.js'
 import type { ApprovalPrompt } from '../../src/devwallet/context.js'
 import type { PrepareCallsReturnType } from '../../src/devwallet/prepared.js'
+import type { DevWalletDialectName } from '../../src/devwallet/dialects.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
-import type { WalletDialectName } from '../../src/permissions/dialects/types.js'
 import { useSharedChain } from '../utils/chain.js'
 import { rejectionOf as rejection } from '../utils/rejection.js'
 
@@ -38,7 +38,7 @@ const approve = (prompt: ApprovalPrompt) => {
   return approving
 }
 
-const wallets = {} as Record<WalletDialectName, DevWallet>
+const wallets = {} as Record<DevWalletDialectName, DevWallet>
 let wallet: DevWallet
 let nft: Address
 let token: Address

@@ -4,8 +4,8 @@ import { anvil } from 'viem/chains'
 import { erc7715Actions } from 'viem/experimental'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { demoNftAbi, sessionAccountAbi } from '../../src/devwallet/artifacts.js'
+import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
-import type { WalletDialectName } from '../../src/permissions/dialects/types.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { useSharedChain } from '../utils/chain.js'
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
   clockOffset = Number((await publicClient.getBlock()).timestamp) - Math.floor(Date.now() / 1000)
 })
 
-describe.each(['erc7715', 'openfort'] as const)('a session granted by a %s wallet', (dialect: WalletDialectName) => {
+describe.each(['erc7715', 'openfort'] as const)('a session granted by a %s wallet', (dialect: DevWalletDialectName) => {
   let wallet: DevWallet
 
   beforeAll(async () => {
@@ -33,7 +33,7 @@ describe.each(['erc7715', 'openfort'] as const)('a session granted by a %s walle
   }, 30_000)
 
   async function granted() {
-    const provider = withSessionKeys(wallet.provider, { wallet: dialect, now: () => Math.floor(Date.now() / 1000) + clockOffset })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects[dialect], now: () => Math.floor(Date.now() / 1000) + clockOffset })
     const client = createWalletClient({ account: wallet.account, chain: anvil, transport: custom(provider) }).extend(erc7715Actions())
     const key = await provider.sessions.importKey(generatePrivateKey())
     const { permissionsContext } = await client.grantPermissions({

@@ -5,8 +5,8 @@ import { type GrantPermissionsParameters, erc7715Actions } from 'viem/experiment
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { sessionAccountAbi } from '../../src/devwallet/artifacts.js'
 import { ANY_SELECTOR } from '../../src/devwallet/contracts.js'
+import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
-import type { WalletDialectName } from '../../src/permissions/dialects/types.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { rejectionOf as rejection } from '../utils/rejection.js'
 import { useSharedChain } from '../utils/chain.js'
@@ -39,7 +39,7 @@ beforeEach(() => {
   approving = true
 })
 
-describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] as const)('through keyleash to a %s wallet', (dialect: WalletDialectName) => {
+describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] as const)('through keyleash to a %s wallet', (dialect: DevWalletDialectName) => {
   let wallet: DevWallet
 
   beforeAll(async () => {
@@ -48,7 +48,7 @@ describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] a
   }, 30_000)
 
   function setup() {
-    const provider = withSessionKeys(wallet.provider, { wallet: dialect, now: () => Math.floor(Date.now() / 1000) + clockOffset })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects[dialect], now: () => Math.floor(Date.now() / 1000) + clockOffset })
     const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
     return { provider, client }
   }

@@ -61,7 +61,7 @@ async function runScript(file: string, code: string): Promise<{ exports: string[
 test('default: the tarball holds the built entries, their types and the sources their maps point to, nothing else', async () => {
   const { stdout } = await run('tar', ['-tzf', join(work, `keyleash-${pkg.version}.tgz`)])
   const files = stdout.split('\n').filter(Boolean)
-  for (const entry of ['index', 'node', 'wagmi', 'devwallet/index'])
+  for (const entry of ['index', 'browser', 'node', 'wagmi', 'wallets', 'devwallet/index'])
     for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(files).toContain(`package/dist/${entry}.${ext}`)
   expect(files.filter((f) => !/^package\/(dist|src)\/|^package\/(package\.json|README\.md|LICENSE)$/.test(f))).toStrictEqual([])
   expect(files.some((f) => f.startsWith('package/test/'))).toBe(false)
@@ -74,6 +74,7 @@ test('default: every entry imports from ESM, and the core one works', async () =
   expect(result.exports[0]).toContain('withSessionKeys')
   expect(result.exports[entries.indexOf('keyleash/wagmi')]).toContain('withSessionKeysConnector')
   expect(result.exports[entries.indexOf('keyleash/devwallet')]).toContain('createDevWallet')
+  expect(result.exports[entries.indexOf('keyleash/wallets')]).toStrictEqual(['erc7715', 'erc7715v2025', 'executionPermissions', 'openfort'])
 })
 
 test('default: every entry requires from CommonJS, with the same exports as from ESM', async () => {
@@ -99,6 +100,20 @@ test('behavior: a browser bundle of the core entry holds no Node built-in, no de
   const inputs = Object.keys(result.metafile.inputs)
   expect(inputs.filter((input) => /devwallet|wagmi|^node:/.test(input))).toStrictEqual([])
   expect(inputs.some((input) => input.includes('node_modules/keyleash/dist/index.js'))).toBe(true)
+})
+
+test('behavior: the core entry carries no wallet dialect but the default; keyleash/wallets carries the others', async () => {
+  const bundle = async (entry: string) => {
+    writeFileSync(join(consumer, 'app.js'), `export * from '${entry}'\n`)
+    const result = await build({ entryPoints: [join(consumer, 'app.js')], absWorkingDir: consumer, bundle: true, format: 'esm', external: ['viem', 'viem/*'], write: false, logLevel: 'silent' })
+    return result.outputFiles[0]?.text ?? ''
+  }
+  // A phrase of each wallet half's encoder, found nowhere else.
+  const walletHalves = ['Openfort takes an account signer', 'the wallet speaks ERC-7715 (2025)', 'the wallet speaks execution permissions']
+  const core = await bundle('keyleash')
+  expect(walletHalves.filter((phrase) => core.includes(phrase))).toStrictEqual([])
+  const wallets = await bundle('keyleash/wallets')
+  expect(walletHalves.filter((phrase) => wallets.includes(phrase))).toStrictEqual(walletHalves)
 })
 
 test('behavior: keyleash/wagmi runs without @wagmi/core installed (only its types come from wagmi)', () => {

@@ -2,6 +2,7 @@ import { createWalletClient, custom, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { erc7715Actions } from 'viem/experimental'
 import { describe, expect, test, vi } from 'vitest'
+import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
@@ -21,9 +22,9 @@ function seedGrant(signer?: Address) {
   }
 }
 
-function setup(wallet: KeyleashOptions['wallet'] = 'erc7715', options: KeyleashOptions = {}, inner = scriptedWallet(wallet ?? 'erc7715')) {
+function setup(wallet: DevWalletDialectName = 'erc7715', options: KeyleashOptions = {}, inner = scriptedWallet(wallet)) {
   const store = options.store ?? memoryStore()
-  const provider = withSessionKeys(inner, { now: () => now, wallet, store, ...options })
+  const provider = withSessionKeys(inner, { now: () => now, wallet: devWalletDialects[wallet], store, ...options })
   const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
   return { inner, store, provider, client }
 }
@@ -316,6 +317,22 @@ describe('managing sessions', () => {
     const error = await rejectionOf(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
     expect(error).toMatchObject({ code: 4900, message: 'the session was revoked here and its key deleted, but the wallet did not revoke it: Disconnected' })
     expect(await store.keys.has(session?.keyAddress as Address)).toBe(false)
+    expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
+  })
+
+  test('error: a session granted in another dialect (a store shared with a provider over another wallet) is revoked here only, and never at this wallet', async () => {
+    const store = memoryStore()
+    const openfort = setup('openfort', { store })
+    const { permissionsContext } = await openfort.client.grantPermissions(seedGrant())
+    const key = (await store.get(permissionsContext))?.keyAddress as Address
+    const { inner, provider } = setup('erc7715', { store })
+    const error = await rejectionOf(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
+    expect(error).toMatchObject({ code: -32603, data: { context: permissionsContext } })
+    expect(error.message).toBe(
+      "the session was revoked here only: it was granted in the openfort dialect, and this provider's wallet speaks erc7715; revoke it at the wallet that granted it",
+    )
+    expect(inner.paramsOf('wallet_revokePermissions')).toHaveLength(0)
+    expect(await store.keys.has(key)).toBe(false)
     expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
   })
 

@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import type { WalletDialectName } from '../../src/permissions/dialects/types.js'
+import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { scriptedProvider, type Script, type ScriptedProvider } from './scriptedProvider.js'
 
 export const chainId = 31337
@@ -15,18 +15,17 @@ type Wire = Record<string, unknown>
  * a wallet does (Openfort: `validUntil` from a duration, `ses_` contexts), numbering its
  * contexts, and revoking with `{}`.
  */
-export function scriptedWallet(dialect: WalletDialectName, more: Script = {}): ScriptedProvider {
+export function scriptedWallet(dialect: DevWalletDialectName, more: Script = {}): ScriptedProvider {
   let granted = 0
   const context = () => (dialect === 'openfort' ? `ses_${++granted}` : `0x${(++granted).toString(16).padStart(4, '0')}`)
-  const grants: Record<WalletDialectName, (params: Wire[]) => unknown> = {
+  const grants: Record<DevWalletDialectName, (params: Wire[]) => unknown> = {
     erc7715: ([request]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: context() }),
     openfort: ([request]) => ({ expiry: now + Number(request?.expiry), grantedPermissions: request?.permissions, permissionsContext: context() }),
     'erc7715-2025': (requests) => requests.map((request) => ({ ...request, context: context() })),
     'execution-permissions': (requests) =>
       requests.map((request) => ({ ...request, context: context(), dependencies: [], delegationManager: '0xdb9B1e94B5b69Df7e401DDbedE43491141047dB3' })),
   }
-  const grantMethod = dialect === 'execution-permissions' ? 'wallet_requestExecutionPermissions' : 'wallet_grantPermissions'
-  const revokeMethod = dialect === 'execution-permissions' ? 'wallet_revokeExecutionPermission' : 'wallet_revokePermissions'
+  const { grantMethod, revokeMethod } = devWalletDialects[dialect]
   return scriptedProvider({
     eth_chainId: `0x${chainId.toString(16)}`,
     eth_accounts: [account],

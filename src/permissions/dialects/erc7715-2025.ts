@@ -1,24 +1,22 @@
 import { numberToHex } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import { parseGrantBody } from '../grantRequest.js'
-import { encodePermission, parsePermission } from '../permission.js'
-import { readAnswers, readArray, readObject, readString } from '../read.js'
-import type { Grant, GrantRequest, Signer } from '../types.js'
+import { encodePermission } from '../permission.js'
+import { readArray, readObject } from '../read.js'
+import type { GrantRequest, Signer } from '../types.js'
 import { pick } from './erc7715.js'
-import type { AppDialect, WalletDialect } from './types.js'
+import type { AppDialect } from './types.js'
 
 /**
- * ERC-7715 as merged in February 2025: `params` is a list of requests, each with its
- * `chainId`, `address`, `expiry`, `signer` and `permissions` (no policies); the answer is
- * the same list, each with its `context`.
+ * ERC-7715 as merged in February 2025, as an app asks in it: `params` is a list of requests,
+ * each with its `chainId`, `address`, `expiry`, `signer` and `permissions` (no policies); the
+ * answer is the same list, each with its `context`. Its wallet half, which speaks it to a
+ * wallet, is in `src/wallets/`.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
  */
-export const erc7715v2025: WalletDialect & AppDialect = {
+export const erc7715v2025: AppDialect = {
   name: 'erc7715-2025',
-  grantMethod: 'wallet_grantPermissions',
-  revokeMethod: 'wallet_revokePermissions',
-  batches: true,
 
   parse(params, rules) {
     const list = readArray(params, 'params')
@@ -38,33 +36,10 @@ export const erc7715v2025: WalletDialect & AppDialect = {
       ...pick(session.walletData, ['accountMeta', 'signerMeta']),
     }))
   },
-
-  encode(requests) {
-    return requests.map((request, i) => {
-      if (request.policies.length > 0)
-        throw new InvalidParamsError(`[${i}].policies`, `the wallet speaks ERC-7715 (2025), which cannot carry a ${request.policies[0]?.type} policy`)
-      return encodeRequest(request)
-    })
-  },
-
-  decode(result, requests) {
-    return readAnswers(result, requests.length).map((answer, i): Grant => {
-      return {
-        context: readString(answer.context, `result[${i}].context`),
-        expiry: typeof answer.expiry === 'number' ? answer.expiry : (requests[i]?.expiry ?? 0),
-        permissions: readArray(answer.permissions, `result[${i}].permissions`).map((p, j) => parsePermission(p, `result[${i}].permissions[${j}]`).permission),
-        policies: [],
-        walletData: pick(answer, ['accountMeta', 'signerMeta']),
-      }
-    })
-  },
-
-  encodeRevoke(session) {
-    return [{ permissionContext: session.id }]
-  },
 }
 
-function encodeRequest(request: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'permissions'> & { signer: Signer }) {
+/** One request in the 2025 wire shape: what an app is answered with and what a 2025 wallet is sent. */
+export function encodeRequest(request: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'permissions'> & { signer: Signer }) {
   return {
     chainId: numberToHex(request.chainId),
     address: request.account,

@@ -9,9 +9,15 @@ import type { AppDialect, ResolvedGrantRequest, WalletDialect } from './types.js
 /**
  * ERC-7715 as viem's `erc7715Actions().grantPermissions` speaks it (the June 2024 draft):
  * one request object without chain or account, policies on each permission, one answer
- * object with `permissionsContext`.
+ * object with `permissionsContext`. What apps send through viem, and the wallet dialect
+ * `withSessionKeys` speaks unless told another.
  *
  * @see https://viem.sh/experimental/erc7715/grantPermissions
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { erc7715 } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(walletProvider, { wallet: erc7715 }) // the same as no `wallet`
  */
 export const erc7715: WalletDialect & AppDialect = {
   name: 'erc7715',

@@ -2,26 +2,23 @@ import { numberToHex, type Address } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import type { ExpiryRules } from '../expiry.js'
 import { parseGrantParts, type GrantDraft } from '../grantRequest.js'
-import { encodePermission, parsePermission } from '../permission.js'
-import { describe, readAddress, readAnswers, readArray, readObject, readString, type Fields } from '../read.js'
+import { encodePermission } from '../permission.js'
+import { describe, readAddress, readArray, readObject, type Fields } from '../read.js'
 import { signerAddress } from '../signer.js'
-import type { Grant, GrantRequest, Permission } from '../types.js'
+import type { GrantRequest, Permission } from '../types.js'
 import { pick } from './erc7715.js'
-import type { AppDialect, WalletDialect } from './types.js'
+import type { AppDialect } from './types.js'
 
 /**
- * ERC-7715 as of January 2026, `wallet_requestExecutionPermissions`: one permission per
- * request, granted `from` the user's account `to` a session account, its end an `expiry`
- * rule. The wallet may grant less than asked (`isAdjustmentAllowed`); what it granted is
- * what is kept.
+ * ERC-7715 as of January 2026, `wallet_requestExecutionPermissions`, as an app asks in it:
+ * one permission per request, granted `from` the user's account `to` a session account, its
+ * end an `expiry` rule; `isAdjustmentAllowed` says whether the wallet may grant less. Its
+ * wallet half, which speaks it to a wallet, is in `src/wallets/`.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
  */
-export const executionPermissions: WalletDialect & AppDialect = {
+export const executionPermissions: AppDialect = {
   name: 'execution-permissions',
-  grantMethod: 'wallet_requestExecutionPermissions',
-  revokeMethod: 'wallet_revokeExecutionPermission',
-  batches: true,
 
   parse(params, rules) {
     const list = readArray(params, 'params')
@@ -40,36 +37,6 @@ export const executionPermissions: WalletDialect & AppDialect = {
         ...pick(session.walletData, ['dependencies', 'delegationManager']),
       })),
     )
-  },
-
-  encode(requests) {
-    return requests.map((request, i) => {
-      const to = signerAddress(request.signer)
-      if (!to) throw new InvalidParamsError(`[${i}].to`, `the wallet speaks execution permissions, which grant to an account; a ${request.signer.type} signer has none`)
-      if (request.policies.length > 0)
-        throw new InvalidParamsError(`[${i}].rules`, `the wallet speaks execution permissions, which cannot carry a ${request.policies[0]?.type} policy`)
-      const [permission, ...rest] = request.permissions
-      if (!permission || rest.length > 0)
-        throw new InvalidParamsError(`[${i}].permission`, `the wallet speaks execution permissions, one permission per request; this grant has ${request.permissions.length}`)
-      return encodeRequest(request, to, permission)
-    })
-  },
-
-  decode(result, requests) {
-    return readAnswers(result, requests.length).map((answer, i): Grant => {
-      const expiry = readExpiryRule(answer.rules, `result[${i}].rules`)
-      return {
-        context: readString(answer.context, `result[${i}].context`),
-        expiry: typeof expiry === 'number' ? expiry : (requests[i]?.expiry ?? 0),
-        permissions: [parsePermission(answer.permission, `result[${i}].permission`).permission],
-        policies: [],
-        walletData: pick(answer, ['dependencies', 'delegationManager']),
-      }
-    })
-  },
-
-  encodeRevoke(session) {
-    return [{ permissionContext: session.id }]
   },
 }
 
@@ -106,7 +73,7 @@ function expiryRuleIndex(rules: unknown): number {
 }
 
 /** The `expiry` rule's timestamp, unchecked (the caller reads it); other rule types are refused. */
-function readExpiryRule(value: unknown, field: string): unknown {
+export function readExpiryRule(value: unknown, field: string): unknown {
   if (value === undefined) return undefined
   let timestamp: unknown
   readArray(value, field).forEach((raw, i) => {
@@ -118,7 +85,8 @@ function readExpiryRule(value: unknown, field: string): unknown {
   return timestamp
 }
 
-function encodeRequest(grant: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'adjustmentAllowed'>, to: Address | undefined, permission: Permission) {
+/** One request in the 2026 wire shape: what an app is answered with and what a 2026 wallet is sent. */
+export function encodeRequest(grant: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'adjustmentAllowed'>, to: Address | undefined, permission: Permission) {
   return {
     chainId: numberToHex(grant.chainId),
     from: grant.account,

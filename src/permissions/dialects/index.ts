@@ -1,16 +1,7 @@
 import { erc7715 } from './erc7715.js'
 import { erc7715v2025 } from './erc7715-2025.js'
 import { executionPermissions } from './executionPermissions.js'
-import { openfort } from './openfort.js'
-import type { AppDialect, WalletDialect, WalletDialectName } from './types.js'
-
-/** Every wallet dialect by name: adding a wallet is adding one file and one entry here. */
-export const walletDialects: Readonly<Record<WalletDialectName, WalletDialect>> = {
-  erc7715,
-  'erc7715-2025': erc7715v2025,
-  'execution-permissions': executionPermissions,
-  openfort,
-}
+import type { AppDialect } from './types.js'
 
 /**
  * Which draft an app's grant is in. `wallet_grantPermissions` carries two: viem's June 2024
@@ -23,5 +14,7 @@ export function appDialectOf(method: 'wallet_grantPermissions' | 'wallet_request
   return isList ? erc7715v2025 : erc7715
 }
 
-export { erc7715, erc7715v2025, executionPermissions, openfort }
+// How apps ask. Speaking to wallets is `erc7715` here, the default, and the rest in
+// `src/wallets/` (`keyleash/wallets`), out of the core bundle.
+export { erc7715, erc7715v2025, executionPermissions }
 export type * from './types.js'

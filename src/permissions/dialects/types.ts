@@ -3,11 +3,8 @@ import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
 import type { Grant, GrantRequest, Signer } from '../types.js'
 
-/** The wallet dialects keyleash can speak to an inner wallet. */
-export type WalletDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions' | 'openfort'
-
 /** The shapes an app may ask in; the answer comes back in the same one. */
-export type AppDialectName = Exclude<WalletDialectName, 'openfort'>
+export type AppDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions'
 
 /** A grant ready to be forwarded: the signer is known by now. */
 export type ResolvedGrantRequest = GrantRequest & { signer: Signer }
@@ -16,11 +13,28 @@ export type ResolvedGrantRequest = GrantRequest & { signer: Signer }
 export type CodecContext = { now: number }
 
 /**
- * How one wallet speaks ERC-7715: pure functions, no I/O. Adding a wallet is adding one
- * of these and one entry in the dialect table.
+ * How one wallet speaks ERC-7715: pure functions, no I/O. `keyleash/wallets` has the dialects
+ * keyleash knows; a wallet that speaks another way gets one of its own, passed as the
+ * `wallet` option of `withSessionKeys`.
+ *
+ * @example
+ * import { InvalidParamsError, withSessionKeys, type WalletDialect } from 'keyleash'
+ * import { erc7715 } from 'keyleash/wallets'
+ *
+ * // A wallet that reads viem's shape but enforces no limits: refuse them rather than drop them.
+ * const acme: WalletDialect = {
+ *   ...erc7715,
+ *   name: 'acme',
+ *   encode(requests, context) {
+ *     if (requests.some((request) => request.policies.length > 0)) throw new InvalidParamsError('policies', 'the Acme wallet enforces no limits; grant without them')
+ *     return erc7715.encode(requests, context)
+ *   },
+ * }
+ * const provider = withSessionKeys(acmeProvider, { wallet: acme })
  */
 export type WalletDialect = {
-  name: WalletDialectName
+  /** Kept on every session it grants (`Session.wallet`): a provider revokes at the wallet only sessions of its own dialect. */
+  name: string
   /** The RPC method the wallet takes grants on. */
   grantMethod: 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions'
   /** The RPC method the wallet takes revocations on. */

@@ -17,3 +17,21 @@ export const seedRequest: ResolvedGrantRequest = {
   permissions: [{ type: 'contract-call', target: nft, selectors: ['0x6a627842'] }],
   policies: [],
 }
+
+/** The seed's grant as a 2025 list entry: what an app sends in that shape and a 2025 wallet receives. */
+export const seedWire2025 = {
+  chainId: '0x7a69',
+  address: account,
+  expiry: now + 86_400,
+  signer: { type: 'account', data: { address: sessionKey } },
+  permissions: [{ type: 'contract-call', data: { address: nft, calls: ['0x6a627842'] } }],
+}
+
+/** The seed's grant as an execution-permissions request (2026): what an app sends in that shape and such a wallet receives. */
+export const seedWireExecution = {
+  chainId: '0x7a69',
+  from: account,
+  to: sessionKey,
+  permission: { type: 'contract-call', isAdjustmentAllowed: true, data: { address: nft, calls: ['0x6a627842'] } },
+  rules: [{ type: 'expiry', data: { timestamp: now + 86_400 } }],
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { openfort } from '../../../src/permissions/dialects/openfort.js'
-import { nft, now, seedRequest, sessionKey, token } from './fixtures.js'
+import { openfort } from '../../src/wallets/openfort.js'
+import { nft, now, seedRequest, sessionKey, token } from '../permissions/dialects/fixtures.js'
 
 describe('encode (what Openfort receives)', () => {
   test('default: expiry as a duration, the call limit under type.custom with data.limit', () => {

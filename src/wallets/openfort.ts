@@ -1,7 +1,7 @@
-import { InvalidParamsError } from '../../errors.js'
-import type { Policy } from '../types.js'
-import { decodeAnswer, encodePermissions, encodeSigner } from './erc7715.js'
-import type { WalletDialect } from './types.js'
+import { InvalidParamsError } from '../errors.js'
+import { decodeAnswer, encodePermissions, encodeSigner } from '../permissions/dialects/erc7715.js'
+import type { WalletDialect } from '../permissions/dialects/types.js'
+import type { Policy } from '../permissions/types.js'
 
 // Openfort keeps at most this many target contracts per session on-chain.
 const maxTargets = 10
@@ -11,6 +11,12 @@ const maxTargets = 10
  * duration; only `account` signers and `contract-call` permissions (targets only: it does
  * not enforce selectors, so keyleash does, locally); its one limit is a `call-limit` read
  * from `type.custom` with `data.limit`; sessions are revoked by the session key's address.
+ *
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { openfort } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(embeddedWalletProvider, { wallet: openfort })
  */
 export const openfort: WalletDialect = {
   name: 'openfort',

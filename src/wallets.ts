@@ -1,0 +1,16 @@
+/**
+ * `keyleash/wallets`: the ERC-7715 dialects keyleash speaks to an inner wallet, as values. An
+ * app imports the one its wallet speaks and passes it as the `wallet` option, so it ships that
+ * one only; the default, `erc7715`, is in the core entry anyway.
+ *
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { openfort } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(embeddedWalletProvider, { wallet: openfort })
+ */
+export { erc7715 } from './permissions/dialects/erc7715.js'
+export { erc7715v2025 } from './wallets/erc7715-2025.js'
+export { executionPermissions } from './wallets/executionPermissions.js'
+export { openfort } from './wallets/openfort.js'
+export type { WalletDialect } from './permissions/dialects/types.js'

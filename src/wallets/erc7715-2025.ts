@@ -1,0 +1,50 @@
+import { InvalidParamsError } from '../errors.js'
+import { encodeRequest } from '../permissions/dialects/erc7715-2025.js'
+import { pick } from '../permissions/dialects/erc7715.js'
+import type { WalletDialect } from '../permissions/dialects/types.js'
+import { parsePermission } from '../permissions/permission.js'
+import { readAnswers, readArray, readString } from '../permissions/read.js'
+import type { Grant } from '../permissions/types.js'
+
+/**
+ * A wallet that speaks ERC-7715 as merged in February 2025: a list of requests, each with its
+ * `chainId`, `address`, `expiry`, `signer` and `permissions` (no policies: a limit is refused,
+ * never dropped), granted in one call; the answer is the same list, each with its `context`.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-7715
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { erc7715v2025 } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(walletProvider, { wallet: erc7715v2025 })
+ */
+export const erc7715v2025: WalletDialect = {
+  name: 'erc7715-2025',
+  grantMethod: 'wallet_grantPermissions',
+  revokeMethod: 'wallet_revokePermissions',
+  batches: true,
+
+  encode(requests) {
+    return requests.map((request, i) => {
+      if (request.policies.length > 0)
+        throw new InvalidParamsError(`[${i}].policies`, `the wallet speaks ERC-7715 (2025), which cannot carry a ${request.policies[0]?.type} policy`)
+      return encodeRequest(request)
+    })
+  },
+
+  decode(result, requests) {
+    return readAnswers(result, requests.length).map((answer, i): Grant => {
+      return {
+        context: readString(answer.context, `result[${i}].context`),
+        expiry: typeof answer.expiry === 'number' ? answer.expiry : (requests[i]?.expiry ?? 0),
+        permissions: readArray(answer.permissions, `result[${i}].permissions`).map((p, j) => parsePermission(p, `result[${i}].permissions[${j}]`).permission),
+        policies: [],
+        walletData: pick(answer, ['accountMeta', 'signerMeta']),
+      }
+    })
+  },
+
+  encodeRevoke(session) {
+    return [{ permissionContext: session.id }]
+  },
+}
