@@ -1,6 +1,6 @@
 import { type Address, encodeFunctionData, isAddressEqual } from 'viem'
 import { InvalidParamsError } from '../errors.js'
-import { erc7715, erc7715v2025, executionPermissions } from '../permissions/dialects/index.js'
+import { erc7715, erc7715v2025Requests, executionPermissionRequests } from '../permissions/dialects/index.js'
 import type { AppDialect } from '../permissions/dialects/types.js'
 import type { GrantDraft } from '../permissions/grantRequest.js'
 import { readAddress, readArray, readObject } from '../permissions/read.js'
@@ -24,8 +24,8 @@ const transferSelector = '0xa9059cbb'
 // Reading a grant is the middleware's parsing, the same code on both sides of the wire.
 const parsers: Record<Exclude<DevWalletDialectName, 'openfort'>, AppDialect> = {
   erc7715,
-  'erc7715-2025': erc7715v2025,
-  'execution-permissions': executionPermissions,
+  'erc7715-2025': erc7715v2025Requests,
+  'execution-permissions': executionPermissionRequests,
 }
 
 /**

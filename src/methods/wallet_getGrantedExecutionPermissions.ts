@@ -1,4 +1,4 @@
-import { executionPermissions } from '../permissions/dialects/index.js'
+import { executionPermissionRequests } from '../permissions/dialects/index.js'
 import { isLive } from '../sessions/find.js'
 import type { MethodHandler } from './types.js'
 
@@ -11,5 +11,5 @@ import type { MethodHandler } from './types.js'
  */
 export const wallet_getGrantedExecutionPermissions: MethodHandler = async (_params, context) => {
   const now = context.now()
-  return executionPermissions.answer((await context.store.list()).filter((session) => isLive(session, now)))
+  return executionPermissionRequests.answer((await context.store.list()).filter((session) => isLive(session, now)))
 }

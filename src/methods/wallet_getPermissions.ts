@@ -1,4 +1,4 @@
-import { erc7715v2025 } from '../permissions/dialects/index.js'
+import { erc7715v2025Requests } from '../permissions/dialects/index.js'
 import { isLive } from '../sessions/find.js'
 import type { MethodHandler } from './types.js'
 
@@ -11,5 +11,5 @@ import type { MethodHandler } from './types.js'
  */
 export const wallet_getPermissions: MethodHandler = async (_params, context) => {
   const now = context.now()
-  return erc7715v2025.answer((await context.store.list()).filter((session) => isLive(session, now)))
+  return erc7715v2025Requests.answer((await context.store.list()).filter((session) => isLive(session, now)))
 }

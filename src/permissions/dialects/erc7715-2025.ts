@@ -15,7 +15,7 @@ import type { AppDialect } from './types.js'
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
  */
-export const erc7715v2025: AppDialect = {
+export const erc7715v2025Requests: AppDialect = {
   name: 'erc7715-2025',
 
   parse(params, rules) {

@@ -17,7 +17,7 @@ import type { AppDialect } from './types.js'
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
  */
-export const executionPermissions: AppDialect = {
+export const executionPermissionRequests: AppDialect = {
   name: 'execution-permissions',
 
   parse(params, rules) {
