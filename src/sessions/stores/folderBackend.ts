@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StoreBackend } from './backend.js'
@@ -31,18 +31,15 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
     getSession: (id) => readIfAny(sessionPath(id)),
     async listSessions() {
       const names = (await readdir(sessions)).filter((name) => name.endsWith('.json'))
-      // A bounded number of reads in flight: 10,000 at once only queue up in libuv's pool.
-      const found: ([string, string] | undefined)[] = []
-      let next = 0
-      const reader = async () => {
-        while (next < names.length) {
-          const name = names[next++] as string
-          const value = await readIfAny(join(sessions, name))
-          found.push(value === undefined ? undefined : [decodeURIComponent(name.slice(0, -'.json'.length)), value])
+      const found: [string, string][] = []
+      for (let start = 0; start < names.length; start += readSlice) {
+        if (start > 0) await nextTurn()
+        for (const name of names.slice(start, start + readSlice)) {
+          const value = readIfAnySync(join(sessions, name))
+          if (value !== undefined) found.push([decodeURIComponent(name.slice(0, -'.json'.length)), value])
         }
       }
-      await Promise.all(Array.from({ length: 32 }, reader))
-      return found.filter((entry) => entry !== undefined)
+      return found
     },
     putSession(id, value, keyAddress) {
       return locked(id, async () => {
@@ -77,6 +74,24 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
 /** Percent-encoding, plus the characters `encodeURIComponent` leaves that matter in file names. */
 function fileName(name: string): string {
   return encodeURIComponent(name).replace(/[!'()*.~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
+// Small files read synchronously cost ~7 µs each; through libuv's pool (a job each for open,
+// stat, read and close) ~50 µs: 10,000 sessions hydrate in 70 ms instead of 500. In slices,
+// so the event loop still turns every couple of milliseconds.
+const readSlice = 256
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function readIfAnySync(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
 }
 
 async function readIfAny(path: string): Promise<string | undefined> {

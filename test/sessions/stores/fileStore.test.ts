@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { fileStore, type FileStoreOptions } from '../../../src/sessions/stores/fileStore.js'
+import { encodeSession } from '../../../src/sessions/stores/serialize.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 import { describeStoreContract } from './contract.js'
 
@@ -92,6 +93,26 @@ describe('fileStore', () => {
     await expect(scoped.put(sessionFixture({ chainId: 10 }))).rejects.toMatchObject({ code: -32602, message: 'session.chainId: must be 1: this store is scoped to that chain' })
     const otherNamespace = fileStore(path, { encryptionKey, namespace: 'another-app' })
     expect(await otherNamespace.list()).toStrictEqual([])
+  })
+
+  test('behavior: a large folder is read in slices, so the event loop turns while 1,000 sessions load', async () => {
+    const path = join(root, 'large/')
+    const sessions = join(path, 'keyleash', 's')
+    mkdirSync(sessions, { recursive: true })
+    const ids = Array.from({ length: 1000 }, (_, i) => `0x${i.toString(16).padStart(4, '0')}`)
+    for (const id of ids) writeFileSync(join(sessions, `${id}.json`), encodeSession(sessionFixture({ id })))
+    let turns = 0
+    let listing = true
+    const count = () => {
+      if (!listing) return
+      turns++
+      setImmediate(count)
+    }
+    setImmediate(count)
+    const listed = await fileStore(path, { plaintextKeys: true }).list()
+    listing = false
+    expect(listed.map((session) => session.id).sort()).toStrictEqual(ids)
+    expect(turns).toBeGreaterThanOrEqual(4)
   })
 
   test('error: without encryptionKey or plaintextKeys: true the store is refused, saying what to pass', () => {
