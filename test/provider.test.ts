@@ -234,7 +234,7 @@ describe('owned methods', () => {
       `[InvalidParamsError: wallet: must be a wallet dialect, got "openfort"; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect]`,
     )
     // @ts-expect-error no encodeRevoke
-    expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, encodeRevoke: undefined } })).toThrow(/^wallet: must be a wallet dialect, got a object; /)
+    expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, encodeRevoke: undefined } })).toThrow(/^wallet: must be a wallet dialect, got an object; /)
   })
 
   test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('error: maxExpiry %s is refused', (maxExpiry) => {

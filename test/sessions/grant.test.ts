@@ -128,6 +128,21 @@ describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] a
 })
 
 describe('dialect by dialect', () => {
+  test('behavior: a dialect of the app\'s own, with its own methods, grants and revokes through them', async () => {
+    const acme = { ...devWalletDialects.erc7715, name: 'acme', grantMethod: 'acme_grant', revokeMethod: 'acme_revoke' }
+    const inner = scriptedWallet('erc7715', {
+      acme_grant: ([request]: { expiry: number; permissions: unknown }[]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0xacce' }),
+      acme_revoke: {},
+    })
+    const { provider, client } = setup('erc7715', { wallet: acme }, inner)
+    await client.grantPermissions(seedGrant())
+    expect(await provider.sessions.get('0xacce')).toMatchObject({ wallet: 'acme', status: 'active' })
+    await provider.sessions.revoke('0xacce')
+    expect(inner.paramsOf('acme_grant')).toHaveLength(1)
+    expect(inner.paramsOf('acme_revoke')).toStrictEqual([[{ permissionContext: '0xacce' }]])
+    expect(inner.paramsOf('wallet_grantPermissions')).toStrictEqual([])
+  })
+
   test('behavior: Openfort gets the call limit as type.custom with data.limit, never flattened away', async () => {
     const { inner, client } = setup('openfort')
     await client.grantPermissions({

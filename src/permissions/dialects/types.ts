@@ -35,10 +35,10 @@ export type CodecContext = { now: number }
 export type WalletDialect = {
   /** Kept on every session it grants (`Session.wallet`): a provider revokes at the wallet only sessions of its own dialect. */
   name: string
-  /** The RPC method the wallet takes grants on. */
-  grantMethod: 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions'
-  /** The RPC method the wallet takes revocations on. */
-  revokeMethod: 'wallet_revokePermissions' | 'wallet_revokeExecutionPermission'
+  /** The RPC method the wallet takes grants on: an ERC-7715 one, or the wallet's own. */
+  grantMethod: 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions' | (string & {})
+  /** The RPC method the wallet takes revocations on: an ERC-7715 one, or the wallet's own. */
+  revokeMethod: 'wallet_revokePermissions' | 'wallet_revokeExecutionPermission' | (string & {})
   /** Whether one wallet call may carry several grants. */
   batches: boolean
   /** The params to send the wallet. Throws an `InvalidParamsError` for what the wallet cannot express. */

@@ -26,7 +26,7 @@ describe('parse (what viem sends)', () => {
   })
   test('error: params must hold one request', () => {
     expect(() => erc7715.parse([], rules)).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: params: must hold one grant request, got 0]`)
-    expect(() => erc7715.parse({}, rules)).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: params: must be an array, got a object]`)
+    expect(() => erc7715.parse({}, rules)).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: params: must be an array, got an object]`)
   })
   test('error: an empty permission list', () => {
     expect(() => erc7715.parse([{ expiry: 3600, permissions: [] }], rules)).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: permissions: must hold at least one permission]`)
