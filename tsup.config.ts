@@ -7,5 +7,10 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // Also for CommonJS (esbuild's is experimental there): without it each entry carries its own
+  // copy of the core, so an error class from keyleash/wallets is not the one keyleash exports.
+  splitting: true,
+  // `import.meta.url` in CommonJS (the dev wallet finds anvil's binary from it).
+  shims: true,
   external: ['viem'],
 })

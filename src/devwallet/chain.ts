@@ -86,8 +86,8 @@ export function resolveAnvilBinary(): string {
   if (pkg === undefined) {
     throw new DevChainError(`anvil has no npm binary for ${platform}: install foundry (https://getfoundry.sh) and put anvil on PATH`)
   }
-  // In the CJS build `import.meta.url` is empty, so resolve from __filename there.
-  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
+  // The CJS build gets `import.meta.url` from tsup's shim.
+  const require = createRequire(import.meta.url)
   let pkgJson: string
   try {
     pkgJson = require.resolve(`${pkg}/package.json`)

@@ -119,3 +119,24 @@ test('behavior: the core entry carries no wallet dialect but the default; keylea
 test('behavior: keyleash/wagmi runs without @wagmi/core installed (only its types come from wagmi)', () => {
   expect(readdirSync(join(consumer, 'node_modules'))).not.toContain('@wagmi')
 })
+
+test('behavior: an error thrown in keyleash/wallets is an instance of the class keyleash exports, from ESM and from CommonJS', async () => {
+  const check = (load: (entry: string) => string) => `
+const { InvalidParamsError, KeyleashError } = ${load('keyleash')}
+const { openfort } = ${load('keyleash/wallets')}
+let thrown
+try {
+  openfort.encode([{ signer: { type: 'wallet' }, permissions: [], policies: [], expiry: 2, chainId: 1 }], { now: 1 })
+} catch (error) {
+  thrown = error
+}
+console.log(JSON.stringify({ code: thrown.code, params: thrown instanceof InvalidParamsError, keyleash: thrown instanceof KeyleashError }))
+`
+  const expected = { code: -32602, params: true, keyleash: true }
+  writeFileSync(join(consumer, 'classes.mjs'), check((entry) => `await import('${entry}')`))
+  writeFileSync(join(consumer, 'classes.cjs'), check((entry) => `require('${entry}')`))
+  for (const file of ['classes.mjs', 'classes.cjs']) {
+    const { stdout } = await run(process.execPath, [file], { cwd: consumer })
+    expect({ file, ...JSON.parse(stdout) }).toStrictEqual({ file, ...expected })
+  }
+})
