@@ -12,14 +12,12 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { erc7715Actions } from 'viem/experimental'
 import { withSessionKeys } from '../src/index.js'
-import { createDevWallet, demoNftAbi, sessionAccountAbi, startDevChain, type DevWalletDialectName } from '../src/devwallet/index.js'
-import { erc7715, erc7715v2025, executionPermissions, openfort, type WalletDialect } from '../src/wallets.js'
+import { createDevWallet, demoNftAbi, devWalletDialects, sessionAccountAbi, startDevChain, type DevWalletDialectName } from '../src/devwallet/index.js'
 
 // `--wallet=<name>`: the dev wallet speaks the named dialect, and keyleash is given its value.
-const dialects: Record<DevWalletDialectName, WalletDialect> = { erc7715, 'erc7715-2025': erc7715v2025, 'execution-permissions': executionPermissions, openfort }
 const name = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
-if (!Object.hasOwn(dialects, name)) {
-  console.error(`--wallet=${name}: the dev wallet speaks ${Object.keys(dialects).join(', ')}`)
+if (!Object.hasOwn(devWalletDialects, name)) {
+  console.error(`--wallet=${name}: the dev wallet speaks ${Object.keys(devWalletDialects).join(', ')}`)
   process.exit(2)
 }
 const dialect = name as DevWalletDialectName
@@ -48,7 +46,7 @@ async function main(): Promise<void> {
     const account = wallet.account
     console.log(`   chain ${chain.rpcUrl}, account ${short(account)}, NFT ${short(nft)}`)
 
-    const provider = withSessionKeys(wallet.provider, { wallet: dialects[dialect] })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects[dialect] })
     const client = createWalletClient({ account, chain: foundry, transport: custom(provider) }).extend(erc7715Actions())
     const chainClient = createPublicClient({ transport: http(chain.rpcUrl) })
     const mint: Hex = encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [account] })

@@ -12,7 +12,7 @@
 export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDevChainOptions, startDevChain } from './chain.js'
 export { type CreateDevWalletOptions, type DevWallet, createDevWallet } from './wallet.js'
 export type { DevWalletProvider } from './provider.js'
-export type { DevWalletDialectName } from './dialects.js'
+export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
 export type { ApprovalPrompt, Approve } from './context.js'
 export type { CallsStatus } from './calls.js'
 export type {

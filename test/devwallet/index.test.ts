@@ -14,6 +14,7 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
       "deployDemoToken",
       "deployDevContracts",
       "deploySessionAccount",
+      "devWalletDialects",
       "executeTypedData",
       "executeTypes",
       "randomExecuteNonce",
