@@ -4,7 +4,7 @@
  */
 export type Listener = (...args: never[]) => void
 
-/** What {@link createEmitter} returns: the four operations an EIP-1193 provider's events need. */
+/** What {@link createEmitter} returns: what an EIP-1193 provider's events need, and a count. */
 export type Emitter = {
   on(event: string, listener: Listener): void
   /** Calls `listener` on the next `event` only; `off` with the same function removes it before then. */
