@@ -65,3 +65,28 @@ function reportUncaught(error: unknown): void {
     throw error
   })
 }
+
+/**
+ * EIP-1193's `on`, `once` and `removeListener` over an emitter, each returning `self` so that
+ * calls chain, as Node's EventEmitter and the wallets built on it do.
+ *
+ * @example
+ * const emitter = createEmitter()
+ * const provider = { request, ...listenerMethods(emitter, () => provider) }
+ */
+export function listenerMethods<Self>(emitter: Emitter, self: () => Self) {
+  return {
+    on(event: string, listener: Listener): Self {
+      emitter.on(event, listener)
+      return self()
+    },
+    once(event: string, listener: Listener): Self {
+      emitter.once(event, listener)
+      return self()
+    },
+    removeListener(event: string, listener: Listener): Self {
+      emitter.off(event, listener)
+      return self()
+    },
+  }
+}

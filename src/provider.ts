@@ -6,7 +6,7 @@ import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
 import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
-import { createEmitter, type Emitter } from './emitter.js'
+import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
 import type { WalletDialect } from './permissions/dialects/types.js'
@@ -107,18 +107,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
         return Promise.reject(toRpcError(error))
       }
     },
-    on(event, listener) {
-      emitter.on(event, listener)
-      return provider
-    },
-    once(event, listener) {
-      emitter.once(event, listener)
-      return provider
-    },
-    removeListener(event, listener) {
-      emitter.off(event, listener)
-      return provider
-    },
+    ...listenerMethods(emitter, () => provider),
     sessions: createSessionsApi(context),
   }
   return provider

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest'
-import { createEmitter } from '../src/emitter.js'
+import { createEmitter, listenerMethods } from '../src/emitter.js'
 
 describe('createEmitter', () => {
   test('listeners run in the order they were added, with the arguments emitted', () => {
@@ -86,5 +86,27 @@ describe('createEmitter', () => {
     }
     expect(scheduled).toHaveLength(1)
     expect(() => scheduled[0]?.()).toThrow('listener bug')
+  })
+})
+
+describe('listenerMethods', () => {
+  test('on, once and removeListener act on the emitter and each returns the provider, so calls chain', () => {
+    const emitter = createEmitter()
+    type Provider = {
+      request(): void
+      on(event: string, listener: () => void): Provider
+      once(event: string, listener: () => void): Provider
+      removeListener(event: string, listener: () => void): Provider
+    }
+    const provider: Provider = { request() {}, ...listenerMethods(emitter, () => provider) }
+    const always = vi.fn()
+    const next = vi.fn()
+    const removed = vi.fn()
+    expect(provider.on('chainChanged', always).once('chainChanged', next).on('chainChanged', removed).removeListener('chainChanged', removed)).toBe(provider)
+    emitter.emit('chainChanged', '0x1')
+    emitter.emit('chainChanged', '0x2')
+    expect(always.mock.calls).toEqual([['0x1'], ['0x2']])
+    expect(next.mock.calls).toEqual([['0x1']])
+    expect(removed).not.toHaveBeenCalled()
   })
 })

@@ -1,4 +1,4 @@
-import { createEmitter } from '../emitter.js'
+import { createEmitter, listenerMethods } from '../emitter.js'
 import { numberToHex } from 'viem'
 import { InvalidRequestError, toRpcError } from '../errors.js'
 import type { RequestArguments } from '../types.js'
@@ -16,6 +16,7 @@ import { personalSign, signTypedDataV4 } from './signing.js'
 export type DevWalletProvider = {
   request(args: RequestArguments): Promise<unknown>
   on(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
+  once(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
   removeListener(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
   /** Emits an EIP-1193 event (`accountsChanged`, `chainChanged`, …) to the listeners, for tests of event handling. */
   emit(event: string, ...args: unknown[]): void
@@ -94,14 +95,7 @@ export function createDevWalletProvider(context: DevWalletContext, isClosed: () 
         throw toRpcError(error)
       }
     },
-    on(event, listener) {
-      emitter.on(event, listener)
-      return provider
-    },
-    removeListener(event, listener) {
-      emitter.off(event, listener)
-      return provider
-    },
+    ...listenerMethods(emitter, () => provider),
     emit(event, ...args) {
       emitter.emit(event, ...args)
     },

@@ -1,4 +1,4 @@
-import { createEmitter } from '../../src/emitter.js'
+import { createEmitter, listenerMethods } from '../../src/emitter.js'
 import type { ProviderEventName, RequestArguments } from '../../src/types.js'
 
 /**
@@ -20,6 +20,7 @@ export type Script = { [method: string]: ScriptedAnswer }
 export type ScriptedProvider = {
   request(args: RequestArguments): Promise<unknown>
   on(event: string, listener: (...args: any[]) => void): ScriptedProvider
+  once(event: string, listener: (...args: any[]) => void): ScriptedProvider
   removeListener(event: string, listener: (...args: any[]) => void): ScriptedProvider
   /** Every request received, in order: the very objects passed to `request`. */
   readonly requests: readonly RequestArguments[]
@@ -70,11 +71,11 @@ export function unsupported(method: string): { code: number; message: string } {
  * inner.emit('chainChanged', '0x2')
  */
 export function scriptedProvider(initial?: Script, options?: { events?: true }): ScriptedProvider
-export function scriptedProvider(initial: Script, options: { events: false }): Omit<ScriptedProvider, 'on' | 'removeListener'>
+export function scriptedProvider(initial: Script, options: { events: false }): Omit<ScriptedProvider, 'on' | 'once' | 'removeListener'>
 export function scriptedProvider(
   initial: Script = {},
   options: { events?: boolean } = {},
-): ScriptedProvider | Omit<ScriptedProvider, 'on' | 'removeListener'> {
+): ScriptedProvider | Omit<ScriptedProvider, 'on' | 'once' | 'removeListener'> {
   const answers = new Map<string, ScriptedAnswer>(Object.entries(initial))
   const requests: RequestArguments[] = []
   const emitter = createEmitter()
@@ -89,14 +90,7 @@ export function scriptedProvider(
       if (isFailure(answer)) throw answer[failure]
       return answer
     },
-    on(event, listener) {
-      emitter.on(event, listener)
-      return provider
-    },
-    removeListener(event, listener) {
-      emitter.off(event, listener)
-      return provider
-    },
+    ...listenerMethods(emitter, () => provider),
     get requests() {
       return requests
     },
@@ -117,8 +111,8 @@ export function scriptedProvider(
     },
   }
   if (options.events !== false) return provider
-  // Every member works through the closure, so dropping two keeps the rest working.
-  const { on: _on, removeListener: _removeListener, ...withoutEvents } = provider
+  // Every member works through the closure, so dropping the listener methods keeps the rest working.
+  const { on: _on, once: _once, removeListener: _removeListener, ...withoutEvents } = provider
   return withoutEvents
 }
 
