@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import type { TestProject } from 'vitest/node'
+import { freePort } from '../../src/devwallet/chain.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -62,17 +62,6 @@ function start(port: number): Promise<ChildProcess> {
     server.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`))
-    })
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
     })
   })
 }
