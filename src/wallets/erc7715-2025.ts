@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../errors.js'
 import { encodeRequest } from '../permissions/dialects/erc7715-2025.js'
-import { pick } from '../permissions/dialects/erc7715.js'
+import { erc7715, pick } from '../permissions/dialects/erc7715.js'
 import type { WalletDialect } from '../permissions/dialects/types.js'
 import { parsePermission } from '../permissions/permission.js'
 import { readAnswers, readArray, readString } from '../permissions/read.js'
@@ -44,7 +44,6 @@ export const erc7715v2025: WalletDialect = {
     })
   },
 
-  encodeRevoke(session) {
-    return [{ permissionContext: session.id }]
-  },
+  // Every ERC-7715 draft revokes by the grant's context: `[{ permissionContext }]`.
+  encodeRevoke: erc7715.encodeRevoke,
 }

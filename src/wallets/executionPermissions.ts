@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../errors.js'
 import { encodeRequest, readExpiryRule } from '../permissions/dialects/executionPermissions.js'
-import { pick } from '../permissions/dialects/erc7715.js'
+import { erc7715, pick } from '../permissions/dialects/erc7715.js'
 import type { WalletDialect } from '../permissions/dialects/types.js'
 import { parsePermission } from '../permissions/permission.js'
 import { readAnswers, readString } from '../permissions/read.js'
@@ -52,7 +52,6 @@ export const executionPermissions: WalletDialect = {
     })
   },
 
-  encodeRevoke(session) {
-    return [{ permissionContext: session.id }]
-  },
+  // Every ERC-7715 draft revokes by the grant's context: `[{ permissionContext }]`.
+  encodeRevoke: erc7715.encodeRevoke,
 }
