@@ -41,6 +41,12 @@ export type KeyleashOptions = {
    * live session that covers every call, instead of prompting. Default: `false`.
    */
   autoRoute?: boolean | undefined
+  /**
+   * The accounts whose sessions this provider uses, lists and revokes. Default: the inner
+   * wallet's connected accounts (`eth_accounts`), asked each time. Set it on a server where
+   * one store holds many users' sessions and the inner provider is not one user's wallet.
+   */
+  account?: Address | readonly Address[] | undefined
   /** The clock, in UNIX seconds. Default: the system clock. */
   now?: (() => number) | undefined
 }

@@ -1,4 +1,4 @@
-import type { EIP1193EventMap } from 'viem'
+import type { Address, EIP1193EventMap } from 'viem'
 import { InvalidParamsError, InvalidRequestError, toRpcError } from './errors.js'
 import { methodHandlers } from './methods/index.js'
 import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/types.js'
@@ -10,7 +10,7 @@ import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
 import type { WalletDialect } from './permissions/dialects/types.js'
-import { describe, readSeconds } from './permissions/read.js'
+import { describe, readAddress, readSeconds } from './permissions/read.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
 /**
@@ -129,7 +129,15 @@ function resolveOptions(options: KeyleashOptions): ResolvedOptions {
     maxExpiry,
     allow: options.allow,
     autoRoute: options.autoRoute ?? false,
+    account: readAccountOption(options.account),
   }
+}
+
+function readAccountOption(account: KeyleashOptions['account']): readonly Address[] | undefined {
+  if (account === undefined) return undefined
+  const list = typeof account === 'string' ? [account] : account
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidParamsError('account', 'must be an address or a non-empty list of addresses')
+  return list.map((entry, i) => readAddress(entry, Array.isArray(account) ? `account[${i}]` : 'account'))
 }
 
 // Checked once here, so that a dialect name (the old option) or a half-written dialect fails

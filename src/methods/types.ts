@@ -34,6 +34,9 @@ export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionEx
 
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'autoRoute'>> &
-  Pick<KeyleashOptions, 'allow'>
+  Pick<KeyleashOptions, 'allow'> & {
+    /** The `account` option as a list; `undefined`: the inner wallet's connected accounts. */
+    account: readonly Address[] | undefined
+  }
 
 export type { Address }

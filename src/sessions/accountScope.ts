@@ -1,0 +1,45 @@
+import type { Address } from 'viem'
+import { UnauthorizedError } from '../errors.js'
+import type { MethodContext } from '../methods/types.js'
+import { walletAccounts } from '../walletState.js'
+import type { Session } from './types.js'
+
+/**
+ * The accounts whose sessions this provider may use, list and revoke: the `account` option
+ * when the app gave one (a server that serves one user per provider), otherwise the inner
+ * wallet's connected accounts, asked each time (the user may have switched). A store shared
+ * by several providers (several users on one Redis) holds sessions of other accounts; they
+ * are none of this provider's business.
+ *
+ * @example
+ * const accounts = await accountScope(context) // ['0xd8dA…6045']
+ */
+export async function accountScope(context: MethodContext): Promise<readonly Address[]> {
+  return context.options.account ?? (await walletAccounts(context.inner))
+}
+
+/**
+ * Whether `session` was granted by one of `accounts` (compared without regard to case).
+ *
+ * @example
+ * if (!inScope(await accountScope(context), session)) return forward()
+ */
+export function inScope(accounts: readonly Address[], session: Pick<Session, 'account'>): boolean {
+  const account = session.account.toLowerCase()
+  return accounts.some((candidate) => candidate.toLowerCase() === account)
+}
+
+/**
+ * Throws 4100 unless `session` belongs to one of the provider's accounts (see {@link accountScope}).
+ * The message names the session only: the other account is not this caller's to learn.
+ *
+ * @example
+ * await assertInScope(context, session)
+ */
+export async function assertInScope(context: MethodContext, session: Pick<Session, 'account' | 'id'>): Promise<void> {
+  if (!inScope(await accountScope(context), session))
+    throw new UnauthorizedError(`session ${session.id} belongs to an account this provider does not serve`, {
+      context: session.id,
+      hint: 'connect the account that granted it, or set the `account` option of withSessionKeys to it',
+    })
+}
