@@ -14,7 +14,7 @@ import type { Executor } from './types.js'
  * const provider = withSessionKeys(inner, { executor: erc7836Executor() })
  */
 export function erc7836Executor(): Executor {
-  return async ({ inner, session, calls, chainId, signer }) => {
+  return async ({ inner, session, calls, chainId, signer, submitting }) => {
     const key = { type: 'secp256k1', publicKey: signer.address }
     const prepared = readObject(
       await inner.request({
@@ -36,6 +36,7 @@ export function erc7836Executor(): Executor {
     if (!/^0x[0-9a-fA-F]{64}$/.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
     if (!signer.sign) throw new InternalError('the session signer cannot sign a raw digest')
     const signature = await signer.sign({ hash: digest })
+    submitting()
     const sent = await inner.request({
       method: 'wallet_sendPreparedCalls',
       params: [{ chainId: prepared.chainId ?? numberToHex(chainId), context: prepared.context, key: prepared.key ?? key, signature }],

@@ -4,7 +4,7 @@ import type { ExecuteParameters, Executor } from './types.js'
 /** A backend that hands over a hash for the session key to sign, then takes the signature back. */
 export type HashExecutorOptions = {
   /** Asks the backend for what to sign (Openfort: create a transaction intent, read its `signableHash`). */
-  prepare(parameters: Omit<ExecuteParameters, 'signer'>): Promise<{ hash: Hex; intent: unknown }>
+  prepare(parameters: Omit<ExecuteParameters, 'signer' | 'submitting'>): Promise<{ hash: Hex; intent: unknown }>
   /** Hands the signature back (Openfort: sign the intent); resolves to the calls id. */
   submit(parameters: { intent: unknown; signature: Hex }): Promise<{ id: string }>
 }
@@ -24,9 +24,10 @@ export type HashExecutorOptions = {
  * })
  */
 export function hashExecutor(options: HashExecutorOptions): Executor {
-  return async ({ signer, ...parameters }) => {
+  return async ({ signer, submitting, ...parameters }) => {
     const { hash, intent } = await options.prepare(parameters)
     const signature = await signer.signMessage({ message: { raw: hash } })
+    submitting()
     return options.submit({ intent, signature })
   }
 }

@@ -6,7 +6,7 @@ import type { Session, SessionUsage } from './types.js'
 /**
  * Runs calls under a session: checks them against what was granted and reserves the usage in
  * one atomic store update (so concurrent sends never pass a limit), signs through the
- * executor, and releases the reservation if the executor or the wallet fails.
+ * executor, and releases the reservation if it fails before the signed calls were handed on.
  *
  * @example
  * const { id } = await runInSession(context, session, calls, 31337)
@@ -34,10 +34,16 @@ export async function runInSession(context: MethodContext, session: Session, cal
     })
   }
   const reserved = decision.usage
+  let submitted = false
+  const submitting = () => {
+    submitted = true
+  }
   try {
     if (!signer) throw new InternalError(`session ${session.id} has no key to sign with`, { context: session.id })
-    return await context.executor({ inner: context.inner, session, calls, chainId, signer })
+    return await context.executor({ inner: context.inner, session, calls, chainId, signer, submitting })
   } catch (error) {
+    // Signed calls that reached the wallet may execute whatever it answered: what they used stays used.
+    if (submitted) throw error
     await store.update(session.id, (stored) => ({ ...stored, usage: release(stored.usage, before as SessionUsage, reserved) }))
     throw error
   }

@@ -10,15 +10,19 @@ describe('hashExecutor', () => {
     const signer = privateKeyToAccount(generatePrivateKey())
     const signableHash = keccak256(stringToHex('intent'))
     let submitted: { intent: unknown; signature: Hex } | undefined
+    const steps: string[] = []
     const executor = hashExecutor({
       prepare: async () => ({ hash: signableHash, intent: { id: 'tin_1' } }),
       submit: async (parameters) => {
+        steps.push('submit')
         submitted = parameters
         return { id: 'tin_1' }
       },
     })
-    const result = await executor({ inner: scriptedProvider(), session: sessionFixture(), calls: [], chainId: 31337, signer })
+    const result = await executor({ inner: scriptedProvider(), session: sessionFixture(), calls: [], chainId: 31337, signer, submitting: () => steps.push('submitting') })
     expect(result).toStrictEqual({ id: 'tin_1' })
+    // The middleware keeps the usage once the signature is handed on, so it must hear of it first.
+    expect(steps).toStrictEqual(['submitting', 'submit'])
     expect(submitted?.intent).toStrictEqual({ id: 'tin_1' })
     expect(await verifyMessage({ address: signer.address, message: { raw: signableHash }, signature: submitted?.signature as Hex })).toBe(true)
   })

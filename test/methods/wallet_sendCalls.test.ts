@@ -58,13 +58,22 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect(refused.every((r) => r.reason.code === 4100 && r.reason.data.reasons[0].reason === 'call-limit-reached')).toBe(true)
   })
 
-  test('error: when the wallet fails, the reserved usage is released and the error keeps its code', async () => {
+  test('error: when the wallet fails to prepare, nothing was signed: the reserved usage is released and the error keeps its code', async () => {
     const { inner, send, provider, context } = await setup({}, [{ type: 'call-limit', data: { count: 1 } }])
-    inner.script({ wallet_sendPreparedCalls: fail({ code: 4900, message: 'Disconnected' }) })
+    inner.script({ wallet_prepareCalls: fail({ code: 4900, message: 'Disconnected' }) })
     expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4900, message: 'Disconnected' })
     expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
     inner.script(scriptedPreparer().script)
     expect(await send([{ to: nft, data: mint() }])).toHaveProperty('id')
+  })
+
+  test('error: when the wallet fails after it was handed the signed calls, the usage stays reserved (they may have executed)', async () => {
+    const { inner, send, provider, context } = await setup({}, [{ type: 'call-limit', data: { count: 1 } }])
+    inner.script({ wallet_sendPreparedCalls: fail({ code: 4900, message: 'Disconnected' }) })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4900, message: 'Disconnected' })
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(1)
+    inner.script(scriptedPreparer().script)
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4100, data: { reasons: [{ reason: 'call-limit-reached' }] } })
   })
 
   test('behavior: a context keyleash did not grant, and calls without one, go to the wallet untouched', async () => {
