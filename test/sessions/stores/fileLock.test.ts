@@ -1,0 +1,122 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, test } from 'vitest'
+import { withFileLock } from '../../../src/sessions/stores/fileLock.js'
+import { rejectionOf } from '../../utils/rejection.js'
+
+const root = mkdtempSync(join(tmpdir(), 'keyleash-lock-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+let n = 0
+const freshLock = () => join(root, `${n++}.lock`)
+const holderScript = fileURLToPath(new URL('./fileLockHolder.ts', import.meta.url))
+
+/** Runs `tasks` concurrently on one lock and answers the most that were ever inside at once. */
+async function mostInside(lockPath: string, tasks: number, options = {}): Promise<number> {
+  let inside = 0
+  let most = 0
+  await Promise.all(
+    Array.from({ length: tasks }, () =>
+      withFileLock(
+        lockPath,
+        async () => {
+          most = Math.max(most, ++inside)
+          await new Promise((resolve) => setTimeout(resolve, 2))
+          inside--
+        },
+        options,
+      ),
+    ),
+  )
+  return most
+}
+
+describe('withFileLock', () => {
+  test('default: tasks on one lock run one at a time, and the lock is gone after', async () => {
+    const lockPath = freshLock()
+    expect(await mostInside(lockPath, 20)).toBe(1)
+    expect(existsSync(lockPath)).toBe(false)
+  })
+
+  test('behavior: a lock left by a process killed with SIGKILL is taken over at once, not after the stale age', async () => {
+    const lockPath = freshLock()
+    const child = spawn(process.execPath, ['--import', 'tsx', holderScript, lockPath], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve())
+      child.on('exit', (code) => reject(new Error(`the holder exited (${code}) before it held the lock`)))
+    })
+    const exited = new Promise((resolve) => child.on('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+    expect(readFileSync(lockPath, 'utf8')).toContain(`\n${child.pid}\n`)
+    const killedAt = Date.now()
+    await withFileLock(lockPath, async () => undefined, { timeout: 20_000, stale: 10_000 })
+    expect(Date.now() - killedAt).toBeLessThan(10_000)
+  }, 30_000)
+
+  test('behavior: a stale lock is taken over by exactly one of many waiters (atomic takeover)', async () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const lockPath = freshLock()
+      // Held by a process that still runs (this one), long past the stale age: a hung holder.
+      writeFileSync(lockPath, `${hostname()}\n${process.pid}\nplanted\n`)
+      const old = new Date(Date.now() - 60_000)
+      utimesSync(lockPath, old, old)
+      expect(await mostInside(lockPath, 20, { timeout: 5_000, stale: 1_000 })).toBe(1)
+    }
+  })
+
+  test('behavior: a holder that was taken over does not remove the new holder\'s lock', async () => {
+    const lockPath = freshLock()
+    const other = `${hostname()}\n${process.pid}\nsomeone-else\n`
+    await withFileLock(lockPath, async () => {
+      writeFileSync(lockPath, other)
+    })
+    expect(readFileSync(lockPath, 'utf8')).toBe(other)
+  })
+
+  test('error: a live holder that keeps its lock fresh past the timeout is reported with its pid; its lock stays', async () => {
+    const lockPath = freshLock()
+    writeFileSync(lockPath, `${hostname()}\n${process.pid}\nbusy\n`)
+    const touch = setInterval(() => utimesSync(lockPath, new Date(), new Date()), 20)
+    try {
+      const error = await rejectionOf(withFileLock(lockPath, async () => undefined, { timeout: 300, stale: 250 }))
+      expect(error.code).toBe(-32603)
+      expect(error.message).toBe(`the lock ${lockPath} stayed taken for 300 ms (by process ${process.pid}, still running)`)
+    } finally {
+      clearInterval(touch)
+    }
+    expect(existsSync(lockPath)).toBe(true)
+  })
+
+  test('error: stale must be below the timeout, so that a waiter outlives a hung holder', async () => {
+    const error = await rejectionOf(withFileLock(freshLock(), async () => undefined, { timeout: 1_000, stale: 1_000 }))
+    expect(error.code).toBe(-32603)
+    expect(error.message).toBe('lock options: stale (1000 ms) must be below timeout (1000 ms)')
+  })
+})
+
+// A full disk, for real: a tiny tmpfs, which only root may mount. CI runs as root.
+const fullDisk = (() => {
+  const dir = join(root, 'full')
+  mkdirSync(dir)
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', dir], { stdio: 'ignore' })
+  } catch {
+    return undefined
+  }
+  // Lazy, so that a handle a failing test left open cannot make cleanup fail too.
+  afterAll(() => execFileSync('umount', ['-l', dir]))
+  writeFileSync(join(dir, 'filler'), Buffer.alloc(4096))
+  return dir
+})()
+
+describe.runIf(fullDisk !== undefined || process.env.CI === 'true')('withFileLock on a full disk', () => {
+  test('error: a lock that cannot be written is closed, removed, and reported as ENOSPC', async () => {
+    const lockPath = join(fullDisk as string, 'store.lock')
+    const error = await rejectionOf(withFileLock(lockPath, async () => 'ran'))
+    expect(error).toMatchObject({ code: -32603, data: { cause: { code: 'ENOSPC' } } })
+    expect(existsSync(lockPath)).toBe(false)
+  })
+})
