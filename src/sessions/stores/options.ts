@@ -13,7 +13,8 @@ export type StoreErrorHandler = (error: InternalError) => void
 export type StoreOptions = {
   /**
    * Separates apps (or origins) that share one store: a Redis, a file, an origin's storage.
-   * Sessions under another namespace are invisible. Default: `'keyleash'`.
+   * Sessions under another namespace are invisible. No `/`: it separates the namespace from
+   * the scope. Default: `'keyleash'`.
    */
   namespace?: string | undefined
   /**
@@ -45,6 +46,8 @@ export function partitionOf(options: StoreOptions): string {
   const { namespace = 'keyleash', scope } = options
   if (typeof namespace !== 'string' || namespace === '' || /[\u0000-\u001f]/.test(namespace))
     throw new InvalidParamsError('namespace', 'must be a non-empty string without control characters')
+  // `/` joins the parts below: a namespace `shop/c1` would read and write scope { chainId: 1 } of `shop`.
+  if (namespace.includes('/')) throw new InvalidParamsError('namespace', `"${namespace}" has a "/", which separates the namespace from the scope; use another character`)
   let partition = namespace
   if (scope?.chainId !== undefined) {
     if (!Number.isSafeInteger(scope.chainId) || scope.chainId <= 0) throw new InvalidParamsError('scope.chainId', 'must be a positive integer')
