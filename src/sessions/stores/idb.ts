@@ -1,4 +1,4 @@
-import { InternalError } from '../../errors.js'
+import { causeOf, InternalError } from '../../errors.js'
 
 /** The object stores of a keyleash IndexedDB database. */
 export const objectStores = { sessions: 'sessions', keys: 'keys', meta: 'meta' } as const
@@ -9,10 +9,13 @@ export const objectStores = { sessions: 'sessions', keys: 'keys', meta: 'meta' }
  * one readwrite transaction (what makes it atomic across tabs), and the wrapping key is a
  * `CryptoKey` stored as is; both are a few lines here and no dependency in the bundle.
  *
+ * `onClose` is called when the connection ends under the page: another tab deletes or
+ * upgrades the database, or the user clears site data. Open again on next use.
+ *
  * @example
- * const db = await openDatabase('keyleash', indexedDB)
+ * const db = await openDatabase('keyleash', indexedDB, () => { opened = undefined })
  */
-export function openDatabase(name: string, factory: IDBFactory): Promise<IDBDatabase> {
+export function openDatabase(name: string, factory: IDBFactory, onClose: () => void = () => {}): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const request = factory.open(name, 1)
     request.onupgradeneeded = () => {
@@ -21,13 +24,37 @@ export function openDatabase(name: string, factory: IDBFactory): Promise<IDBData
     }
     request.onsuccess = () => {
       const db = request.result
-      // Another tab upgrading the schema: let it, and open again on next use.
-      db.onversionchange = () => db.close()
+      // Another tab deleting or upgrading the database: let it, and open again on next use.
+      db.onversionchange = () => {
+        db.close()
+        onClose()
+      }
+      db.onclose = onClose
       resolve(db)
     }
     request.onerror = () => reject(new InternalError(`IndexedDB database ${name} did not open: ${request.error?.message ?? 'unknown error'}`, { hint: 'private browsing or storage settings may block IndexedDB' }))
     request.onblocked = () => reject(new InternalError(`IndexedDB database ${name} is blocked by another tab`, { hint: 'close other tabs of this app and reload' }))
   })
+}
+
+/**
+ * One connection to database `name`, opened on first use and opened again after it ended
+ * under the page (see {@link openDatabase}); a failed open is retried on next use.
+ *
+ * @example
+ * const db = databaseConnection('keyleash', indexedDB)
+ * await transact(await db(), ['sessions'], 'readonly', body)
+ */
+export function databaseConnection(name: string, factory: IDBFactory): () => Promise<IDBDatabase> {
+  let opened: Promise<IDBDatabase> | undefined
+  const forget = () => {
+    opened = undefined
+  }
+  return () =>
+    (opened ??= openDatabase(name, factory, forget).catch((error: unknown) => {
+      forget()
+      throw error
+    }))
 }
 
 /** What a {@link transact} body gets: the transaction, and the two ways it goes on. */
@@ -50,7 +77,14 @@ export type Step<T> = {
  */
 export function transact<T>(db: IDBDatabase, stores: readonly string[], mode: IDBTransactionMode, body: (step: Step<T>) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const tx = db.transaction([...stores], mode)
+    let tx: IDBTransaction
+    try {
+      tx = db.transaction([...stores], mode)
+    } catch (error) {
+      // A DOMException (InvalidStateError once the connection closed) carries a legacy numeric
+      // `code` (11) that would pass for a JSON-RPC code: report it as what it is, a -32603.
+      return reject(new InternalError(`IndexedDB refused a transaction: ${(error as Error).message}`, { cause: causeOf(error), hint: 'retry: the store opens the database again' }))
+    }
     let result: T | undefined
     let thrown: { error: unknown } | undefined
     tx.oncomplete = () => resolve(result as T)
@@ -79,8 +113,10 @@ export function transact<T>(db: IDBDatabase, stores: readonly string[], mode: ID
 
 /**
  * The non-extractable AES-GCM key that seals session keys in the browser, kept in the
- * database's `meta` store: the page can use it to encrypt and decrypt, but no script (and
- * no XSS) can read its bytes out. Made on first use; when two tabs race, the first `add`
+ * database's `meta` store. Its bytes cannot be exported, so a copy of the disk or of the
+ * storage opens nothing; but any script running in this origin (an XSS, a compromised
+ * dependency) can read it from IndexedDB and call `crypto.subtle.decrypt` with it, and so
+ * recover session keys. Made on first use; when two tabs race, the first `add`
  * wins and the other reads it.
  *
  * @example
@@ -104,5 +140,29 @@ export async function wrappingKey(db: IDBDatabase): Promise<CryptoKey> {
     const raced = await read()
     if (raced === undefined) throw new InternalError('the IndexedDB wrapping key could not be stored', { hint: 'check that IndexedDB is writable (not blocked by the browser)' })
     return raced
+  }
+}
+
+/**
+ * The wrapping key of the database `db()` has open now, read once per connection: after the
+ * database was deleted or site data cleared, the reopened database makes (and stores) a new
+ * one, so keys sealed from then on still open after a reload.
+ *
+ * @example
+ * const currentKey = wrappingKeyOf(databaseConnection('keyleash', indexedDB))
+ * const key = await currentKey()
+ */
+export function wrappingKeyOf(db: () => Promise<IDBDatabase>): () => Promise<CryptoKey> {
+  let current: { db: IDBDatabase; key: Promise<CryptoKey> } | undefined
+  return async () => {
+    const open = await db()
+    if (current?.db !== open) {
+      const key = wrappingKey(open)
+      current = { db: open, key }
+      key.catch(() => {
+        if (current?.key === key) current = undefined
+      })
+    }
+    return current.key
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
-import { objectStores, openDatabase, transact, wrappingKey } from './idb.js'
+import { databaseConnection, objectStores, transact, wrappingKeyOf } from './idb.js'
 import { cipherOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
@@ -17,7 +17,9 @@ const { sessions, keys } = objectStores
 /**
  * A {@link PersistentStore} in the browser's IndexedDB: sessions survive a reload, and by
  * default keys are sealed with AES-GCM under a non-extractable `CryptoKey` the store makes
- * and keeps in the same database (never plaintext unless `plaintextKeys: true`).
+ * and keeps in the same database (never plaintext unless `plaintextKeys: true`). That
+ * protects keys from a copied disk and from other origins, not from a script running on the
+ * page: it can use the wrapping key as the store does (see the README's security model).
  *
  * `update` reads, changes and writes in one readwrite transaction; IndexedDB never runs two
  * overlapping readwrite transactions at once, so two tabs never sign past a call limit.
@@ -31,14 +33,9 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistentS
   const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
   if (factory === undefined) throw new InvalidParamsError('indexedDB', 'is not available here', { hint: 'use webStorageStore, or pass an IDBFactory' })
   const name = options.database ?? 'keyleash'
-  let opened: Promise<IDBDatabase> | undefined
-  const db = () =>
-    (opened ??= openDatabase(name, factory).catch((error: unknown) => {
-      opened = undefined
-      throw error
-    }))
+  const db = databaseConnection(name, factory)
   const backend = indexedDbBackend(db, partitionOf(options), `indexedDbStore ${name}`)
-  const cipher = cipherOf(options, 'indexedDbStore', async () => wrappingKey(await db()))
+  const cipher = cipherOf(options, 'indexedDbStore', wrappingKeyOf(db))
   return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
 }
 
@@ -47,7 +44,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistentS
  * codec's strings (not structured clones), so every store reads and checks them alike.
  *
  * @example
- * const backend = indexedDbBackend(() => openDatabase('keyleash', indexedDB), 'keyleash', 'indexedDbStore keyleash')
+ * const backend = indexedDbBackend(databaseConnection('keyleash', indexedDB), 'keyleash', 'indexedDbStore keyleash')
  */
 export function indexedDbBackend(db: () => Promise<IDBDatabase>, partition: string, name: string): StoreBackend {
   const prefix = `${partition}\u0000`

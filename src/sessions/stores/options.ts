@@ -81,7 +81,7 @@ export function cipherOf(options: StoreOptions, storeName: string, fallback?: ()
     source = () => aesGcmCipher(encryptionKey)
   }
   else if (plaintextKeys === true) source = async () => plaintextCipher
-  else if (fallback !== undefined) source = async () => aesGcmCipher(await fallback())
+  else if (fallback !== undefined) return currentKeyCipher(fallback)
   else
     throw new InvalidParamsError('encryptionKey', `is required by ${storeName}: session keys are encrypted at rest`, {
       hint: 'pass 32 secret bytes (crypto.getRandomValues(new Uint8Array(32)), kept in your secret manager), or plaintextKeys: true for tests',
@@ -93,5 +93,19 @@ export function cipherOf(options: StoreOptions, storeName: string, fallback?: ()
       throw error
     })
     return cipher
+  }
+}
+
+/**
+ * A cipher over the key `currentKey` answers now: asked every time, since a browser store's
+ * wrapping key changes when site data is cleared (sealing with the old one would make keys
+ * that never open again); the cipher is rebuilt only when the key does.
+ */
+function currentKeyCipher(currentKey: () => Promise<CryptoKey>): () => Promise<KeyCipher> {
+  let last: { key: CryptoKey; cipher: Promise<KeyCipher> } | undefined
+  return async () => {
+    const key = await currentKey()
+    if (last?.key !== key) last = { key, cipher: aesGcmCipher(key) }
+    return last.cipher
   }
 }

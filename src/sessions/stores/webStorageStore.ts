@@ -1,6 +1,6 @@
 import { causeOf, InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
-import { openDatabase, wrappingKey } from './idb.js'
+import { databaseConnection, wrappingKeyOf } from './idb.js'
 import { cipherOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
@@ -24,7 +24,8 @@ export type WebStorageStoreOptions = StoreOptions & {
  * A {@link PersistentStore} in `localStorage` (survives a reload and a restart) or
  * `sessionStorage` (this tab only). Keys are never stored in plaintext by default: they are
  * sealed with AES-GCM under a non-extractable `CryptoKey` kept in IndexedDB (or under the
- * `encryptionKey` given); a copy of the storage alone opens nothing.
+ * `encryptionKey` given); a copy of the storage alone opens nothing, but a script running on
+ * the page can open keys as the store does (see the README's security model).
  *
  * Updates run under a Web Lock per session where available, so two tabs never sign past a
  * call limit. Items are `<namespace>:s:<id>` and `<namespace>:k:<address>`.
@@ -40,7 +41,7 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
   const locks = options.locks ?? (globalThis as { navigator?: { locks?: WebLocks } }).navigator?.locks
   const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
   const database = options.database ?? 'keyleash'
-  const fallback = factory === undefined ? undefined : async () => wrappingKey(await openDatabase(database, factory))
+  const fallback = factory === undefined ? undefined : wrappingKeyOf(databaseConnection(database, factory))
   if (fallback === undefined && options.encryptionKey === undefined && options.plaintextKeys !== true)
     throw new InvalidParamsError('encryptionKey', 'is required where IndexedDB is unavailable: session keys are never stored in plaintext by default', {
       hint: 'pass an AES-GCM CryptoKey (non-extractable) as encryptionKey, or plaintextKeys: true for tests',

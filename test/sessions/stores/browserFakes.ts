@@ -63,3 +63,12 @@ export async function dumpDatabase(factory: IDBFactory, name: string): Promise<s
   db.close()
   return parts.join('\n')
 }
+
+/** Deletes an IndexedDB database as another tab (or "clear site data") would, and waits for it. */
+export function deleteDatabase(indexedDB: IDBFactory, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name)
+    request.onsuccess = () => resolve()
+    request.onerror = () => reject(request.error)
+  })
+}

@@ -1,9 +1,10 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { describe, expect, test } from 'vitest'
 import { generatePrivateKey } from 'viem/accounts'
+import { transact } from '../../../src/sessions/stores/idb.js'
 import { indexedDbStore } from '../../../src/sessions/stores/indexedDbStore.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
-import { dumpDatabase } from './browserFakes.js'
+import { deleteDatabase, dumpDatabase } from './browserFakes.js'
 import { describeStoreContract } from './contract.js'
 
 describeStoreContract('indexedDbStore', async () => {
@@ -56,5 +57,30 @@ describe('indexedDbStore', () => {
     expect(await indexedDbStore({ indexedDB, scope: { chainId: 1 } }).list()).toStrictEqual([])
     expect(await indexedDbStore({ indexedDB }).list()).toStrictEqual([])
     expect(await indexedDbStore({ indexedDB, scope: { chainId: 10 } }).list()).toStrictEqual([sessionFixture({ chainId: 10 })])
+  })
+
+  test('behavior: when another tab deletes the database (or site data is cleared), the store opens it again and works on', async () => {
+    const indexedDB = new IDBFactory()
+    const store = indexedDbStore({ indexedDB })
+    await store.put(sessionFixture())
+    await deleteDatabase(indexedDB, 'keyleash')
+    expect(await store.get('0xc0ffee')).toBeUndefined()
+    const keyAddress = await store.keys.import(generatePrivateKey())
+    await store.put(sessionFixture({ keyAddress }))
+    // A reload: the key sealed after the deletion opens with the wrapping key stored since.
+    const reloaded = indexedDbStore({ indexedDB })
+    expect((await reloaded.get('0xc0ffee'))?.keyAddress).toBe(keyAddress)
+    expect(await (await reloaded.keys.signer(keyAddress))?.signMessage({ message: 'still mine' })).toMatch(/^0x/)
+  })
+
+  test('error: a transaction on a closed connection is a -32603, never the DOMException\'s legacy code 11', async () => {
+    const indexedDB = new IDBFactory()
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('keyleash')
+      request.onsuccess = () => resolve(request.result)
+    })
+    db.close()
+    const error = await transact(db, ['sessions'], 'readonly', () => undefined).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: -32603, name: 'InternalError' })
   })
 })

@@ -1,8 +1,9 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { describe, expect, test } from 'vitest'
+import { generatePrivateKey } from 'viem/accounts'
 import { webStorageStore } from '../../../src/sessions/stores/webStorageStore.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
-import { MemoryStorage, memoryLocks } from './browserFakes.js'
+import { deleteDatabase, MemoryStorage, memoryLocks } from './browserFakes.js'
 import { describeStoreContract } from './contract.js'
 
 function harness(withLocks: boolean) {
@@ -49,5 +50,16 @@ describe('webStorageStore', () => {
       code: -32603,
       message: 'webStorageStore keyleash: the storage refused a write (QuotaExceededError)',
     })
+  })
+
+  test('behavior: after IndexedDB is cleared, keys are sealed with the wrapping key stored since, so they open after a reload', async () => {
+    const storage = new MemoryStorage()
+    const indexedDB = new IDBFactory()
+    const store = webStorageStore(storage, { indexedDB })
+    await store.keys.import(generatePrivateKey())
+    await deleteDatabase(indexedDB, 'keyleash')
+    const keyAddress = await store.keys.import(generatePrivateKey())
+    const reloaded = webStorageStore(storage, { indexedDB })
+    expect(await (await reloaded.keys.signer(keyAddress))?.signMessage({ message: 'still mine' })).toMatch(/^0x/)
   })
 })
