@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
-import { InternalError, InvalidParamsError } from '../../errors.js'
+import { createHash, randomUUID } from 'node:crypto'
+import { causeOf, InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
 import { cipherOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
@@ -20,6 +20,21 @@ export type RedisClient =
 export type RedisStoreOptions = StoreOptions & {
   /** How often `update` retries after another writer changed the session in between. Default: 1000. */
   maxRetries?: number | undefined
+  /**
+   * How long one Redis command may take, in ms, before the store gives up on it with a
+   * -32603 (a paused or unreachable server must not hold sends forever). A reservation that
+   * timed out may still be applied when the server comes back: it then counts a call that
+   * was never signed, never the reverse. Default: 5 000.
+   */
+  timeout?: number | undefined
+  /**
+   * `'aof'` (default): on first use the store checks that Redis writes every command to its
+   * append-only file before answering (`appendonly yes`, `appendfsync always`), and refuses
+   * to work otherwise. Without it, a crash restores the last snapshot: a revoked session comes
+   * back `active`, its usage reset, and its key signs again. `'unchecked'`: the app vouches for
+   * the server's durability itself (a managed Redis that hides `CONFIG`), or accepts the risk.
+   */
+  durability?: 'aof' | 'unchecked' | undefined
 }
 
 // Lua runs atomically in Redis: no other command runs between its reads and its writes.
@@ -29,15 +44,23 @@ const scripts = {
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[2])
 return 1`,
-  /** KEYS: session. ARGV: expected, next. Compare-and-set: 1 when written, 0 when it changed since, -1 when gone. */
-  cas: `local current = redis.call('GET', KEYS[1])
+  /**
+   * KEYS: session, its recent attempts. ARGV: expected, next, attempt id. Compare-and-set: 1
+   * when written (or when this very attempt was written before: a client that lost the reply
+   * and sent the script again must not apply a relative change twice), 0 when the session
+   * changed since, -1 when it is gone. The last 64 attempt ids are kept per session.
+   */
+  cas: `if redis.call('LPOS', KEYS[2], ARGV[3]) then return 1 end
+local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+redis.call('LPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], 0, 63)
 return 1`,
-  /** KEYS: session, index. ARGV: id. Deletes and returns the old value. */
+  /** KEYS: session, index, its recent attempts. ARGV: id. Deletes and returns the old value. */
   delete: `local current = redis.call('GET', KEYS[1])
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[3])
 redis.call('SREM', KEYS[2], ARGV[1])
 return current`,
 } as const
@@ -47,9 +70,15 @@ return current`,
  * Redis (and `namespace`) sees every session at once, and a call limit holds across them.
  * Keys are encrypted at rest with `encryptionKey` (required, or `plaintextKeys: true`).
  *
+ * What it needs of Redis: persistence of every write before the answer (`appendonly yes`,
+ * `appendfsync always`), checked on first use (see `durability`), and Redis ≥ 6.0.6.
+ *
  * - `update` is optimistic: read, change, then a Lua compare-and-set that writes only if the
  *   session is unchanged, else read and change again. Updates from this process queue in
  *   memory first, so only other processes can make it retry. Two round trips per update.
+ *   Each attempt carries an id, so a compare-and-set the client sends twice (a reply lost
+ *   with the connection) is applied once.
+ * - Every command has a deadline (`timeout`).
  * - Writes that touch two keys (session + index) are one Lua script each, so they are atomic.
  * - Scripts run by `EVALSHA`, loaded on first use and again after a `SCRIPT FLUSH`.
  *
@@ -62,16 +91,21 @@ return current`,
  * const provider = withSessionKeys(inner, { store })
  */
 export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): PersistentStore {
-  const send = commandOf(client)
   const partition = partitionOf(options)
+  const name = `redisStore ${partition}`
   const cipher = cipherOf(options, 'redisStore')
   const maxRetries = options.maxRetries ?? 1000
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new InvalidParamsError('maxRetries', 'must be a whole number ≥ 0')
+  const timeout = options.timeout ?? 5_000
+  if (!Number.isSafeInteger(timeout) || timeout <= 0) throw new InvalidParamsError('timeout', 'must be a whole number of ms > 0')
+  const durability = options.durability ?? 'aof'
+  if (durability !== 'aof' && durability !== 'unchecked') throw new InvalidParamsError('durability', `must be 'aof' or 'unchecked', got ${JSON.stringify(durability)}`)
+  const send = checkedFirst(withDeadline(commandOf(client), timeout, name), durability === 'aof' ? (raw) => assertDurable(raw, name) : undefined)
   const run = scriptRunner(send)
   const sessionKey = (id: string) => `${partition}:s:${id}`
+  const attemptsKey = (id: string) => `${partition}:r:${id}`
   const keyKey = (address: string) => `${partition}:k:${address}`
   const index = `${partition}:ids`
-  const name = `redisStore ${partition}`
 
   const backend: StoreBackend = {
     name,
@@ -102,7 +136,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
-        const result = Number(await run(scripts.cas, [sessionKey(id)], [current, next]))
+        const result = Number(await run(scripts.cas, [sessionKey(id), attemptsKey(id)], [current, next, randomUUID()]))
         if (result === 1) return true
         if (result === -1) return undefined
         // Another process wrote in between: back off a little, with jitter, and redo the change.
@@ -113,7 +147,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         hint: 'too many processes update this session at once; raise maxRetries or retry later',
       })
     },
-    deleteSession: async (id) => asString(await run(scripts.delete, [sessionKey(id), index], [id])),
+    deleteSession: async (id) => asString(await run(scripts.delete, [sessionKey(id), index, attemptsKey(id)], [id])),
     getKey: async (address) => asString(await send('GET', keyKey(address))),
     putKey: async (address, value) => {
       await send('SET', keyKey(address), value)
@@ -134,6 +168,69 @@ function commandOf(client: RedisClient): Send {
       return (command, ...args) => client.sendCommand([command, ...args.map(String)])
   }
   throw new InvalidParamsError('client', 'must be a connected Redis client: ioredis (`call`) or redis ≥ 4 (`sendCommand`)')
+}
+
+/** `send` with a deadline: a command not answered within `timeout` ms rejects with a -32603. */
+function withDeadline(send: Send, timeout: number, name: string): Send {
+  return (command, ...args) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new InternalError(`${name}: Redis did not answer ${command} within ${timeout} ms`, {
+              hint: 'the server is unreachable, paused or overloaded; nothing was signed, retry later',
+            }),
+          ),
+        timeout,
+      )
+    })
+    return Promise.race([send(command, ...args), expired]).finally(() => clearTimeout(timer))
+  }
+}
+
+/**
+ * `send` that first runs `check` once (with the raw `send`), before any command of the store:
+ * a failed check fails every command, and is run again on the next one.
+ */
+function checkedFirst(send: Send, check: ((send: Send) => Promise<void>) | undefined): Send {
+  if (check === undefined) return send
+  let checked: Promise<void> | undefined
+  return async (command, ...args) => {
+    await (checked ??= check(send).catch((error: unknown) => {
+      checked = undefined
+      throw error
+    }))
+    return send(command, ...args)
+  }
+}
+
+/** Refuses a Redis that answers before a write is on disk: a crash would then revive revoked sessions. */
+async function assertDurable(send: Send, name: string): Promise<void> {
+  const unchecked = "pass durability: 'unchecked' only if the server persists every write some other way"
+  let config: Record<string, string>
+  try {
+    config = configOf(await send('CONFIG', 'GET', 'append*'))
+  } catch (error) {
+    if (error instanceof InternalError) throw error
+    throw new InternalError(`${name}: could not read the server's persistence settings (CONFIG GET): ${(error as Error)?.message ?? String(error)}`, {
+      hint: `allow CONFIG GET, or ${unchecked}`,
+      cause: causeOf(error),
+    })
+  }
+  if (config.appendonly !== 'yes' || config.appendfsync !== 'always')
+    throw new InternalError(
+      `${name}: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); it has appendonly ${config.appendonly ?? '?'}, appendfsync ${config.appendfsync ?? '?'}. A crash would restore an older snapshot: revoked sessions active again, their usage reset`,
+      { hint: `run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both), or ${unchecked}` },
+    )
+}
+
+/** CONFIG GET's answer (a flat list, or a map in RESP3) as an object. */
+function configOf(reply: unknown): Record<string, string> {
+  if (reply instanceof Map) return Object.fromEntries([...reply].map(([k, v]) => [String(k), String(v)]))
+  const config: Record<string, string> = {}
+  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) config[String(reply[i])] = String(reply[i + 1])
+  return config
 }
 
 /** Runs a script by its SHA1, loading it when Redis does not know it (first use, or after SCRIPT FLUSH). */
