@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { type BrowserContext, type Page, chromium } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { createPublicClient, http } from 'viem'
-import { type ViteDevServer, createServer } from 'vite'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { demoNftAbi } from '../../src/devwallet/artifacts.js'
 import type { DevWalletInfo } from '../../demo/web/devWalletServer.js'
+import { executablePath, launchChromium, startVite } from './chromium.js'
 
 /*
  * The demo page (`npm run demo:web`) in headless Chromium: the seed's story clicked through,
@@ -15,32 +14,21 @@ import type { DevWalletInfo } from '../../demo/web/devWalletServer.js'
  * and FAILS in CI (CI=true): `scripts/ensure-chromium.sh` installs it there.
  */
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// The flags that keep Chromium off the network this machine does not have, as root.
-const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const screenshot = join(import.meta.dirname, '__screenshots__', 'demo.png')
 
-let server: ViteDevServer | undefined
-let context: BrowserContext | undefined
-let profile: string | undefined
+let server: Awaited<ReturnType<typeof startVite>> | undefined
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined
 let url = ''
 
 beforeAll(async () => {
-  server = await createServer({ configFile: join(import.meta.dirname, '../../demo/web/vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' })
-  await server.listen()
-  url = server.resolvedUrls?.local[0] ?? ''
+  server = await startVite({ configFile: join(import.meta.dirname, '../../demo/web/vite.config.ts') })
+  url = server.url
 }, 60_000)
 
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   await server?.close()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
-
-async function launch(): Promise<BrowserContext> {
-  profile = mkdtempSync(join(tmpdir(), 'keyleash-chromium-'))
-  return chromium.launchPersistentContext(profile, { executablePath, headless: true, args: flags })
-}
 
 async function wallet(): Promise<DevWalletInfo> {
   return (await (await fetch(new URL('/devwallet/info', url), { method: 'POST' })).json()) as DevWalletInfo
@@ -58,12 +46,12 @@ test('default: connect, grant once, mint with no prompt, see a refusal, reload a
     ctx.skip(`no Chromium at ${executablePath} (run scripts/ensure-chromium.sh)`)
   }
   try {
-    context = await launch()
+    browser = await launchChromium()
   } catch (error) {
     if (process.env.CI) throw error
     ctx.skip(`Chromium did not start: ${(error as Error).message.split('\n')[0]}`)
   }
-  const page = await context!.newPage()
+  const page = await browser!.context.newPage()
   const failures: string[] = []
   const dialogs: string[] = []
   page.on('console', (message) => {

@@ -5,13 +5,17 @@ import { cipherOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
 /** The part of the Web Locks API the store uses (`navigator.locks`). */
-export type WebLocks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> }
+export type WebLocks = {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>
+  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>
+}
 
 /** Options of {@link webStorageStore}. */
 export type WebStorageStoreOptions = StoreOptions & {
   /**
-   * Serialises updates across tabs. Default: `navigator.locks` where the browser has it;
-   * without it, an update is still atomic within the tab (storage calls are synchronous).
+   * Keeps the store to one tab, and serialises updates. Default: `navigator.locks` where the
+   * browser has it; without it, nothing stops a second tab (use one tab only), and an update
+   * is still atomic within the tab (storage calls are synchronous).
    */
   locks?: WebLocks | undefined
   /** Where the default wrapping key is kept. Default: `globalThis.indexedDB`. */
@@ -27,8 +31,14 @@ export type WebStorageStoreOptions = StoreOptions & {
  * `encryptionKey` given); a copy of the storage alone opens nothing, but a script running on
  * the page can open keys as the store does (see the README's security model).
  *
- * Updates run under a Web Lock per session where available, so two tabs never sign past a
- * call limit. Items are `<namespace>:s:<id>` and `<namespace>:k:<address>`.
+ * **One tab at a time.** localStorage is not consistent across tabs, even under a Web Lock
+ * (two Chromium tabs incrementing one counter inside `navigator.locks` lost 9 of 600
+ * increments), so usage counted here by two tabs could be lost and a limit overspent. The
+ * store takes an exclusive Web Lock on its partition for the life of the page; in a second
+ * tab every call is refused (-32603) until the first tab closes. For many tabs, use
+ * `indexedDbStore`, whose transactions are consistent across tabs.
+ *
+ * Items are `<namespace>:s:<id>` and `<namespace>:k:<address>`.
  *
  * @example
  * import { webStorageStore, withSessionKeys } from 'keyleash'
@@ -63,13 +73,21 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
     }
   }
   const value = (item: string) => storage.getItem(item) ?? undefined
-  const locked = <T>(id: string, task: () => T): Promise<T> =>
-    locks === undefined ? Promise.resolve().then(task) : locks.request(`keyleash:${partition}:s:${id}`, async () => task())
+  const ownTab = claimTab(locks, `keyleash:${partition}:tab`, name)
+  const locked = async <T>(id: string, task: () => T): Promise<T> => {
+    await ownTab()
+    return locks === undefined ? task() : locks.request(`keyleash:${partition}:s:${id}`, async () => task())
+  }
+  const read = async (item: string) => {
+    await ownTab()
+    return value(item)
+  }
 
   const backend: StoreBackend = {
     name,
-    getSession: async (id) => value(sessionItem(id)),
+    getSession: (id) => read(sessionItem(id)),
     async listSessions() {
+      await ownTab()
       const prefix = sessionItem('')
       const found: [string, string][] = []
       for (let i = 0; i < storage.length; i++) {
@@ -102,9 +120,43 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
         storage.removeItem(sessionItem(id))
         return current
       }),
-    getKey: async (address) => value(keyItem(address)),
-    putKey: async (address, sealed) => set(keyItem(address), sealed),
-    deleteKey: async (address) => storage.removeItem(keyItem(address)),
+    getKey: (address) => read(keyItem(address)),
+    putKey: async (address, sealed) => {
+      await ownTab()
+      set(keyItem(address), sealed)
+    },
+    deleteKey: async (address) => {
+      await ownTab()
+      storage.removeItem(keyItem(address))
+    },
   }
   return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+}
+
+/**
+ * Resolves once this page holds the exclusive lock `name`, which it then keeps until the page
+ * goes (the browser releases a closed page's locks); rejects, coded, while another tab holds
+ * it, and asks again on the next call. Without Web Locks there is nothing to claim.
+ */
+function claimTab(locks: WebLocks | undefined, name: string, store: string): () => Promise<void> {
+  if (locks === undefined) return async () => {}
+  let claimed: Promise<void> | undefined
+  return () =>
+    (claimed ??= new Promise<void>((resolve, reject) => {
+      locks
+        .request(name, { ifAvailable: true }, (lock) => {
+          if (lock === null) {
+            claimed = undefined
+            reject(
+              new InternalError(`${store} is in use by another tab: localStorage is not consistent across tabs, so only one may count usage`, {
+                hint: 'close the other tab, or use indexedDbStore, which many tabs may share',
+              }),
+            )
+            return Promise.resolve()
+          }
+          resolve()
+          return new Promise<void>(() => {})
+        })
+        .catch(reject)
+    }))
 }

@@ -27,19 +27,28 @@ export class MemoryStorage implements Storage {
 /** Web Locks as the browser grants them: one holder per name, the others queue. */
 export function memoryLocks(): WebLocks & { granted: number } {
   const tails = new Map<string, Promise<unknown>>()
+  const held = new Set<string>()
   const locks = {
     granted: 0,
-    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+    request<T>(name: string, ...args: [() => Promise<T>] | [{ ifAvailable: true }, (lock: unknown) => Promise<T>]): Promise<T> {
+      const callback = (args.length === 1 ? args[0] : args[1]) as (lock: unknown) => Promise<T>
+      if (args.length === 2 && held.has(name)) return callback(null)
       const run = () => {
         locks.granted++
-        return callback()
+        held.add(name)
+        const result = callback({ name })
+        result.then(
+          () => held.delete(name),
+          () => held.delete(name),
+        )
+        return result
       }
       const result = (tails.get(name) ?? Promise.resolve()).then(run, run)
       tails.set(name, result.catch(() => undefined))
       return result
     },
   }
-  return locks
+  return locks as WebLocks & { granted: number }
 }
 
 /** Everything an IndexedDB database holds, as text (CryptoKeys show as what they expose). */

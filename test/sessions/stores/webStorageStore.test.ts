@@ -2,6 +2,7 @@ import { IDBFactory } from 'fake-indexeddb'
 import { describe, expect, test } from 'vitest'
 import { generatePrivateKey } from 'viem/accounts'
 import { webStorageStore } from '../../../src/sessions/stores/webStorageStore.js'
+import { rejectionOf } from '../../utils/rejection.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 import { deleteDatabase, MemoryStorage, memoryLocks } from './browserFakes.js'
 import { describeStoreContract } from './contract.js'
@@ -10,13 +11,14 @@ function harness(withLocks: boolean) {
   return async () => {
     const storage = new MemoryStorage()
     const indexedDB = new IDBFactory()
-    // Two stores on one storage, one lock manager and one IndexedDB: two tabs of one origin.
-    const locks = withLocks ? memoryLocks() : undefined
     const errors: unknown[] = []
-    const options = { indexedDB, locks, onError: (error: unknown) => errors.push(error) }
+    const options = { indexedDB, onError: (error: unknown) => errors.push(error) }
+    // A reopened store is the page reloaded, on the same storage and IndexedDB: its own lock
+    // manager, since the page before it is gone and its locks with it (one tab at a time).
+    const locks = () => (withLocks ? memoryLocks() : undefined)
     return {
-      store: webStorageStore(storage, options),
-      reopen: () => webStorageStore(storage, options),
+      store: webStorageStore(storage, { ...options, locks: locks() }),
+      reopen: () => webStorageStore(storage, { ...options, locks: locks() }),
       atRest: async () => [...storage.items].map(([item, value]) => `${item} ${value}`).join('\n'),
       damage: async (id: string) => storage.setItem(`keyleash:s:${id}`, storage.getItem(`keyleash:s:${id}`)!.slice(0, 50)),
       errors,
@@ -28,12 +30,32 @@ describeStoreContract('webStorageStore (Web Locks)', harness(true))
 describeStoreContract('webStorageStore (no Web Locks)', harness(false))
 
 describe('webStorageStore', () => {
-  test('behavior: updates take the session\'s Web Lock', async () => {
+  test('behavior: updates take the session\'s Web Lock, after the tab\'s own', async () => {
     const locks = memoryLocks()
     const store = webStorageStore(new MemoryStorage(), { indexedDB: new IDBFactory(), locks })
     await store.put(sessionFixture())
     await store.update('0xc0ffee', (s) => s)
-    expect(locks.granted).toBe(2)
+    expect(locks.granted).toBe(3)
+  })
+
+  test('error: a second tab of the origin is refused while the first holds the store, since localStorage is not consistent across tabs', async () => {
+    const storage = new MemoryStorage()
+    const indexedDB = new IDBFactory()
+    const locks = memoryLocks()
+    const first = webStorageStore(storage, { indexedDB, locks })
+    await first.put(sessionFixture())
+    const second = webStorageStore(storage, { indexedDB, locks })
+    expect(await rejectionOf(second.get('0xc0ffee'))).toMatchInlineSnapshot(`
+      {
+        "code": -32603,
+        "data": {
+          "hint": "close the other tab, or use indexedDbStore, which many tabs may share",
+        },
+        "message": "webStorageStore keyleash is in use by another tab: localStorage is not consistent across tabs, so only one may count usage",
+      }
+    `)
+    expect(await rejectionOf(second.update('0xc0ffee', (s) => s))).toMatchObject({ code: -32603 })
+    expect((await first.get('0xc0ffee'))?.id).toBe('0xc0ffee')
   })
 
   test('error: without IndexedDB, a key must be given (or plaintext asked for)', () => {

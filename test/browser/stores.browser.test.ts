@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { executablePath, launchChromium, startVite } from './chromium.js'
+
+/*
+ * The browser stores in two real tabs of one origin (Debian's Chromium, driven by
+ * playwright-core): both reserve calls of one session with a call limit of 50, 150 attempts
+ * each, at once. Skipped without Chromium on a developer's machine; CI installs it and fails
+ * without it.
+ */
+
+const hasChromium = existsSync(executablePath)
+if (!hasChromium && process.env.CI) throw new Error(`Chromium is missing at ${executablePath}: .ci/run must run scripts/ensure-chromium.sh`)
+
+type Kind = 'indexedDbStore' | 'webStorageStore'
+type Tabs = Window['keyleashTabs']
+
+let server: Awaited<ReturnType<typeof startVite>> | undefined
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined
+
+beforeAll(async () => {
+  if (!hasChromium) return
+  server = await startVite({ configFile: false, root: join(import.meta.dirname, 'tabs') })
+  browser = await launchChromium()
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+async function tab(): Promise<Page> {
+  const page = await (browser as NonNullable<typeof browser>).context.newPage()
+  await page.goto((server as NonNullable<typeof server>).url)
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' })
+  return page
+}
+
+const call = <T>(page: Page, run: (tabs: Tabs, ...args: never[]) => Promise<T>, ...args: unknown[]): Promise<T> =>
+  page.evaluate(([source, values]) => new Function('tabs', 'values', `return (${source})(tabs, ...values)`)(window.keyleashTabs, values), [run.toString(), args] as const) as Promise<T>
+
+describe.runIf(hasChromium)('browser stores in two real tabs', () => {
+  test('behavior: indexedDbStore: two tabs share one session and reserve exactly its call limit between them', async () => {
+    const [a, b] = [await tab(), await tab()]
+    const kind: Kind = 'indexedDbStore'
+    await call(a, (tabs, kind: Kind) => tabs.grant(kind, 50), kind)
+    const results = await Promise.all([a, b].map((page) => call(page, (tabs, kind: Kind) => tabs.reserve(kind, 150, 50), kind)))
+    expect(results.map((r) => r.errors)).toStrictEqual([[], []])
+    expect(results[0]!.reserved + results[1]!.reserved).toBe(50)
+    expect(await call(b, (tabs, kind: Kind) => tabs.usage(kind), kind)).toBe(50)
+    await Promise.all([a.close(), b.close()])
+  }, 60_000)
+
+  test('behavior: webStorageStore: a second tab is refused while the first holds the store, so no call is counted where it can be lost', async () => {
+    const [a, b] = [await tab(), await tab()]
+    const kind: Kind = 'webStorageStore'
+    await call(a, (tabs, kind: Kind) => tabs.grant(kind, 50), kind)
+    const [first, second] = await Promise.all([a, b].map((page) => call(page, (tabs, kind: Kind) => tabs.reserve(kind, 150, 50), kind)))
+    expect(first).toStrictEqual({ reserved: 50, errors: [] })
+    expect(second).toStrictEqual({
+      reserved: 0,
+      errors: ['webStorageStore tabs is in use by another tab: localStorage is not consistent across tabs, so only one may count usage'],
+    })
+    expect(await call(a, (tabs, kind: Kind) => tabs.usage(kind), kind)).toBe(50)
+    // Once the first tab is gone, so is its lock (the browser lets go of it soon after): the
+    // other tab takes the store over.
+    await a.close()
+    await expect.poll(() => call(b, (tabs, kind: Kind) => tabs.usage(kind), kind).catch((error: Error) => error.message), { timeout: 10_000 }).toBe(50)
+    await b.close()
+  }, 60_000)
+})
