@@ -9,5 +9,7 @@ export default defineConfig({
     env: { DO_NOT_TRACK: '1' },
     // One anvil for the whole run; files isolate with test/utils/chain.ts `useSharedChain()`.
     globalSetup: ['test/setup/chain.ts', 'test/setup/redis.ts'],
+    // The last line of a run names the suites a bare machine skipped and how to enable them.
+    reporters: ['default', './test/setup/skippedSuites.ts'],
   },
 })
