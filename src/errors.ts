@@ -52,7 +52,7 @@ export class InvalidParamsError extends KeyleashError {
   static readonly code = errorCodes.rpc.invalidParams
   override name = 'InvalidParamsError'
   constructor(field: string, rule: string, data: Omit<KeyleashErrorData, 'field'> = {}) {
-    super(InvalidParamsError.code, `${field}: ${rule}`, { field, ...data })
+    super(errorCodes.rpc.invalidParams, `${field}: ${rule}`, { field, ...data })
   }
 }
 
@@ -64,7 +64,7 @@ export class UnauthorizedError extends KeyleashError {
   static readonly code = errorCodes.provider.unauthorized
   override name = 'UnauthorizedError'
   constructor(message: string, data: KeyleashErrorData = {}) {
-    super(UnauthorizedError.code, message, data)
+    super(errorCodes.provider.unauthorized, message, data)
   }
 }
 
@@ -76,7 +76,7 @@ export class InternalError extends KeyleashError {
   static readonly code = errorCodes.rpc.internal
   override name = 'InternalError'
   constructor(message: string, data: KeyleashErrorData = {}) {
-    super(InternalError.code, message, data)
+    super(errorCodes.rpc.internal, message, data)
   }
 }
 
@@ -92,7 +92,7 @@ export class InvalidRequestError extends KeyleashError {
   static readonly code = errorCodes.rpc.invalidRequest
   override name = 'InvalidRequestError'
   constructor(field: string, rule: string) {
-    super(InvalidRequestError.code, `${field}: ${rule}`, { field })
+    super(errorCodes.rpc.invalidRequest, `${field}: ${rule}`, { field })
   }
 }
 

@@ -140,3 +140,18 @@ console.log(JSON.stringify({ code: thrown.code, params: thrown instanceof Invali
     expect({ file, ...JSON.parse(stdout) }).toStrictEqual({ file, ...expected })
   }
 })
+
+test('behavior: the built error classes keep their names, so stack traces say InvalidParamsError and not _InvalidParamsError', async () => {
+  const names = ['KeyleashError', 'InvalidParamsError', 'InvalidRequestError', 'UnauthorizedError', 'InternalError']
+  const code = `
+const m = await import('keyleash')
+const seen = ${JSON.stringify(names)}.map((name) => {
+  const error = name === 'KeyleashError' ? new m[name](4100, 'rule') : new m[name]('field', 'rule')
+  return [m[name].name, /\\b_\\w+Error\\b/.test(error.stack)]
+})
+console.log(JSON.stringify(seen))
+`
+  writeFileSync(join(consumer, 'names.mjs'), code)
+  const { stdout } = await run(process.execPath, ['names.mjs'], { cwd: consumer })
+  expect(JSON.parse(stdout)).toStrictEqual(names.map((name) => [name, false]))
+})
