@@ -6,6 +6,7 @@ import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
 import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
+import type { Session } from './sessions/types.js'
 import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
@@ -77,8 +78,9 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
     options: resolveOptions(options),
     now: options.now ?? systemClock,
     emit: (event, payload) => {
-      // Lookups must see a grant or a revoke at once.
-      if (event === 'sessionGranted' || event === 'sessionRevoked') index.invalidate()
+      // Lookups must see a grant or a revoke at once: the index takes it in, one session.
+      if (event === 'sessionGranted') index.granted(payload as Session)
+      else if (event === 'sessionRevoked') index.revoked((payload as Session).id)
       emitter.emit(event, payload)
     },
     serialize: serialQueue(),

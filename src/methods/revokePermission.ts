@@ -11,7 +11,7 @@ import type { MethodContext } from './types.js'
 export async function revokePermission(request: RequestArguments, context: MethodContext): Promise<unknown> {
   const first = readObject(readArray(request.params, 'params')[0], 'params[0]')
   const permissionContext = readString(first.permissionContext, 'params[0].permissionContext')
-  const session = await findSession(context.store, permissionContext)
+  const session = await findSession(context, permissionContext)
   if (!session) return context.inner.request(request)
   await revokeSession(session, context)
   return {}

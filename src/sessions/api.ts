@@ -101,7 +101,7 @@ export async function getSession(context: MethodContext, id: string): Promise<Se
 }
 
 async function stored(context: MethodContext, id: string): Promise<Session> {
-  const session = await findSession(context.store, id)
+  const session = await findSession(context, id)
   if (!session) throw new InvalidParamsError('id', `${id} names no session keyleash holds`)
   return session
 }

@@ -15,10 +15,10 @@ const curveOrder = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd03
 /**
  * Session keys held in memory, for {@link memoryStore} and for tests.
  *
- * Keys live only in this function's closure, keyed by lower-case address: nothing
- * returned holds a private key on any property, so `JSON.stringify` and `util.inspect`
- * of the key store (or of a store built on it) show none. A key leaves only as the
- * viem `LocalAccount` that `signer` returns, which keeps the key in its own closure.
+ * Keys live only in this function's closure, as the viem `LocalAccount` each was turned into
+ * once, when stored, keyed by lower-case address: nothing returned holds a private key on any
+ * property, so `JSON.stringify` and `util.inspect` of the key store (or of a store built on
+ * it) show none. A key leaves only as that account, which keeps the key in its own closure.
  *
  * @example
  * import { generatePrivateKey } from 'viem/accounts'
@@ -28,19 +28,19 @@ const curveOrder = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd03
  * await account?.signMessage({ message: 'hello' })
  */
 export function memoryKeyStore(): MemoryKeyStore {
-  const keys = new Map<string, Hex>()
-  // Deriving an account costs a point multiplication (~1 ms): do it once per key.
-  const signers = new Map<string, LocalAccount>()
+  // The account, not the key: deriving it costs a point multiplication, done once, when the
+  // key is stored (it also checks the key), and the account keeps the key in its own closure.
+  const accounts = new Map<string, LocalAccount>()
 
   function hold(privateKey: Hex): Address {
-    const { address } = accountOf(privateKey)
-    keys.set(address.toLowerCase(), privateKey)
-    return address
+    const account = accountOf(privateKey)
+    accounts.set(account.address.toLowerCase(), account)
+    return account.address
   }
 
   return {
     holds(address) {
-      return keys.has(address.toLowerCase())
+      return accounts.has(address.toLowerCase())
     },
     async import(privateKey) {
       return hold(privateKey)
@@ -49,22 +49,13 @@ export function memoryKeyStore(): MemoryKeyStore {
       return hold(generatePrivateKey())
     },
     async has(address) {
-      return keys.has(address.toLowerCase())
+      return accounts.has(address.toLowerCase())
     },
     async signer(address) {
-      const id = address.toLowerCase()
-      const cached = signers.get(id)
-      if (cached !== undefined) return cached
-      const privateKey = keys.get(id)
-      if (privateKey === undefined) return undefined
-      const account = privateKeyToAccount(privateKey)
-      signers.set(id, account)
-      return account
+      return accounts.get(address.toLowerCase())
     },
     async delete(address) {
-      const id = address.toLowerCase()
-      keys.delete(id)
-      signers.delete(id)
+      accounts.delete(address.toLowerCase())
     },
   }
 }

@@ -1,12 +1,16 @@
 import { InternalError } from '../errors.js'
+import { frozenCopy } from './frozen.js'
 import { memoryKeyStore } from './keyStore.js'
 import type { Session, SessionStore } from './types.js'
 
 /**
  * A {@link SessionStore} in memory: the default store, gone when the process ends.
  *
- * - Sessions go in and come out as deep copies (`structuredClone`): changing a session you
- *   got does not change the store, and changing one you put after `put` does not either.
+ * - Sessions come out deeply frozen, and are replaced, never edited: `put` and `update` keep a
+ *   frozen copy ({@link frozenCopy}) of what they are given, so changing a session after `put`
+ *   does not change the store, and a session you got cannot be changed (strict mode throws).
+ *   Reads hand out the stored object itself: no copy per read, and a session's `permissions`
+ *   keep their identity across updates of its usage, which the scope check's cache relies on.
  * - `update` is atomic: it reads, calls `change` and writes without yielding in between,
  *   so concurrent updates of one session never lose a write.
  * - `put` refuses a session whose `keyAddress` names a key the store does not hold: a
@@ -28,7 +32,7 @@ export function memoryStore(): SessionStore {
   return {
     async get(id) {
       const session = sessions.get(id)
-      return session === undefined ? undefined : structuredClone(session)
+      return session === undefined ? undefined : frozenCopy(session)
     },
     async put(session) {
       // Checked and written without yielding, so a concurrent `delete` cannot take the key in between.
@@ -37,18 +41,19 @@ export function memoryStore(): SessionStore {
           context: session.id,
           hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',
         })
-      sessions.set(session.id, structuredClone(session))
+      sessions.set(session.id, frozenCopy(session))
     },
     async update(id, change) {
       // No await between the read and the write: that is what makes this atomic.
       const current = sessions.get(id)
       if (current === undefined) return undefined
-      const next = change(structuredClone(current))
-      if (next === undefined) return structuredClone(current)
+      const next = change(frozenCopy(current))
+      if (next === undefined) return frozenCopy(current)
       if (next.id !== id)
         throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
-      sessions.set(id, structuredClone(next))
-      return structuredClone(next)
+      const stored = frozenCopy(next)
+      sessions.set(id, stored)
+      return frozenCopy(stored)
     },
     async delete(id) {
       const session = sessions.get(id)
@@ -61,7 +66,7 @@ export function memoryStore(): SessionStore {
       await keys.delete(keyAddress)
     },
     async list() {
-      return Array.from(sessions.values(), (session) => structuredClone(session))
+      return Array.from(sessions.values(), frozenCopy)
     },
     keys,
   }

@@ -6,16 +6,20 @@ import type { Session } from './types.js'
 /**
  * The live signing session that covers every call, for auto-routing; `undefined` when none
  * does (the calls then go to the wallet as usual). The index narrows the search to sessions
- * that name the first call's target; the scope check decides among them.
+ * that name the first call's target and hands them newest first; the first the scope check
+ * allows is the one, so the cost does not grow with the sessions behind it.
  *
  * @example
  * const session = await pickSession(context, 31337, account, [{ to: nft, data }])
  */
 export async function pickSession(context: MethodContext, chainId: number, account: Address, calls: readonly ScopeCall[]): Promise<Session | undefined> {
   const now = context.now()
-  const pick = async () =>
-    // Whether the key is held is checked again when the usage is reserved.
-    (await context.index.candidates(chainId, account, calls, now)).find((session) => checkScope(session, calls, { chainId, now, canSign: true }).allowed)
+  const options = { chainId, now, canSign: true }
+  const pick = async () => {
+    // Whether the key is held, and whether another instance revoked the session, is checked in the store when the usage is reserved.
+    for (const session of await context.index.candidates(chainId, account, calls, now)) if (checkScope(session, calls, options).allowed) return session
+    return undefined
+  }
   // A miss may be a session another instance sharing the store granted: look once more.
   return (await pick()) ?? (context.index.refresh(now) ? pick() : undefined)
 }

@@ -1,6 +1,6 @@
-import { isAddressEqual } from 'viem'
 import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
+import { isLive } from './find.js'
 import type { Session } from './types.js'
 
 /** Options of {@link revokeSession}. */
@@ -58,17 +58,20 @@ export async function revokeSession(session: Session, context: MethodContext, op
   if (localFailure !== undefined) throw localFailure
 }
 
-// One imported key may sign for several sessions; it goes with the last of them.
+// One imported key may sign for several sessions; it goes with the last of them. The index
+// says which; each is confirmed in the store (another instance may have revoked it), and a
+// miss looks once more, since another instance may have granted one with this key.
 async function keyInUseElsewhere(session: Session, context: MethodContext): Promise<boolean> {
+  const { keyAddress } = session
+  if (keyAddress === undefined) return false
   const now = context.now()
-  const sessions = await context.store.list()
-  return sessions.some(
-    (other) =>
-      other.id !== session.id &&
-      other.status === 'active' &&
-      other.expiry > now &&
-      other.keyAddress !== undefined &&
-      session.keyAddress !== undefined &&
-      isAddressEqual(other.keyAddress, session.keyAddress),
-  )
+  const inUse = async () => {
+    for (const other of await context.index.liveByKey(keyAddress, now)) {
+      if (other.id === session.id) continue
+      const stored = await context.store.get(other.id)
+      if (stored !== undefined && isLive(stored, now)) return true
+    }
+    return false
+  }
+  return (await inUse()) || (context.index.refresh(now) && (await inUse()))
 }

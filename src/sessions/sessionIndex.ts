@@ -1,21 +1,31 @@
 import type { Address } from 'viem'
 import type { ScopeCall } from '../permissions/scope.js'
 import { isLive } from './find.js'
+import { frozenCopy } from './frozen.js'
 import type { Session, SessionStore } from './types.js'
 
 /**
- * Live sessions by what they are looked up by: the key that signs (`personal_sign` from a
- * session key's address) and the (chain, account, target) a call goes to (auto-routing).
- * Built from the store on first use and rebuilt after this provider grants or revokes, so
- * a lookup costs a map read, not a scan of every session.
+ * Sessions by what they are looked up by: the key that signs (`personal_sign` from a session
+ * key's address, revoke's shared-key check) and the (chain, account, target) a call goes to
+ * (auto-routing). Read from the store once, on first use; from then on kept up to date one
+ * session at a time as this provider grants and revokes, and trimmed of expired sessions as
+ * lookups meet them. A lookup costs a map read and a walk that stops at the first session
+ * that fits, however many sessions the store holds.
  */
 export type SessionIndex = {
-  /** Sessions that might cover `calls` (the first call's target decides), newest first; the scope check decides. */
-  candidates(chainId: number, account: Address, calls: readonly ScopeCall[], now: number): Promise<readonly Session[]>
-  /** Every session whose key is `address`, live or not. */
+  /**
+   * Live signing sessions that might cover `calls` (the first call's target decides), newest
+   * first, read lazily: stop at the first that fits (the scope check decides).
+   */
+  candidates(chainId: number, account: Address, calls: readonly ScopeCall[], now: number): Promise<Iterable<Session>>
+  /** Every session whose key is `address`, live or not, newest first. */
   byKey(address: Address): Promise<readonly Session[]>
-  /** Forgets what it knows: the next lookup reads the store again. */
-  invalidate(): void
+  /** The live sessions whose key is `address`, newest first, read lazily. */
+  liveByKey(address: Address, now: number): Promise<Iterable<Session>>
+  /** This provider stored `session` (a grant): it is found from now on. */
+  granted(session: Session): void
+  /** This provider revoked the session `id`: it is no candidate any more. */
+  revoked(id: string): void
   /**
    * Reads the store again if the index is older than `now` (seconds): after a miss, a session
    * another instance granted on a shared store is found, at the cost of one read a second.
@@ -23,69 +33,165 @@ export type SessionIndex = {
   refresh(now: number): boolean
 }
 
+/** One session as indexed; revoking replaces `session`, so every list that holds the entry sees it. */
+type Entry = { session: Session }
+
 type Built = {
-  byTarget: Map<string, Session[]>
-  byKey: Map<string, Session[]>
+  /** The current entry of each id: an entry another has replaced is skipped, then dropped. */
+  byId: Map<string, Entry>
+  /** Every session with a key, by lower-case key address, oldest first. */
+  byKey: Map<string, Entry[]>
+  /** Signing sessions that were active when indexed, by `chain:account:target`, oldest first. */
+  byTarget: Map<string, Entry[]>
 }
 
 // A plain transfer (no calldata) fits any session with a native allowance, whatever its target.
 const nativeTarget = 'native'
+// A walk that steps over more dead entries than this (and than half its list) rewrites the list.
+const compactAfter = 8
 
 /**
- * Indexes a store's sessions for lookups that must stay fast with many sessions.
+ * Indexes a store's sessions for lookups that must cost the same with 10,000 sessions as with one.
  *
  * @example
  * const index = sessionIndex(store)
- * const [session] = await index.candidates(31337, account, [{ to: nft, data }], now)
+ * for (const session of await index.candidates(31337, account, [{ to: nft, data }], now)) …
  */
 export function sessionIndex(store: SessionStore): SessionIndex {
-  let built: Promise<Built> | undefined
+  let built: Built | undefined
+  let loading: Promise<Built> | undefined
+  // Grants and revokes made while the store is being read, applied once it has been.
+  let pending: ((built: Built) => void)[] = []
+  let generation = 0
   let builtAt = Number.NEGATIVE_INFINITY
-  const read = () => (built ??= build(store))
+
+  async function load(): Promise<Built> {
+    const own = generation
+    const fresh: Built = { byId: new Map(), byKey: new Map(), byTarget: new Map() }
+    for (const session of (await store.list()).sort((a, b) => a.createdAt - b.createdAt)) add(fresh, session)
+    if (own !== generation) return read()
+    for (const change of pending) change(fresh)
+    pending = []
+    built = fresh
+    loading = undefined
+    return fresh
+  }
+  const read = (): Built | Promise<Built> => built ?? (loading ??= load())
+  const change = (apply: (built: Built) => void) => {
+    if (built !== undefined) apply(built)
+    // Not read yet: the first read lists the store, which already holds the change.
+    else if (loading !== undefined) pending.push(apply)
+  }
+
   return {
     async candidates(chainId, account, calls, now) {
       const [first] = calls
       if (!first) return []
-      const { byTarget } = await read()
+      const index = await read()
       const prefix = `${chainId}:${account.toLowerCase()}:`
-      const forTarget = byTarget.get(prefix + first.to.toLowerCase()) ?? []
+      const forTarget = liveFor(index, prefix + first.to.toLowerCase(), now)
       const isTransfer = first.data === undefined || first.data === '0x'
-      const found = isTransfer ? new Set([...forTarget, ...(byTarget.get(prefix + nativeTarget) ?? [])]) : forTarget
-      return [...found].filter((session) => isLive(session, now))
+      return isTransfer ? distinct(forTarget, liveFor(index, prefix + nativeTarget, now)) : forTarget
     },
     async byKey(address) {
-      return (await read()).byKey.get(address.toLowerCase()) ?? []
+      const index = await read()
+      const found: Session[] = []
+      for (const entry of newestFirst(index, index.byKey.get(address.toLowerCase()))) found.push(entry.session)
+      return found
     },
-    invalidate() {
-      built = undefined
+    async liveByKey(address, now) {
+      const index = await read()
+      return sessionsOf(newestFirst(index, index.byKey.get(address.toLowerCase())), now)
+    },
+    granted(session) {
+      change((index) => add(index, session))
+    },
+    revoked(id) {
+      change((index) => {
+        const entry = index.byId.get(id)
+        if (entry !== undefined) entry.session = frozenCopy({ ...entry.session, status: 'revoked' })
+      })
     },
     refresh(now) {
-      if (built !== undefined && builtAt >= now) return false
+      if ((built !== undefined || loading !== undefined) && builtAt >= now) return false
+      generation++
       built = undefined
+      loading = undefined
+      pending = []
       builtAt = now
       return true
     },
   }
 }
 
-async function build(store: SessionStore): Promise<Built> {
-  const byTarget = new Map<string, Session[]>()
-  const byKey = new Map<string, Session[]>()
-  const add = (map: Map<string, Session[]>, key: string, session: Session) => {
-    const list = map.get(key)
-    if (list) list.push(session)
-    else map.set(key, [session])
+function add(index: Built, session: Session): void {
+  const entry: Entry = { session: frozenCopy(session) }
+  index.byId.set(session.id, entry)
+  if (session.keyAddress === undefined) return
+  insert(index.byKey, session.keyAddress.toLowerCase(), entry)
+  if (session.status !== 'active') return
+  const prefix = `${session.chainId}:${session.account.toLowerCase()}:`
+  const targets = new Set<string>()
+  for (const permission of session.permissions) {
+    if (permission.type === 'contract-call') targets.add(prefix + permission.target.toLowerCase())
+    else if (permission.type === 'erc20-transfer') targets.add(prefix + permission.token.toLowerCase())
+    else if (permission.type === 'native-transfer') targets.add(prefix + nativeTarget)
   }
-  const sessions = (await store.list()).sort((a, b) => b.createdAt - a.createdAt)
-  for (const session of sessions) {
-    if (session.keyAddress !== undefined) add(byKey, session.keyAddress.toLowerCase(), session)
-    if (session.status !== 'active' || session.keyAddress === undefined) continue
-    const prefix = `${session.chainId}:${session.account.toLowerCase()}:`
-    for (const permission of session.permissions) {
-      if (permission.type === 'contract-call') add(byTarget, prefix + permission.target.toLowerCase(), session)
-      else if (permission.type === 'erc20-transfer') add(byTarget, prefix + permission.token.toLowerCase(), session)
-      else if (permission.type === 'native-transfer') add(byTarget, prefix + nativeTarget, session)
-    }
+  for (const target of targets) insert(index.byTarget, target, entry)
+}
+
+/** Keeps a list oldest first: a new grant is the newest, so this is a push but for a clock that went back. */
+function insert(map: Map<string, Entry[]>, key: string, entry: Entry): void {
+  const list = map.get(key)
+  if (list === undefined) return void map.set(key, [entry])
+  const createdAt = entry.session.createdAt
+  let at = list.length
+  while (at > 0 && (list[at - 1] as Entry).session.createdAt > createdAt) at--
+  if (at === list.length) list.push(entry)
+  else list.splice(at, 0, entry)
+}
+
+/** The current entries of a list, newest first, lazily. */
+function* newestFirst(index: Built, list: readonly Entry[] | undefined): Generator<Entry> {
+  if (list === undefined) return
+  for (let i = list.length - 1; i >= 0; i--) {
+    const entry = list[i] as Entry
+    if (index.byId.get(entry.session.id) === entry) yield entry
   }
-  return { byTarget, byKey }
+}
+
+function* sessionsOf(entries: Iterable<Entry>, now: number): Generator<Session> {
+  for (const entry of entries) if (isLive(entry.session, now)) yield entry.session
+}
+
+/**
+ * The live sessions indexed under `target`, newest first, lazily. Dead entries (revoked,
+ * expired, replaced) are dropped as the walk meets them: at once at the newest end, where a
+ * revoke usually leaves them, and by rewriting the list when a walk steps over many.
+ */
+function* liveFor(index: Built, target: string, now: number): Generator<Session> {
+  const list = index.byTarget.get(target)
+  if (list === undefined) return
+  let skipped = 0
+  for (let i = list.length - 1; i >= 0; i--) {
+    const entry = list[i] as Entry
+    if (index.byId.get(entry.session.id) === entry && isLive(entry.session, now)) yield entry.session
+    else if (i === list.length - 1) list.pop()
+    else skipped++
+  }
+  if (skipped > compactAfter && skipped * 2 > list.length) {
+    const kept = list.filter((entry) => index.byId.get(entry.session.id) === entry && isLive(entry.session, now))
+    if (kept.length === 0) index.byTarget.delete(target)
+    else index.byTarget.set(target, kept)
+  }
+}
+
+/** The sessions of `first`, then those of `second` not already given. */
+function* distinct(first: Iterable<Session>, second: Iterable<Session>): Generator<Session> {
+  const given = new Set<Session>()
+  for (const session of first) {
+    given.add(session)
+    yield session
+  }
+  for (const session of second) if (!given.has(session)) yield session
 }

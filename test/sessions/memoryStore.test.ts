@@ -1,8 +1,11 @@
 import { inspect } from 'node:util'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { verifyMessage } from 'viem'
-import { describe, expect, test } from 'vitest'
+import { encodeFunctionData, parseAbi, verifyMessage } from 'viem'
+import { describe, expect, test, vi } from 'vitest'
+import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
+import { scriptedPreparer } from '../utils/scriptedPreparer.js'
+import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
 
 describe('sessions', () => {
@@ -15,15 +18,47 @@ describe('sessions', () => {
     expect(await store.get('0xunknown')).toBeUndefined()
   })
 
-  test('behavior: what get and list return are copies', async () => {
+  test('behavior: what get and list return is deeply frozen: writing to it throws and the store keeps what it had', async () => {
+    const store = memoryStore()
+    await store.put(sessionFixture({ usage: { calls: 0, native: 0n, spent: { '0xtoken': 1n } } }))
+    const got = (await store.get('0xc0ffee'))!
+    expect(() => (got.usage.calls = 99)).toThrow(TypeError)
+    expect(() => ((got.usage.spent as Record<string, bigint>)['0xtoken'] = 5n)).toThrow(TypeError)
+    expect(() => (got.permissions as unknown[]).push({ type: 'native-transfer', allowance: 1n })).toThrow(TypeError)
+    expect(() => ((got.permissions[0] as unknown as { selectors: string[] }).selectors[0] = '0xffffffff')).toThrow(TypeError)
+    expect(() => ((got.policies as unknown[])[0] = { type: 'call-limit', count: 1000 })).toThrow(TypeError)
+    expect(() => ((got.signer as { address: string }).address = '0x0')).toThrow(TypeError)
+    const [listed] = await store.list()
+    expect(() => (listed!.status = 'revoked')).toThrow(TypeError)
+    expect(await store.get('0xc0ffee')).toEqual(sessionFixture({ usage: { calls: 0, native: 0n, spent: { '0xtoken': 1n } } }))
+  })
+
+  test('behavior: reads hand out the stored session itself, and an update of its usage keeps its permissions and policies', async () => {
     const store = memoryStore()
     await store.put(sessionFixture())
-    const got = await store.get('0xc0ffee')
-    got!.usage.calls = 99
-    ;(got!.permissions as unknown[]).push({ type: 'native-transfer', allowance: 1n })
-    const [listed] = await store.list()
-    listed!.status = 'revoked'
-    expect(await store.get('0xc0ffee')).toEqual(sessionFixture())
+    const got = (await store.get('0xc0ffee'))!
+    expect(await store.get('0xc0ffee')).toBe(got)
+    expect((await store.list())[0]).toBe(got)
+    const updated = (await store.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, calls: 1 } })))!
+    expect(updated).not.toBe(got)
+    expect(updated.permissions).toBe(got.permissions)
+    expect(updated.policies).toBe(got.policies)
+    expect(updated.signer).toBe(got.signer)
+    expect(Object.isFrozen(updated) && Object.isFrozen(updated.usage)).toBe(true)
+  })
+
+  test('behavior: bytes and dates in wallet data, which cannot be frozen, are copied: each read gets a fresh copy', async () => {
+    const store = memoryStore()
+    const walletData = { bytes: new Uint8Array([1, 2]), at: new Date(0), salt: 1n }
+    await store.put(sessionFixture({ walletData }))
+    walletData.bytes[0] = 9
+    walletData.at.setTime(5)
+    const got = (await store.get('0xc0ffee'))!
+    ;(got.walletData!.bytes as Uint8Array)[1] = 9
+    ;(got.walletData!.at as Date).setTime(7)
+    const again = (await store.get('0xc0ffee'))!
+    expect(again.walletData).toStrictEqual({ bytes: new Uint8Array([1, 2]), at: new Date(0), salt: 1n })
+    expect(again.permissions).toBe(got.permissions)
   })
 
   test('behavior: changing a session after put does not change the store', async () => {
@@ -79,13 +114,15 @@ describe('update', () => {
     expect(await store.update('0xc0ffee', () => undefined)).toEqual(sessionFixture())
   })
 
-  test('behavior: the change gets a copy, so mutating it without returning it changes nothing', async () => {
+  test('error: the change gets the frozen session: writing to it throws, the update rejects and nothing changes', async () => {
     const store = memoryStore()
     await store.put(sessionFixture())
-    await store.update('0xc0ffee', (s) => {
-      s.usage.calls = 42
-      return undefined
-    })
+    await expect(
+      store.update('0xc0ffee', (s) => {
+        s.usage.calls = 42
+        return undefined
+      }),
+    ).rejects.toThrow(TypeError)
     expect((await store.get('0xc0ffee'))!.usage.calls).toBe(0)
   })
 
@@ -218,5 +255,31 @@ describe('keys', () => {
         "zero": "-32602 privateKey: must be a valid secp256k1 private key (0 < key < n)",
       }
     `)
+  })
+})
+
+describe('the scope check over the memory store', () => {
+  test('behavior: the permissions of a session are compiled once, then the cache hits on every later send', async () => {
+    const preparer = scriptedPreparer()
+    const provider = withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now })
+    const key = await provider.sessions.importKey(generatePrivateKey())
+    const { permissionsContext: context } = (await provider.request({
+      method: 'wallet_grantPermissions',
+      params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } }] }],
+    })) as { permissionsContext: string }
+    const data = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
+    const send = () =>
+      provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data }], capabilities: { permissions: { context } } }] })
+    // The scope cache is a WeakMap keyed by a session's permissions array: count what it is given to keep.
+    const cached = vi.spyOn(WeakMap.prototype, 'set')
+    try {
+      for (let i = 0; i < 10; i++) await send()
+      const compiled = cached.mock.calls.filter(([key]) => Array.isArray(key) && (key[0] as { type?: unknown } | undefined)?.type === 'contract-call')
+      expect(compiled).toHaveLength(1)
+    } finally {
+      cached.mockRestore()
+    }
+    expect(preparer.sent).toHaveLength(10)
+    expect((await provider.sessions.get(context))!.usage.calls).toBe(10)
   })
 })

@@ -34,12 +34,8 @@ export const erc7715: WalletDialect & AppDialect = {
   answer(sessions) {
     const [session] = sessions
     if (!session || sessions.length > 1) throw new TypeError('the June 2024 draft answers exactly one grant')
-    return {
-      expiry: session.expiry,
-      grantedPermissions: encodePermissions(session.permissions, session.policies),
-      permissionsContext: session.id,
-      ...pick(session.walletData, ['factory', 'factoryData', 'signerData']),
-    }
+    const answer = { expiry: session.expiry, grantedPermissions: encodePermissions(session.permissions, session.policies), permissionsContext: session.id }
+    return pick(session.walletData, ['factory', 'factoryData', 'signerData'], answer)
   },
 
   encode(requests) {
@@ -64,16 +60,26 @@ export function encodeBody(request: ResolvedGrantRequest | Session) {
   }
 }
 
+/**
+ * Permissions in the June 2024 wire form, the session's policies on the first. Fields are
+ * written out, not spread: this runs on every grant, and a spread costs tens of times more.
+ *
+ * @example
+ * encodePermissions([{ type: 'contract-call', target: nft, selectors: 'any' }], [{ type: 'call-limit', count: 10 }])
+ * // [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: 'call-limit', data: { count: 10 } }], required: true }]
+ */
 export function encodePermissions(
   permissions: readonly Permission[],
   policies: readonly Policy[],
   encode: (policy: Policy) => unknown = encodePolicy,
 ) {
-  return permissions.map((permission, i) => ({
-    ...encodePermission(permission),
-    policies: i === 0 ? policies.map(encode) : [],
-    required: permission.type !== 'custom' || permission.required,
-  }))
+  const encoded: { type: string; data: unknown; policies: unknown[]; required: boolean }[] = []
+  for (const permission of permissions) {
+    const { type, data } = encodePermission(permission)
+    const required = permission.type !== 'custom' || permission.required
+    encoded.push({ type, data, policies: encoded.length === 0 ? policies.map(encode) : [], required })
+  }
+  return encoded
 }
 
 /** The June 2024 signer shapes, as viem writes them. */
@@ -111,10 +117,16 @@ export function decodeAnswer(result: unknown, requests: readonly ResolvedGrantRe
   }
 }
 
-/** The named keys of `source` that are present, as a new object. */
-export function pick(source: Fields | undefined, keys: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {}
+/**
+ * The named keys of `source` that are present, set on `into` (a new object unless given):
+ * adding them to an answer costs less than spreading a picked copy into it.
+ *
+ * @example
+ * pick({ factory, other: 1 }, ['factory', 'factoryData']) // { factory }
+ */
+export function pick<into extends Record<string, unknown>>(source: Fields | undefined, keys: readonly string[], into: into = {} as into): into & Record<string, unknown> {
+  const picked: Record<string, unknown> = into
   if (source) for (const key of keys) if (source[key] !== undefined) picked[key] = source[key]
-  return picked
+  return into
 }
 

@@ -89,16 +89,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         if (reopen) expect(byId(await reopen().list())).toStrictEqual(byId(sessions))
       }))
 
-    test('behavior: what get and list return are copies, and a session changed after put changes nothing', () =>
+    test('behavior: what get and list return cannot be changed (frozen, or copies), and a session changed after put changes nothing', () =>
       withHarness(async ({ store }) => {
         const session = sessionFixture()
         await store.put(session)
         session.usage.calls = 5
         const got = (await store.get(session.id))!
-        got.usage.calls = 99
-        ;(got.permissions as unknown[]).push({ type: 'native-transfer', allowance: 1n })
+        attempt(() => (got.usage.calls = 99))
+        attempt(() => (got.permissions as unknown[]).push({ type: 'native-transfer', allowance: 1n }))
         const [listed] = await store.list()
-        listed!.status = 'revoked'
+        attempt(() => (listed!.status = 'revoked'))
         expect(await store.get(session.id)).toStrictEqual(sessionFixture())
       }))
 
@@ -152,7 +152,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(updated).toStrictEqual(await store.get('0xc0ffee'))
         expect(
           await store.update('0xc0ffee', (s) => {
-            s.usage.calls = 42
+            attempt(() => (s.usage.calls = 42))
             return undefined
           }),
         ).toStrictEqual(updated)
@@ -250,6 +250,34 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(JSON.stringify(error) + inspect(error, { showHidden: true })).not.toContain(key.slice(2, 42))
       }))
 
+    test('behavior: no write to any part of a session got from the store (permissions, policies, usage, signer, wallet data) reaches the store', () =>
+      withHarness(async ({ store }) => {
+        const keyAddress = await store.keys.generate()
+        for (const session of everyKindOfSession(keyAddress)) await store.put(session)
+        for (const session of everyKindOfSession(keyAddress)) {
+          const got = (await store.get(session.id))!
+          tamper(got)
+          const [listed] = (await store.list()).filter((s) => s.id === session.id)
+          tamper(listed!)
+          expect(await store.get(session.id)).toStrictEqual(session)
+        }
+      }))
+
+    test('behavior: a session the caller changes in any part after put, or after returning it from update, leaves the store as it was written', () =>
+      withHarness(async ({ store }) => {
+        const keyAddress = await store.keys.generate()
+        for (const session of everyKindOfSession(keyAddress)) {
+          const put = structuredClone(session)
+          await store.put(put)
+          tamper(put)
+          expect(await store.get(session.id)).toStrictEqual(session)
+          let returned: Session | undefined
+          await store.update(session.id, (s) => (returned = { ...structuredClone(s), usage: { ...s.usage, calls: 1 } }))
+          tamper(returned!)
+          expect(await store.get(session.id)).toStrictEqual({ ...session, usage: { ...session.usage, calls: 1 } })
+        }
+      }))
+
     if (persistent) {
       test('error: a damaged entry is reported and skipped, and every other session stays usable', async () => {
         const harness = await make()
@@ -272,6 +300,46 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       })
     }
   })
+}
+
+/**
+ * Runs a write to a session a store handed out: a frozen session refuses it (a TypeError in
+ * strict mode, which test modules are), a copy takes it; either way the store must not change.
+ */
+function attempt(write: () => unknown): void {
+  try {
+    write()
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error
+  }
+}
+
+/** Writes to every part of a session a caller could reach; each write may throw (frozen) or land (a copy). */
+function tamper(session: Session): void {
+  const writes: (() => unknown)[] = [
+    () => (session.status = session.status === 'active' ? 'revoked' : 'active'),
+    () => (session.expiry += 1),
+    () => (session.usage.calls += 1),
+    () => (session.usage.native += 1n),
+    () => ((session.usage.spent as Record<string, bigint>)['0x00000000000000000000000000000000000000bb'] = 1n),
+    () => (session.permissions as unknown[]).push({ type: 'native-transfer', allowance: 1n }),
+    () => (session.policies as unknown[]).push({ type: 'call-limit', count: 1 }),
+    () => ((session.signer as { type: string }).type = 'wallet'),
+    ...session.permissions.map((permission) => () => {
+      if (permission.type === 'contract-call' && Array.isArray(permission.selectors)) (permission.selectors as string[]).push('0xffffffff')
+      if (permission.type === 'native-transfer' || permission.type === 'erc20-transfer') (permission as { allowance: bigint }).allowance += 1n
+      if (permission.type === 'custom') (permission.data as Record<string, unknown>).limit = 0n
+    }),
+    ...session.policies.map((policy) => () => ((policy as { type: string }).type = 'gas-limit')),
+    () => {
+      const data = session.walletData as Record<string, unknown> | undefined
+      if (!data) return
+      data.factory = '0x0000000000000000000000000000000000000000'
+      if (data.bytes instanceof Uint8Array) data.bytes[0] = 7
+      ;(data.dependencies as Record<string, unknown>[] | undefined)?.push({})
+    },
+  ]
+  for (const write of writes) attempt(write)
 }
 
 /** The ways a key could be written down: hex, and base64 of its bytes. */

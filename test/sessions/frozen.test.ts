@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'vitest'
+import { frozenCopy } from '../../src/sessions/frozen.js'
+import { sessionFixture } from '../utils/sessionFixture.js'
+
+function everyPartFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true
+  return Object.isFrozen(value) && Object.values(value).every(everyPartFrozen)
+}
+
+describe('frozenCopy', () => {
+  test('default: a deeply frozen copy, equal to what it was given, which stays as it was', () => {
+    const session = sessionFixture({ usage: { calls: 1, native: 2n, spent: { '0xtoken': 3n } }, walletData: { nested: [{ a: 1 }] } })
+    const copy = frozenCopy(session)
+    expect(copy).toStrictEqual(session)
+    expect(copy).not.toBe(session)
+    expect(everyPartFrozen(copy)).toBe(true)
+    expect(Object.isFrozen(session)).toBe(false)
+  })
+
+  test('behavior: a copy is handed back as it is, and a session replaced with new usage keeps every other part', () => {
+    const copy = frozenCopy(sessionFixture())
+    expect(frozenCopy(copy)).toBe(copy)
+    const next = frozenCopy({ ...copy, usage: { ...copy.usage, calls: 1 } })
+    expect(next.permissions).toBe(copy.permissions)
+    expect(next.policies).toBe(copy.policies)
+    expect(next.signer).toBe(copy.signer)
+    expect(next.usage).not.toBe(copy.usage)
+  })
+
+  test('behavior: something frozen by someone else is copied, since a part of it may still change', () => {
+    const selectors: `0x${string}`[] = ['0x1249c58b']
+    const permissions = Object.freeze([Object.freeze({ type: 'contract-call' as const, target: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' as const, selectors })])
+    const copy = frozenCopy(permissions)
+    selectors.push('0xffffffff')
+    expect(copy).not.toBe(permissions)
+    expect((copy[0] as { selectors: string[] }).selectors).toStrictEqual(['0x1249c58b'])
+  })
+
+  test('behavior: bytes and dates, which cannot be frozen, are copied on every call, with the objects that hold them', () => {
+    const copy = frozenCopy({ data: { bytes: new Uint8Array([1]), at: new Date(0) }, plain: { a: 1 } })
+    const again = frozenCopy(copy)
+    expect(again).not.toBe(copy)
+    expect(again.data.bytes).not.toBe(copy.data.bytes)
+    expect(again.data.at).not.toBe(copy.data.at)
+    expect(again.plain).toBe(copy.plain)
+    expect(again).toStrictEqual(copy)
+  })
+})
