@@ -2,6 +2,7 @@ import { encodeFunctionData, parseAbi, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
+import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
@@ -126,6 +127,45 @@ describe('auto-routing', () => {
     const hash = await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/)
     expect(sent.map((s) => s.signer)).toStrictEqual([key])
+  })
+})
+
+describe('one store, two users', () => {
+  const userB: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+  /** A second provider on A's store, for user B (B's wallet connected to B only). */
+  async function asB(options: KeyleashOptions = {}) {
+    const store = memoryStore()
+    const a = await setup({ store, autoRoute: true })
+    const preparer = scriptedPreparer()
+    const innerB = scriptedWallet('erc7715', { ...preparer.script, eth_accounts: [userB], wallet_sendCalls: { id: 'from-b-wallet' }, eth_sendTransaction: '0xfromwallet' })
+    const b = withSessionKeys(innerB, { now: () => now, store, autoRoute: true, ...options })
+    const sendB = (calls: { to: Address; data?: Hex }[], body: object = {}) =>
+      b.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls, ...body }] })
+    return { a, b, innerB, sendB, sentB: preparer.sent }
+  }
+
+  test('error: B sending under A\'s context is refused (4100), with or without from, and nothing is signed', async () => {
+    const { a, innerB, sendB, sentB } = await asB()
+    const capabilities = { permissions: { context: a.context } }
+    for (const body of [{ capabilities }, { capabilities, from: account }, { capabilities, from: userB }])
+      expect(await rejectionOf(sendB([{ to: nft, data: mint() }], body))).toMatchObject({ code: 4100 })
+    expect(await rejectionOf(sendB([{ to: nft, data: mint() }], { capabilities }))).toMatchObject({ message: `session ${a.context} belongs to an account this provider does not serve` })
+    expect(sentB).toHaveLength(0)
+    expect(innerB.paramsOf('wallet_prepareCalls')).toHaveLength(0)
+    expect((await a.provider.sessions.get(a.context))?.usage.calls).toBe(0)
+  })
+
+  test('error: with no from, the calls are the wallet\'s account\'s: a context of another account of the same provider is refused', async () => {
+    const { send, context } = await setup({ account: [userB, account] })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4100, data: { field: 'params[0].from' } })
+  })
+
+  test('behavior: auto-routing never picks A\'s session for B, even with from: A; the calls go to B\'s wallet', async () => {
+    const { innerB, sendB, sentB, b } = await asB()
+    expect(await sendB([{ to: nft, data: mint() }], { from: account })).toStrictEqual({ id: 'from-b-wallet' })
+    expect(await b.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })).toBe('0xfromwallet')
+    expect(sentB).toHaveLength(0)
+    expect(innerB.paramsOf('wallet_prepareCalls')).toHaveLength(0)
   })
 })
 
