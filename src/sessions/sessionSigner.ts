@@ -77,3 +77,34 @@ export function assertOptedIn(context: MethodContext, { sessions }: SessionSigne
     },
   )
 }
+
+/**
+ * `signer`, made to read session `id` from the store again right before each signature and to
+ * refuse (4100) once it was revoked, expired or removed. The executor gets this one: a revoke
+ * that lands after the calls were checked and reserved, while the wallet prepares them, still
+ * stops the key from signing.
+ *
+ * @example
+ * const signer = signingWhileLive(context, session.id, await store.keys.signer(session.keyAddress))
+ */
+export function signingWhileLive(context: MethodContext, id: string, signer: LocalAccount): LocalAccount {
+  const guard =
+    <args extends unknown[], result>(sign: (...args: args) => Promise<result>) =>
+    async (...args: args): Promise<result> => {
+      const stored = await context.store.get(id)
+      if (!stored || !isLive(stored, context.now()))
+        throw new UnauthorizedError(`session ${id} was revoked or expired while its calls were being prepared; its key signed nothing`, {
+          context: id,
+          hint: 'grant a new session',
+        })
+      return sign(...args)
+    }
+  return {
+    ...signer,
+    signMessage: guard(signer.signMessage.bind(signer)),
+    signTransaction: guard(signer.signTransaction.bind(signer)) as LocalAccount['signTransaction'],
+    signTypedData: guard(signer.signTypedData.bind(signer)) as LocalAccount['signTypedData'],
+    ...(signer.sign ? { sign: guard(signer.sign.bind(signer)) } : {}),
+    ...(signer.signAuthorization ? { signAuthorization: guard(signer.signAuthorization.bind(signer)) } : {}),
+  }
+}

@@ -1,4 +1,5 @@
-import { encodeFunctionData, parseAbi, type Address, type Hex } from 'viem'
+import { encodeFunctionData, keccak256, parseAbi, type Address, type Hex } from 'viem'
+import type { Executor } from '../../src/execution/types.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
@@ -75,6 +76,26 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect((await provider.sessions.get(context))?.usage.calls).toBe(1)
     inner.script(scriptedPreparer().script)
     expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4100, data: { reasons: [{ reason: 'call-limit-reached' }] } })
+  })
+
+  test('error: a session revoked after its calls were reserved, before the key signs, signs nothing (4100) and gives the usage back', async () => {
+    const signatures: Hex[] = []
+    let revoke = async (_id: string) => {}
+    const executor: Executor = async ({ session, signer, submitting }) => {
+      // The wallet is preparing the calls when the app revokes.
+      await revoke(session.id)
+      signatures.push(await (signer.sign as NonNullable<typeof signer.sign>)({ hash: keccak256('0x01') }))
+      submitting()
+      return { id: 'sent' }
+    }
+    const { send, provider, context } = await setup({ executor })
+    revoke = (id) => provider.sessions.revoke(id, { wallet: false })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({
+      code: 4100,
+      message: `session ${context} was revoked or expired while its calls were being prepared; its key signed nothing`,
+    })
+    expect(signatures).toHaveLength(0)
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
   })
 
   test('behavior: a context keyleash did not grant, and calls without one, go to the wallet untouched', async () => {
