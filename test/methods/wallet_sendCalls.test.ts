@@ -69,6 +69,17 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect(await send([{ to: nft, data: mint() }])).toHaveProperty('id')
   })
 
+  test.each([
+    ['not an object', 'garbage', 'wallet_prepareCalls result: must be an object, got "garbage"'],
+    ['no digest', {}, 'wallet_prepareCalls result.digest: must be a non-empty string, got nothing'],
+  ])('error: a wallet_prepareCalls answer that cannot be read (%s) is the wallet\'s fault: -32603, not -32602, and nothing is signed', async (_, answer, message) => {
+    const { inner, send, provider, context, sent } = await setup()
+    inner.script({ wallet_prepareCalls: answer })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: -32603, message: `the wallet's answer cannot be read: ${message}` })
+    expect(sent).toHaveLength(0)
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
+  })
+
   test('error: when the wallet fails after it was handed the signed calls, the usage stays reserved (they may have executed)', async () => {
     const { inner, send, provider, context } = await setup({}, [{ type: 'call-limit', data: { count: 1 } }])
     inner.script({ wallet_sendPreparedCalls: fail({ code: 4900, message: 'Disconnected' }) })
