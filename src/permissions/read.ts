@@ -87,6 +87,18 @@ export function readSeconds(value: unknown, field: string): number {
   return value
 }
 
+/**
+ * The expiry a wallet answered, in UNIX seconds: a positive safe integer, or -32602 (NaN,
+ * Infinity, a fraction, a negative or a string would make a session that never expires or
+ * that no clock compares). Absent, the wallet granted what was asked: `asked`.
+ *
+ * @example
+ * readGrantedExpiry(answer.expiry, 'result.expiry', request.expiry)
+ */
+export function readGrantedExpiry(value: unknown, field: string, asked: number): number {
+  return value === undefined ? asked : readSeconds(value, field)
+}
+
 /** A chain id as hex (`0x1`) or a number. */
 export function readChainId(value: unknown, field: string): number {
   return readPositiveInteger(value, field)

@@ -68,7 +68,8 @@ function missing(field: string): never {
   throw new InvalidParamsError(field, 'is required')
 }
 
-function expiryRuleIndex(rules: unknown): number {
+/** Where the `expiry` rule sits in a list of rules (-1 when none), for error paths. */
+export function expiryRuleIndex(rules: unknown): number {
   return Array.isArray(rules) ? rules.findIndex((rule) => (rule as Fields | null)?.type === 'expiry') : -1
 }
 
