@@ -110,7 +110,12 @@ function checkAllowList(permissions: readonly Permission[], allow: AllowList, pa
     const field = `${path}permissions[${i}]`
     if (permission.type === 'native-transfer')
       throw new UnauthorizedError(`${field}: native transfers are outside this app's allow-list`, { field })
-    if (permission.type === 'custom') return
+    // The allow-list names what the app grants; a type keyleash cannot enforce is not among it, required or not.
+    if (permission.type === 'custom')
+      throw new UnauthorizedError(`${field}: "${permission.name}" is a permission type outside this app's allow-list`, {
+        field,
+        hint: 'grant contract-call or erc20-token-transfer permissions on targets the allow-list names',
+      })
     const target = permission.type === 'contract-call' ? permission.target : permission.token
     // An ERC-20 permission implies `transfer` on the token.
     const selectors = permission.type === 'contract-call' ? permission.selectors : (['0xa9059cbb'] as const)

@@ -56,6 +56,7 @@ describe('the app\'s allow-list', () => {
     [{ type: 'contract-call', target: nft, selectors: 'any' }, `permissions[0]: every function of ${nft} is wider than this app's allow-list`],
     [{ type: 'contract-call', target: nft, selectors: ['0x42966c68'] }, `permissions[0]: function 0x42966c68 of ${nft} is outside this app's allow-list`],
     [{ type: 'native-transfer', allowance: 1n }, "permissions[0]: native transfers are outside this app's allow-list"],
+    [{ type: 'custom', name: 'erc20-token-periodic', data: { tokenAddress: token }, required: false }, `permissions[0]: "erc20-token-periodic" is a permission type outside this app's allow-list`],
   ] as const)('error: a wider grant is refused with 4100 before the wallet sees it (%o)', (permission, message) => {
     expect(rejection(() => resolveGrant({ ...draft, permissions: [permission] }, wallet, allow))).toStrictEqual({ code: 4100, message })
   })
