@@ -30,7 +30,8 @@ export class KeyleashError extends Error {
   readonly code: number
   readonly data: KeyleashErrorData | undefined
   constructor(code: number, message: string, data?: KeyleashErrorData) {
-    super(message)
+    // Whatever a message quotes, a private key passed by mistake never leaves in it.
+    super(redactHex(message))
     this.code = code
     this.data = data
   }
@@ -96,6 +97,21 @@ export class InvalidRequestError extends KeyleashError {
   }
 }
 
+// Longer than an address (40 hex digits): a private key, a hash, or part of one.
+const longHex = /(?:0x)?[0-9a-fA-F]{41,}/g
+
+/**
+ * `text` with every run of more than 40 hex digits (a private key, or any 32-byte value, which
+ * could be one) replaced by a note of its length. Addresses are kept. Every keyleash error
+ * message goes through it.
+ *
+ * @example
+ * redactHex('signer.data.id: "0x6ba2…(64 digits)" is not an address') // 'signer.data.id: "<64 hex digits, not shown>" is not an address'
+ */
+export function redactHex(text: string): string {
+  return text.replace(longHex, (run) => `<${run.startsWith('0x') ? run.length - 2 : run.length} hex digits, not shown>`)
+}
+
 /** An error as EIP-1193 and viem read it: an integer `code`, usually a `message` and `data`. */
 export type CodedError = { readonly code: number; readonly message?: unknown; readonly data?: unknown }
 
@@ -143,13 +159,14 @@ function messageOf(error: unknown): string | undefined {
  * new InternalError('the store failed', { cause: causeOf(error) })
  */
 export function causeOf(error: unknown): unknown {
-  if (typeof error === 'string' || typeof error === 'boolean' || error === null) return error
+  if (typeof error === 'string') return redactHex(error)
+  if (typeof error === 'boolean' || error === null) return error
   if (typeof error === 'number') return Number.isFinite(error) ? error : String(error)
   if (!isObject(error)) return undefined
   const summary: Record<string, string> = {}
   for (const key of ['name', 'message', 'code'] as const) {
     const value = error[key]
-    if (typeof value === 'string') summary[key] = value
+    if (typeof value === 'string') summary[key] = redactHex(value)
   }
   return summary
 }

@@ -13,6 +13,35 @@ export type AllowList = readonly {
   selectors?: readonly (string | Hex)[] | undefined
 }[]
 
+/**
+ * What a session key may sign besides the calls keyleash checks (`wallet_sendCalls`), through
+ * `personal_sign` and `eth_signTypedData_v4` from its address. Everything is off by default:
+ * keyleash cannot know what a hash or most typed data authorises, so a session key signs only
+ * what it has checked against the grant. Each opt-in is recorded on the sessions granted under
+ * it (`session.signing`), and a session signs a kind only when both it and the provider allow it.
+ *
+ * Turning one on widens the session: the limit on what a signature can do is then what the
+ * account's contract (or the wallet's backend) accepts from the session key, not the grant.
+ * Typed data that keyleash recognises as authorising calls or spending by the account (an
+ * account's `Execute`, EIP-2612 / DAI `Permit`, Permit2, anything addressed to the account or
+ * to a contract the session may call) is refused whatever is set here.
+ */
+export type SigningOptions = {
+  /**
+   * `personal_sign` of opaque bytes, raw 32-byte hashes included (Openfort's `signableHash`,
+   * a backend's intent): the session key signs whatever hash the app brings, so the wallet's
+   * on-chain scope for the key is the real limit. Default: `false`.
+   */
+  hashes?: boolean | undefined
+  /** `personal_sign` of readable text (a SIWE-style login message). Default: `false`. */
+  messages?: boolean | undefined
+  /**
+   * `eth_signTypedData_v4` of typed data keyleash does not recognise as authorising calls or
+   * spending (a backend's own login or intent structs). Default: `false`.
+   */
+  typedData?: boolean | undefined
+}
+
 /** Options of {@link withSessionKeys}. */
 export type KeyleashOptions = {
   /** Where sessions and keys are kept. Default: `memoryStore()`. */
@@ -47,6 +76,15 @@ export type KeyleashOptions = {
    * one store holds many users' sessions and the inner provider is not one user's wallet.
    */
   account?: Address | readonly Address[] | undefined
+  /**
+   * What session keys may sign through `personal_sign` / `eth_signTypedData_v4` besides the
+   * calls keyleash checks; see {@link SigningOptions}. Default: nothing.
+   *
+   * @example
+   * // The seed's step 4: the session key signs Openfort's `signableHash`.
+   * withSessionKeys(inner, { wallet: openfort, signing: { hashes: true } })
+   */
+  signing?: SigningOptions | undefined
   /** The clock, in UNIX seconds. Default: the system clock. */
   now?: (() => number) | undefined
 }

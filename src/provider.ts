@@ -6,7 +6,7 @@ import type { KeyleashOptions } from './options.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
 import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
-import type { Session } from './sessions/types.js'
+import type { Session, SessionSigning } from './sessions/types.js'
 import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
@@ -132,6 +132,7 @@ function resolveOptions(options: KeyleashOptions): ResolvedOptions {
     allow: options.allow,
     autoRoute: options.autoRoute ?? false,
     account: readAccountOption(options.account),
+    signing: readSigningOption(options.signing),
   }
 }
 
@@ -140,6 +141,18 @@ function readAccountOption(account: KeyleashOptions['account']): readonly Addres
   const list = typeof account === 'string' ? [account] : account
   if (!Array.isArray(list) || list.length === 0) throw new InvalidParamsError('account', 'must be an address or a non-empty list of addresses')
   return list.map((entry, i) => readAddress(entry, Array.isArray(account) ? `account[${i}]` : 'account'))
+}
+
+function readSigningOption(signing: KeyleashOptions['signing']): SessionSigning {
+  if (signing === undefined) return {}
+  if (typeof signing !== 'object' || signing === null) throw new InvalidParamsError('signing', `must be an object { hashes?, messages?, typedData? }, got ${describe(signing)}`)
+  const on: SessionSigning = {}
+  for (const kind of ['hashes', 'messages', 'typedData'] as const) {
+    const value = signing[kind]
+    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`signing.${kind}`, `must be true or false, got ${describe(value)}`)
+    if (value) on[kind] = true
+  }
+  return on
 }
 
 // Checked once here, so that a dialect name (the old option) or a half-written dialect fails

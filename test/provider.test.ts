@@ -214,7 +214,7 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: erc7715, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false })
+    expect(context.options).toEqual({ wallet: erc7715, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false, signing: {} })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
@@ -222,9 +222,9 @@ describe('owned methods', () => {
   test('behavior: given options win, and the injected clock is the context\'s clock', async () => {
     const allow = [{ target: other }]
     const context = await contextOf(
-      withSessionKeys(scriptedProvider(), { wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, now: () => 1_800_000_000 }),
+      withSessionKeys(scriptedProvider(), { wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, signing: { hashes: true, messages: false }, now: () => 1_800_000_000 }),
     )
-    expect(context.options).toEqual({ wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false })
+    expect(context.options).toEqual({ wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false, signing: { hashes: true } })
     expect(context.now()).toBe(1_800_000_000)
   })
 
@@ -235,6 +235,11 @@ describe('owned methods', () => {
     )
     // @ts-expect-error no encodeRevoke
     expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, encodeRevoke: undefined } })).toThrow(/^wallet: must be a wallet dialect, got an object; /)
+  })
+
+  test('error: a signing option that is not booleans is refused when wrapping', () => {
+    // @ts-expect-error a string
+    expect(() => withSessionKeys(scriptedProvider(), { signing: { hashes: 'yes' } })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: signing.hashes: must be true or false, got "yes"]`)
   })
 
   test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('error: maxExpiry %s is refused', (maxExpiry) => {

@@ -1,5 +1,5 @@
 import { numberToHex, type Hex } from 'viem'
-import { InternalError } from '../errors.js'
+import { InternalError, InvalidParamsError } from '../errors.js'
 import { readObject, readString } from '../permissions/read.js'
 import type { Executor } from './types.js'
 
@@ -16,23 +16,21 @@ import type { Executor } from './types.js'
 export function erc7836Executor(): Executor {
   return async ({ inner, session, calls, chainId, signer, submitting }) => {
     const key = { type: 'secp256k1', publicKey: signer.address }
-    const prepared = readObject(
-      await inner.request({
-        method: 'wallet_prepareCalls',
-        params: [
-          {
-            version: '1.0',
-            from: session.account,
-            chainId: numberToHex(chainId),
-            calls: calls.map(({ to, data, value }) => ({ to, ...(data ? { data } : {}), ...(value ? { value: numberToHex(value) } : {}) })),
-            capabilities: { permissions: { context: session.id } },
-            key,
-          },
-        ],
-      }),
-      'wallet_prepareCalls result',
-    )
-    const digest = readString(prepared.digest, 'wallet_prepareCalls result.digest') as Hex
+    const answer = await inner.request({
+      method: 'wallet_prepareCalls',
+      params: [
+        {
+          version: '1.0',
+          from: session.account,
+          chainId: numberToHex(chainId),
+          calls: calls.map(({ to, data, value }) => ({ to, ...(data ? { data } : {}), ...(value ? { value: numberToHex(value) } : {}) })),
+          capabilities: { permissions: { context: session.id } },
+          key,
+        },
+      ],
+    })
+    const prepared = fromWallet(() => readObject(answer, 'wallet_prepareCalls result'))
+    const digest = fromWallet(() => readString(prepared.digest, 'wallet_prepareCalls result.digest')) as Hex
     if (!/^0x[0-9a-fA-F]{64}$/.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
     if (!signer.sign) throw new InternalError('the session signer cannot sign a raw digest')
     const signature = await signer.sign({ hash: digest })
@@ -42,7 +40,17 @@ export function erc7836Executor(): Executor {
       params: [{ chainId: prepared.chainId ?? numberToHex(chainId), context: prepared.context, key: prepared.key ?? key, signature }],
     })
     // ERC-7836 drafts answer `{ id }`; Porto answers `[{ id }]`.
-    const answer = Array.isArray(sent) ? sent[0] : sent
-    return { id: readString(readObject(answer, 'wallet_sendPreparedCalls result').id, 'wallet_sendPreparedCalls result.id') }
+    const id = fromWallet(() => readObject(Array.isArray(sent) ? sent[0] : sent, 'wallet_sendPreparedCalls result').id)
+    return { id: fromWallet(() => readString(id, 'wallet_sendPreparedCalls result.id')) }
+  }
+}
+
+/** Reads a wallet's answer: one that cannot be read is the wallet's fault (-32603), not a -32602 about the app's request. */
+function fromWallet<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (!(error instanceof InvalidParamsError)) throw error
+    throw new InternalError(`the wallet's answer cannot be read: ${error.message}`, { field: error.data?.field, hint: 'the wallet does not speak ERC-7836 as expected' })
   }
 }

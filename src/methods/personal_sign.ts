@@ -1,18 +1,23 @@
 import { isAddress, isHex } from 'viem'
-import { sessionSigner } from '../sessions/sessionSigner.js'
+import { messageKind } from '../permissions/signRequest.js'
+import { assertOptedIn, sessionSigner } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
 
 /**
- * `personal_sign` from a live session key's address is signed locally, without a prompt (the
- * seed signs a backend's `signableHash` this way); hex data is signed as raw bytes. Any other
- * address goes to the wallet untouched.
+ * `personal_sign` from a session key's address: refused with 4100 unless the app opted in
+ * (`signing: { hashes: true }` for opaque bytes and 32-byte hashes, such as the seed's
+ * `signableHash`; `signing: { messages: true }` for readable text), because keyleash cannot
+ * check what such a signature authorises. Opted in, it is signed locally without a prompt, hex
+ * as raw bytes. Any other address goes to the wallet untouched.
  *
  * @example
+ * const provider = withSessionKeys(inner, { wallet: openfort, signing: { hashes: true } })
  * const signature = await walletClient.signMessage({ account: sessionKeyAddress, message: { raw: signableHash } })
  */
 export const personal_sign: MethodHandler = async (params, context, request) => {
   const [message, address] = Array.isArray(params) ? params : []
-  const signer = typeof address === 'string' && isAddress(address, { strict: false }) && typeof message === 'string' ? await sessionSigner(context, address) : undefined
-  if (!signer) return context.inner.request(request)
-  return signer.signMessage({ message: isHex(message) ? { raw: message } : message })
+  const found = typeof address === 'string' && isAddress(address, { strict: false }) && typeof message === 'string' ? await sessionSigner(context, address) : undefined
+  if (!found) return context.inner.request(request)
+  assertOptedIn(context, found, messageKind(message as string), address as `0x${string}`)
+  return found.signer.signMessage({ message: isHex(message) ? { raw: message } : (message as string) })
 }

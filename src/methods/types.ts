@@ -1,7 +1,7 @@
 import type { Address } from 'viem'
 import type { Executor } from '../execution/types.js'
 import type { SessionIndex } from '../sessions/sessionIndex.js'
-import type { SessionStore } from '../sessions/types.js'
+import type { SessionSigning, SessionStore } from '../sessions/types.js'
 import type { Eip1193Provider, RequestArguments } from '../types.js'
 import type { KeyleashOptions } from '../options.js'
 
@@ -37,6 +37,8 @@ export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryM
   Pick<KeyleashOptions, 'allow'> & {
     /** The `account` option as a list; `undefined`: the inner wallet's connected accounts. */
     account: readonly Address[] | undefined
+    /** The `signing` option, reduced to what is on. */
+    signing: SessionSigning
   }
 
 export type { Address }

@@ -3,15 +3,18 @@ import { readCalls } from '../permissions/calls.js'
 import { readAddress, readArray, readChainId, readObject, readString } from '../permissions/read.js'
 import { pickSession } from '../sessions/pickSession.js'
 import { runInSession } from '../sessions/use.js'
-import { walletAccount } from '../walletState.js'
+import { accountScope, assertInScope } from '../sessions/accountScope.js'
+import { notConnected } from '../walletState.js'
 import type { MethodHandler } from './types.js'
 
 /**
  * `wallet_sendCalls` (ERC-5792). With `capabilities.permissions.context` (ERC-7715 over
  * ERC-5792) the calls are checked against that session, refused with 4100 and a reason per
  * call when they do not fit, and otherwise signed with the session key: no prompt. Without
- * a context, and with `autoRoute`, a live session that covers every call signs them. Anything
- * else, or a context keyleash did not grant, goes to the wallet untouched.
+ * a context, and with `autoRoute`, a live session that covers every call signs them. The calls
+ * are `from`'s, or the provider's account's when no `from` is given: a context of a session of
+ * another account (a store shared by several users) is a 4100, never signed. Anything else, or
+ * a context keyleash did not grant, goes to the wallet untouched.
  *
  * @see https://eips.ethereum.org/EIPS/eip-5792
  * @example
@@ -27,14 +30,22 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
   const chainId = readChainId(body.chainId, 'params[0].chainId')
   const from = body.from === undefined ? undefined : readAddress(body.from, 'params[0].from')
 
+  // Whose calls these are: the `from` given, or the provider's account (the wallet's, or the `account` option).
+  const account = from ?? (await accountScope(context))[0]
+  if (account === undefined) throw notConnected()
   if (permissionsContext === undefined) {
-    const session = await pickSession(context, chainId, from ?? (await walletAccount(context.inner)), calls)
+    const session = await pickSession(context, chainId, account, calls)
     return session ? runInSession(context, session, calls, chainId) : forward()
   }
   const session = await context.store.get(readString(permissionsContext, 'params[0].capabilities.permissions.context'))
   if (!session) return forward()
-  if (from !== undefined && from.toLowerCase() !== session.account.toLowerCase())
-    throw new UnauthorizedError(`params[0].from: ${from} is not the account of session ${session.id} (${session.account})`, { field: 'params[0].from', context: session.id })
+  // Another user's session on a shared store is refused, never signed, whatever `from` says.
+  await assertInScope(context, session)
+  if (account.toLowerCase() !== session.account.toLowerCase())
+    throw new UnauthorizedError(`params[0].from: ${account}${from === undefined ? ' (the wallet\'s account; no from was given)' : ''} is not the account of session ${session.id} (${session.account})`, {
+      field: 'params[0].from',
+      context: session.id,
+    })
   return runInSession(context, session, calls, chainId)
 }
 

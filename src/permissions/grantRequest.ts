@@ -1,4 +1,4 @@
-import { isAddressEqual, type Address } from 'viem'
+import type { Address } from 'viem'
 import { InvalidParamsError, UnauthorizedError } from '../errors.js'
 import type { AllowList } from '../options.js'
 import { resolveExpiry, type ExpiryRules } from './expiry.js'
@@ -15,6 +15,24 @@ export type GrantDraft = Omit<GrantRequest, 'chainId' | 'account'> & {
   account: Address | undefined
   /** Where this grant sits in the params (`''` or `[1].`), for error paths. */
   path: string
+}
+
+/**
+ * The most permissions one grant may hold, and the most grant requests one call may carry. Far
+ * more than any app asks (Openfort keeps 10 targets); a bound, so that a hostile request costs
+ * linear work that ends quickly instead of holding the event loop.
+ */
+export const maxPermissions = 256
+
+/**
+ * -32602 naming `field` when a list is longer than {@link maxPermissions}.
+ *
+ * @example
+ * assertWithinCap(list.length, 'params')
+ */
+export function assertWithinCap(length: number, field: string): void {
+  if (length > maxPermissions)
+    throw new InvalidParamsError(field, `holds ${length} entries; at most ${maxPermissions} per grant`, { hint: 'split the grant into several' })
 }
 
 /** The wallet's side of a grant: its chain and accounts, asked for once per grant. */
@@ -58,6 +76,7 @@ export function parseGrantParts(parts: {
   adjustmentAllowed?: boolean | undefined
 }): GrantDraft {
   const { path } = parts
+  assertWithinCap(parts.permissions.length, parts.permissionsField)
   const expiry = resolveExpiry(parts.expiry, `${path}${parts.expiryField}`, parts.rules)
   if (parts.permissions.length === 0)
     throw new InvalidParamsError(parts.permissionsField, 'must hold at least one permission')
@@ -106,18 +125,29 @@ export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: Allo
 }
 
 function checkAllowList(permissions: readonly Permission[], allow: AllowList, path: string): void {
+  // One lookup per permission: the list's rules by lower-case target, their selectors as sets.
+  const rules = new Map<string, Set<string> | undefined>()
+  allow.forEach((entry) => {
+    const key = entry.target.toLowerCase()
+    if (!rules.has(key)) rules.set(key, entry.selectors && new Set(entry.selectors.map((s, j) => toSelector(s, `options.allow[${j}].selectors`))))
+  })
   permissions.forEach((permission, i) => {
     const field = `${path}permissions[${i}]`
     if (permission.type === 'native-transfer')
       throw new UnauthorizedError(`${field}: native transfers are outside this app's allow-list`, { field })
-    if (permission.type === 'custom') return
+    // The allow-list names what the app grants; a type keyleash cannot enforce is not among it, required or not.
+    if (permission.type === 'custom')
+      throw new UnauthorizedError(`${field}: "${permission.name}" is a permission type outside this app's allow-list`, {
+        field,
+        hint: 'grant contract-call or erc20-token-transfer permissions on targets the allow-list names',
+      })
     const target = permission.type === 'contract-call' ? permission.target : permission.token
     // An ERC-20 permission implies `transfer` on the token.
     const selectors = permission.type === 'contract-call' ? permission.selectors : (['0xa9059cbb'] as const)
-    const rule = allow.find((entry) => isAddressEqual(entry.target, target))
-    if (!rule) throw new UnauthorizedError(`${field}: ${target} is outside this app's allow-list`, { field })
-    if (!rule.selectors) return
-    const allowed = new Set(rule.selectors.map((s, j) => toSelector(s, `options.allow[${j}].selectors`)))
+    const key = target.toLowerCase()
+    if (!rules.has(key)) throw new UnauthorizedError(`${field}: ${target} is outside this app's allow-list`, { field })
+    const allowed = rules.get(key)
+    if (!allowed) return
     if (selectors === 'any')
       throw new UnauthorizedError(`${field}: every function of ${target} is wider than this app's allow-list`, { field, hint: 'name the functions in data.calls' })
     const outside = selectors.find((s) => !allowed.has(s))

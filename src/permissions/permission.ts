@@ -137,7 +137,8 @@ export function mergePermissions(permissions: readonly Permission[], field: stri
   return [...merged.values()]
 }
 
-function permissionKey(permission: Permission): string | undefined {
+/** What a known permission names (`call:<target>`, `erc20:<token>`, `native`); `undefined` for a custom one. */
+export function permissionKey(permission: Permission): string | undefined {
   if (permission.type === 'contract-call') return `call:${permission.target.toLowerCase()}`
   if (permission.type === 'erc20-transfer') return `erc20:${permission.token.toLowerCase()}`
   if (permission.type === 'native-transfer') return 'native'
@@ -149,10 +150,15 @@ export function mergePolicies(policies: readonly Policy[]): Policy[] {
   let callLimit: Policy | undefined
   let gasLimit: Policy | undefined
   const rateLimits: Policy[] = []
+  // Seen rate limits by `count/interval`: a lookup, not a scan, however many a wallet answers.
+  const seen = new Set<string>()
   for (const policy of policies) {
     if (policy.type === 'call-limit') callLimit = callLimit?.type === 'call-limit' && callLimit.count <= policy.count ? callLimit : policy
     else if (policy.type === 'gas-limit') gasLimit = gasLimit?.type === 'gas-limit' && gasLimit.limit <= policy.limit ? gasLimit : policy
-    else if (!rateLimits.some((r) => r.type === 'rate-limit' && r.count === policy.count && r.interval === policy.interval)) rateLimits.push(policy)
+    else if (!seen.has(`${policy.count}/${policy.interval}`)) {
+      seen.add(`${policy.count}/${policy.interval}`)
+      rateLimits.push(policy)
+    }
   }
   return [...(callLimit ? [callLimit] : []), ...rateLimits, ...(gasLimit ? [gasLimit] : [])]
 }

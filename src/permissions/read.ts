@@ -1,5 +1,5 @@
 import { getAddress, isAddress, isHex, type Address, type Hex } from 'viem'
-import { InvalidParamsError } from '../errors.js'
+import { InvalidParamsError, redactHex } from '../errors.js'
 
 /*
  * Readers for untrusted JSON: each checks one value, names its field path in the
@@ -87,16 +87,35 @@ export function readSeconds(value: unknown, field: string): number {
   return value
 }
 
+/**
+ * The expiry a wallet answered, in UNIX seconds: a positive safe integer, or -32602 (NaN,
+ * Infinity, a fraction, a negative or a string would make a session that never expires or
+ * that no clock compares). Absent, the wallet granted what was asked: `asked`.
+ *
+ * @example
+ * readGrantedExpiry(answer.expiry, 'result.expiry', request.expiry)
+ */
+export function readGrantedExpiry(value: unknown, field: string, asked: number): number {
+  return value === undefined ? asked : readSeconds(value, field)
+}
+
 /** A chain id as hex (`0x1`) or a number. */
 export function readChainId(value: unknown, field: string): number {
   return readPositiveInteger(value, field)
 }
 
-/** A short, safe rendering of a value for an error message (never a whole object). */
+/**
+ * A short, safe rendering of a value for an error message (never a whole object, never a run of
+ * more than 40 hex digits: a private key passed by mistake is not echoed, whole or cut).
+ */
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
-  if (typeof value === 'string') return JSON.stringify(value.length > 70 ? `${value.slice(0, 67)}...` : value)
+  if (typeof value === 'string') {
+    // Redacted before it is cut, so no cut leaves most of a key behind.
+    const safe = redactHex(value)
+    return JSON.stringify(safe.length > 70 ? `${safe.slice(0, 67)}...` : safe)
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`

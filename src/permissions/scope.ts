@@ -39,6 +39,8 @@ export type ScopeReasonDetails = {
   /** `amount` is absent when the calldata is too short to hold it. */
   'spend-over-allowance': { token: Address; selector: Hex; amount?: string; remaining: string; allowance: string }
   'call-limit-reached': { calls: number; count: number }
+  /** A function of a token with an allowance whose amount keyleash cannot count, and that the grant does not name. */
+  'uncounted-token-function': { token: Address; selector: Hex }
   /** `permissions` names the session's custom permissions, none of which keyleash signs under. */
   'custom-permission': { target: Address; permissions: string[] }
 }
@@ -71,7 +73,12 @@ export type CheckScopeReturnType =
  * 3. `value-over-limit`: native value in total stays within the native allowance;
  * 4. `spend-over-allowance`: transfer, transferFrom, approve, increaseAllowance and permit amounts on
  *    a token with an allowance stay within it (unreadable amounts are refused);
- * 5. `call-limit-reached`.
+ * 5. `call-limit-reached`;
+ * 6. `uncounted-token-function` (keyleash's own, after the account's rules, so a call both refuse
+ *    gets the account's reason): on a token with an allowance, a function other than the counted
+ *    five (`transferAndCall`, ERC-777 `send`, `approveAndCall`, or any other that can move tokens
+ *    uncounted) is refused unless a contract-call permission on the token names it; every function
+ *    granted as `any` does not. The account would execute such calls: here keyleash is stricter.
  *
  * `rate-limit` and `gas-limit` are not checked here: usage keeps no timestamps and gas is not known
  * before the wallet prepares the calls; the wallet enforces them.
@@ -137,6 +144,8 @@ type CompiledScope = {
   tokens: Map<string, bigint>
   /** Names of the custom permissions: kept, never signed under. */
   custom: string[]
+  /** Selectors (lower-case) that contract-call permissions name one by one, by lower-case target. */
+  named: Map<string, Set<string>>
 }
 
 const compiled = new WeakMap<readonly Permission[], CompiledScope>()
@@ -144,7 +153,7 @@ const compiled = new WeakMap<readonly Permission[], CompiledScope>()
 function compileScope(permissions: readonly Permission[]): CompiledScope {
   const cached = compiled.get(permissions)
   if (cached) return cached
-  const scope: CompiledScope = { targets: new Map(), nativeAllowance: 0n, tokens: new Map(), custom: [] }
+  const scope: CompiledScope = { targets: new Map(), nativeAllowance: 0n, tokens: new Map(), custom: [], named: new Map() }
   // The session account holds ONE native allowance and one allowance per token (it refuses to
   // register two). Should a wallet grant several anyway, the smallest is the one all agree on.
   let native: bigint | undefined
@@ -152,6 +161,12 @@ function compileScope(permissions: readonly Permission[]): CompiledScope {
     switch (permission.type) {
       case 'contract-call':
         allow(scope.targets, permission.target, permission.selectors)
+        if (permission.selectors !== 'any') {
+          const key = permission.target.toLowerCase()
+          const named = scope.named.get(key) ?? new Set<string>()
+          for (const selector of permission.selectors) named.add(selector.toLowerCase())
+          scope.named.set(key, named)
+        }
         break
       case 'native-transfer':
         native = native === undefined || permission.allowance < native ? permission.allowance : native
@@ -349,6 +364,16 @@ function checkCall(
       message: `all ${callLimit} calls of this session are used; grant a new session`,
       calls: tally.calls,
       count: callLimit,
+    }
+
+  // Rule 6: a token function that could move tokens without being counted needs to be named.
+  if (allowance !== undefined && argument === undefined && !plainTransfer && !scope.named.get(target)?.has(selector))
+    return {
+      call,
+      reason: 'uncounted-token-function',
+      message: `function ${selector} of token ${short(to)} may move tokens that its allowance cannot count (only transfer, transferFrom, approve, increaseAllowance and permit are counted); name it in a contract-call permission on the token to allow it`,
+      token: to,
+      selector,
     }
 
   tally.calls += 1

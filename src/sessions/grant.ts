@@ -52,6 +52,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           status: 'active',
           wallet: dialect.name,
           walletData: narrowed.walletData,
+          ...(Object.keys(options.signing).length === 0 ? {} : { signing: options.signing }),
           createdAt: now,
         }
       })

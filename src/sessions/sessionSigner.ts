@@ -1,33 +1,110 @@
 import type { Address, LocalAccount } from 'viem'
 import { UnauthorizedError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
+import { optedIn, type SignKind } from '../permissions/signRequest.js'
+import { accountScope, inScope } from './accountScope.js'
 import { isLive } from './find.js'
+import type { Session } from './types.js'
+
+/** A session key that may sign here, and the live sessions it is the key of. */
+export type SessionSignerReturnType = { signer: LocalAccount; sessions: readonly Session[] }
 
 /**
- * The signer for `address` when it is the key of a live session; `undefined` when it is not
- * a session key at all (the request is then the wallet's). The key of a session that has
- * expired or was revoked never signs again: that is a 4100, not a pass-through.
+ * The signer for `address` when it is the key of a live session, with every live session it
+ * signs for; `undefined` when it is not a session key at all (the request is then the
+ * wallet's). The key of a session that has expired or was revoked never signs again, nor does
+ * the key of a session of an account this provider does not serve (a store shared by several
+ * users): both are a 4100, not a pass-through. What the key may sign is the caller's to decide.
  *
  * @example
- * const signer = await sessionSigner(context, '0x…')
+ * const found = await sessionSigner(context, '0x…')
  */
-export async function sessionSigner(context: MethodContext, address: Address): Promise<LocalAccount | undefined> {
+export async function sessionSigner(context: MethodContext, address: Address): Promise<SessionSignerReturnType | undefined> {
   const now = context.now()
   let indexed = await context.index.byKey(address)
   // Not a session key as far as this instance knows: another one sharing the store may have granted it.
   if (indexed.length === 0 && context.index.refresh(now)) indexed = await context.index.byKey(address)
   if (indexed.length === 0) return undefined
   // The index may be older than the store (a revoke by another instance): confirm in the store.
+  const sessions: Session[] = []
   for (const candidate of indexed) {
     if (!isLive(candidate, now)) continue
     const stored = await context.store.get(candidate.id)
-    if (stored && isLive(stored, now)) {
-      const signer = await context.store.keys.signer(address)
-      if (signer) return signer
-    }
+    if (stored && isLive(stored, now)) sessions.push(stored)
   }
-  throw new UnauthorizedError(`${address} is the key of a session that has expired or was revoked; it signs no more`, {
-    field: 'address',
-    hint: 'grant a new session',
-  })
+  if (sessions.length === 0)
+    throw new UnauthorizedError(`${address} is the key of a session that has expired or was revoked; it signs no more`, {
+      field: 'address',
+      hint: 'grant a new session',
+    })
+  // A signature by the key is good for every session it is the key of: one outside this provider's accounts is enough to refuse.
+  const accounts = await accountScope(context)
+  const foreign = sessions.find((session) => !inScope(accounts, session))
+  if (foreign)
+    throw new UnauthorizedError(`${address} is the key of session ${foreign.id}, which belongs to an account this provider does not serve; it does not sign here`, {
+      field: 'address',
+      context: foreign.id,
+      hint: 'connect the account that granted it, or set the `account` option of withSessionKeys to it',
+    })
+  const signer = await context.store.keys.signer(address)
+  if (!signer)
+    throw new UnauthorizedError(`the store holds no key for ${address}; import it (sessions.importKey) or grant a new session`, { field: 'address' })
+  return { signer, sessions }
+}
+
+const kinds: Record<SignKind, string> = {
+  hashes: 'raw bytes or a hash',
+  messages: 'a text message',
+  typedData: 'typed data',
+}
+
+/**
+ * Throws 4100 unless the app opted into session keys signing `kind` (the `signing` option, both
+ * now and when each session of the key was granted): outside the calls keyleash checks, a
+ * signature could authorise anything the account accepts from the key.
+ *
+ * @example
+ * assertOptedIn(context, found, 'hashes', address)
+ */
+export function assertOptedIn(context: MethodContext, { sessions }: SessionSignerReturnType, kind: SignKind, address: Address): void {
+  if (optedIn(kind, context.options.signing, sessions)) return
+  throw new UnauthorizedError(
+    `${address} is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and ${kinds[kind]} is not checked; it could authorise anything the account accepts from the key`,
+    {
+      field: 'address',
+      context: sessions[0]?.id,
+      hint: `to let session keys sign ${kinds[kind]}, make the provider with withSessionKeys(inner, { signing: { ${kind}: true } }) and grant the session under it; the wallet's own limits on the key are then the only ones`,
+    },
+  )
+}
+
+/**
+ * `signer`, made to read session `id` from the store again right before each signature and to
+ * refuse (4100) once it was revoked, expired or removed. The executor gets this one: a revoke
+ * that lands after the calls were checked and reserved, while the wallet prepares them, still
+ * stops the key from signing.
+ *
+ * @example
+ * const signer = signingWhileLive(context, session.id, await store.keys.signer(session.keyAddress))
+ */
+export function signingWhileLive(context: MethodContext, id: string, signer: LocalAccount): LocalAccount {
+  const guard =
+    <args extends unknown[], result>(sign: (...args: args) => Promise<result>) =>
+    async (...args: args): Promise<result> => {
+      const stored = await context.store.get(id)
+      if (!stored || !isLive(stored, context.now()))
+        throw new UnauthorizedError(`session ${id} was revoked or expired while its calls were being prepared; its key signed nothing`, {
+          context: id,
+          hint: 'grant a new session',
+        })
+      return sign(...args)
+    }
+  return {
+    ...signer,
+    signMessage: guard(signer.signMessage.bind(signer)),
+    signTransaction: guard(signer.signTransaction.bind(signer)) as LocalAccount['signTransaction'],
+    signTypedData: guard(signer.signTypedData.bind(signer)) as LocalAccount['signTypedData'],
+    ...(signer.sign ? { sign: guard(signer.sign.bind(signer)) } : {}),
+    ...(signer.signAuthorization ? { signAuthorization: guard(signer.signAuthorization.bind(signer)) } : {}),
+  }
 }

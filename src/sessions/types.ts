@@ -13,6 +13,9 @@ export type SessionUsage = {
   spent: Readonly<Record<string, bigint>>
 }
 
+/** The signing opt-ins a session was granted under, each `true` or absent. */
+export type SessionSigning = { hashes?: true; messages?: true; typedData?: true }
+
 /** A granted session, as kept in a {@link SessionStore}. */
 export type Session = {
   /** The permissions context the wallet returned. */
@@ -37,6 +40,11 @@ export type Session = {
    */
   wallet: string
   walletData?: Grant['walletData']
+  /**
+   * What the key may sign besides checked calls (the provider's `signing` option when it was
+   * granted); absent: nothing. See `SigningOptions` for what each one widens.
+   */
+  signing?: SessionSigning | undefined
   /** UNIX seconds. */
   createdAt: number
 }

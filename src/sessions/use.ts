@@ -1,12 +1,14 @@
 import { InternalError, UnauthorizedError } from '../errors.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import type { MethodContext } from '../methods/types.js'
+import { signingWhileLive } from './sessionSigner.js'
 import type { Session, SessionUsage } from './types.js'
 
 /**
  * Runs calls under a session: checks them against what was granted and reserves the usage in
  * one atomic store update (so concurrent sends never pass a limit), signs through the
- * executor, and releases the reservation if it fails before the signed calls were handed on.
+ * executor with a signer that checks the session is still live right before each signature,
+ * and releases the reservation if it fails before the signed calls were handed on.
  *
  * @example
  * const { id } = await runInSession(context, session, calls, 31337)
@@ -40,7 +42,8 @@ export async function runInSession(context: MethodContext, session: Session, cal
   }
   try {
     if (!signer) throw new InternalError(`session ${session.id} has no key to sign with`, { context: session.id })
-    return await context.executor({ inner: context.inner, session, calls, chainId, signer, submitting })
+    // Each signature re-reads the session: a revoke after the reservation still stops the key.
+    return await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting })
   } catch (error) {
     // Signed calls that reached the wallet may execute whatever it answered: what they used stays used.
     if (submitted) throw error

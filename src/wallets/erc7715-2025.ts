@@ -3,7 +3,7 @@ import { encodeRequest } from '../permissions/dialects/erc7715-2025.js'
 import { erc7715, pick } from '../permissions/dialects/erc7715.js'
 import type { WalletDialect } from '../permissions/dialects/types.js'
 import { parsePermission } from '../permissions/permission.js'
-import { readAnswers, readArray, readString } from '../permissions/read.js'
+import { readAnswers, readArray, readGrantedExpiry, readString } from '../permissions/read.js'
 import type { Grant } from '../permissions/types.js'
 
 /**
@@ -36,7 +36,7 @@ export const erc7715v2025: WalletDialect = {
     return readAnswers(result, requests.length).map((answer, i): Grant => {
       return {
         context: readString(answer.context, `result[${i}].context`),
-        expiry: typeof answer.expiry === 'number' ? answer.expiry : (requests[i]?.expiry ?? 0),
+        expiry: readGrantedExpiry(answer.expiry, `result[${i}].expiry`, requests[i]?.expiry ?? 0),
         permissions: readArray(answer.permissions, `result[${i}].permissions`).map((p, j) => parsePermission(p, `result[${i}].permissions[${j}]`).permission),
         policies: [],
         walletData: pick(answer, ['accountMeta', 'signerMeta']),

@@ -1,9 +1,9 @@
 import { InvalidParamsError } from '../errors.js'
-import { encodeRequest, readExpiryRule } from '../permissions/dialects/executionPermissions.js'
+import { encodeRequest, expiryRuleIndex, readExpiryRule } from '../permissions/dialects/executionPermissions.js'
 import { erc7715, pick } from '../permissions/dialects/erc7715.js'
 import type { WalletDialect } from '../permissions/dialects/types.js'
 import { parsePermission } from '../permissions/permission.js'
-import { readAnswers, readString } from '../permissions/read.js'
+import { readAnswers, readGrantedExpiry, readString } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant } from '../permissions/types.js'
 
@@ -44,7 +44,7 @@ export const executionPermissions: WalletDialect = {
       const expiry = readExpiryRule(answer.rules, `result[${i}].rules`)
       return {
         context: readString(answer.context, `result[${i}].context`),
-        expiry: typeof expiry === 'number' ? expiry : (requests[i]?.expiry ?? 0),
+        expiry: readGrantedExpiry(expiry, `result[${i}].rules[${expiryRuleIndex(answer.rules)}].data.timestamp`, requests[i]?.expiry ?? 0),
         permissions: [parsePermission(answer.permission, `result[${i}].permission`).permission],
         policies: [],
         walletData: pick(answer, ['dependencies', 'delegationManager']),

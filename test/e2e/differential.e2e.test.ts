@@ -27,7 +27,8 @@ import { useSharedChain } from '../utils/chain.js'
  * The spine of keyleash's promise: what the local scope check allows, the session account
  * executes, and what it refuses, the account reverts, for the same reason. Random sessions and
  * calls (in scope, and off by one in every dimension) are asked of both; any disagreement is a
- * bug in one of them. Seeded: KEYLEASH_SEED=<n> replays a run.
+ * bug in one of them, except where keyleash is stricter by design (`uncounted-token-function`,
+ * which the account does not check). Seeded: KEYLEASH_SEED=<n> replays a run.
  */
 
 const chain = useSharedChain()
@@ -107,6 +108,7 @@ describe(`local scope check == on-chain decision (KEYLEASH_SEED=${seed})`, () =>
     let compared = 0
     let allowed = 0
     let executed = 0
+    let stricter = 0
     const disagreements: string[] = []
 
     for (let s = 0; s < sessions; s++) {
@@ -123,7 +125,11 @@ describe(`local scope check == on-chain decision (KEYLEASH_SEED=${seed})`, () =>
         const chainDecision = await onChain(key, call, time)
         compared++
         const localReason = local.allowed ? null : (local.reasons[0]?.reason ?? null)
-        if ((chainDecision.reason ?? null) !== localReason)
+        // One rule is keyleash's alone, checked after the account's: on a token with an allowance,
+        // a function whose amount is not counted must be named (the account executes it). There,
+        // and only there, keyleash refusing what the account allows is agreement.
+        if (localReason === 'uncounted-token-function' && chainDecision.reason === null) stricter++
+        else if ((chainDecision.reason ?? null) !== localReason)
           disagreements.push(`session ${s} call ${c} ${JSON.stringify(call, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}: local ${localReason ?? 'allowed'}, chain ${chainDecision.reason ?? 'allowed'} (${chainDecision.error ?? ''})`)
         if (local.allowed) allowed++
         if (local.allowed && chainDecision.reason === null && chainDecision.executable) {
@@ -135,7 +141,7 @@ describe(`local scope check == on-chain decision (KEYLEASH_SEED=${seed})`, () =>
         }
       }
     }
-    expect(disagreements, `KEYLEASH_SEED=${seed}`).toStrictEqual([])
+    expect(disagreements, `KEYLEASH_SEED=${seed} (${stricter} calls refused by keyleash alone, by design)`).toStrictEqual([])
     expect(compared).toBeGreaterThanOrEqual(300)
     // The generator must reach both sides, or the agreement proves little.
     expect(allowed).toBeGreaterThan(60)

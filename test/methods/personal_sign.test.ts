@@ -1,14 +1,15 @@
-import { createWalletClient, custom, keccak256, stringToHex, verifyMessage, verifyTypedData, type Address } from 'viem'
+import { createWalletClient, custom, keccak256, maxUint256, stringToHex, verifyMessage, verifyTypedData, type Address, type Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
+import type { KeyleashOptions } from '../../src/options.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
 
-async function setup() {
+async function setup(options: KeyleashOptions = {}) {
   let clock = now
   const inner = scriptedWallet('erc7715', { personal_sign: '0xfromwallet', eth_signTypedData_v4: '0xfromwallet' })
-  const provider = withSessionKeys(inner, { now: () => clock })
+  const provider = withSessionKeys(inner, { now: () => clock, ...options })
   const key = await provider.sessions.importKey(generatePrivateKey())
   const { permissionsContext } = (await provider.request({
     method: 'wallet_grantPermissions',
@@ -18,20 +19,61 @@ async function setup() {
   return { inner, provider, key, context: permissionsContext, client, advance: (seconds: number) => (clock += seconds) }
 }
 
+const everything = { signing: { hashes: true, messages: true, typedData: true } } as const
+
 const typed = {
   domain: { name: 'Backend', version: '1', chainId: 31337 },
-  types: { Intent: [{ name: 'id', type: 'uint256' }] },
-  primaryType: 'Intent',
+  types: { Login: [{ name: 'id', type: 'uint256' }] },
+  primaryType: 'Login',
   message: { id: 7n },
 } as const
 
+const signableHash = keccak256(stringToHex('transaction intent'))
+
+/** An unlimited EIP-2612 permit of the account's tokens to `spender`. */
+function permit(spender: Address) {
+  return {
+    domain: { name: 'Token', version: '1', chainId: 31337, verifyingContract: '0x9999999999999999999999999999999999999999' as Address },
+    types: { Permit: ['owner:address', 'spender:address', 'value:uint256', 'nonce:uint256', 'deadline:uint256'].map((field) => ({ name: field.split(':')[0] as string, type: field.split(':')[1] as string })) },
+    primaryType: 'Permit',
+    message: { owner: account, spender, value: maxUint256, nonce: 0n, deadline: maxUint256 },
+  } as const
+}
+
 describe('personal_sign', () => {
-  test('default: a live session key signs a backend\'s signableHash locally, as raw bytes, without the wallet', async () => {
+  test('error: without the opt-in a session key signs no hash (the seed\'s signableHash), and the wallet is not asked', async () => {
     const { inner, client, key } = await setup()
-    const signableHash = keccak256(stringToHex('transaction intent'))
+    const error = await client.signMessage({ account: key, message: { raw: signableHash } }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 4100 })
+    expect((error as { details: string }).details.replace(key, '<key>')).toMatchInlineSnapshot(
+      `"<key> is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and raw bytes or a hash is not checked; it could authorise anything the account accepts from the key"`,
+    )
+    expect(inner.paramsOf('personal_sign')).toHaveLength(0)
+  })
+  test('error: without the opt-in a session key signs no text message either', async () => {
+    const { client, key } = await setup({ signing: { hashes: true } })
+    await expect(client.signMessage({ account: key, message: 'Sign in to example.com' })).rejects.toMatchObject({ code: 4100 })
+  })
+  test('behavior: with signing.hashes, a live session key signs a backend\'s signableHash locally, as raw bytes, without the wallet', async () => {
+    const { inner, client, key } = await setup({ signing: { hashes: true } })
     const signature = await client.signMessage({ account: key, message: { raw: signableHash } })
     expect(await verifyMessage({ address: key, message: { raw: signableHash }, signature })).toBe(true)
     expect(inner.paramsOf('personal_sign')).toHaveLength(0)
+  })
+  test('behavior: with signing.messages, text is signed, but a hash written as text is still a hash', async () => {
+    const { client, key } = await setup({ signing: { messages: true } })
+    const signature = await client.signMessage({ account: key, message: 'Sign in to example.com' })
+    expect(await verifyMessage({ address: key, message: 'Sign in to example.com', signature })).toBe(true)
+    await expect(client.signMessage({ account: key, message: `approve ${signableHash}` })).rejects.toMatchObject({ code: 4100 })
+  })
+  test('behavior: the opt-in is recorded on the session, and a session granted without it does not sign under a provider made with it', async () => {
+    const store = memoryStore()
+    const before = await setup({ store })
+    expect((await before.provider.sessions.get(before.context))?.signing).toBeUndefined()
+    const after = withSessionKeys(scriptedWallet('erc7715'), { store, now: () => now, signing: { hashes: true } })
+    await expect(after.request({ method: 'personal_sign', params: [signableHash, before.key] })).rejects.toMatchObject({ code: 4100 })
+    const opted = await setup({ signing: { hashes: true, messages: false } })
+    expect((await opted.provider.sessions.get(opted.context))?.signing).toEqual({ hashes: true })
   })
   test('behavior: any other address goes to the wallet untouched', async () => {
     const { inner, client } = await setup()
@@ -39,24 +81,54 @@ describe('personal_sign', () => {
     expect(inner.paramsOf('personal_sign')).toHaveLength(1)
   })
   test('error: an expired session\'s key never signs', async () => {
-    const { client, key, advance } = await setup()
+    const { client, key, advance } = await setup(everything)
     advance(3600)
     await expect(client.signMessage({ account: key, message: 'late' })).rejects.toMatchObject({ code: 4100 })
   })
   test('error: a revoked session\'s key never signs', async () => {
-    const { provider, client, key, context, inner } = await setup()
+    const { provider, client, key, context, inner } = await setup(everything)
     await provider.sessions.revoke(context)
     await expect(client.signMessage({ account: key, message: 'after' })).rejects.toMatchObject({ code: 4100 })
     expect(inner.paramsOf('personal_sign')).toHaveLength(0)
   })
+  test('error: the key of another account\'s session (one store, two users) never signs', async () => {
+    const store = memoryStore()
+    const { key } = await setup({ store, ...everything })
+    const other = withSessionKeys(scriptedWallet('erc7715', { eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'] }), { store, now: () => now, ...everything })
+    await expect(other.request({ method: 'personal_sign', params: [signableHash, key] })).rejects.toMatchObject({
+      code: 4100,
+      message: expect.stringContaining('belongs to an account this provider does not serve'),
+    })
+    await expect(other.request({ method: 'eth_signTypedData_v4', params: [key, JSON.stringify({ ...typed, message: { id: '7' } })] })).rejects.toMatchObject({ code: 4100 })
+  })
 })
 
 describe('eth_signTypedData_v4', () => {
-  test('default: a live session key signs typed data locally', async () => {
-    const { inner, client, key } = await setup()
+  test('error: without signing.typedData a session key signs no typed data', async () => {
+    const { client, key } = await setup({ signing: { hashes: true, messages: true } })
+    await expect(client.signTypedData({ account: key as Address, ...typed })).rejects.toMatchObject({ code: 4100 })
+  })
+  test('behavior: with signing.typedData, typed data that authorises nothing keyleash knows of is signed locally', async () => {
+    const { inner, client, key } = await setup({ signing: { typedData: true } })
     const signature = await client.signTypedData({ account: key as Address, ...typed })
     expect(await verifyTypedData({ address: key, ...typed, signature })).toBe(true)
     expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
+  })
+  test('error: an unlimited EIP-2612 Permit of the account\'s tokens is never signed, whatever was opted into', async () => {
+    const { inner, client, key } = await setup(everything)
+    const error = await client.signTypedData({ account: key as Address, ...permit('0x000000000000000000000000000000000000dEaD') }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 4100 })
+    expect((error as { details: string }).details.replace(key, '<key>')).toMatchInlineSnapshot(
+      `"<key> is a session key, and this typed data would authorise calls or spending by the account: its struct "Permit" is of a kind that authorises calls or token movements. A session key signs those only for calls keyleash has checked"`,
+    )
+    expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
+  })
+  test('error: typed data addressed to the account or to a contract the session may call is never signed', async () => {
+    const { client, key } = await setup(everything)
+    for (const verifyingContract of [account, nft, nft.toLowerCase() as Address])
+      await expect(client.signTypedData({ account: key as Address, ...typed, domain: { ...typed.domain, verifyingContract } })).rejects.toMatchObject({ code: 4100 })
+    const naming = { ...typed, types: { Login: [{ name: 'who', type: 'address' }] }, message: { who: account } } as const
+    await expect(client.signTypedData({ account: key as Address, ...naming })).rejects.toMatchObject({ code: 4100 })
   })
   test('behavior: any other address goes to the wallet', async () => {
     const { client } = await setup()
@@ -68,9 +140,9 @@ describe('sessions shared through one store', () => {
   test('behavior: a key granted by another instance signs here too, from the next second on', async () => {
     let clock = now
     const store = memoryStore()
-    const a = withSessionKeys(scriptedWallet('erc7715'), { now: () => clock, store })
+    const a = withSessionKeys(scriptedWallet('erc7715'), { now: () => clock, store, signing: { hashes: true } })
     const innerB = scriptedWallet('erc7715', { personal_sign: '0xfromwallet' })
-    const b = withSessionKeys(innerB, { now: () => clock, store })
+    const b = withSessionKeys(innerB, { now: () => clock, store, signing: { hashes: true } })
     // B looks a key up before the grant, so its index is built without it.
     expect(await b.request({ method: 'personal_sign', params: ['0x1234', account] })).toBe('0xfromwallet')
     const key = await a.sessions.importKey(generatePrivateKey())
@@ -80,7 +152,7 @@ describe('sessions shared through one store', () => {
     })
     // B reads the store again at most once a second after a miss.
     clock += 1
-    const signature = (await b.request({ method: 'personal_sign', params: ['0x1234', key] })) as `0x${string}`
+    const signature = (await b.request({ method: 'personal_sign', params: ['0x1234', key] })) as Hex
     expect(await verifyMessage({ address: key, message: { raw: '0x1234' }, signature })).toBe(true)
     expect(innerB.paramsOf('personal_sign')).toHaveLength(1)
   })

@@ -1,7 +1,9 @@
-import { encodeFunctionData, parseAbi, type Address, type Hex } from 'viem'
+import { encodeFunctionData, keccak256, parseAbi, type Address, type Hex } from 'viem'
+import type { Executor } from '../../src/execution/types.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
+import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
@@ -67,6 +69,17 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect(await send([{ to: nft, data: mint() }])).toHaveProperty('id')
   })
 
+  test.each([
+    ['not an object', 'garbage', 'wallet_prepareCalls result: must be an object, got "garbage"'],
+    ['no digest', {}, 'wallet_prepareCalls result.digest: must be a non-empty string, got nothing'],
+  ])('error: a wallet_prepareCalls answer that cannot be read (%s) is the wallet\'s fault: -32603, not -32602, and nothing is signed', async (_, answer, message) => {
+    const { inner, send, provider, context, sent } = await setup()
+    inner.script({ wallet_prepareCalls: answer })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: -32603, message: `the wallet's answer cannot be read: ${message}` })
+    expect(sent).toHaveLength(0)
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
+  })
+
   test('error: when the wallet fails after it was handed the signed calls, the usage stays reserved (they may have executed)', async () => {
     const { inner, send, provider, context } = await setup({}, [{ type: 'call-limit', data: { count: 1 } }])
     inner.script({ wallet_sendPreparedCalls: fail({ code: 4900, message: 'Disconnected' }) })
@@ -74,6 +87,26 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect((await provider.sessions.get(context))?.usage.calls).toBe(1)
     inner.script(scriptedPreparer().script)
     expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4100, data: { reasons: [{ reason: 'call-limit-reached' }] } })
+  })
+
+  test('error: a session revoked after its calls were reserved, before the key signs, signs nothing (4100) and gives the usage back', async () => {
+    const signatures: Hex[] = []
+    let revoke = async (_id: string) => {}
+    const executor: Executor = async ({ session, signer, submitting }) => {
+      // The wallet is preparing the calls when the app revokes.
+      await revoke(session.id)
+      signatures.push(await (signer.sign as NonNullable<typeof signer.sign>)({ hash: keccak256('0x01') }))
+      submitting()
+      return { id: 'sent' }
+    }
+    const { send, provider, context } = await setup({ executor })
+    revoke = (id) => provider.sessions.revoke(id, { wallet: false })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({
+      code: 4100,
+      message: `session ${context} was revoked or expired while its calls were being prepared; its key signed nothing`,
+    })
+    expect(signatures).toHaveLength(0)
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
   })
 
   test('behavior: a context keyleash did not grant, and calls without one, go to the wallet untouched', async () => {
@@ -126,6 +159,45 @@ describe('auto-routing', () => {
     const hash = await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/)
     expect(sent.map((s) => s.signer)).toStrictEqual([key])
+  })
+})
+
+describe('one store, two users', () => {
+  const userB: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+  /** A second provider on A's store, for user B (B's wallet connected to B only). */
+  async function asB(options: KeyleashOptions = {}) {
+    const store = memoryStore()
+    const a = await setup({ store, autoRoute: true })
+    const preparer = scriptedPreparer()
+    const innerB = scriptedWallet('erc7715', { ...preparer.script, eth_accounts: [userB], wallet_sendCalls: { id: 'from-b-wallet' }, eth_sendTransaction: '0xfromwallet' })
+    const b = withSessionKeys(innerB, { now: () => now, store, autoRoute: true, ...options })
+    const sendB = (calls: { to: Address; data?: Hex }[], body: object = {}) =>
+      b.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls, ...body }] })
+    return { a, b, innerB, sendB, sentB: preparer.sent }
+  }
+
+  test('error: B sending under A\'s context is refused (4100), with or without from, and nothing is signed', async () => {
+    const { a, innerB, sendB, sentB } = await asB()
+    const capabilities = { permissions: { context: a.context } }
+    for (const body of [{ capabilities }, { capabilities, from: account }, { capabilities, from: userB }])
+      expect(await rejectionOf(sendB([{ to: nft, data: mint() }], body))).toMatchObject({ code: 4100 })
+    expect(await rejectionOf(sendB([{ to: nft, data: mint() }], { capabilities }))).toMatchObject({ message: `session ${a.context} belongs to an account this provider does not serve` })
+    expect(sentB).toHaveLength(0)
+    expect(innerB.paramsOf('wallet_prepareCalls')).toHaveLength(0)
+    expect((await a.provider.sessions.get(a.context))?.usage.calls).toBe(0)
+  })
+
+  test('error: with no from, the calls are the wallet\'s account\'s: a context of another account of the same provider is refused', async () => {
+    const { send, context } = await setup({ account: [userB, account] })
+    expect(await rejectionOf(send([{ to: nft, data: mint() }]))).toMatchObject({ code: 4100, data: { field: 'params[0].from' } })
+  })
+
+  test('behavior: auto-routing never picks A\'s session for B, even with from: A; the calls go to B\'s wallet', async () => {
+    const { innerB, sendB, sentB, b } = await asB()
+    expect(await sendB([{ to: nft, data: mint() }], { from: account })).toStrictEqual({ id: 'from-b-wallet' })
+    expect(await b.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })).toBe('0xfromwallet')
+    expect(sentB).toHaveLength(0)
+    expect(innerB.paramsOf('wallet_prepareCalls')).toHaveLength(0)
   })
 })
 

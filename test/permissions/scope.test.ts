@@ -32,6 +32,11 @@ const abi = parseAbi([
   'function increaseAllowance(address spender, uint256 addedValue)',
   'function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)',
 ])
+const uncounted = parseAbi([
+  'function transferAndCall(address to, uint256 amount, bytes data)',
+  'function send(address to, uint256 amount, bytes data)',
+  'function approveAndCall(address spender, uint256 amount, bytes data)',
+])
 const mint = encodeFunctionData({ abi, functionName: 'mint' })
 const burn = encodeFunctionData({ abi, functionName: 'burn', args: [1n] })
 const mintSelector = toFunctionSelector('mint()')
@@ -431,9 +436,26 @@ describe('checkScope', () => {
       `)
     })
 
-    test('behavior: other functions of a token with an allowance move nothing that is counted', () => {
+    test('error: on a token with an allowance, functions whose amount is not counted are refused when granted only as every function (transferAndCall, send, approveAndCall of 2^256-1)', () => {
       const granted = session([tokenAllowance(0n), anyOf(token)])
-      expect(checkScope(granted, [{ to: token, data: mint }, { to: token }], options)).toEqual({
+      const unlimited = 2n ** 256n - 1n
+      const calls = [
+        { to: token, data: encodeFunctionData({ abi: uncounted, functionName: 'transferAndCall', args: [stranger, 10n ** 30n, '0x'] }) },
+        { to: token, data: encodeFunctionData({ abi: uncounted, functionName: 'send', args: [stranger, 10n ** 30n, '0x'] }) },
+        { to: token, data: encodeFunctionData({ abi: uncounted, functionName: 'approveAndCall', args: [stranger, unlimited, '0x'] }) },
+        { to: token, data: mint },
+        { to: token },
+      ]
+      const result = checkScope(granted, calls, options)
+      expect(codes(result)).toEqual(Array(5).fill('uncounted-token-function'))
+      expect(reasonsOf(result)[2]?.message).toMatchInlineSnapshot(
+        `"function 0xcae9ca51 of token 0x2222…2222 may move tokens that its allowance cannot count (only transfer, transferFrom, approve, increaseAllowance and permit are counted); name it in a contract-call permission on the token to allow it"`,
+      )
+    })
+
+    test('behavior: a function the grant names on a token with an allowance is allowed, and moves nothing that is counted', () => {
+      const named: Permission = { type: 'contract-call', target: token, selectors: [toFunctionSelector('mint()'), '0x00000000'] }
+      expect(checkScope(session([tokenAllowance(0n), named, anyOf(token)]), [{ to: token, data: mint }, { to: token }], options)).toEqual({
         allowed: true,
         usage: { calls: 2, native: 0n, spent: {} },
       })

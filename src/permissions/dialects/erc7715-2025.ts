@@ -1,6 +1,6 @@
 import { numberToHex } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
-import { parseGrantBody } from '../grantRequest.js'
+import { assertWithinCap, parseGrantBody } from '../grantRequest.js'
 import { encodePermission } from '../permission.js'
 import { readArray, readObject } from '../read.js'
 import type { GrantRequest, Signer } from '../types.js'
@@ -21,6 +21,7 @@ export const erc7715v2025Requests: AppDialect = {
   parse(params, rules) {
     const list = readArray(params, 'params')
     if (list.length === 0) throw new InvalidParamsError('params', 'must hold at least one grant request')
+    assertWithinCap(list.length, 'params')
     return list.map((value, i) => {
       const body = readObject(value, `[${i}]`)
       if (body.chainId === undefined) throw new InvalidParamsError(`[${i}].chainId`, 'is required in a list of grant requests')

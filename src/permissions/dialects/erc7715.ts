@@ -2,7 +2,7 @@ import { InvalidParamsError } from '../../errors.js'
 import type { Session } from '../../sessions/types.js'
 import { parseGrantBody } from '../grantRequest.js'
 import { encodePermission, encodePolicy, parsePermission, mergePolicies } from '../permission.js'
-import { readArray, readObject, readString, type Fields } from '../read.js'
+import { readArray, readGrantedExpiry, readObject, readString, type Fields } from '../read.js'
 import type { Grant, Permission, Policy, Signer } from '../types.js'
 import type { AppDialect, ResolvedGrantRequest, WalletDialect } from './types.js'
 
@@ -110,7 +110,7 @@ export function decodeAnswer(result: unknown, requests: readonly ResolvedGrantRe
   })
   return {
     context: readString(answer.permissionsContext, 'result.permissionsContext'),
-    expiry: typeof answer.expiry === 'number' ? answer.expiry : request.expiry,
+    expiry: readGrantedExpiry(answer.expiry, 'result.expiry', request.expiry),
     permissions,
     policies: mergePolicies(policies),
     walletData: pick(answer, ['factory', 'factoryData', 'signerData']),

@@ -1,7 +1,7 @@
 import { numberToHex, type Address } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import type { ExpiryRules } from '../expiry.js'
-import { parseGrantParts, type GrantDraft } from '../grantRequest.js'
+import { assertWithinCap, parseGrantParts, type GrantDraft } from '../grantRequest.js'
 import { encodePermission } from '../permission.js'
 import { describe, readAddress, readArray, readObject, type Fields } from '../read.js'
 import { signerAddress } from '../signer.js'
@@ -23,6 +23,7 @@ export const executionPermissionRequests: AppDialect = {
   parse(params, rules) {
     const list = readArray(params, 'params')
     if (list.length === 0) throw new InvalidParamsError('params', 'must hold at least one permission request')
+    assertWithinCap(list.length, 'params')
     // The expiry here is a named timestamp: it is never read as a duration.
     const timestamps: ExpiryRules = rules.mode === 'auto' ? { ...rules, mode: 'timestamp' } : rules
     return list.map((value, i) => parseRequest(readObject(value, `[${i}]`), `[${i}].`, timestamps))
@@ -68,7 +69,8 @@ function missing(field: string): never {
   throw new InvalidParamsError(field, 'is required')
 }
 
-function expiryRuleIndex(rules: unknown): number {
+/** Where the `expiry` rule sits in a list of rules (-1 when none), for error paths. */
+export function expiryRuleIndex(rules: unknown): number {
   return Array.isArray(rules) ? rules.findIndex((rule) => (rule as Fields | null)?.type === 'expiry') : -1
 }
 

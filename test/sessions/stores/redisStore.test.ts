@@ -71,7 +71,7 @@ describe.skipIf(url === '')('two withSessionKeys instances sharing one Redis', (
     // One wallet backend (what both servers' embedded wallets submit to), two app servers.
     const preparer = scriptedPreparer()
     const [a, b] = [0, 1].map(() =>
-      withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now, store: redisStore(connect(), { encryptionKey, namespace }) }),
+      withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now, store: redisStore(connect(), { encryptionKey, namespace }), signing: { messages: true } }),
     ) as [ReturnType<typeof withSessionKeys>, ReturnType<typeof withSessionKeys>]
     const key = await a.sessions.importKey(generatePrivateKey())
     const { permissionsContext: context } = (await a.request({
