@@ -11,7 +11,8 @@
  * const provider = withSessionKeys(embeddedWalletProvider)
  * const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
  */
-export { withSessionKeys, defaultMaxExpiry } from './provider.js'
+export { withSessionKeys } from './provider.js'
+export { defaultMaxExpiry } from './resolveOptions.js'
 export type { KeyleashEventMap, KeyleashProvider } from './provider.js'
 export type { AllowList, ExpiryMode, KeyleashOptions } from './options.js'
 export type { Eip1193Provider, RequestArguments } from './types.js'

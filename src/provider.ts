@@ -1,17 +1,15 @@
-import type { Address, EIP1193EventMap } from 'viem'
+import type { EIP1193EventMap } from 'viem'
 import { InvalidParamsError, InvalidRequestError, toRpcError } from './errors.js'
 import { methodHandlers } from './methods/index.js'
-import type { MethodContext, MethodHandler, ResolvedOptions } from './methods/types.js'
+import type { MethodContext, MethodHandler } from './methods/types.js'
 import type { KeyleashOptions } from './options.js'
+import { resolveOptions } from './resolveOptions.js'
 import { createSessionsApi, type SessionInfo, type SessionsApi } from './sessions/api.js'
 import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
-import type { Session, SessionSigning } from './sessions/types.js'
+import type { Session } from './sessions/types.js'
 import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
-import { erc7715 } from './permissions/dialects/erc7715.js'
-import type { WalletDialect } from './permissions/dialects/types.js'
-import { describe, readAddress, readSeconds } from './permissions/read.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
 /**
@@ -40,14 +38,6 @@ export type KeyleashProvider = {
 }
 
 /**
- * The longest session an app grants unless it says otherwise: 30 days, in seconds.
- *
- * @example
- * withSessionKeys(inner, { maxExpiry: defaultMaxExpiry / 30 }) // one day at most
- */
-export const defaultMaxExpiry = 30 * 24 * 60 * 60
-
-/**
  * Wraps any EIP-1193 provider with session keys: grants made through it get a key the
  * middleware holds, and calls within a live session are signed locally. Every method it
  * does not own reaches `inner` untouched (same arguments object, same result, same coded
@@ -68,6 +58,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
   if (typeof inner !== 'object' || inner === null || typeof inner.request !== 'function')
     throw new InvalidParamsError('provider', 'must be an EIP-1193 provider: an object with a `request` function')
 
+  const resolved = resolveOptions(options)
   // Untyped inside: pass-through events carry whatever the inner provider sends.
   const emitter = createEmitter()
   const store = options.store ?? memoryStore()
@@ -75,7 +66,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
   const context: MethodContext = {
     inner,
     store,
-    options: resolveOptions(options),
+    options: resolved,
     now: options.now ?? systemClock,
     emit: (event, payload) => {
       // Lookups must see a grant or a revoke at once: the index takes it in, one session.
@@ -118,52 +109,6 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
 /** The default clock: the system's, in whole UNIX seconds. The only reader of `Date.now`. */
 function systemClock(): number {
   return Math.floor(Date.now() / 1000)
-}
-
-function resolveOptions(options: KeyleashOptions): ResolvedOptions {
-  const maxExpiry = readSeconds(options.maxExpiry ?? defaultMaxExpiry, 'maxExpiry')
-  const wallet = options.wallet ?? erc7715
-  if (!isWalletDialect(wallet))
-    throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
-  return {
-    wallet,
-    expiryMode: options.expiryMode ?? 'auto',
-    maxExpiry,
-    allow: options.allow,
-    autoRoute: options.autoRoute ?? false,
-    account: readAccountOption(options.account),
-    signing: readSigningOption(options.signing),
-  }
-}
-
-function readAccountOption(account: KeyleashOptions['account']): readonly Address[] | undefined {
-  if (account === undefined) return undefined
-  const list = typeof account === 'string' ? [account] : account
-  if (!Array.isArray(list) || list.length === 0) throw new InvalidParamsError('account', 'must be an address or a non-empty list of addresses')
-  return list.map((entry, i) => readAddress(entry, Array.isArray(account) ? `account[${i}]` : 'account'))
-}
-
-function readSigningOption(signing: KeyleashOptions['signing']): SessionSigning {
-  if (signing === undefined) return {}
-  if (typeof signing !== 'object' || signing === null) throw new InvalidParamsError('signing', `must be an object { hashes?, messages?, typedData? }, got ${describe(signing)}`)
-  const on: SessionSigning = {}
-  for (const kind of ['hashes', 'messages', 'typedData'] as const) {
-    const value = signing[kind]
-    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`signing.${kind}`, `must be true or false, got ${describe(value)}`)
-    if (value) on[kind] = true
-  }
-  return on
-}
-
-// Checked once here, so that a dialect name (the old option) or a half-written dialect fails
-// at setup rather than at the user's first grant.
-function isWalletDialect(value: unknown): value is WalletDialect {
-  if (typeof value !== 'object' || value === null) return false
-  const dialect = value as Record<string, unknown>
-  return (
-    ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') &&
-    ['encode', 'decode', 'encodeRevoke'].every((key) => typeof dialect[key] === 'function')
-  )
 }
 
 /**

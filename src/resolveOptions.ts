@@ -1,0 +1,122 @@
+import type { Address } from 'viem'
+import { InvalidParamsError } from './errors.js'
+import type { ResolvedOptions } from './methods/types.js'
+import type { AllowList, KeyleashOptions } from './options.js'
+import { erc7715 } from './permissions/dialects/erc7715.js'
+import type { WalletDialect } from './permissions/dialects/types.js'
+import { describe, readAddress, readSeconds } from './permissions/read.js'
+import { toSelector } from './permissions/selectors.js'
+import type { SessionSigning } from './sessions/types.js'
+
+/**
+ * The longest session an app grants unless it says otherwise: 30 days, in seconds.
+ *
+ * @example
+ * withSessionKeys(inner, { maxExpiry: defaultMaxExpiry / 30 }) // one day at most
+ */
+export const defaultMaxExpiry = 30 * 24 * 60 * 60
+
+// Every option withSessionKeys reads; anything else is a typo or an option of another library.
+const optionNames = ['store', 'wallet', 'expiryMode', 'maxExpiry', 'allow', 'executor', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
+
+/**
+ * Checks every option of {@link withSessionKeys} when the provider is made, so that a wrong
+ * shape or a typo (`autoroute`) fails at once with a -32602 naming the option, rather than at
+ * the user's first grant or never. Resolves the defaults of the options handlers read.
+ *
+ * @example
+ * resolveOptions({ autoRoute: true }) // { wallet: erc7715, expiryMode: 'auto', maxExpiry: 2592000, autoRoute: true, … }
+ * resolveOptions({ autoroute: true }) // throws: options.autoroute: is not an option of withSessionKeys; did you mean autoRoute?
+ */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new InvalidParamsError('options', `must be an object, got ${describe(options)}`)
+  for (const key of Object.keys(options)) {
+    if ((optionNames as readonly string[]).includes(key)) continue
+    const near = optionNames.find((name) => name.toLowerCase() === key.toLowerCase())
+    throw new InvalidParamsError(`options.${key}`, `is not an option of withSessionKeys${near ? `; did you mean ${near}?` : ''}`, {
+      hint: `the options are ${optionNames.join(', ')}`,
+    })
+  }
+  const given = options as KeyleashOptions
+  checkShape(given.store, 'store', isSessionStore, 'a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node')
+  checkShape(given.executor, 'executor', isFunction, 'an executor function: erc7836Executor(), hashExecutor(…), or your own')
+  checkShape(given.now, 'now', isFunction, 'a function that answers the time in UNIX seconds')
+  checkShape(given.autoRoute, 'autoRoute', isBoolean, 'true or false')
+  const wallet = given.wallet ?? erc7715
+  if (!isWalletDialect(wallet))
+    throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
+  const expiryMode = given.expiryMode ?? 'auto'
+  if (expiryMode !== 'auto' && expiryMode !== 'timestamp' && expiryMode !== 'duration')
+    throw new InvalidParamsError('expiryMode', `must be 'auto', 'timestamp' or 'duration', got ${describe(expiryMode)}`)
+  return {
+    wallet,
+    expiryMode,
+    maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
+    allow: readAllowList(given.allow),
+    autoRoute: given.autoRoute ?? false,
+    account: readAccountOption(given.account),
+    signing: readSigningOption(given.signing),
+  }
+}
+
+function checkShape(value: unknown, option: string, is: (value: unknown) => boolean, what: string): void {
+  if (value !== undefined && !is(value)) throw new InvalidParamsError(option, `must be ${what}, got ${describe(value)}`)
+}
+
+const isFunction = (value: unknown) => typeof value === 'function'
+const isBoolean = (value: unknown) => typeof value === 'boolean'
+const hasFunctions = (value: unknown, names: readonly string[]) =>
+  typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+const isSessionStore = (value: unknown) =>
+  hasFunctions(value, ['get', 'put', 'update', 'delete', 'list']) && hasFunctions((value as { keys?: unknown }).keys, ['import', 'generate', 'has', 'signer', 'delete'])
+
+// A dialect name (the old option) or a half-written dialect fails here, not at the first grant.
+function isWalletDialect(value: unknown): value is WalletDialect {
+  if (typeof value !== 'object' || value === null) return false
+  const dialect = value as Record<string, unknown>
+  return ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') && hasFunctions(value, ['encode', 'decode', 'encodeRevoke'])
+}
+
+/** The allow-list, every target and selector checked, selectors as 4-byte hex. */
+function readAllowList(allow: unknown): AllowList | undefined {
+  if (allow === undefined) return undefined
+  if (!Array.isArray(allow))
+    throw new InvalidParamsError('allow', `must be a list of { target, selectors? }, got ${describe(allow)}`, { hint: 'e.g. allow: [{ target: nft, selectors: ["mint(address)"] }]' })
+  return allow.map((entry: unknown, i) => {
+    const field = `allow[${i}]`
+    if (typeof entry !== 'object' || entry === null) throw new InvalidParamsError(field, `must be an object { target, selectors? }, got ${describe(entry)}`)
+    const { target, selectors, ...rest } = entry as Record<string, unknown>
+    // The grant's own shape is the likeliest mistake: say which words the allow-list uses.
+    if ('address' in rest || 'calls' in rest)
+      throw new InvalidParamsError(field, 'takes { target, selectors }, not the grant\'s { address, calls }')
+    const extra = Object.keys(rest)[0]
+    if (extra !== undefined) throw new InvalidParamsError(`${field}.${extra}`, 'is not a field of an allow-list entry: { target, selectors? }')
+    const address = readAddress(target, `${field}.target`)
+    if (selectors === undefined) return { target: address }
+    if (!Array.isArray(selectors))
+      throw new InvalidParamsError(`${field}.selectors`, `must be a list of function signatures or selectors, got ${describe(selectors)}`)
+    return { target: address, selectors: selectors.map((selector: unknown, j) => toSelector(selector, `${field}.selectors[${j}]`)) }
+  })
+}
+
+function readAccountOption(account: unknown): readonly Address[] | undefined {
+  if (account === undefined) return undefined
+  const list: unknown = typeof account === 'string' ? [account] : account
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidParamsError('account', 'must be an address or a non-empty list of addresses')
+  return list.map((entry: unknown, i) => readAddress(entry, Array.isArray(account) ? `account[${i}]` : 'account'))
+}
+
+function readSigningOption(signing: unknown): SessionSigning {
+  if (signing === undefined) return {}
+  if (typeof signing !== 'object' || signing === null) throw new InvalidParamsError('signing', `must be an object { hashes?, messages?, typedData? }, got ${describe(signing)}`)
+  const on: SessionSigning = {}
+  for (const kind of ['hashes', 'messages', 'typedData'] as const) {
+    const value = (signing as Record<string, unknown>)[kind]
+    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`signing.${kind}`, `must be true or false, got ${describe(value)}`)
+    if (value) on[kind] = true
+  }
+  const extra = Object.keys(signing).find((key) => key !== 'hashes' && key !== 'messages' && key !== 'typedData')
+  if (extra !== undefined) throw new InvalidParamsError(`signing.${extra}`, 'is not a kind of signing: hashes, messages, typedData')
+  return on
+}

@@ -1,0 +1,97 @@
+import { describe, expect, test } from 'vitest'
+import { withSessionKeys } from '../src/provider.js'
+import { defaultMaxExpiry, resolveOptions } from '../src/resolveOptions.js'
+import { memoryStore } from '../src/sessions/memoryStore.js'
+import { erc7715 } from '../src/permissions/dialects/erc7715.js'
+import { rejection } from './utils/rejection.js'
+
+const nft = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
+
+describe('resolveOptions', () => {
+  test('default: every default filled in', () => {
+    expect(resolveOptions({})).toStrictEqual({
+      wallet: erc7715,
+      expiryMode: 'auto',
+      maxExpiry: defaultMaxExpiry,
+      allow: undefined,
+      autoRoute: false,
+      account: undefined,
+      signing: {},
+    })
+  })
+
+  test('behavior: the allow-list is read once, at setup: targets checksummed, selectors as 4-byte hex', () => {
+    expect(resolveOptions({ allow: [{ target: nft.toLowerCase() as `0x${string}`, selectors: ['mint(address)', '0xA9059CBB'] }, { target: nft }] }).allow).toStrictEqual([
+      { target: nft, selectors: ['0x6a627842', '0xa9059cbb'] },
+      { target: nft },
+    ])
+  })
+
+  test('error: an option withSessionKeys does not have is refused, with the one it probably meant', () => {
+    expect(rejection(() => withSessionKeys({ request: async () => null }, { autoroute: true } as never))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "options.autoroute: is not an option of withSessionKeys; did you mean autoRoute?",
+      }
+    `)
+    expect(rejection(() => resolveOptions({ storage: memoryStore() }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "options.storage: is not an option of withSessionKeys",
+      }
+    `)
+  })
+
+  test('error: the grant\'s own { address, calls } in the allow-list says which words the allow-list uses', () => {
+    expect(rejection(() => resolveOptions({ allow: [{ address: nft, calls: ['mint(address)'] }] }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "allow[0]: takes { target, selectors }, not the grant's { address, calls }",
+      }
+    `)
+  })
+
+  test('error: each option of a wrong shape is named, with what it takes', () => {
+    const cases: Record<string, unknown>[] = [
+      { allow: { target: nft } },
+      { allow: [{ target: nft, selectors: ['mint(address'] }] },
+      { allow: [{ target: nft, functions: [] }] },
+      { store: {} },
+      { store: { ...memoryStore(), keys: {} } },
+      { executor: 'erc7836' },
+      { now: 1_800_000_000 },
+      { autoRoute: 'yes' },
+      { expiryMode: 'seconds' },
+      { wallet: 'openfort' },
+      { signing: { hashes: true, raw: true } },
+      { maxExpiry: -1 },
+      { account: [] },
+    ]
+    expect(cases.map((options) => rejection(() => resolveOptions(options)).message)).toMatchInlineSnapshot(`
+      [
+        "allow: must be a list of { target, selectors? }, got an object",
+        "allow[0].selectors[0]: "mint(address" is not a function signature or selector",
+        "allow[0].functions: is not a field of an allow-list entry: { target, selectors? }",
+        "store: must be a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node, got an object",
+        "store: must be a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node, got an object",
+        "executor: must be an executor function: erc7836Executor(), hashExecutor(…), or your own, got "erc7836"",
+        "now: must be a function that answers the time in UNIX seconds, got 1800000000",
+        "autoRoute: must be true or false, got "yes"",
+        "expiryMode: must be 'auto', 'timestamp' or 'duration', got "seconds"",
+        "wallet: must be a wallet dialect, got "openfort"; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect",
+        "signing.raw: is not a kind of signing: hashes, messages, typedData",
+        "maxExpiry: must be a positive whole number of seconds, got -1",
+        "account: must be an address or a non-empty list of addresses",
+      ]
+    `)
+  })
+
+  test('error: options that are not an object', () => {
+    expect(rejection(() => resolveOptions(null))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "options: must be an object, got null",
+      }
+    `)
+  })
+})
