@@ -1,62 +1,77 @@
-/**
- * A listener of any event, typed where it is added (the provider's `on`): pass-through events
- * carry whatever the inner provider sends.
- */
-export type Listener = (...args: never[]) => void
+import { EventEmitter } from 'eventemitter3'
 
-/** What {@link createEmitter} returns: what an EIP-1193 provider's events need, and a count. */
-export type Emitter = {
-  on(event: string, listener: Listener): void
-  /** Calls `listener` on the next `event` only; `off` with the same function removes it before then. */
-  once(event: string, listener: Listener): void
-  /** Removes every registration of `listener` for `event`. */
-  off(event: string, listener: Listener): void
-  emit(event: string, ...args: unknown[]): void
-  listenerCount(event: string): number
-}
-
-type Registration = { listener: Listener; once: boolean }
+// `any[]`: listeners take whatever the events carry (accounts, a chain id, an error); the
+// provider's interface types them per event.
+type AnyListener = (...args: any[]) => void
 
 /**
- * A small event emitter with the semantics of the DOM's `EventTarget`: listeners run in the
- * order they were added, each one whatever the others do. A listener that throws does not
- * stop the rest, nor the code that emitted (a grant must not fail after the session was
- * kept because an app's `sessionGranted` listener threw); its error goes to `report`, by
- * default rethrown on a fresh stack, where the platform reports uncaught errors.
+ * eventemitter3's `EventEmitter` — the whole surface wallets, viem and wagmi connectors call
+ * (`on`, `once`, `off`, `addListener`, `removeListener`, `removeAllListeners`, `listeners`,
+ * `listenerCount`, `eventNames`), each returning `this` so calls chain — with the guarantee
+ * of the DOM's `EventTarget` when an event is emitted: every listener runs, in the order it was
+ * added, whatever the others do. A listener that throws stops neither the rest nor the code
+ * that emitted (a grant must not fail after its session was kept because an app's
+ * `sessionGranted` listener threw); its error goes to `report`, by default rethrown on a fresh
+ * stack, where the platform reports uncaught errors.
  *
- * Lists are replaced, never changed, so an emit runs over the listeners there were when it
- * started, and a listener added or removed meanwhile counts from the next event on.
+ * Each listener is registered wrapped in a guard, one guard per function, so removing,
+ * listing and counting by the app's own function work as they do on any emitter.
  *
  * @example
- * const events = createEmitter()
+ * const events = new SafeEmitter()
  * events.on('accountsChanged', (accounts) => console.log(accounts))
  * events.emit('accountsChanged', ['0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045'])
  */
-export function createEmitter(report: (error: unknown) => void = reportUncaught): Emitter {
-  const lists = new Map<string, readonly Registration[]>()
-  const add = (event: string, listener: Listener, once: boolean) => {
-    lists.set(event, [...(lists.get(event) ?? []), { listener, once }])
+export class SafeEmitter extends EventEmitter {
+  readonly #report: (error: unknown) => void
+  readonly #guards = new WeakMap<AnyListener, AnyListener>()
+  readonly #originals = new WeakMap<AnyListener, AnyListener>()
+
+  constructor(report: (error: unknown) => void = reportUncaught) {
+    super()
+    this.#report = report
   }
-  return {
-    on: (event, listener) => add(event, listener, false),
-    once: (event, listener) => add(event, listener, true),
-    off(event, listener) {
-      const list = lists.get(event)
-      if (list) lists.set(event, list.filter((registration) => registration.listener !== listener))
-    },
-    emit(event, ...args) {
-      const list = lists.get(event)
-      if (!list) return
-      if (list.some((registration) => registration.once)) lists.set(event, list.filter((registration) => !registration.once))
-      for (const { listener } of list) {
+
+  /** The guard of `listener`: made on first use, the same one after, so eventemitter3 finds it again. */
+  #guard(listener: AnyListener): AnyListener {
+    let guard = this.#guards.get(listener)
+    if (guard === undefined) {
+      const report = this.#report
+      guard = function (this: unknown, ...args: unknown[]) {
         try {
-          ;(listener as (...args: unknown[]) => void)(...args)
+          listener.apply(this, args)
         } catch (error) {
           report(error)
         }
       }
-    },
-    listenerCount: (event) => lists.get(event)?.length ?? 0,
+      this.#guards.set(listener, guard)
+      this.#originals.set(guard, listener)
+    }
+    return guard
+  }
+
+  override on(event: string | symbol, listener: AnyListener, context?: unknown): this {
+    return super.on(event, this.#guard(listener), context)
+  }
+
+  override addListener(event: string | symbol, listener: AnyListener, context?: unknown): this {
+    return super.addListener(event, this.#guard(listener), context)
+  }
+
+  override once(event: string | symbol, listener: AnyListener, context?: unknown): this {
+    return super.once(event, this.#guard(listener), context)
+  }
+
+  override removeListener(event: string | symbol, listener?: AnyListener, context?: unknown, once?: boolean): this {
+    return super.removeListener(event, (listener && this.#guards.get(listener)) ?? listener, context, once)
+  }
+
+  override off(event: string | symbol, listener?: AnyListener, context?: unknown, once?: boolean): this {
+    return this.removeListener(event, listener, context, once)
+  }
+
+  override listeners(event: string | symbol): AnyListener[] {
+    return super.listeners(event).map((guard) => this.#originals.get(guard) ?? guard)
   }
 }
 
@@ -68,24 +83,25 @@ function reportUncaught(error: unknown): void {
 
 /**
  * EIP-1193's `on`, `once` and `removeListener` over an emitter, each returning `self` so that
- * calls chain, as Node's EventEmitter and the wallets built on it do.
+ * calls chain: for providers that are not emitters themselves (the dev wallet's, the tests').
  *
  * @example
- * const emitter = createEmitter()
+ * const emitter = new SafeEmitter()
  * const provider = { request, ...listenerMethods(emitter, () => provider) }
  */
-export function listenerMethods<Self>(emitter: Emitter, self: () => Self) {
+export function listenerMethods<Self>(emitter: SafeEmitter, self: () => Self) {
   return {
-    on(event: string, listener: Listener): Self {
+    // `any[]`: listeners take whatever the events carry (accounts, a chain id, an error).
+    on(event: string, listener: (...args: any[]) => void): Self {
       emitter.on(event, listener)
       return self()
     },
-    once(event: string, listener: Listener): Self {
+    once(event: string, listener: (...args: any[]) => void): Self {
       emitter.once(event, listener)
       return self()
     },
-    removeListener(event: string, listener: Listener): Self {
-      emitter.off(event, listener)
+    removeListener(event: string, listener: (...args: any[]) => void): Self {
+      emitter.removeListener(event, listener)
       return self()
     },
   }

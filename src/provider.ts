@@ -8,7 +8,7 @@ import { createSessionsApi, type SessionInfo, type SessionsApi } from './session
 import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
 import type { Session } from './sessions/types.js'
-import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
+import { SafeEmitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
@@ -26,15 +26,38 @@ export type KeyleashEventMap = EIP1193EventMap & {
   sessionExpired(session: SessionInfo): void
 }
 
-/** The EIP-1193 provider {@link withSessionKeys} returns. */
-export type KeyleashProvider = {
+/**
+ * The EIP-1193 provider {@link withSessionKeys} returns: `request`, `sessions`, and the event
+ * surface of eventemitter3's emitter (which it is), typed by {@link KeyleashEventMap}. A
+ * listener that throws never fails what emitted the event.
+ *
+ * @example
+ * provider.on('sessionGranted', onGranted).once('disconnect', onDisconnect)
+ * provider.off('sessionGranted', onGranted)
+ */
+export interface KeyleashProvider {
   /** EIP-1193 `request`: owned methods are handled here, every other one goes to the inner provider as it is. */
   request(args: RequestArguments): Promise<unknown>
-  on<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): KeyleashProvider
-  once<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): KeyleashProvider
-  removeListener<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): KeyleashProvider
   /** The app's view of its sessions and keys. */
   readonly sessions: SessionsApi
+  /** Adds `listener` for `event`. */
+  on<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
+  /** The same as `on`. */
+  addListener<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
+  /** Adds `listener` for the next `event` only. */
+  once<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
+  /** Removes `listener` (every listener of `event` when none is given). */
+  removeListener<event extends keyof KeyleashEventMap>(event: event, listener?: KeyleashEventMap[event]): this
+  /** The same as `removeListener`. */
+  off<event extends keyof KeyleashEventMap>(event: event, listener?: KeyleashEventMap[event]): this
+  /** Removes every listener of `event`, or of every event. */
+  removeAllListeners(event?: keyof KeyleashEventMap): this
+  /** The listeners of `event`, as they were added. */
+  listeners<event extends keyof KeyleashEventMap>(event: event): KeyleashEventMap[event][]
+  /** How many listeners `event` has. */
+  listenerCount(event: keyof KeyleashEventMap): number
+  /** The events that have listeners. */
+  eventNames(): (string | symbol)[]
 }
 
 /**
@@ -59,8 +82,9 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
     throw new InvalidParamsError('provider', 'must be an EIP-1193 provider: an object with a `request` function')
 
   const resolved = resolveOptions(options)
-  // Untyped inside: pass-through events carry whatever the inner provider sends.
-  const emitter = createEmitter()
+  // Untyped inside (pass-through events carry whatever the inner provider sends); the
+  // provider's interface types each event for the app.
+  const emitter = new SafeEmitter()
   const store = options.store ?? memoryStore()
   const index = sessionIndex(store)
   const context: MethodContext = {
@@ -80,10 +104,10 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
   }
   forwardEvents(inner, emitter)
 
-  const provider: KeyleashProvider = {
+  const provider: KeyleashProvider = Object.assign(emitter, {
     // Not async, and nothing allocated on the pass-through path but the inner call's own
     // promise and its `.then`: the wrapper must cost well under 0.1 µs per call.
-    request(args) {
+    request(args: RequestArguments): Promise<unknown> {
       if (typeof args !== 'object' || args === null)
         return Promise.reject(new InvalidRequestError('request', 'must be an object { method, params? }'))
       const method = args.method
@@ -100,9 +124,8 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
         return Promise.reject(toRpcError(error))
       }
     },
-    ...listenerMethods(emitter, () => provider),
     sessions: createSessionsApi(context),
-  }
+  })
   return provider
 }
 
@@ -116,7 +139,7 @@ function systemClock(): number {
  * wrapper's lifetime (wagmi's connectors do the same); the app's listeners live on the
  * wrapper's emitter, so `removeListener` there removes them for real.
  */
-function forwardEvents(inner: Eip1193Provider, emitter: Emitter): void {
+function forwardEvents(inner: Eip1193Provider, emitter: SafeEmitter): void {
   if (typeof inner.on !== 'function') return
   for (const event of providerEvents) {
     inner.on(event, (...args: unknown[]) => {

@@ -1,9 +1,9 @@
 import { describe, expect, test, vi } from 'vitest'
-import { createEmitter, listenerMethods } from '../src/emitter.js'
+import { SafeEmitter, listenerMethods } from '../src/emitter.js'
 
-describe('createEmitter', () => {
+describe('SafeEmitter', () => {
   test('listeners run in the order they were added, with the arguments emitted', () => {
-    const events = createEmitter()
+    const events = new SafeEmitter()
     const seen: unknown[][] = []
     events.on('chainChanged', (...args: unknown[]) => seen.push(['first', ...args]))
     events.on('chainChanged', (...args: unknown[]) => seen.push(['second', ...args]))
@@ -16,7 +16,7 @@ describe('createEmitter', () => {
   })
 
   test('a once listener runs on the next event only', () => {
-    const events = createEmitter()
+    const events = new SafeEmitter()
     const listener = vi.fn()
     events.once('connect', listener)
     events.emit('connect', 1)
@@ -26,7 +26,7 @@ describe('createEmitter', () => {
   })
 
   test('off removes every registration of that listener for that event, once ones included, and no other', () => {
-    const events = createEmitter()
+    const events = new SafeEmitter()
     const removed = vi.fn()
     const kept = vi.fn()
     events.on('message', removed)
@@ -42,7 +42,7 @@ describe('createEmitter', () => {
   })
 
   test('an emit runs over the listeners there were when it started', () => {
-    const events = createEmitter()
+    const events = new SafeEmitter()
     const seen: string[] = []
     const late = () => seen.push('late')
     const second = () => seen.push('second')
@@ -60,7 +60,7 @@ describe('createEmitter', () => {
 
   test('a listener that throws stops neither the others nor the emitter; its error is reported', () => {
     const reported: unknown[] = []
-    const events = createEmitter((error) => reported.push(error))
+    const events = new SafeEmitter((error) => reported.push(error))
     const after = vi.fn()
     const failure = new Error('listener bug')
     events.on('accountsChanged', () => {
@@ -76,7 +76,7 @@ describe('createEmitter', () => {
     const scheduled: (() => void)[] = []
     vi.stubGlobal('queueMicrotask', (task: () => void) => scheduled.push(task))
     try {
-      const events = createEmitter()
+      const events = new SafeEmitter()
       events.on('connect', () => {
         throw new Error('listener bug')
       })
@@ -89,9 +89,38 @@ describe('createEmitter', () => {
   })
 })
 
+describe('SafeEmitter: eventemitter3\'s whole surface, by the app\'s own functions', () => {
+  test('behavior: listeners, listenerCount and eventNames see the functions added; off, removeListener and removeAllListeners remove them; each call returns the emitter', () => {
+    const events = new SafeEmitter()
+    const first = vi.fn()
+    const second = vi.fn()
+    expect(events.on('chainChanged', first).addListener('chainChanged', second).once('connect', first)).toBe(events)
+    expect(events.listeners('chainChanged')).toStrictEqual([first, second])
+    expect(events.listenerCount('chainChanged')).toBe(2)
+    expect(events.eventNames()).toStrictEqual(['chainChanged', 'connect'])
+    expect(events.off('chainChanged', first).listeners('chainChanged')).toStrictEqual([second])
+    expect(events.removeListener('chainChanged', second).listenerCount('chainChanged')).toBe(0)
+    expect(events.removeAllListeners().eventNames()).toStrictEqual([])
+    events.emit('connect', {})
+    expect(first).not.toHaveBeenCalled()
+  })
+
+  test('behavior: a once listener that throws is removed all the same, and reported', () => {
+    const reported: unknown[] = []
+    const events = new SafeEmitter((error) => reported.push(error))
+    events.once('disconnect', () => {
+      throw new Error('listener bug')
+    })
+    events.emit('disconnect')
+    events.emit('disconnect')
+    expect(reported).toHaveLength(1)
+    expect(events.listenerCount('disconnect')).toBe(0)
+  })
+})
+
 describe('listenerMethods', () => {
   test('on, once and removeListener act on the emitter and each returns the provider, so calls chain', () => {
-    const emitter = createEmitter()
+    const emitter = new SafeEmitter()
     type Provider = {
       request(): void
       on(event: string, listener: () => void): Provider

@@ -309,6 +309,20 @@ describe('events', () => {
     expect(seen).toEqual(['on 0x2', 'once 0x2'])
   })
 
+  test('behavior: the provider has an emitter\'s whole surface (eventemitter3\'s), every call chaining on the provider', () => {
+    const inner = scriptedProvider()
+    const provider = withSessionKeys(inner)
+    const listener = (chainId: string) => chainId
+    expect(provider.addListener('chainChanged', listener).on('sessionGranted', () => {})).toBe(provider)
+    expect(provider.listeners('chainChanged')).toStrictEqual([listener])
+    expect(provider.listenerCount('chainChanged')).toBe(1)
+    expect(provider.eventNames()).toStrictEqual(['chainChanged', 'sessionGranted'])
+    expect(provider.off('chainChanged', listener).listenerCount('chainChanged')).toBe(0)
+    expect(provider.removeAllListeners().eventNames()).toStrictEqual([])
+    // The wallet's forwarders stay attached: they belong to the wrapper, not to the app.
+    for (const [event] of events) expect(inner.listenerCount(event)).toBe(1)
+  })
+
   test('behavior: a wallet without `on` still works, with only keyleash\'s own events', async () => {
     const inner = scriptedProvider({ eth_chainId: '0x1' }, { events: false })
     const provider = withSessionKeys(inner)

@@ -1,4 +1,4 @@
-import { createEmitter, listenerMethods } from '../emitter.js'
+import { SafeEmitter, listenerMethods } from '../emitter.js'
 import { numberToHex } from 'viem'
 import { InvalidRequestError, toRpcError } from '../errors.js'
 import type { RequestArguments } from '../types.js'
@@ -79,7 +79,7 @@ const hints: Readonly<Record<string, string>> = {
  * await provider.request({ method: 'eth_accounts' }) // [account]
  */
 export function createDevWalletProvider(context: DevWalletContext, isClosed: () => boolean): DevWalletProvider {
-  const emitter = createEmitter()
+  const emitter = new SafeEmitter()
   const provider: DevWalletProvider = {
     async request(args) {
       if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || args.method === '')

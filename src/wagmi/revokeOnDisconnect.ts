@@ -3,7 +3,7 @@ import type { KeyleashProvider } from '../provider.js'
 import type { RequestArguments } from '../types.js'
 
 /**
- * The same provider, plus: when its wallet reports no account at all (`accountsChanged([])`:
+ * The same provider (not a copy), plus: when its wallet reports no account at all (`accountsChanged([])`:
  * the user logged out of the embedded wallet, or disconnected it), every active session of an
  * account it had connected is revoked, so no call is signed for an account the wallet no
  * longer serves. Revocation goes through `provider.sessions.revoke(id, { wallet: false })`:
@@ -33,27 +33,15 @@ export function revokeOnDisconnect(provider: KeyleashProvider): KeyleashProvider
   })
   provider.on('sessionGranted', (session) => known.add(session.account.toLowerCase()))
 
-  const wrapped: KeyleashProvider = {
-    request(args: RequestArguments) {
-      const result = provider.request(args)
-      if (args.method === 'eth_accounts' || args.method === 'eth_requestAccounts') result.then(remember, ignore)
-      return result
-    },
-    on(event, listener) {
-      provider.on(event, listener)
-      return wrapped
-    },
-    once(event, listener) {
-      provider.once(event, listener)
-      return wrapped
-    },
-    removeListener(event, listener) {
-      provider.removeListener(event, listener)
-      return wrapped
-    },
-    sessions: provider.sessions,
+  // The same provider, its `request` watched for the accounts the wallet answers: every event
+  // method stays the provider's own, so listeners added before or after are the same ones.
+  const request = provider.request.bind(provider)
+  provider.request = (args: RequestArguments) => {
+    const result = request(args)
+    if (args.method === 'eth_accounts' || args.method === 'eth_requestAccounts') result.then(remember, ignore)
+    return result
   }
-  return wrapped
+  return provider
 }
 
 async function revokeAll(provider: KeyleashProvider, accounts: readonly Address[]): Promise<void> {

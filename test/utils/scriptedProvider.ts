@@ -1,4 +1,4 @@
-import { createEmitter, listenerMethods } from '../../src/emitter.js'
+import { SafeEmitter, listenerMethods } from '../../src/emitter.js'
 import type { ProviderEventName, RequestArguments } from '../../src/types.js'
 
 /**
@@ -78,7 +78,7 @@ export function scriptedProvider(
 ): ScriptedProvider | Omit<ScriptedProvider, 'on' | 'once' | 'removeListener'> {
   const answers = new Map<string, ScriptedAnswer>(Object.entries(initial))
   const requests: RequestArguments[] = []
-  const emitter = createEmitter()
+  const emitter = new SafeEmitter()
 
   const provider: ScriptedProvider = {
     async request(args) {

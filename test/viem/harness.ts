@@ -11,10 +11,10 @@ import type { RequestArguments } from '../../src/types.js'
  * An EIP-1193 provider that counts what passes through it, by method: put between viem and
  * keyleash, it shows how many times viem really sent a request (a retry would count twice).
  */
-export function counting(provider: KeyleashProvider): KeyleashProvider & { count(method: string): number; reset(): void } {
+export function counting(provider: KeyleashProvider): Pick<KeyleashProvider, 'request' | 'sessions'> & { count(method: string): number; reset(): void } {
   const counts = new Map<string, number>()
   return {
-    ...provider,
+    sessions: provider.sessions,
     request(args: RequestArguments) {
       counts.set(args.method, (counts.get(args.method) ?? 0) + 1)
       return provider.request(args)
