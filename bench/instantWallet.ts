@@ -7,6 +7,7 @@
 import { keccak256, type Address, type Hex } from 'viem'
 import type { RequestArguments } from '../src/types.js'
 
+/** What the instant wallet answers to `eth_chainId` and `eth_accounts`, and the NFT the grants are for. */
 export const chainId = 31337
 export const account: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
 export const nft: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
@@ -63,14 +64,24 @@ export function grantRequest(signer?: `0x${string}`) {
   ]
 }
 
-/** The median of `samples` (sorted in place). */
+/**
+ * The median of `samples` (sorted in place).
+ *
+ * @example
+ * median([3, 1, 2]) // 2
+ */
 export function median(samples: number[]): number {
   samples.sort((a, b) => a - b)
   const middle = samples.length >> 1
   return samples.length % 2 === 1 ? (samples[middle] as number) : ((samples[middle - 1] as number) + (samples[middle] as number)) / 2
 }
 
-/** `met` or `NOT MET`, for a target's line. */
+/**
+ * `met` or `NOT MET`, for a target's line.
+ *
+ * @example
+ * console.log(`ratio ${ratio.toFixed(3)} (target ≤ 1.03: ${verdict(ratio <= 1.03)})`)
+ */
 export function verdict(met: boolean): string {
   return met ? 'met' : 'NOT MET'
 }

@@ -42,9 +42,10 @@ export function frozenCopy<value>(value: value): value {
 // Whether the value `copy` last returned holds something JavaScript cannot freeze. A module
 // variable rather than a second check per part: this runs on every grant and send.
 let holdsMutable = false
-// Only a session and its fields are ever shared into a new session (`{ ...session, usage }`),
-// so only they are branded: deeper parts are reached through them.
-const brandedDepth = 1
+// Only a session, its fields and theirs are ever shared into a new session (`{ ...session,
+// usage: { ...usage, calls } }` keeps `usage.spent`), so only they are branded: deeper parts
+// are reached through them.
+const brandedDepth = 2
 
 function copy(value: unknown, depth: number): unknown {
   holdsMutable = false

@@ -30,17 +30,21 @@ const curveOrder = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd03
 export function memoryKeyStore(): MemoryKeyStore {
   // The account, not the key: deriving it costs a point multiplication, done once, when the
   // key is stored (it also checks the key), and the account keeps the key in its own closure.
+  // Filed under its lower-case address and, since sessions name it so and `signer` runs on
+  // every send, under its checksummed one too.
   const accounts = new Map<string, LocalAccount>()
+  const find = (address: Address) => accounts.get(address) ?? accounts.get(address.toLowerCase())
 
   function hold(privateKey: Hex): Address {
     const account = accountOf(privateKey)
     accounts.set(account.address.toLowerCase(), account)
+    accounts.set(account.address, account)
     return account.address
   }
 
   return {
     holds(address) {
-      return accounts.has(address.toLowerCase())
+      return find(address) !== undefined
     },
     async import(privateKey) {
       return hold(privateKey)
@@ -49,13 +53,16 @@ export function memoryKeyStore(): MemoryKeyStore {
       return hold(generatePrivateKey())
     },
     async has(address) {
-      return accounts.has(address.toLowerCase())
+      return find(address) !== undefined
     },
     async signer(address) {
-      return accounts.get(address.toLowerCase())
+      return find(address)
     },
     async delete(address) {
-      accounts.delete(address.toLowerCase())
+      const account = find(address)
+      if (account === undefined) return
+      accounts.delete(account.address.toLowerCase())
+      accounts.delete(account.address)
     },
   }
 }

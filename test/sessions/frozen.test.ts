@@ -25,6 +25,7 @@ describe('frozenCopy', () => {
     expect(next.policies).toBe(copy.policies)
     expect(next.signer).toBe(copy.signer)
     expect(next.usage).not.toBe(copy.usage)
+    expect(next.usage.spent).toBe(copy.usage.spent)
   })
 
   test('behavior: something frozen by someone else is copied, since a part of it may still change', () => {

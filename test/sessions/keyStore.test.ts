@@ -29,11 +29,14 @@ describe('memoryKeyStore', () => {
     expect(derived.count - before).toBe(2)
   })
 
-  test('behavior: a deleted key signs no more', async () => {
+  test('behavior: a deleted key signs no more, under any spelling of its address', async () => {
     const keys = memoryKeyStore()
     const address = await keys.generate()
-    await keys.delete(address)
-    expect(await keys.signer(address)).toBeUndefined()
-    expect(keys.holds(address)).toBe(false)
+    await keys.delete(address.toLowerCase() as `0x${string}`)
+    for (const spelling of [address, address.toLowerCase() as `0x${string}`]) {
+      expect(await keys.signer(spelling)).toBeUndefined()
+      expect(await keys.has(spelling)).toBe(false)
+      expect(keys.holds(spelling)).toBe(false)
+    }
   })
 })
