@@ -2,7 +2,7 @@ import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 import type { Address, LocalAccount } from 'viem'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
-import type { Session, SessionStore } from '../types.js'
+import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
 import type { KeyCipher } from './encryption.js'
 import { keyedMutex } from './mutex.js'
@@ -91,8 +91,9 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     async put(session) {
       checkScope(session, 'session')
       const value = encodeSession(session)
-      const stored = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
-      if (!stored)
+      const outcome = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
+      if (outcome === 'exists') throw duplicateSession(session.id)
+      if (outcome === 'no-key')
         throw new InternalError(`session ${session.id}: its key is not in the store`, {
           context: session.id,
           hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',

@@ -102,12 +102,29 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.get(session.id)).toStrictEqual(sessionFixture())
       }))
 
-    test('behavior: put replaces the session with the same id; unknown ids are undefined', () =>
-      withHarness(async ({ store }) => {
-        await store.put(sessionFixture())
-        await store.put(sessionFixture({ status: 'revoked' }))
-        expect(await store.list()).toStrictEqual([sessionFixture({ status: 'revoked' })])
+    test('error: put never replaces: an id already stored is refused (-32603, duplicate) and the stored session keeps its key; unknown ids are undefined', () =>
+      withHarness(async ({ store, reopen }) => {
+        const keyAddress = await store.keys.generate()
+        await store.put(sessionFixture({ keyAddress }))
+        const intruder = sessionFixture({ keyAddress: await store.keys.generate(), expiry: 4_000_000_000, usage: { calls: 0, native: 0n, spent: {} } })
+        for (const s of reopen ? [store, reopen()] : [store])
+          await expect(s.put(intruder)).rejects.toMatchObject({
+            code: -32603,
+            message: 'session 0xc0ffee: a session with this id is already stored, and put never replaces one',
+            data: { context: '0xc0ffee', reason: 'duplicate' },
+          })
+        expect(await store.list()).toStrictEqual([sessionFixture({ keyAddress })])
+        expect(await store.keys.has(keyAddress)).toBe(true)
         expect(await store.get('0xunknown')).toBeUndefined()
+      }))
+
+    test('behavior: of 20 concurrent puts of one id (across two instances where the store has them), exactly one is stored', () =>
+      withHarness(async ({ store, reopen }) => {
+        const stores = [store, reopen?.() ?? store]
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.put(sessionFixture({ createdAt: i }))))
+        const stored = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []))
+        expect(stored).toHaveLength(1)
+        expect((await store.get('0xc0ffee'))?.createdAt).toBe(stored[0])
       }))
 
     test('error: put refuses a session whose key the store does not hold', () =>
