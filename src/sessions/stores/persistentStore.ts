@@ -114,7 +114,6 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const value = await sealRecord(session, (await cipher()).records)
       // A revoked id stays revoked: its record may be gone (purged), its tombstone is not.
       if ((await backend.getSession(tombstoneOf(session.id))) !== undefined) throw duplicateSession(session.id)
-      if (session.status === 'revoked') await bury(session)
       const outcome = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
       if (outcome === 'exists') throw duplicateSession(session.id)
       if (outcome === 'no-key')
@@ -122,6 +121,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
           context: session.id,
           hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',
         })
+      // After the write: a duplicate refused above must not bury the session stored under its id.
+      if (session.status === 'revoked') await bury(session)
     },
     update(id, change) {
       return updates.run(id, async () => {

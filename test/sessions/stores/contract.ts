@@ -120,6 +120,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
             message: 'session 0xc0ffee: a session with this id is already stored, and put never replaces one',
             data: { context: '0xc0ffee', reason: 'duplicate' },
           })
+        // Nor does a refused duplicate that says revoked revoke the session stored under its id.
+        await expect(store.put({ ...intruder, status: 'revoked' })).rejects.toMatchObject({ data: { reason: 'duplicate' } })
         expect(await store.list()).toStrictEqual([sessionFixture({ keyAddress })])
         expect(await store.keys.has(keyAddress)).toBe(true)
         expect(await store.get('0xunknown')).toBeUndefined()
