@@ -37,9 +37,9 @@ export type SessionsApi = {
    */
   importKey(privateKey: Hex): Promise<Address>
   /**
-   * Revokes a session (by id, or by its key's address): the key is deleted here first, then
-   * the wallet is asked (unless `{ wallet: false }`). Resolves once both are done; rejects,
-   * coded, when the wallet fails. With `{ wallet: false }`, a session of an account this
+   * Revokes a session (by id, or by its key's address): marked revoked here first and its key
+   * deleted, then the wallet is asked (unless `{ wallet: false }`). Resolves once all are done;
+   * rejects, coded, when the wallet or the key delete fails (the session stays revoked). With `{ wallet: false }`, a session of an account this
    * provider's wallet connected earlier may be ended too, after the wallet logged out (what
    * `revokeOnDisconnect` does).
    */
