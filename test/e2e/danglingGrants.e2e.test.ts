@@ -5,6 +5,7 @@ import { sessionAccountAbi } from '../../src/devwallet/artifacts.js'
 import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import { withSessionKeys } from '../../src/provider.js'
+import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { RequestArguments } from '../../src/types.js'
 import { rejectionOf } from '../utils/rejection.js'
 import { useSharedChain } from '../utils/chain.js'
@@ -76,4 +77,28 @@ describe.each(Object.keys(alterations) as DevWalletDialectName[])('a %s wallet w
     expect(onChain).toMatchObject({ exists: true, revoked: true })
     expect(await provider.sessions.list()).toStrictEqual([])
   })
+})
+
+describe('a grant the store cannot keep', () => {
+  test('error: the session store fails after the wallet granted: the grant is revoked on chain, the error says so', async () => {
+    const wallet = await createDevWallet({ rpcUrl, ...(contracts ? { contracts } : {}) })
+    const store = memoryStore()
+    const provider = withSessionKeys(wallet.provider, {
+      store: { ...store, put: async () => Promise.reject(new Error('ENOSPC: no space left on device')) },
+      now: () => Math.floor(Date.now() / 1000) + clockOffset,
+    })
+    const key = await provider.sessions.importKey(`0x${'5d'.repeat(32)}`)
+    const error = await rejectionOf(
+      provider.request({
+        method: 'wallet_grantPermissions',
+        params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: wallet.contracts.nft, calls: ['mint(address)'] }, policies: [] }] }],
+      }),
+    )
+    expect(error).toMatchObject({ code: -32603, data: { contexts: [key], revoked: true } })
+    expect(error.message).toBe('the wallet granted, but the session store failed: ENOSPC: no space left on device; the grant was revoked at the wallet')
+    const onChain = await publicClient.readContract({ address: wallet.account, abi: sessionAccountAbi, functionName: 'getSession', args: [key] })
+    expect(onChain).toMatchObject({ exists: true, revoked: true })
+    // The app's own key is the app's: a failed grant does not delete it.
+    expect(await store.keys.has(key)).toBe(true)
+  }, 30_000)
 })
