@@ -75,8 +75,12 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     return error
   }
 
-  /** The session stored as `value` under `id`, checked and with its tombstone applied; reported and `undefined` if damaged. */
-  async function read(id: string, value: string, revoked: boolean | undefined = undefined): Promise<Session | undefined> {
+  /**
+   * The session stored as `value` under `id`, checked, and revoked if it has a tombstone
+   * (`buried`: whether it has one, when the caller knows; otherwise it is looked up).
+   * Reported and `undefined` if the entry is damaged or fails its tag.
+   */
+  async function read(id: string, value: string, buried?: boolean): Promise<Session | undefined> {
     let session: Session
     try {
       session = await openRecord(id, value, (await cipher()).records)
@@ -85,7 +89,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       report(`session ${id}`, error, value)
       return undefined
     }
-    if (session.status === 'revoked' || !(revoked ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
+    if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
     report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
     return { ...session, status: 'revoked' }
   }
