@@ -35,7 +35,7 @@ export { checkScope } from './permissions/scope.js'
 export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason } from './permissions/scope.js'
 export type { GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, Signer } from './permissions/types.js'
 // The wallet dialects themselves are in `keyleash/wallets`; these types are for writing one's own.
-export type { CodecContext, ResolvedGrantRequest, WalletDialect } from './permissions/dialects/types.js'
+export type { CodecContext, ResolvedGrantRequest, RevocableGrant, WalletDialect } from './permissions/dialects/types.js'
 
 export { erc7836Executor } from './execution/erc7836.js'
 export { hashExecutor } from './execution/hash.js'

@@ -16,6 +16,7 @@ import type { Eip1193Provider } from './types.js'
 import { revokeOnDisconnect } from './wagmi/revokeOnDisconnect.js'
 
 export { revokeOnDisconnect } from './wagmi/revokeOnDisconnect.js'
+export type { RevokeOnDisconnectOptions } from './wagmi/revokeOnDisconnect.js'
 
 /**
  * Wraps a wagmi connector so that its provider is keyleash over the connector's own: grants

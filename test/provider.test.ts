@@ -359,7 +359,8 @@ describe('sessions', () => {
     await store.put(sessionFixture({ id: '0x03', createdAt: now - 1, expiry: now + 60 }))
     await store.put(sessionFixture({ id: '0x01', createdAt: now - 3, expiry: now }))
     await store.put(sessionFixture({ id: '0x02', createdAt: now - 2, status: 'revoked', chainId: 10, account: other }))
-    return withSessionKeys(scriptedProvider(), { store, now: () => now }).sessions
+    // A provider serving both accounts: the scope itself is tested in sessions/accountScope.test.ts.
+    return withSessionKeys(scriptedProvider(), { store, now: () => now, account: [address, other] }).sessions
   }
 
   test('default: list returns every session, oldest first, with expired derived from the clock', async () => {

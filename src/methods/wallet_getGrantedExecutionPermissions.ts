@@ -1,15 +1,17 @@
 import { executionPermissionRequests } from '../permissions/dialects/index.js'
+import { accountScope, inScope } from '../sessions/accountScope.js'
 import { isLive } from '../sessions/find.js'
 import type { MethodHandler } from './types.js'
 
 /**
- * `wallet_getGrantedExecutionPermissions` (ERC-7715, 2026): the live sessions, from the
- * store, one entry per permission. Expired and revoked sessions are never listed.
+ * `wallet_getGrantedExecutionPermissions` (ERC-7715, 2026): the live sessions of the
+ * provider's accounts, from the store, one entry per permission. Expired and revoked sessions are never listed.
  *
  * @example
  * const granted = await provider.request({ method: 'wallet_getGrantedExecutionPermissions' })
  */
 export const wallet_getGrantedExecutionPermissions: MethodHandler = async (_params, context) => {
   const now = context.now()
-  return executionPermissionRequests.answer((await context.store.list()).filter((session) => isLive(session, now)))
+  const accounts = await accountScope(context)
+  return executionPermissionRequests.answer((await context.store.list()).filter((session) => isLive(session, now) && inScope(accounts, session)))
 }

@@ -3,6 +3,7 @@ import { InvalidParamsError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { walletChainId } from '../walletState.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
+import { accountScope, inScope } from './accountScope.js'
 import { findSession } from './find.js'
 import { revokeSession, type RevokeOptions } from './revoke.js'
 import type { Session, SessionStatus } from './types.js'
@@ -19,9 +20,14 @@ export type SessionFilter = {
   status?: SessionStatus | undefined
 }
 
-/** `provider.sessions`: the app's view of its sessions and keys, outside of RPC. */
+/**
+ * `provider.sessions`: the app's view of its sessions and keys, outside of RPC. It sees the
+ * sessions of the provider's accounts only (the `account` option, or the wallet's connected
+ * accounts): in a store shared by several users, another user's session is not listed, not
+ * found, not checked and not revoked, exactly as if it did not exist.
+ */
 export type SessionsApi = {
-  /** Every stored session matching `filter`, oldest first. */
+  /** Every stored session of the provider's accounts matching `filter`, oldest first. */
   list(filter?: SessionFilter): Promise<SessionInfo[]>
   /** One session by its id (the permissions context), or `undefined`. */
   get(id: string): Promise<SessionInfo | undefined>
@@ -31,9 +37,11 @@ export type SessionsApi = {
    */
   importKey(privateKey: Hex): Promise<Address>
   /**
-   * Revokes a session (by id, or by its key's address): the key is deleted here first, then
-   * the wallet is asked (unless `{ wallet: false }`). Resolves once both are done; rejects,
-   * coded, when the wallet fails.
+   * Revokes a session (by id, or by its key's address): marked revoked here first and its key
+   * deleted, then the wallet is asked (unless `{ wallet: false }`). Resolves once all are done;
+   * rejects, coded, when the wallet or the key delete fails (the session stays revoked). With `{ wallet: false }`, a session of an account this
+   * provider's wallet connected earlier may be ended too, after the wallet logged out (what
+   * `revokeOnDisconnect` does).
    */
   revoke(id: string, options?: RevokeOptions): Promise<void>
   /**
@@ -53,13 +61,24 @@ export type SessionsApi = {
  * const live = await sessions.list({ status: 'active', chainId: 1 })
  */
 export function createSessionsApi(context: MethodContext): SessionsApi {
+  // The accounts this provider's wallet has connected since it was made, as seen here. Once the
+  // wallet logs out it has none, so the sessions of these may still be ended here, and only that.
+  const served = new Set<Address>()
+  const scope = async () => {
+    const accounts = await accountScope(context)
+    for (const account of accounts) served.add(account)
+    return accounts
+  }
   return {
-    list: (filter) => listSessions(context, filter),
-    get: (id) => getSession(context, id),
+    list: async (filter = {}) => listSessions(context, filter, await scope()),
+    get: async (id) => getSession(context, id, await scope()),
     importKey: (privateKey) => context.store.keys.import(privateKey),
-    revoke: async (id, options) => revokeSession(await stored(context, id), context, options),
+    revoke: async (id, options) => {
+      const accounts = await scope()
+      await revokeSession(await stored(context, id, options?.wallet === false ? [...served] : accounts), context, options)
+    },
     check: async (id, calls, options = {}) => {
-      const session = await stored(context, id)
+      const session = await stored(context, id, await scope())
       const canSign = session.keyAddress !== undefined && (await context.store.keys.has(session.keyAddress))
       const chainId = options.chainId ?? (await walletChainId(context.inner))
       return checkScope(session, calls, { chainId, now: context.now(), canSign })
@@ -68,16 +87,18 @@ export function createSessionsApi(context: MethodContext): SessionsApi {
 }
 
 /**
- * The stored sessions matching `filter`, with `status` derived at `context.now()`, oldest first.
+ * The stored sessions of `accounts` matching `filter`, with `status` derived at `context.now()`,
+ * oldest first.
  *
  * @example
- * await listSessions(context, { account: '0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045', status: 'active' })
+ * await listSessions(context, { status: 'active' }, await accountScope(context))
  */
-export async function listSessions(context: MethodContext, filter: SessionFilter = {}): Promise<SessionInfo[]> {
+export async function listSessions(context: MethodContext, filter: SessionFilter, accounts: readonly Address[]): Promise<SessionInfo[]> {
   const now = context.now()
   const account = filter.account?.toLowerCase()
   const found: SessionInfo[] = []
   for (const session of await context.store.list()) {
+    if (!inScope(accounts, session)) continue
     const info = withStatus(session, now)
     if (account !== undefined && info.account.toLowerCase() !== account) continue
     if (filter.chainId !== undefined && info.chainId !== filter.chainId) continue
@@ -89,20 +110,22 @@ export async function listSessions(context: MethodContext, filter: SessionFilter
 }
 
 /**
- * One session with `status` derived at `context.now()`, or `undefined` when none has that id.
+ * One session of `accounts` with `status` derived at `context.now()`, or `undefined` when none
+ * of theirs has that id.
  *
  * @example
- * const session = await getSession(context, '0x…context')
+ * const session = await getSession(context, '0x…context', await accountScope(context))
  * if (session?.status === 'expired') …
  */
-export async function getSession(context: MethodContext, id: string): Promise<SessionInfo | undefined> {
+export async function getSession(context: MethodContext, id: string, accounts: readonly Address[]): Promise<SessionInfo | undefined> {
   const session = await context.store.get(id)
-  return session === undefined ? undefined : withStatus(session, context.now())
+  return session === undefined || !inScope(accounts, session) ? undefined : withStatus(session, context.now())
 }
 
-async function stored(context: MethodContext, id: string): Promise<Session> {
-  const session = await findSession(context, id)
-  if (!session) throw new InvalidParamsError('id', `${id} names no session keyleash holds`)
+async function stored(context: MethodContext, id: string, accounts: readonly Address[]): Promise<Session> {
+  const session = await findSession(context, id, accounts)
+  // The same words for another user's session as for none: no way to learn what others hold.
+  if (!session) throw new InvalidParamsError('id', `${id} names no session keyleash holds for this provider's accounts`)
   return session
 }
 

@@ -1,24 +1,30 @@
-import { isAddress } from 'viem'
+import { isAddress, type Address } from 'viem'
 import type { MethodContext } from '../methods/types.js'
+import { inScope } from './accountScope.js'
 import { sessionStatus } from './status.js'
 import type { Session } from './types.js'
 
 /**
- * The session a permissions context names: by id, or (Openfort revokes by it) by the
- * session key's address, through the index (the oldest active session with that key,
- * confirmed in the store; a miss looks once more for one another instance granted).
+ * The session a permissions context names, among the sessions of `accounts` (the provider's,
+ * from `accountScope`): by id, or (Openfort revokes by it) by the session key's address,
+ * through the index (the oldest active session with that key, confirmed in the store; a miss
+ * looks once more for one another instance granted). A session of another account is not
+ * found, exactly as one that does not exist: a store shared by several users tells none of
+ * them about the others' sessions.
  *
  * @example
- * const session = await findSession(context, '0x…context')
+ * const session = await findSession(context, permissionContext, await accountScope(context))
  */
-export async function findSession(context: MethodContext, id: string): Promise<Session | undefined> {
+export async function findSession(context: MethodContext, id: string, accounts: readonly Address[]): Promise<Session | undefined> {
   const byId = await context.store.get(id)
-  if (byId || !isAddress(id, { strict: false })) return byId
+  if (byId !== undefined) return inScope(accounts, byId) ? byId : undefined
+  if (!isAddress(id, { strict: false })) return undefined
   const byKey = async () => {
     const indexed = await context.index.byKey(id)
     for (let i = indexed.length - 1; i >= 0; i--) {
-      if ((indexed[i] as Session).status !== 'active') continue
-      const stored = await context.store.get((indexed[i] as Session).id)
+      const candidate = indexed[i] as Session
+      if (candidate.status !== 'active' || !inScope(accounts, candidate)) continue
+      const stored = await context.store.get(candidate.id)
       if (stored?.status === 'active') return stored
     }
     return undefined

@@ -1,11 +1,12 @@
 import type { Address } from 'viem'
 import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import { appDialectOf } from '../permissions/dialects/index.js'
-import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
+import { grantedContexts } from '../permissions/dialects/grantedContexts.js'
+import type { ResolvedGrantRequest, RevocableGrant, WalletDialect } from '../permissions/dialects/types.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
-import type { Grant, GrantRequest, Signer } from '../permissions/types.js'
+import type { Grant, GrantRequest } from '../permissions/types.js'
 import type { MethodContext } from '../methods/types.js'
 import { walletAccounts, walletChainId } from '../walletState.js'
 import type { KeyStore, Session } from './types.js'
@@ -17,8 +18,11 @@ export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPe
  * The whole grant: parse and check the app's request (any dialect), make or find the
  * session key, forward the grant in the wallet's dialect, keep what was granted, and
  * answer in the app's dialect. All or nothing: a rejected or failed grant stores no
- * session and discards the keys it made; a grant the wallet made but the store could
- * not keep is revoked at the wallet and reported with its context.
+ * session and discards the keys it made. Nothing is left live: whenever the wallet granted
+ * and keyleash does not keep the grant (an answer it cannot read, an expiry it refuses, a
+ * context it already holds, a failing store), the grant is revoked at the wallet before the
+ * app is answered, and the error says so (or that the revoke failed too, with the contexts in
+ * `data.contexts` so the app can act).
  */
 export async function grant(method: GrantMethod, params: unknown, context: MethodContext): Promise<unknown> {
   const { options, store } = context
@@ -29,15 +33,18 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const [chainId, accounts] = await Promise.all([walletChainId(context.inner), walletAccounts(context.inner)])
     const wallet = { chainId, accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
+    const dialect = options.wallet
     const made: Address[] = []
+    // What the wallet has granted so far, read from its answers as soon as they arrive.
+    const granted: RevocableGrant[] = []
     try {
       const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made)))
-      const dialect = options.wallet
-      const grants = await forward(dialect, signed.map((s) => s.request), context)
+      const grants = await forward(dialect, signed.map((s) => s.request), context, granted)
       const now = context.now()
-      const sessions = grants.map((granted, i): Session => {
+      const sessions = grants.map((answer, i): Session => {
         const { request, keyAddress } = signed[i] as (typeof signed)[number]
-        const narrowed = narrowGrant(request, granted)
+        const narrowed = narrowGrant(request, answer)
+        assertKeepable(narrowed, now, dialect)
         return {
           id: narrowed.context,
           chainId: request.chainId,
@@ -56,12 +63,14 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           createdAt: now,
         }
       })
-      await keep(sessions, dialect, context)
+      const answer = app.answer(sessions)
+      await keep(sessions, context)
       for (const session of sessions) context.emit('sessionGranted', session)
-      return app.answer(sessions)
+      return answer
     } catch (error) {
       await Promise.allSettled(made.map((address) => store.keys.delete(address)))
-      throw error
+      if (granted.length === 0) throw error
+      throw await revokedAtWallet(error, dialect, granted, context)
     }
   })
 }
@@ -85,24 +94,30 @@ async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address
 /**
  * Sends the grants to the wallet in its dialect. Everything is encoded before anything is
  * sent, so a grant the wallet cannot express fails before the user sees a prompt. A
- * wallet that takes one grant per call gets them in turn; if one fails, those it already
- * granted are revoked.
+ * wallet that takes one grant per call gets them in turn. Each answer is read for what it
+ * granted (into `granted`, leniently: the dialect's `granted`) before it is decoded, so an
+ * answer `decode` refuses is still revoked.
  */
-async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantRequest[], context: MethodContext): Promise<Grant[]> {
+async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantRequest[], context: MethodContext, granted: RevocableGrant[]): Promise<Grant[]> {
   const codec = { now: context.now() }
   const batches = dialect.batches ? [requests] : requests.map((request) => [request])
   const encoded = batches.map((batch) => dialect.encode(batch, codec))
   const grants: Grant[] = []
-  try {
-    for (const [i, batch] of batches.entries()) {
-      const result = await context.inner.request({ method: dialect.grantMethod, params: encoded[i] })
-      grants.push(...decode(dialect, result, batch, codec))
-    }
-  } catch (error) {
-    await revokeAtWallet(dialect, grants.map((granted, i) => ({ id: granted.context, signer: (requests[i] as ResolvedGrantRequest).signer })), context)
-    throw error
+  for (const [i, batch] of batches.entries()) {
+    const result = await context.inner.request({ method: dialect.grantMethod, params: encoded[i] })
+    granted.push(...revocable(dialect, result, batch))
+    grants.push(...decode(dialect, result, batch, codec))
   }
   return grants
+}
+
+// A dialect's reader must not throw; one that does (an app's own dialect) names nothing.
+function revocable(dialect: WalletDialect, result: unknown, batch: readonly ResolvedGrantRequest[]): RevocableGrant[] {
+  try {
+    return (dialect.granted ?? grantedContexts)(result, batch)
+  } catch {
+    return []
+  }
 }
 
 function decode(dialect: WalletDialect, result: unknown, batch: readonly ResolvedGrantRequest[], codec: { now: number }): Grant[] {
@@ -115,8 +130,17 @@ function decode(dialect: WalletDialect, result: unknown, batch: readonly Resolve
   }
 }
 
-/** Stores every session of a grant, or none: on a failure, those stored are removed and the grant revoked. */
-async function keep(sessions: readonly Session[], dialect: WalletDialect, context: MethodContext): Promise<void> {
+/** A grant keyleash can keep ends at a whole second in the future: NaN, 0 or a past expiry would never (or always) expire. */
+function assertKeepable(grant: Grant, now: number, dialect: WalletDialect): void {
+  if (!Number.isSafeInteger(grant.expiry) || grant.expiry <= now)
+    throw new InternalError(
+      `the wallet's answer to ${dialect.grantMethod} grants an expiry keyleash cannot keep (${String(grant.expiry)}): it must be whole UNIX seconds after ${now}`,
+      { context: grant.context },
+    )
+}
+
+/** Stores every session of a grant, or none: on a failure, those stored by this grant are removed. */
+async function keep(sessions: readonly Session[], context: MethodContext): Promise<void> {
   const kept: Session[] = []
   try {
     for (const session of sessions) {
@@ -125,18 +149,33 @@ async function keep(sessions: readonly Session[], dialect: WalletDialect, contex
     }
   } catch (error) {
     await Promise.allSettled(kept.map((session) => context.store.delete(session.id)))
-    const revoked = await revokeAtWallet(dialect, sessions, context)
-    throw new InternalError(
-      `the wallet granted, but the session store failed: ${error instanceof Error ? error.message : String(error)}; ${revoked ? 'the grant was revoked at the wallet' : 'revoke it at the wallet with its context'}`,
-      { context: sessions.map((s) => s.id).join(','), contexts: sessions.map((s) => s.id), cause: causeOf(error) },
-    )
+    const reason = (error as { data?: { reason?: unknown } }).data?.reason === 'duplicate' ? 'it names a session keyleash already holds' : 'the session store failed'
+    throw new InternalError(`the wallet granted, but ${reason}: ${error instanceof Error ? error.message : String(error)}`, { cause: causeOf(error) })
   }
 }
 
-/** Best-effort revocation of grants made during a failed grant; resolves to whether all went through. */
-async function revokeAtWallet(dialect: WalletDialect, grants: readonly { id: string; signer: Signer }[], context: MethodContext): Promise<boolean> {
+/**
+ * Revokes at the wallet what it granted during a grant keyleash did not keep, and turns `error`
+ * into one that says so: the same code, the contexts in `data`, and whether the revoke went through.
+ */
+async function revokedAtWallet(error: unknown, dialect: WalletDialect, granted: readonly RevocableGrant[], context: MethodContext): Promise<KeyleashError> {
   const results = await Promise.allSettled(
-    grants.map((granted) => context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(granted) })),
+    granted.map((grant) => Promise.resolve().then(() => context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(grant) }))),
   )
-  return results.every((r) => r.status === 'fulfilled')
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const contexts = granted.map((grant) => grant.id)
+  const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
+  const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
+  const outcome = failed
+    ? `; revoking the grant at the wallet failed too (${failed.reason instanceof Error ? failed.reason.message : String((failed.reason as { message?: unknown })?.message ?? failed.reason)}): revoke ${contexts.join(', ')} there`
+    : '; the grant was revoked at the wallet'
+  const data: Record<string, unknown> = (error as { data?: Record<string, unknown> } | null)?.data ?? {}
+  return new KeyleashError(code, message + outcome, {
+    ...data,
+    context: contexts.join(','),
+    contexts,
+    revoked: failed === undefined,
+    // What went wrong first: the cause the error already carried, or the error itself.
+    cause: data.cause ?? causeOf(error),
+  })
 }

@@ -1,7 +1,7 @@
 import { InternalError } from '../errors.js'
 import { frozenCopy } from './frozen.js'
 import { memoryKeyStore } from './keyStore.js'
-import type { Session, SessionStore } from './types.js'
+import { duplicateSession, type Session, type SessionStore } from './types.js'
 
 /**
  * A {@link SessionStore} in memory: the default store, gone when the process ends.
@@ -13,8 +13,8 @@ import type { Session, SessionStore } from './types.js'
  *   keep their identity across updates of its usage, which the scope check's cache relies on.
  * - `update` is atomic: it reads, calls `change` and writes without yielding in between,
  *   so concurrent updates of one session never lose a write.
- * - `put` refuses a session whose `keyAddress` names a key the store does not hold: a
- *   session is visible only once its key is stored.
+ * - `put` refuses a session whose `keyAddress` names a key the store does not hold (a
+ *   session is visible only once its key is stored), and one whose id is already stored.
  * - `delete` also deletes the session's key, unless another stored session uses that key.
  * - Keys live in {@link memoryKeyStore}'s closure and never appear on the store object.
  *
@@ -36,6 +36,7 @@ export function memoryStore(): SessionStore {
     },
     async put(session) {
       // Checked and written without yielding, so a concurrent `delete` cannot take the key in between.
+      if (sessions.has(session.id)) throw duplicateSession(session.id)
       if (session.keyAddress !== undefined && !keys.holds(session.keyAddress))
         throw new InternalError(`session ${session.id}: its key is not in the store`, {
           context: session.id,

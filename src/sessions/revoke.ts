@@ -12,50 +12,87 @@ export type RevokeOptions = {
   wallet?: boolean | undefined
 }
 
+// A key delete that fails (a busy disk, a dropped Redis connection) is retried this many
+// times in all, so a transient failure does not leave a key at rest; bounded, so a store
+// that is down cannot hold the revoke forever.
+const keyDeleteAttempts = 3
+
 /**
- * Revokes a session: locally first and for good (fail closed: the key is deleted and the
- * session marked revoked before the wallet is asked), then at the wallet in the provider's
- * dialect. A wallet that fails is reported with its own code; the session stays revoked
- * here either way. A session granted in another dialect (a store shared with a provider over
- * another wallet) is revoked here only, and reported: this wallet did not grant it.
+ * Revokes a session: locally first and for good, then at the wallet in the provider's dialect.
+ *
+ * 1. The session is marked revoked, in a write of its own: from then on nothing signs under it,
+ *    whatever happens to its key.
+ * 2. Its key is deleted (unless another live session signs with it), retried a few times; a
+ *    key that still cannot be deleted is reported (-32603) while the session stays revoked.
+ * 3. The wallet is asked. A wallet that fails is reported with its own code; the session stays
+ *    revoked here either way. A session granted in another dialect (a store shared with a
+ *    provider over another wallet) is revoked here only, and reported: this wallet did not grant it.
  *
  * @example
  * await revokeSession(session, context)
  */
 export async function revokeSession(session: Session, context: MethodContext, options: RevokeOptions = {}): Promise<void> {
   const { store } = context
-  let localFailure: unknown
+  const failures: KeyleashError[] = []
+  let marked = false
   try {
-    if (session.keyAddress !== undefined && !(await keyInUseElsewhere(session, context))) await store.keys.delete(session.keyAddress)
-    await store.update(session.id, (stored) => ({ ...stored, status: 'revoked' }))
-    context.emit('sessionRevoked', { ...session, status: 'revoked' })
+    await store.update(session.id, (stored) => {
+      // Set on every call: a persistent store may call `change` again after a conflict.
+      marked = stored.status !== 'revoked'
+      return marked ? { ...stored, status: 'revoked' } : undefined
+    })
   } catch (error) {
-    localFailure = error
+    failures.push(new InternalError(`the session could not be marked revoked in the store: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
   }
+  if (marked) context.emit('sessionRevoked', { ...session, status: 'revoked' })
+  const keyFailure = await deleteKey(session, context)
+  if (keyFailure !== undefined) failures.push(keyFailure)
 
   const dialect = context.options.wallet
   // A store shared with a provider over another wallet: this wallet did not grant the
   // session, and the context (or key) is the other wallet's to read, not this one's.
   const grantedElsewhere = session.wallet !== dialect.name
-  if (options.wallet === false || grantedElsewhere) {
-    if (localFailure !== undefined) throw localFailure
-    if (options.wallet === false) return
-    throw new InternalError(
-      `the session was revoked here only: it was granted in the ${session.wallet} dialect, and this provider's wallet speaks ${dialect.name}; revoke it at the wallet that granted it`,
-      { context: session.id },
+  if (options.wallet !== false && grantedElsewhere)
+    failures.push(
+      new InternalError(
+        `the session was revoked here only: it was granted in the ${session.wallet} dialect, and this provider's wallet speaks ${dialect.name}; revoke it at the wallet that granted it`,
+        { context: session.id },
+      ),
     )
+  else if (options.wallet !== false) {
+    try {
+      await context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(session) })
+    } catch (error) {
+      const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
+      const here = failures.length === 0 ? 'the session was revoked here and its key deleted' : 'the session was revoked here'
+      failures.unshift(new KeyleashError(code, `${here}, but the wallet did not revoke it: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
+    }
   }
-  try {
-    await context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(session) })
-  } catch (error) {
-    const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : -32603
-    const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
-    throw new KeyleashError(code, `the session was revoked here and its key deleted, but the wallet did not revoke it: ${message}`, {
-      context: session.id,
-      cause: causeOf(error),
-    })
+  const [first, ...rest] = failures
+  if (first === undefined) return
+  if (rest.length === 0) throw first
+  // Several things failed: the first error keeps its code, the message says all of them.
+  throw new KeyleashError(first.code, [first, ...rest].map((failure) => failure.message).join('; '), { ...first.data, context: session.id })
+}
+
+/** Deletes the session's key, retrying; resolves to the failure that remained, if any. */
+async function deleteKey(session: Session, context: MethodContext): Promise<InternalError | undefined> {
+  const { keyAddress } = session
+  if (keyAddress === undefined) return undefined
+  let last: unknown
+  for (let attempt = 0; attempt < keyDeleteAttempts; attempt++) {
+    try {
+      if (await keyInUseElsewhere(session, context)) return undefined
+      await context.store.keys.delete(keyAddress)
+      return undefined
+    } catch (error) {
+      last = error
+    }
   }
-  if (localFailure !== undefined) throw localFailure
+  return new InternalError(
+    `the session is revoked (nothing signs under it), but its key ${keyAddress} could not be deleted after ${keyDeleteAttempts} attempts: ${messageOf(last)}`,
+    { context: session.id, cause: causeOf(last), hint: `delete it with provider.sessions.revoke('${session.id}', { wallet: false }) once the store is back, or purge the store` },
+  )
 }
 
 // One imported key may sign for several sessions; it goes with the last of them. The index
@@ -74,4 +111,8 @@ async function keyInUseElsewhere(session: Session, context: MethodContext): Prom
     return false
   }
   return (await inUse()) || (context.index.refresh(now) && (await inUse()))
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
 }

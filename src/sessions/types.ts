@@ -1,4 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem'
+import { InternalError } from '../errors.js'
 import type { Grant, Permission, Policy, Signer } from '../permissions/types.js'
 
 /** `expired` is never stored: it is derived from `expiry` and the clock. */
@@ -58,6 +59,12 @@ export type Session = {
  */
 export type SessionStore = {
   get(id: string): Promise<Session | undefined>
+  /**
+   * Stores a new session. Never replaces one: a session whose id is already stored is refused
+   * ({@link duplicateSession}, -32603) and the stored one is left as it is, with its key; so is
+   * a session whose `keyAddress` names a key the store does not hold. Change a stored session
+   * with `update`.
+   */
   put(session: Session): Promise<void>
   /**
    * Atomic read-modify-write: `change` sees the stored session and returns the new one,
@@ -79,4 +86,20 @@ export type KeyStore = {
   /** A viem account that signs with the stored key, or `undefined` when none is held. */
   signer(address: Address): Promise<LocalAccount | undefined>
   delete(address: Address): Promise<void>
+}
+
+/**
+ * The error of a {@link SessionStore.put} whose id is already stored (a wallet that answered a
+ * context it had given before): one error, so every store refuses alike and callers can tell it
+ * by `data.reason`.
+ *
+ * @example
+ * if (sessions.has(session.id)) throw duplicateSession(session.id)
+ */
+export function duplicateSession(id: string): InternalError {
+  return new InternalError(`session ${id}: a session with this id is already stored, and put never replaces one`, {
+    context: id,
+    reason: 'duplicate',
+    hint: 'change a stored session with update; a wallet that answers a context twice granted nothing new',
+  })
 }

@@ -46,4 +46,5 @@ export const erc7715v2025: WalletDialect = {
 
   // Every ERC-7715 draft revokes by the grant's context: `[{ permissionContext }]`.
   encodeRevoke: erc7715.encodeRevoke,
+  granted: erc7715.granted,
 }

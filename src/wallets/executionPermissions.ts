@@ -54,4 +54,5 @@ export const executionPermissions: WalletDialect = {
 
   // Every ERC-7715 draft revokes by the grant's context: `[{ permissionContext }]`.
   encodeRevoke: erc7715.encodeRevoke,
+  granted: erc7715.granted,
 }

@@ -50,6 +50,12 @@ export const openfort: WalletDialect = {
     if (session.signer.type !== 'account') throw new TypeError('an Openfort session always has an account signer')
     return [{ permissionContext: session.signer.address }]
   },
+
+  // Openfort revokes by the session key's address, which the request carried: whatever the
+  // answer, the key the grant went to is what to revoke, and its address is the context to give.
+  granted(_result, requests) {
+    return requests.flatMap((request) => (request.signer.type === 'account' ? [{ id: request.signer.address, signer: request.signer }] : []))
+  },
 }
 
 // Openfort reads the limit from `type.custom`, so the type must stay an object: viem's

@@ -212,7 +212,7 @@ describe('sessions.check', () => {
   })
   test('error: an unknown session', async () => {
     const { provider } = await setup()
-    expect(await rejectionOf(provider.sessions.check('0xnope', []))).toMatchObject({ code: -32602, message: 'id: 0xnope names no session keyleash holds' })
+    expect(await rejectionOf(provider.sessions.check('0xnope', []))).toMatchObject({ code: -32602, message: "id: 0xnope names no session keyleash holds for this provider's accounts" })
   })
   test('behavior: a signer whose key was never imported is not a signing session', async () => {
     const preparer = scriptedPreparer()

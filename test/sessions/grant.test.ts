@@ -379,3 +379,72 @@ describe('managing sessions', () => {
     expect(JSON.stringify(granted, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(privateKey.slice(2))
   })
 })
+
+describe('nothing left live', () => {
+  /** A scripted wallet of `wallet`'s dialect whose grant answers go through `alter`. */
+  function altered(wallet: DevWalletDialectName, alter: (answer: any) => unknown) {
+    const honest = scriptedWallet(wallet)
+    const { grantMethod } = devWalletDialects[wallet]
+    const inner = scriptedWallet(wallet, { [grantMethod]: async (params: unknown) => alter(await honest.request({ method: grantMethod, params })) })
+    return setup(wallet, {}, inner)
+  }
+  const revokeParams = (inner: ReturnType<typeof scriptedWallet>, wallet: DevWalletDialectName) => inner.paramsOf(devWalletDialects[wallet].revokeMethod)
+
+  test.each([
+    ['erc7715', (answer: any) => ({ ...answer, expiry: Number.NaN }), '0x0001', "the wallet's answer to wallet_grantPermissions is not a erc7715 grant: result.expiry: must be a positive whole number of seconds, got NaN; the grant was revoked at the wallet"],
+    ['erc7715', (answer: any) => ({ ...answer, expiry: 1_700_000_000 }), '0x0001', "the wallet's answer to wallet_grantPermissions grants an expiry keyleash cannot keep (1700000000): it must be whole UNIX seconds after 1800000000; the grant was revoked at the wallet"],
+    ['erc7715', (answer: any) => ({ ...answer, grantedPermissions: 'all of them' }), '0x0001', "the wallet's answer to wallet_grantPermissions is not a erc7715 grant: result.grantedPermissions: must be an array, got \"all of them\"; the grant was revoked at the wallet"],
+    ['erc7715-2025', (answer: any) => answer.map((a: object) => ({ ...a, permissions: null })), '0x0001', "the wallet's answer to wallet_grantPermissions is not a erc7715-2025 grant: result[0].permissions: must be an array, got null; the grant was revoked at the wallet"],
+    ['execution-permissions', (answer: any) => [...answer, { context: '0x0bad' }], '0x0001', "the wallet's answer to wallet_requestExecutionPermissions is not a execution-permissions grant: result: the wallet answered 2 grants for 1 requests; the grant was revoked at the wallet"],
+  ] as const)('error: a %s wallet granted, keyleash refuses its answer, and revokes the grant there first', async (wallet, alter, context, message) => {
+    const { inner, provider, store } = altered(wallet, alter)
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    expect(error.code).toBe(-32603)
+    expect(error.message).toBe(message)
+    expect(error.data).toMatchObject({ contexts: expect.arrayContaining([context]), revoked: true })
+    expect(revokeParams(inner, wallet)).toContainEqual([{ permissionContext: context }])
+    expect(await provider.sessions.list()).toStrictEqual([])
+    const [[sent]] = inner.paramsOf(devWalletDialects[wallet].grantMethod) as [[{ signer?: { data: { id?: Address; address?: Address } }; to?: Address }]]
+    expect(await store.keys.has((sent.to ?? sent.signer?.data.id ?? sent.signer?.data.address) as Address)).toBe(false)
+  })
+
+  test('error: an Openfort answer keyleash cannot read at all is still revoked, by the key address the request carried', async () => {
+    const { inner, provider } = altered('openfort', () => 'garbage')
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    const [[sent]] = inner.paramsOf('wallet_grantPermissions') as [[{ signer: { data: { id: Address } } }]]
+    expect(error).toMatchObject({ code: -32603, data: { context: sent.signer.data.id, contexts: [sent.signer.data.id], revoked: true } })
+    expect(error.message).toBe(
+      "the wallet's answer to wallet_grantPermissions is not a openfort grant: result: must be an object, got \"garbage\"; the grant was revoked at the wallet",
+    )
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: sent.signer.data.id }]])
+  })
+
+  test('error: when the revoke fails too, the error says so, with the contexts, and the code of the first failure', async () => {
+    const { inner, provider } = altered('erc7715', (answer) => ({ ...answer, expiry: Number.NaN }))
+    inner.script({ wallet_revokePermissions: fail({ code: 4900, message: 'Disconnected' }) })
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    expect(error).toMatchObject({ code: -32603, data: { context: '0x0001', contexts: ['0x0001'], revoked: false } })
+    expect(error.message).toBe(
+      "the wallet's answer to wallet_grantPermissions is not a erc7715 grant: result.expiry: must be a positive whole number of seconds, got NaN; revoking the grant at the wallet failed too (Disconnected): revoke 0x0001 there",
+    )
+  })
+
+  test('error: a duplicate context is refused and revoked at the wallet; the session already kept, and its key, stay as they were', async () => {
+    const inner = scriptedWallet('erc7715', {
+      wallet_grantPermissions: ([request]: { expiry: number; permissions: unknown }[]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0x0001' }),
+    })
+    const { provider, store } = setup('erc7715', {}, inner)
+    await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })
+    const before = await store.get('0x0001')
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ ...seedGrant(), expiry: 7200 }] }))
+    expect(error).toMatchObject({ code: -32603, data: { context: '0x0001', revoked: true } })
+    expect(error.message).toBe(
+      'the wallet granted, but it names a session keyleash already holds: session 0x0001: a session with this id is already stored, and put never replaces one; the grant was revoked at the wallet',
+    )
+    expect(await store.get('0x0001')).toStrictEqual(before)
+    expect(await store.keys.has(before?.keyAddress as Address)).toBe(true)
+    const [, [second]] = inner.paramsOf('wallet_grantPermissions') as [unknown, [{ signer: { data: { id: Address } } }]]
+    expect(await store.keys.has(second.signer.data.id)).toBe(false)
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0x0001' }]])
+  })
+})

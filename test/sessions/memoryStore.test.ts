@@ -69,11 +69,11 @@ describe('sessions', () => {
     expect((await store.get(session.id))!.usage.calls).toBe(0)
   })
 
-  test('behavior: put replaces the session with the same id', async () => {
+  test('error: put never replaces the session with the same id', async () => {
     const store = memoryStore()
     await store.put(sessionFixture())
-    await store.put(sessionFixture({ status: 'revoked' }))
-    expect(await store.list()).toEqual([sessionFixture({ status: 'revoked' })])
+    await expect(store.put(sessionFixture({ status: 'revoked' }))).rejects.toMatchObject({ code: -32603, data: { reason: 'duplicate' } })
+    expect(await store.list()).toEqual([sessionFixture()])
   })
 
   test('error: put refuses a session whose key the store does not hold', async () => {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vit
 import { demoNftAbi, sessionAccountAbi } from '../../src/devwallet/artifacts.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import type { RequestArguments } from '../../src/types.js'
+import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { withSessionKeysConnector } from '../../src/wagmi.js'
 import { useSharedChain } from '../utils/chain.js'
 
@@ -79,11 +80,11 @@ function embeddedWallet() {
   }
 }
 
-function setup(wrap: boolean) {
+function setup(wrap: boolean, store = memoryStore()) {
   const embedded = embeddedWallet()
   const bare = injected({ target: () => ({ id: 'devwallet', name: 'Dev wallet', provider: embedded.provider as never }) })
   const now = () => Math.floor(Date.now() / 1000) + clockOffset
-  const connector = wrap ? withSessionKeysConnector(bare, { now }) : bare
+  const connector = wrap ? withSessionKeysConnector(bare, { now, store }) : bare
   const config = createConfig({
     chains: [anvil, other],
     connectors: [connector],
@@ -93,7 +94,7 @@ function setup(wrap: boolean) {
   })
   const [first] = config.connectors
   if (first === undefined) throw new Error('no connector')
-  return { config, connector: first, embedded }
+  return { config, connector: first, embedded, store }
 }
 
 describe.each([
@@ -143,7 +144,7 @@ describe('sessions through the wrapped connector', () => {
   const mint = () => ({ to: wallet.contracts.nft, abi: demoNftAbi, functionName: 'mint', args: [wallet.account] }) as const
 
   async function connectedWithSession() {
-    const { config, connector, embedded } = setup(true)
+    const { config, connector, embedded, store } = setup(true)
     await connect(config, { connector })
     const client = (await getConnectorClient(config)).extend(erc7715Actions())
     const { permissionsContext: context } = await client.grantPermissions({
@@ -152,7 +153,7 @@ describe('sessions through the wrapped connector', () => {
     })
     const provider = await connector.getProvider()
     if (provider === undefined || !('sessions' in provider)) throw new Error('the wrapped connector has no keyleash provider')
-    return { config, connector, embedded, provider, context }
+    return { config, connector, embedded, provider, context, store }
   }
 
   test('default: getProvider() is keyleash over the wallet, wrapped once: the same object every time', async () => {
@@ -181,13 +182,15 @@ describe('sessions through the wrapped connector', () => {
   })
 
   test('behavior: the wallet logging out (accountsChanged([])) revokes the sessions of its account, which then sign nothing', async () => {
-    const { config, embedded, provider, context } = await connectedWithSession()
+    const { config, embedded, provider, context, store } = await connectedWithSession()
     const key = (await provider.sessions.get(context))?.keyAddress
     embedded.logOut()
     await vi.waitFor(() => expect(getConnection(config).status).toBe('disconnected'))
-    await vi.waitFor(async () => expect((await provider.sessions.get(context))?.status).toBe('revoked'))
+    // A provider whose wallet names no account sees no session: read the store itself.
+    await vi.waitFor(async () => expect((await store.get(context))?.status).toBe('revoked'))
     // Ended here, key deleted; the wallet that logged out is not asked (it would prompt nobody).
-    expect(await provider.sessions.check(context, [{ to: wallet.contracts.nft, data: '0x6a627842' }])).toMatchObject({ allowed: false, reasons: [{ reason: 'revoked' }] })
+    expect(await store.keys.has(key!)).toBe(false)
+    expect(await provider.sessions.list()).toStrictEqual([])
     expect((await publicClient.readContract({ address: wallet.account, abi: sessionAccountAbi, functionName: 'getSession', args: [key!] })).revoked).toBe(false)
     const refused = await provider
       .request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: wallet.contracts.nft, data: '0x6a627842' }], capabilities: { permissions: { context } } }] })

@@ -4,6 +4,7 @@ import { parseGrantBody } from '../grantRequest.js'
 import { encodePermission, encodePolicy, parsePermission, mergePolicies } from '../permission.js'
 import { readArray, readGrantedExpiry, readObject, readString, type Fields } from '../read.js'
 import type { Grant, Permission, Policy, Signer } from '../types.js'
+import { grantedContexts } from './grantedContexts.js'
 import type { AppDialect, ResolvedGrantRequest, WalletDialect } from './types.js'
 
 /**
@@ -49,6 +50,8 @@ export const erc7715: WalletDialect & AppDialect = {
   encodeRevoke(session) {
     return [{ permissionContext: session.id }]
   },
+
+  granted: grantedContexts,
 }
 
 /** The June 2024 wire body; the session's limits ride on the first permission, where wallets read them. */

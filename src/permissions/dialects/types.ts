@@ -9,6 +9,9 @@ export type AppDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions
 /** A grant ready to be forwarded: the signer is known by now. */
 export type ResolvedGrantRequest = GrantRequest & { signer: Signer }
 
+/** A grant as the wallet's revoke needs it: its context and the signer it went to (Openfort revokes by the key's address). */
+export type RevocableGrant = { id: string; signer: Signer }
+
 /** What encoders and decoders may need beyond the request: the clock, in UNIX seconds. */
 export type CodecContext = { now: number }
 
@@ -46,7 +49,16 @@ export type WalletDialect = {
   /** What the wallet granted, one per request, in order. Throws for an answer it cannot read. */
   decode(result: unknown, requests: readonly ResolvedGrantRequest[], context: CodecContext): Grant[]
   /** The params that revoke a grant at the wallet. */
-  encodeRevoke(session: { id: string; signer: Signer }): unknown[]
+  encodeRevoke(session: RevocableGrant): unknown[]
+  /**
+   * What the wallet granted, read leniently from ANY answer it gave to `grantMethod`, also one
+   * `decode` refuses, as `encodeRevoke` takes it. Whenever keyleash does not keep what the wallet
+   * granted (an answer it cannot read, an expiry it refuses, a duplicate context, a failing
+   * store), it revokes these at the wallet before answering the app. Must not throw; `[]` when
+   * the answer names nothing revocable. Default: `grantedContexts` (the `permissionsContext` or
+   * `context` of the answer, or of each item of a list), with the signers asked.
+   */
+  granted?(result: unknown, requests: readonly ResolvedGrantRequest[]): RevocableGrant[]
 }
 
 /**

@@ -1,3 +1,6 @@
+/** What {@link StoreBackend.putSession} did. */
+export type PutOutcome = 'stored' | 'exists' | 'no-key'
+
 /**
  * What a persistent store is built on: raw strings under names, in one partition. The
  * backend owns storage and atomicity; {@link createPersistentStore} owns everything else
@@ -14,10 +17,11 @@ export type StoreBackend = {
   /** Every session entry of the partition. */
   listSessions(): Promise<[id: string, value: string][]>
   /**
-   * Writes a session; when `keyAddress` is given, only if that key is stored, checked in the
-   * same atomic step where the medium allows. Resolves to `false` when the key is missing.
+   * Writes a new session, only if none is stored under `id` and, when `keyAddress` is given,
+   * only if that key is stored, both checked in the same atomic step as the write. Resolves
+   * to what happened: `'stored'`, `'exists'` (nothing written) or `'no-key'` (nothing written).
    */
-  putSession(id: string, value: string, keyAddress: string | undefined): Promise<boolean>
+  putSession(id: string, value: string, keyAddress: string | undefined): Promise<PutOutcome>
   /**
    * Atomic read-modify-write, across processes/tabs: `change` gets the stored value and
    * returns the new one, or `undefined` to leave it. `change` is synchronous and may be called

@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem'
 import { InternalError, InvalidParamsError } from '../../errors.js'
+import { recordAuth, type RecordAuth } from './recordAuth.js'
 
 /**
  * The key that encrypts session keys at rest: a WebCrypto AES-GCM `CryptoKey` (best made
@@ -7,10 +8,15 @@ import { InternalError, InvalidParamsError } from '../../errors.js'
  */
 export type EncryptionKey = CryptoKey | Uint8Array | Hex
 
-/** Seals a private key for storage and opens it again. Nothing it throws contains key material. */
+/**
+ * Seals a private key for storage and opens it again, and authenticates the store's records with
+ * a key derived from the same secret. Nothing it throws contains key material.
+ */
 export type KeyCipher = {
   /** `true` when `seal` writes the key in plaintext (the app said `plaintextKeys: true`). */
   readonly plaintext: boolean
+  /** Tags and checks session records; `undefined` without a secret to derive its key from (plaintext). */
+  readonly records: RecordAuth | undefined
   seal(address: Address, privateKey: Hex): Promise<string>
   open(address: Address, sealed: string): Promise<Hex>
 }
@@ -30,6 +36,7 @@ export async function aesGcmCipher(key: EncryptionKey): Promise<KeyCipher> {
   const cryptoKey = await importEncryptionKey(key)
   return {
     plaintext: false,
+    records: await recordAuth(cryptoKey),
     async seal(address, privateKey) {
       const iv = crypto.getRandomValues(new Uint8Array(12))
       const data = hexToBytes(privateKey.slice(2))
@@ -39,7 +46,12 @@ export async function aesGcmCipher(key: EncryptionKey): Promise<KeyCipher> {
     },
     async open(address, sealed) {
       const entry = parseSealed(address, sealed)
-      if (entry.alg === 'none') return entry.key
+      // Whoever can write to the store could plant a key of their own; with an encryptionKey
+      // set, a key is only ever one this cipher sealed.
+      if (entry.alg === 'none')
+        throw new InternalError(`the key of ${address} is stored in plaintext, but the store has an encryptionKey: refused, as a key planted at rest would be`, {
+          hint: 'a key written with plaintextKeys cannot be used under an encryptionKey; import it again, or revoke its session',
+        })
       try {
         const opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: entry.iv, additionalData: aad(address) }, cryptoKey, entry.ct)
         return `0x${bytesToHex(new Uint8Array(opened))}`
@@ -62,6 +74,7 @@ export async function aesGcmCipher(key: EncryptionKey): Promise<KeyCipher> {
  */
 export const plaintextCipher: KeyCipher = {
   plaintext: true,
+  records: undefined,
   async seal(_address, privateKey) {
     return JSON.stringify({ v: formatVersion, alg: 'none', key: privateKey })
   },
@@ -136,13 +149,15 @@ function isHex(value: unknown): value is string {
   return typeof value === 'string' && value.length % 2 === 0 && /^[0-9a-f]*$/.test(value)
 }
 
-function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
+/** Bytes of unprefixed hex (checked by the caller). */
+export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(hex.length / 2)
   for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)
   return bytes
 }
 
-function bytesToHex(bytes: Uint8Array): string {
+/** Unprefixed lower-case hex of `bytes`. */
+export function bytesToHex(bytes: Uint8Array): string {
   let hex = ''
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
   return hex

@@ -130,9 +130,10 @@ function lineFileBackend(path: string, partition: string): StoreBackend {
     },
     putSession(id, value, keyAddress) {
       return write((entries) => {
-        if (keyAddress !== undefined && !entries.has(head(key, keyAddress))) return [false, false]
+        if (entries.has(head(session, id))) return [false, 'exists']
+        if (keyAddress !== undefined && !entries.has(head(key, keyAddress))) return [false, 'no-key']
         entries.set(head(session, id), value)
-        return [true, true]
+        return [true, 'stored']
       })
     },
     updateSession(id, change) {

@@ -43,9 +43,10 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
     },
     putSession(id, value, keyAddress) {
       return locked(id, async () => {
-        if (keyAddress !== undefined && (await readIfAny(keyPath(keyAddress))) === undefined) return false
+        if ((await readIfAny(sessionPath(id))) !== undefined) return 'exists'
+        if (keyAddress !== undefined && (await readIfAny(keyPath(keyAddress))) === undefined) return 'no-key'
         await writeFileAtomic(sessionPath(id), value)
-        return true
+        return 'stored'
       })
     },
     updateSession(id, change) {

@@ -1,5 +1,5 @@
 import { InvalidParamsError } from '../../errors.js'
-import type { StoreBackend } from './backend.js'
+import type { PutOutcome, StoreBackend } from './backend.js'
 import { databaseConnection, objectStores, transact, wrappingKeyOf } from './idb.js'
 import { cipherOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
@@ -72,13 +72,16 @@ export function indexedDbBackend(db: () => Promise<IDBDatabase>, partition: stri
       })
     },
     async putSession(id, value, keyAddress) {
-      return transact<boolean>(await db(), [sessions, keys], 'readwrite', ({ tx, after, done }) => {
+      return transact<PutOutcome>(await db(), [sessions, keys], 'readwrite', ({ tx, after, done }) => {
         const write = () => {
           tx.objectStore(sessions).put(value, prefix + id)
-          done(true)
+          done('stored')
         }
-        if (keyAddress === undefined) return write()
-        after(tx.objectStore(keys).count(prefix + keyAddress), (count) => (count > 0 ? write() : done(false)))
+        after(tx.objectStore(sessions).count(prefix + id), (existing) => {
+          if (existing > 0) return done('exists')
+          if (keyAddress === undefined) return write()
+          after(tx.objectStore(keys).count(prefix + keyAddress), (count) => (count > 0 ? write() : done('no-key')))
+        })
       })
     },
     async updateSession(id, change) {

@@ -24,12 +24,17 @@ export type StoreOptions = {
    */
   scope?: { account?: Address | undefined; chainId?: number | undefined } | undefined
   /**
-   * Encrypts session keys at rest with AES-256-GCM. Browser stores default to a
-   * non-extractable key of their own, kept in IndexedDB; Node stores require one (or
-   * `plaintextKeys: true`). The store never writes it.
+   * Encrypts session keys at rest with AES-256-GCM, and authenticates every session record
+   * (HMAC-SHA-256, key derived from this one): a record edited at rest is refused, a revoked
+   * session stays revoked, and a plaintext key planted at rest is never used. Browser stores
+   * default to a non-extractable key of their own, kept in IndexedDB; Node stores require one
+   * (or `plaintextKeys: true`). The store never writes it.
    */
   encryptionKey?: EncryptionKey | undefined
-  /** Store session keys unencrypted. For tests and throwaway dev stores only; say it to mean it. */
+  /**
+   * Store session keys unencrypted, and records unauthenticated: whoever can write to the
+   * storage can change any session. For tests and throwaway dev stores only; say it to mean it.
+   */
   plaintextKeys?: boolean | undefined
   /** Where damaged entries are reported (and skipped). Default: a `console.warn` of the message. */
   onError?: StoreErrorHandler | undefined

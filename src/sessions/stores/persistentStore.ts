@@ -2,13 +2,13 @@ import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 import type { Address, LocalAccount } from 'viem'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
-import type { Session, SessionStore } from '../types.js'
+import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
 import type { KeyCipher } from './encryption.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { purgeSessions } from './purge.js'
-import { decodeSession, encodeSession } from './serialize.js'
+import { decodeSession, encodeSession, openRecord, sealRecord } from './serialize.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
 export type PersistentStore = SessionStore & {
@@ -35,10 +35,20 @@ export type PersistentStoreSettings = {
  *   `keys.signer`, whose viem account is cached (one decryption and one point multiplication
  *   per key) but handed out only while the sealed key is still at rest: a key deleted by
  *   another process or tab stops signing here too;
+ * - with an encryption key, every record carries a tag (HMAC-SHA-256, key derived from the
+ *   encryption key, `recordAuth.ts`): a record altered at rest, moved to another id, or
+ *   written without the key is refused like a damaged one;
+ * - revoking writes a tombstone first (an entry of its own, `revoked/<id>` in the session
+ *   space, before the record changes): a session with one reads as revoked, whatever its record
+ *   says, so an older copy of the record put back at rest cannot bring it back, and its id can
+ *   never be stored again. Purge drops a tombstone once its session has expired (an old copy
+ *   is expired by then anyway). What tombstones cannot stop: a rollback of the whole store (or
+ *   of a record together with its tombstone) to a time before the revoke;
  * - a damaged entry is reported to `onError` and skipped (`get` → `undefined`, `list`
  *   without it); `update` of a damaged entry rejects, since there is nothing to change;
- * - `update` is queued per id in this process, then made atomic across processes by the
- *   backend.
+ * - `update` is queued per id in this process, and made atomic across processes by a
+ *   compare-and-set on the backend: the record is read and checked (its tag is async), the
+ *   change computed, and written only if the record is still the one read, else read again.
  *
  * @example
  * const store = createPersistentStore(backend, { cipher: cipherOf(options, 'myStore'), scope: options.scope, onError: options.onError })
@@ -65,15 +75,28 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     return error
   }
 
-  function read(id: string, value: string): Session | undefined {
+  /**
+   * The session stored as `value` under `id`, checked, and revoked if it has a tombstone
+   * (`buried`: whether it has one, when the caller knows; otherwise it is looked up).
+   * Reported and `undefined` if the entry is damaged or fails its tag.
+   */
+  async function read(id: string, value: string, buried?: boolean): Promise<Session | undefined> {
+    let session: Session
     try {
-      const session = decodeSession(value)
+      session = await openRecord(id, value, (await cipher()).records)
       if (session.id !== id) throw new InternalError(`it is filed under ${id} but holds session ${session.id}`)
-      return session
     } catch (error) {
       report(`session ${id}`, error, value)
       return undefined
     }
+    if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
+    report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
+    return { ...session, status: 'revoked' }
+  }
+
+  /** Marks `session` revoked for good, before its record says so. */
+  async function bury(session: Session): Promise<void> {
+    await backend.putSession(tombstoneOf(session.id), JSON.stringify({ v: 1, tombstone: session.id, expiry: session.expiry }), undefined)
   }
 
   function checkScope(session: Session, field: string): void {
@@ -85,42 +108,58 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
 
   const store: PersistentStore = {
     async get(id) {
+      if (id.startsWith(tombstonePrefix)) return undefined
       const value = await backend.getSession(id)
       return value === undefined ? undefined : read(id, value)
     },
     async put(session) {
       checkScope(session, 'session')
-      const value = encodeSession(session)
-      const stored = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
-      if (!stored)
+      if (session.id.startsWith(tombstonePrefix)) throw new InvalidParamsError('session.id', `must not start with "${tombstonePrefix}": the store keeps its tombstones there`)
+      const value = await sealRecord(session, (await cipher()).records)
+      // A revoked id stays revoked: its record may be gone (purged), its tombstone is not.
+      if ((await backend.getSession(tombstoneOf(session.id))) !== undefined) throw duplicateSession(session.id)
+      const outcome = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
+      if (outcome === 'exists') throw duplicateSession(session.id)
+      if (outcome === 'no-key')
         throw new InternalError(`session ${session.id}: its key is not in the store`, {
           context: session.id,
           hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',
         })
+      // After the write: a duplicate refused above must not bury the session stored under its id.
+      if (session.status === 'revoked') await bury(session)
     },
     update(id, change) {
       return updates.run(id, async () => {
-        let result: Session | undefined
-        const found = await backend.updateSession(id, (value) => {
-          const current = read(id, value)
+        for (let attempt = 0; attempt < maxAttempts; attempt++) {
+          const value = await backend.getSession(id)
+          if (value === undefined) return undefined
+          const current = await read(id, value)
           if (current === undefined) throw new InternalError(`session ${id}: its stored entry is damaged and cannot be updated`, { context: id, store: backend.name })
-          const next = change(current)
-          if (next === undefined) {
-            result = decodeSession(value)
-            return undefined
-          }
+          // `change` gets a copy: one it mutates and then declines must not change the answer.
+          const next = change(structuredClone(current))
+          if (next === undefined) return current
           if (next.id !== id) throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
           checkScope(next, 'session')
-          const written = encodeSession(next)
-          result = decodeSession(written)
-          return written
+          if (next.status === 'revoked' && current.status !== 'revoked') await bury(next)
+          const written = await sealRecord(next, (await cipher()).records)
+          let raced = false
+          const found = await backend.updateSession(id, (stored) => {
+            raced = stored !== value
+            return raced ? undefined : written
+          })
+          if (found === undefined) return undefined
+          if (!raced) return decodeSession(encodeSession(next))
+        }
+        throw new InternalError(`${backend.name}: session ${id} changed under every one of ${maxAttempts} attempts to update it`, {
+          context: id,
+          hint: 'too many writers update this session at once; retry later',
         })
-        return found === undefined ? undefined : result
       })
     },
     async delete(id) {
+      if (id.startsWith(tombstonePrefix)) return
       const value = await backend.deleteSession(id)
-      const keyAddress = value === undefined ? undefined : read(id, value)?.keyAddress?.toLowerCase()
+      const keyAddress = value === undefined ? undefined : (await read(id, value, false))?.keyAddress?.toLowerCase()
       if (keyAddress === undefined) return
       const others = await store.list()
       if (others.some((other) => other.keyAddress?.toLowerCase() === keyAddress)) return
@@ -128,15 +167,15 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     },
     async list() {
       const entries = await backend.listSessions()
-      const sessions: Session[] = []
-      for (const [id, value] of entries) {
-        const session = read(id, value)
-        if (session !== undefined) sessions.push(session)
-      }
-      return sessions
+      const buried = new Set(entries.flatMap(([id]) => (id.startsWith(tombstonePrefix) ? [id.slice(tombstonePrefix.length)] : [])))
+      const reads = entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id)))
+      return (await Promise.all(reads)).filter((session): session is Session => session !== undefined)
     },
     async purge(now = Math.floor(Date.now() / 1000)) {
-      return purgeSessions(store, now)
+      const purged = await purgeSessions(store, now)
+      for (const [id, value] of await backend.listSessions())
+        if (id.startsWith(tombstonePrefix) && tombstoneExpiry(value) <= now) await backend.deleteSession(id)
+      return purged
     },
     keys: {
       async import(privateKey) {
@@ -179,6 +218,22 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   }
   return store
 }
+
+// Tombstones live in the session space, under ids no wallet context can take (put refuses them).
+const tombstonePrefix = '\u0000revoked/'
+const tombstoneOf = (id: string) => tombstonePrefix + id
+// A tombstone that cannot be read is kept: dropping it could let a revoked session back.
+function tombstoneExpiry(value: string): number {
+  try {
+    const { expiry } = JSON.parse(value) as { expiry?: unknown }
+    return typeof expiry === 'number' ? expiry : Number.POSITIVE_INFINITY
+  } catch {
+    return Number.POSITIVE_INFINITY
+  }
+}
+
+// Compare-and-set rounds an update may lose to other writers before it gives up.
+const maxAttempts = 1000
 
 function warn(error: InternalError): void {
   console.warn(`keyleash: ${error.message}`)

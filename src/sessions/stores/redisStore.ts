@@ -39,8 +39,12 @@ export type RedisStoreOptions = StoreOptions & {
 
 // Lua runs atomically in Redis: no other command runs between its reads and its writes.
 const scripts = {
-  /** KEYS: session, index, key. ARGV: value, id, check key ('1'|'0'). Writes only if the key is held. */
-  put: `if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+  /**
+   * KEYS: session, index, key. ARGV: value, id, check key ('1'|'0'). Writes only a new session
+   * whose key is held: 1 when written, -1 when the id is taken, 0 when the key is missing.
+   */
+  put: `if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[2])
 return 1`,
@@ -127,8 +131,8 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       return found
     },
     async putSession(id, value, keyAddress) {
-      const written = await run(scripts.put, [sessionKey(id), index, keyKey(keyAddress ?? '')], [value, id, keyAddress === undefined ? '0' : '1'])
-      return Number(written) === 1
+      const written = Number(await run(scripts.put, [sessionKey(id), index, keyKey(keyAddress ?? '')], [value, id, keyAddress === undefined ? '0' : '1']))
+      return written === 1 ? 'stored' : written === -1 ? 'exists' : 'no-key'
     },
     async updateSession(id, change) {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {

@@ -1,5 +1,6 @@
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import type { Session } from '../types.js'
+import type { RecordAuth } from './recordAuth.js'
 
 /**
  * The codec every persistent store writes with: a {@link Session} to a JSON string and back,
@@ -48,6 +49,46 @@ export function decodeSession(text: string): Session {
   const session = fromJson(parsed.session)
   assertSession(session)
   return session
+}
+
+/**
+ * A session as a store keeps it: {@link encodeSession}'s text, with the tag of `auth` appended
+ * (`{"v":1,"session":{…},"tag":"<64 hex>"}`) when the store has a key to authenticate with. The
+ * tag covers the exact text and the entry's id, so no byte of a record can change, and no record
+ * can move to another id, without the key.
+ *
+ * @example
+ * const value = await sealRecord(session, cipher.records)
+ */
+export async function sealRecord(session: Session, auth: RecordAuth | undefined): Promise<string> {
+  const text = encodeSession(session)
+  if (auth === undefined) return text
+  return `${text.slice(0, -1)},"tag":"${await auth.tag(tagged(session.id, text))}"}`
+}
+
+/**
+ * Reads what {@link sealRecord} wrote under `id`. With `auth`, a record whose tag is missing or
+ * does not verify is refused (an {@link InternalError} naming why, never quoting the record).
+ *
+ * @example
+ * const session = await openRecord(id, value, cipher.records)
+ */
+export async function openRecord(id: string, value: string, auth: RecordAuth | undefined): Promise<Session> {
+  if (auth !== undefined) {
+    const match = tagSuffix.exec(value)
+    if (match === null) throw new InternalError('the entry carries no authentication tag, and the store has an encryptionKey: it was not written by this store')
+    const text = `${value.slice(0, match.index)}}`
+    if (!(await auth.verify(tagged(id, text), match[1] as string)))
+      throw new InternalError('the entry fails its authentication tag: it was altered, or written under another id or encryptionKey')
+    value = text
+  }
+  return decodeSession(value)
+}
+
+const tagSuffix = /,"tag":"([0-9a-f]{64})"\}$/
+
+function tagged(id: string, text: string): string {
+  return `keyleash/session\u0000${id}\u0000${text}`
 }
 
 function toJson(value: unknown, path: string): Json {

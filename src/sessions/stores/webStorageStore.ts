@@ -101,9 +101,10 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
     putSession: (id, stored, keyAddress) =>
       locked(id, () => {
         // Checked and written synchronously: nothing in this tab runs in between.
-        if (keyAddress !== undefined && value(keyItem(keyAddress)) === undefined) return false
+        if (value(sessionItem(id)) !== undefined) return 'exists'
+        if (keyAddress !== undefined && value(keyItem(keyAddress)) === undefined) return 'no-key'
         set(sessionItem(id), stored)
-        return true
+        return 'stored'
       }),
     updateSession: (id, change) =>
       locked(id, () => {

@@ -3,6 +3,7 @@ import { verifyMessage, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { purgeSessions } from '../../../src/sessions/stores/purge.js'
+import { encodeSession } from '../../../src/sessions/stores/serialize.js'
 import type { Session, SessionStore } from '../../../src/sessions/types.js'
 import { accounts, sessionFixture } from '../../utils/sessionFixture.js'
 
@@ -15,6 +16,12 @@ export type StoreHarness = {
   atRest?: (() => Promise<string>) | undefined
   /** Damages the stored entry of session `id` (truncates it). */
   damage?: ((id: string) => Promise<void>) | undefined
+  /**
+   * The stored entries as they are at rest, to read and overwrite: what someone with write
+   * access to the storage (but not the encryptionKey) can do. `name` is a session's id or a
+   * key's lower-case address.
+   */
+  raw?: { get(kind: 'session' | 'key', name: string): Promise<string | undefined>; set(kind: 'session' | 'key', name: string, value: string): Promise<void> } | undefined
   /** What the store reported through `onError`. */
   errors: unknown[]
   close?: (() => Promise<void>) | undefined
@@ -102,12 +109,31 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.get(session.id)).toStrictEqual(sessionFixture())
       }))
 
-    test('behavior: put replaces the session with the same id; unknown ids are undefined', () =>
-      withHarness(async ({ store }) => {
-        await store.put(sessionFixture())
-        await store.put(sessionFixture({ status: 'revoked' }))
-        expect(await store.list()).toStrictEqual([sessionFixture({ status: 'revoked' })])
+    test('error: put never replaces: an id already stored is refused (-32603, duplicate) and the stored session keeps its key; unknown ids are undefined', () =>
+      withHarness(async ({ store, reopen }) => {
+        const keyAddress = await store.keys.generate()
+        await store.put(sessionFixture({ keyAddress }))
+        const intruder = sessionFixture({ keyAddress: await store.keys.generate(), expiry: 4_000_000_000, usage: { calls: 0, native: 0n, spent: {} } })
+        for (const s of reopen ? [store, reopen()] : [store])
+          await expect(s.put(intruder)).rejects.toMatchObject({
+            code: -32603,
+            message: 'session 0xc0ffee: a session with this id is already stored, and put never replaces one',
+            data: { context: '0xc0ffee', reason: 'duplicate' },
+          })
+        // Nor does a refused duplicate that says revoked revoke the session stored under its id.
+        await expect(store.put({ ...intruder, status: 'revoked' })).rejects.toMatchObject({ data: { reason: 'duplicate' } })
+        expect(await store.list()).toStrictEqual([sessionFixture({ keyAddress })])
+        expect(await store.keys.has(keyAddress)).toBe(true)
         expect(await store.get('0xunknown')).toBeUndefined()
+      }))
+
+    test('behavior: of 20 concurrent puts of one id (across two instances where the store has them), exactly one is stored', () =>
+      withHarness(async ({ store, reopen }) => {
+        const stores = [store, reopen?.() ?? store]
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.put(sessionFixture({ createdAt: i }))))
+        const stored = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []))
+        expect(stored).toHaveLength(1)
+        expect((await store.get('0xc0ffee'))?.createdAt).toBe(stored[0])
       }))
 
     test('error: put refuses a session whose key the store does not hold', () =>
@@ -297,6 +323,85 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         } finally {
           await harness.close?.()
         }
+      })
+
+      // Every persistent store here has an encryption key (given, or the browser's own): at
+      // rest, what it wrote is authenticated, and an attacker who can write to the storage
+      // but lacks the key can delete, not forge.
+      describe('an attacker with write access to the storage, without the encryptionKey', () => {
+        function withRaw(run: (harness: StoreHarness & { raw: NonNullable<StoreHarness['raw']> }) => Promise<void>) {
+          return withHarness(async (harness) => {
+            if (!harness.raw) throw new Error(`${name}: a persistent store's harness must give raw access to its entries`)
+            await run({ ...harness, raw: harness.raw })
+          })
+        }
+        const edit = (value: string, change: (record: { session: Record<string, any> }) => void) => {
+          const record = JSON.parse(value) as { session: Record<string, any> }
+          change(record)
+          return JSON.stringify(record)
+        }
+
+        test('error: a record edited at rest (usage reset, selectors widened, expiry extended) is refused, reported, and only it', () =>
+          withRaw(async ({ store, raw, errors }) => {
+            const limited = sessionFixture({ id: '0x01', usage: { calls: 7, native: 0n, spent: {} }, permissions: [{ type: 'contract-call', target: other, selectors: ['0x6a627842'] }] })
+            await store.put(limited)
+            await store.put(sessionFixture({ id: '0x02' }))
+            await raw.set('session', '0x01', edit((await raw.get('session', '0x01'))!, ({ session }) => {
+              session.usage.calls = 0
+              session.permissions[0].selectors = 'any'
+              session.expiry = 4_000_000_000
+            }))
+            expect(await store.get('0x01')).toBeUndefined()
+            expect((await store.list()).map((s) => s.id)).toStrictEqual(['0x02'])
+            await expect(store.update('0x01', (s) => s)).rejects.toMatchObject({ code: -32603 })
+            expect(errors[0]).toMatchObject({
+              code: -32603,
+              message: expect.stringMatching(/skipped session 0x01: the entry fails its authentication tag: it was altered, or written under another id or encryptionKey$/),
+              data: { entry: 'session 0x01' },
+            })
+            expect(await store.get('0x02')).toStrictEqual(sessionFixture({ id: '0x02' }))
+          }))
+
+        test('error: a record copied under another id, or written without the key, is refused', () =>
+          withRaw(async ({ store, raw }) => {
+            await store.put(sessionFixture({ id: '0x01' }))
+            await raw.set('session', '0x02', (await raw.get('session', '0x01'))!.replace('"id":"0x01"', '"id":"0x02"'))
+            await raw.set('session', '0x03', encodeSession(sessionFixture({ id: '0x03' })))
+            expect((await store.list()).map((s) => s.id)).toStrictEqual(['0x01'])
+            expect(await store.get('0x02')).toBeUndefined()
+            expect(await store.get('0x03')).toBeUndefined()
+          }))
+
+        test('error: a copy of the record from before the revoke, put back, does not bring the session back', () =>
+          withRaw(async ({ store, raw, errors, reopen }) => {
+            await store.put(sessionFixture({ id: '0x01' }))
+            const beforeRevoke = (await raw.get('session', '0x01'))!
+            await store.update('0x01', (s) => ({ ...s, status: 'revoked' }))
+            await raw.set('session', '0x01', beforeRevoke)
+            for (const s of reopen ? [store, reopen()] : [store]) {
+              expect((await s.get('0x01'))?.status).toBe('revoked')
+              expect((await s.list()).map((session) => session.status)).toStrictEqual(['revoked'])
+              expect((await s.update('0x01', (session) => ({ ...session, usage: { ...session.usage, calls: 1 } })))?.status).toBe('revoked')
+            }
+            expect(errors[0]).toMatchObject({ message: expect.stringContaining('its record says active, but it was revoked') })
+            // Its id is never stored again, even once its record is gone.
+            await store.delete('0x01')
+            await expect(store.put(sessionFixture({ id: '0x01' }))).rejects.toMatchObject({ code: -32603, data: { reason: 'duplicate' } })
+          }))
+
+        test('error: a plaintext key planted at rest is never used: the store has an encryptionKey', () =>
+          withRaw(async ({ store, raw, errors }) => {
+            const privateKey = generatePrivateKey()
+            const address = privateKeyToAccount(privateKey).address
+            await store.keys.generate() // the store is in use: its storage exists
+            await raw.set('key', address.toLowerCase(), JSON.stringify({ v: 1, alg: 'none', key: privateKey }))
+            expect(await store.keys.signer(address)).toBeUndefined()
+            expect(errors[0]).toMatchObject({
+              message: expect.stringContaining(`the key of ${address} is stored in plaintext, but the store has an encryptionKey: refused, as a key planted at rest would be`),
+              data: { entry: `key ${address}` },
+            })
+            expect(JSON.stringify(errors) + String(errors)).not.toContain(privateKey.slice(2))
+          }))
       })
     }
   })

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { fileStore, type FileStoreOptions } from '../../../src/sessions/stores/fileStore.js'
 import { encodeSession } from '../../../src/sessions/stores/serialize.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
-import { describeStoreContract } from './contract.js'
+import { describeStoreContract, type StoreHarness } from './contract.js'
 
 const root = mkdtempSync(join(tmpdir(), 'keyleash-filestore-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -22,8 +22,8 @@ function readAll(path: string): string {
     .join('\n')
 }
 
-/** A fresh store at `path`, and how the contract damages one of its sessions. */
-function harness(path: string, damage: (id: string) => void) {
+/** A fresh store at `path`, how the contract damages one of its sessions, and its entries at rest. */
+function harness(path: string, damage: (id: string) => void, raw: StoreHarness['raw']) {
   const errors: unknown[] = []
   const options: FileStoreOptions = { encryptionKey, onError: (error) => errors.push(error) }
   return {
@@ -31,24 +31,43 @@ function harness(path: string, damage: (id: string) => void) {
     reopen: () => fileStore(path, options),
     atRest: async () => readAll(path),
     damage: async (id: string) => damage(id),
+    raw,
     errors,
   }
 }
 
 describeStoreContract('fileStore (one file)', async () => {
   const path = join(root, `store-${++made}.jsonl`)
-  return harness(path, (id) => {
-    const lines = readFileSync(path, 'utf8').split('\n')
-    writeFileSync(path, lines.map((line) => (line.includes(`"s","${id}"]`) ? line.slice(0, line.length / 2) : line)).join('\n'))
-  })
+  const head = (kind: 'session' | 'key', name: string) => JSON.stringify(['keyleash', kind === 'session' ? 's' : 'k', name])
+  const lines = () => (statSync(path, { throwIfNoEntry: false }) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '') : [])
+  return harness(
+    path,
+    (id) => {
+      writeFileSync(path, lines().map((line) => (line.includes(`"s","${id}"]`) ? line.slice(0, line.length / 2) : line)).join('\n'))
+    },
+    {
+      get: async (kind, name) => lines().find((line) => line.startsWith(`${head(kind, name)}\t`))?.slice(head(kind, name).length + 1),
+      set: async (kind, name, value) => {
+        const kept = lines().filter((line) => !line.startsWith(`${head(kind, name)}\t`))
+        writeFileSync(path, [...kept, `${head(kind, name)}\t${value}`].join('\n') + '\n')
+      },
+    },
+  )
 })
 
 describeStoreContract('fileStore (folder)', async () => {
   const path = join(root, `folder-${++made}/`)
-  return harness(path, (id) => {
-    const file = join(path, 'keyleash', 's', `${id}.json`)
-    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 30))
-  })
+  const file = (kind: 'session' | 'key', name: string) => join(path, 'keyleash', kind === 'session' ? 's' : 'k', `${name}.json`)
+  return harness(
+    path,
+    (id) => {
+      writeFileSync(file('session', id), readFileSync(file('session', id), 'utf8').slice(0, 30))
+    },
+    {
+      get: async (kind, name) => (statSync(file(kind, name), { throwIfNoEntry: false }) ? readFileSync(file(kind, name), 'utf8') : undefined),
+      set: async (kind, name, value) => writeFileSync(file(kind, name), value),
+    },
+  )
 })
 
 describe('fileStore', () => {
@@ -113,6 +132,17 @@ describe('fileStore', () => {
     listing = false
     expect(listed.map((session) => session.id).sort()).toStrictEqual(ids)
     expect(turns).toBeGreaterThanOrEqual(4)
+  })
+
+  test('behavior: purge keeps a revoked session\'s tombstone while the session could still be live, and drops it after its expiry', async () => {
+    const store = fileStore(join(root, 'tombstones.jsonl'), { encryptionKey })
+    await store.put(sessionFixture({ id: '0x01', expiry: 1_800_000_000 }))
+    await store.update('0x01', (s) => ({ ...s, status: 'revoked' }))
+    expect(await store.purge(1_700_000_000)).toStrictEqual(['0x01'])
+    await expect(store.put(sessionFixture({ id: '0x01' }))).rejects.toMatchObject({ data: { reason: 'duplicate' } })
+    await store.purge(1_800_000_000)
+    await store.put(sessionFixture({ id: '0x01' }))
+    expect((await store.get('0x01'))?.status).toBe('active')
   })
 
   test('error: without encryptionKey or plaintextKeys: true the store is refused, saying what to pass', () => {

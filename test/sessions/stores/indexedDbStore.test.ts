@@ -12,21 +12,37 @@ describeStoreContract('indexedDbStore', async () => {
   const indexedDB = new IDBFactory()
   const errors: unknown[] = []
   const options = { indexedDB, onError: (error: unknown) => errors.push(error) }
+  const stores = { session: 'sessions', key: 'keys' } as const
+  const open = () =>
+    new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('keyleash')
+      request.onsuccess = () => resolve(request.result)
+    })
+  const write = async (store: string, name: string, value: string) => {
+    const db = await open()
+    await new Promise<void>((resolve) => {
+      const tx = db.transaction([store], 'readwrite')
+      tx.objectStore(store).put(value, `keyleash\u0000${name}`)
+      tx.oncomplete = () => resolve()
+    })
+    db.close()
+  }
   return {
     store: indexedDbStore(options),
     reopen: () => indexedDbStore(options),
     atRest: () => dumpDatabase(indexedDB, 'keyleash'),
-    damage: async (id) => {
-      const db = await new Promise<IDBDatabase>((resolve) => {
-        const request = indexedDB.open('keyleash')
-        request.onsuccess = () => resolve(request.result)
-      })
-      await new Promise<void>((resolve) => {
-        const tx = db.transaction(['sessions'], 'readwrite')
-        tx.objectStore('sessions').put('{"v":1,"session":{"id":', `keyleash\u0000${id}`)
-        tx.oncomplete = () => resolve()
-      })
-      db.close()
+    damage: (id) => write('sessions', id, '{"v":1,"session":{"id":'),
+    raw: {
+      get: async (kind, name) => {
+        const db = await open()
+        const value = await new Promise<unknown>((resolve) => {
+          const request = db.transaction([stores[kind]], 'readonly').objectStore(stores[kind]).get(`keyleash\u0000${name}`)
+          request.onsuccess = () => resolve(request.result)
+        })
+        db.close()
+        return value === undefined ? undefined : String(value)
+      },
+      set: (kind, name, value) => write(stores[kind], name, value),
     },
     errors,
   }

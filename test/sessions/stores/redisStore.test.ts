@@ -45,6 +45,14 @@ describe.skipIf(url === '')('redisStore', () => {
         const value = (await client.get(`${namespace}:s:${id}`))!
         await client.set(`${namespace}:s:${id}`, value.slice(0, value.length - 10))
       },
+      raw: {
+        get: async (kind, name) => (await client.get(`${namespace}:${kind === 'session' ? 's' : 'k'}:${name}`)) ?? undefined,
+        set: async (kind, name, value) => {
+          await client.set(`${namespace}:${kind === 'session' ? 's' : 'k'}:${name}`, value)
+          // What a writer of raw entries would also do: make a planted session listable.
+          if (kind === 'session') await client.sadd(`${namespace}:ids`, name)
+        },
+      },
       errors,
     }
   })

@@ -21,6 +21,10 @@ function harness(withLocks: boolean) {
       reopen: () => webStorageStore(storage, { ...options, locks: locks() }),
       atRest: async () => [...storage.items].map(([item, value]) => `${item} ${value}`).join('\n'),
       damage: async (id: string) => storage.setItem(`keyleash:s:${id}`, storage.getItem(`keyleash:s:${id}`)!.slice(0, 50)),
+      raw: {
+        get: async (kind: 'session' | 'key', name: string) => storage.getItem(`keyleash:${kind === 'session' ? 's' : 'k'}:${name}`) ?? undefined,
+        set: async (kind: 'session' | 'key', name: string, value: string) => storage.setItem(`keyleash:${kind === 'session' ? 's' : 'k'}:${name}`, value),
+      },
       errors,
     }
   }
