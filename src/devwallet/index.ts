@@ -13,6 +13,15 @@ export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDe
 export { type CreateDevWalletOptions, type DevWallet, createDevWallet } from './wallet.js'
 export type { DevWalletProvider } from './provider.js'
 export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
+export {
+  type OpenfortAccount,
+  type OpenfortAccountType,
+  type OpenfortBackend,
+  type OpenfortRequestRecord,
+  type OpenfortSession,
+  type StartOpenfortBackendOptions,
+  startOpenfortBackend,
+} from './openfort/backend.js'
 export type { ApprovalPrompt, Approve } from './context.js'
 export type { CallsStatus } from './calls.js'
 export type {

@@ -131,8 +131,11 @@ export async function createDevWallet(options: CreateDevWalletOptions): Promise<
 /**
  * Gives `address` ETH: `anvil_setBalance` on anvil (adds to nothing, sets the balance); on
  * another dev node, a transfer from its first unlocked account.
+ *
+ * @example
+ * await fund(publicClient, relayer.address, parseEther('1000'))
  */
-async function fund(publicClient: PublicClient, address: Address, value: bigint): Promise<void> {
+export async function fund(publicClient: PublicClient, address: Address, value: bigint): Promise<void> {
   try {
     await publicClient.request({ method: 'anvil_setBalance' as never, params: [address, numberToHex(value)] as never })
     return
