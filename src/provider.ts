@@ -8,6 +8,7 @@ import { memoryStore } from './sessions/memoryStore.js'
 import { sessionIndex } from './sessions/sessionIndex.js'
 import { createEmitter, listenerMethods, type Emitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
+import type { Executor } from './execution/types.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
 import type { WalletDialect } from './permissions/dialects/types.js'
 import { describe, readAddress, readSeconds } from './permissions/read.js'
@@ -71,10 +72,11 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
   const emitter = createEmitter()
   const store = options.store ?? memoryStore()
   const index = sessionIndex(store)
+  const resolved = resolveOptions(options)
   const context: MethodContext = {
     inner,
     store,
-    options: resolveOptions(options),
+    options: resolved,
     now: options.now ?? systemClock,
     emit: (event, payload) => {
       // Lookups must see a grant or a revoke at once.
@@ -82,7 +84,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
       emitter.emit(event, payload)
     },
     serialize: serialQueue(),
-    executor: options.executor ?? erc7836Executor(),
+    executor: options.executor ?? defaultExecutor(resolved.wallet),
     index,
   }
   forwardEvents(inner, emitter)
@@ -118,6 +120,15 @@ function systemClock(): number {
   return Math.floor(Date.now() / 1000)
 }
 
+// A wallet without ERC-7836 fails here, at setup, not with a 4200 at the first send.
+function defaultExecutor(wallet: WalletDialect): Executor {
+  if (wallet.requiresExecutor === undefined) return erc7836Executor()
+  throw new InvalidParamsError(
+    'executor',
+    `the ${wallet.name} wallet has no wallet_prepareCalls, which the default executor (ERC-7836) needs; pass executor: ${wallet.requiresExecutor}`,
+  )
+}
+
 function resolveOptions(options: KeyleashOptions): ResolvedOptions {
   const maxExpiry = readSeconds(options.maxExpiry ?? defaultMaxExpiry, 'maxExpiry')
   const wallet = options.wallet ?? erc7715
@@ -129,6 +140,7 @@ function resolveOptions(options: KeyleashOptions): ResolvedOptions {
     maxExpiry,
     allow: options.allow,
     autoRoute: options.autoRoute ?? false,
+    requireWalletEnforcement: options.requireWalletEnforcement ?? false,
     account: readAccountOption(options.account),
   }
 }
@@ -147,7 +159,8 @@ function isWalletDialect(value: unknown): value is WalletDialect {
   const dialect = value as Record<string, unknown>
   return (
     ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') &&
-    ['encode', 'decode', 'encodeRevoke'].every((key) => typeof dialect[key] === 'function')
+    ['encode', 'decode', 'encodeRevoke'].every((key) => typeof dialect[key] === 'function') &&
+    Array.isArray(dialect.enforces)
   )
 }
 

@@ -2,6 +2,7 @@ import type { Address } from 'viem'
 import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import { appDialectOf } from '../permissions/dialects/index.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
+import { assertWalletEnforces, enforcedBy } from '../permissions/enforcement.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
@@ -29,6 +30,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const [chainId, accounts] = await Promise.all([walletChainId(context.inner), walletAccounts(context.inner)])
     const wallet = { chainId, accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
+    if (options.requireWalletEnforcement) assertWalletEnforces(requests, options.wallet)
     const made: Address[] = []
     try {
       const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made)))
@@ -51,6 +53,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           usage: { calls: 0, native: 0n, spent: {} },
           status: 'active',
           wallet: dialect.name,
+          enforcedBy: enforcedBy(dialect.enforces),
           walletData: narrowed.walletData,
           createdAt: now,
         }

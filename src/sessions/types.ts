@@ -1,5 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem'
-import type { Grant, Permission, Policy, Signer } from '../permissions/types.js'
+import type { EnforcedRule, Enforcer, Grant, Permission, Policy, Signer } from '../permissions/types.js'
 
 /** `expired` is never stored: it is derived from `expiry` and the clock. */
 export type SessionStatus = 'active' | 'revoked' | 'expired'
@@ -36,6 +36,12 @@ export type Session = {
    * revokes it at the wallet only in that dialect.
    */
   wallet: string
+  /**
+   * Per rule, who holds the session to it: the wallet (on chain or at its backend), or keyleash
+   * alone, before it signs (a key used elsewhere is not held to it). From the wallet dialect's
+   * `enforces`, at grant.
+   */
+  enforcedBy: Readonly<Record<EnforcedRule, Enforcer>>
   walletData?: Grant['walletData']
   /** UNIX seconds. */
   createdAt: number

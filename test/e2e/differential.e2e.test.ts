@@ -22,6 +22,9 @@ import { checkScope, type ReasonCode, type ScopeCall } from '../../src/permissio
 import type { Permission, Policy } from '../../src/permissions/types.js'
 import type { Session } from '../../src/sessions/types.js'
 import { useSharedChain } from '../utils/chain.js'
+import { enforcedBy, enforcedRules } from '../../src/permissions/enforcement.js'
+
+const allWallet = enforcedBy(enforcedRules)
 
 /*
  * The spine of keyleash's promise: what the local scope check allows, the session account
@@ -178,6 +181,7 @@ describe(`local scope check == on-chain decision (KEYLEASH_SEED=${seed})`, () =>
       usage: { calls: 0, native: 0n, spent: {} },
       status: rng.chance(0.1) ? 'revoked' : 'active',
       wallet: 'erc7715',
+      enforcedBy: allWallet,
       createdAt: now,
     }
     return { session, register: [key, validUntil, scopes, callLimit, nativeAllowance, tokens] as const }
