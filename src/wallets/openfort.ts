@@ -60,8 +60,8 @@ export const openfort: WalletDialect = {
     })
     const grant: Grant = {
       context: readString(answer.permissionsContext, 'result.permissionsContext'),
-      // The SDK answers `Number(validUntil) || 0`: 0 is a session it could not date.
-      expiry: typeof answer.expiry === 'number' ? answer.expiry : 0,
+      // The SDK answers `Number(validUntil) || 0`: 0 is a session it could not date, not one that never ends.
+      expiry: readPositiveInteger(answer.expiry, 'result.expiry'),
       permissions,
       policies: mergePolicies(policies),
     }

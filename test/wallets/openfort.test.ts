@@ -96,6 +96,8 @@ describe('decode (what Openfort\'s SDK answers)', () => {
     expect(() => openfort.decode(bad, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: must be a positive integer, got 0]`,
     )
+    // `Number(validUntil) || 0`: a session the SDK could not date is no session that never ends.
+    expect(() => openfort.decode({ ...(named('seed').answer as object), expiry: 0 }, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result.expiry: must be a positive integer, got 0]`)
   })
 })
 

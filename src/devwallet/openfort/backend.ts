@@ -172,10 +172,15 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
   }
   // Relays a signed batch; the account checks the signature and the session's scope. A revert
   // at simulation is the caller's fault (400), as Openfort refuses a signature it cannot use.
+  // One relayer for every account: sends go out one at a time (each account's relay orders only
+  // its own), so two accounts' batches never take the same relayer nonce.
+  let sending: Promise<unknown> = Promise.resolve()
   const execute = async (account: OpenfortAccount & { relay: Relay }, pending: Pending, signature: Hex): Promise<TransactionReceipt> => {
+    const sent = sending.then(() => account.relay.send(pending.calls, pending.nonce, signature))
+    sending = sent.catch(() => undefined)
     let hash: Hex
     try {
-      hash = await account.relay.send(pending.calls, pending.nonce, signature)
+      hash = await sent
     } catch (error) {
       throw new HttpError(400, error instanceof Error ? error.message : String(error))
     }

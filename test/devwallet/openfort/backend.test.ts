@@ -67,6 +67,14 @@ describe('transaction intents', () => {
     expect(await user.provider.request({ method: 'wallet_getCallsStatus', params: [id] })).toMatchObject({ status: 'CONFIRMED', receipts: [{ status: 'success' }] })
   })
 
+  test('behavior: several accounts of one backend send at once, and every intent is executed', async () => {
+    const other = await createDevOpenfort({ rpcUrl, backend: user.backend })
+    const send = (who: DevOpenfort) => who.provider.request({ method: 'wallet_sendCalls', params: [{ calls: [{ to: who.contracts.nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [who.account] }) }] }] })
+    const ids = (await Promise.all([user, other, user, other, user, other].map(send))) as string[]
+    const statuses = await Promise.all(ids.map((id, i) => (i % 2 === 0 ? user : other).provider.request({ method: 'wallet_getCallsStatus', params: [id] })))
+    expect(statuses.map((s) => (s as { status: string }).status)).toStrictEqual(Array(6).fill('CONFIRMED'))
+  })
+
   test('behavior: signed by a session key, within its call limit; the chain refuses the next (400, the revert named)', async () => {
     const key = privateKeyToAccount(generatePrivateKey())
     await grant(key.address, [{ type: 'contract-call', data: { address: user.contracts.nft, calls: [] }, policies: [{ type: { custom: 'call-limit' }, data: { limit: 1 } }] }])
