@@ -1,7 +1,9 @@
 /**
  * `keyleash/devwallet`: a real, local embedded wallet for the demo and the tests — anvil, a
  * session-key smart account, demo contracts, and an EIP-1193 provider speaking ERC-7715 (in a
- * chosen dialect), ERC-5792 and ERC-7836. For local development and tests only.
+ * chosen dialect), ERC-5792 and ERC-7836 — and `startOpenfortBackend`, a development backend for
+ * Openfort's own SDK (`@openfort/openfort-js`, which the app brings) on the same chain. For local
+ * development and tests only.
  *
  * @example
  * import { createDevWallet, startDevChain } from 'keyleash/devwallet'
