@@ -19,6 +19,7 @@ import { fileStore } from '../src/sessions/stores/fileStore.js'
 import { encodeSession } from '../src/sessions/stores/serialize.js'
 import type { Session, SessionStore } from '../src/sessions/types.js'
 import { account, chainId, grantRequest, instantWallet, median, nft, now, verdict } from './instantWallet.js'
+import { enforcedBy, enforcedRules } from '../src/permissions/enforcement.js'
 
 const sizes = [1, 100, 10_000] as const
 const operations = ['grant', 'auto-routed send', 'send with context', 'check', 'revoke'] as const
@@ -67,6 +68,7 @@ function filler(i: number, keyAddress: Address): Session {
     usage: { calls: 0, native: 0n, spent: {} },
     status: 'active',
     wallet: 'erc7715',
+    enforcedBy: enforcedBy(enforcedRules),
     createdAt: now - 3600,
   }
 }

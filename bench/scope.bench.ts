@@ -6,6 +6,7 @@ import { type Address, type Hex, encodeFunctionData, erc20Abi, parseAbi, toFunct
 import { type ScopeCall, checkScope } from '../src/permissions/scope.js'
 import type { Permission } from '../src/permissions/types.js'
 import type { Session } from '../src/sessions/types.js'
+import { enforcedBy, enforcedRules } from '../src/permissions/enforcement.js'
 
 const address = (digit: string): Address => `0x${digit.repeat(40)}` as Address
 const [nft, token, otherToken, market, router, vault, game, stranger] = ['1', '2', '3', '4', '5', '6', '7', '8'].map(address) as [
@@ -53,6 +54,7 @@ const session: Session = {
   usage: { calls: 3, native: 10n ** 15n, spent: { [token]: 10n ** 6n } },
   status: 'active',
   wallet: 'erc7715',
+  enforcedBy: enforcedBy(enforcedRules),
   createdAt: 1_700_000_000,
 }
 const options = { chainId: 31337, now: 1_800_000_000, canSign: true }

@@ -11,6 +11,7 @@ import { memoryStore } from '../src/sessions/memoryStore.js'
 import { pickSession } from '../src/sessions/pickSession.js'
 import { sessionIndex } from '../src/sessions/sessionIndex.js'
 import type { Session } from '../src/sessions/types.js'
+import { enforcedBy, enforcedRules } from '../src/permissions/enforcement.js'
 
 const now = 1_800_000_000
 const account: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
@@ -34,6 +35,7 @@ async function pickContext(): Promise<MethodContext> {
       usage: { calls: 0, native: 0n, spent: {} },
       status: 'active',
       wallet: 'erc7715',
+      enforcedBy: enforcedBy(enforcedRules),
       createdAt: now - i,
     }
     await store.put(session)

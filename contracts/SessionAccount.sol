@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 /// @title SessionAccount (keyleash dev wallet, for local development and tests only)
 /// @notice A smart account owned by one EOA that lets session keys act within a registered scope.
@@ -242,9 +243,7 @@ contract SessionAccount is EIP712 {
         if (_nonceUsed[nonce]) revert NonceAlreadyUsed(nonce);
         _nonceUsed[nonce] = true;
 
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(executeDigest(calls, nonce), signature);
-        if (err != ECDSA.RecoverError.NoError) revert InvalidSignature();
-
+        address signer = _signerOf(executeDigest(calls, nonce), signature);
         if (signer == _owner) {
             for (uint256 i = 0; i < calls.length; i++) {
                 _call(i, calls[i]);
@@ -259,6 +258,18 @@ contract SessionAccount is EIP712 {
             }
         }
         emit Executed(signer, nonce, calls.length);
+    }
+
+    /// @dev The signer of `digest`: signed as it is (EIP-712), or as an EIP-191 message over its 32
+    /// bytes, the way Openfort's smart accounts take a signable hash. The EIP-191 reading is used only
+    /// when it names the owner or a session key and the plain one does not, so errors still name the
+    /// plain signer.
+    function _signerOf(bytes32 digest, bytes calldata signature) private view returns (address) {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err != ECDSA.RecoverError.NoError) revert InvalidSignature();
+        if (signer == _owner || _sessions[signer].exists) return signer;
+        (address prefixed,,) = ECDSA.tryRecoverCalldata(MessageHashUtils.toEthSignedMessageHash(digest), signature);
+        return prefixed == _owner || _sessions[prefixed].exists ? prefixed : signer;
     }
 
     /// @notice EIP-1271: valid iff `signature` is the owner's signature over `hash` as given.

@@ -61,6 +61,13 @@ export type KeyleashOptions = {
   /** The widest grant this app ever makes. Default: no limit beyond validation. */
   allow?: AllowList | undefined
   /**
+   * Refuse (4100, before the wallet is asked) a grant that holds its session to a rule the
+   * wallet does not enforce itself (`WalletDialect.enforces`; e.g. selectors under Openfort),
+   * so that a leaked session key can do no more than keyleash would sign. Default: `false`
+   * (such rules are enforced by keyleash alone, and `Session.enforcedBy` says which).
+   */
+  requireWalletEnforcement?: boolean | undefined
+  /**
    * Signs and submits calls that fit a session. Default: `erc7836Executor()` (the inner
    * wallet prepares, the session key signs, the wallet submits).
    */

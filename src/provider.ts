@@ -10,6 +10,8 @@ import { sessionIndex } from './sessions/sessionIndex.js'
 import type { Session } from './sessions/types.js'
 import { SafeEmitter } from './emitter.js'
 import { erc7836Executor } from './execution/erc7836.js'
+import type { Executor } from './execution/types.js'
+import type { WalletDialect } from './permissions/dialects/types.js'
 import { providerEvents, type Eip1193Provider, type RequestArguments } from './types.js'
 
 /**
@@ -99,7 +101,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
       emitter.emit(event, payload)
     },
     serialize: serialQueue(),
-    executor: options.executor ?? erc7836Executor(),
+    executor: options.executor ?? defaultExecutor(resolved.wallet),
     index,
   }
   forwardEvents(inner, emitter)
@@ -132,6 +134,15 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
 /** The default clock: the system's, in whole UNIX seconds. The only reader of `Date.now`. */
 function systemClock(): number {
   return Math.floor(Date.now() / 1000)
+}
+
+// A wallet without ERC-7836 fails here, at setup, not with a 4200 at the first send.
+function defaultExecutor(wallet: WalletDialect): Executor {
+  if (wallet.requiresExecutor === undefined) return erc7836Executor()
+  throw new InvalidParamsError(
+    'executor',
+    `the ${wallet.name} wallet has no wallet_prepareCalls, which the default executor (ERC-7836) needs; pass executor: ${wallet.requiresExecutor}`,
+  )
 }
 
 /**

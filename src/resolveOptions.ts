@@ -17,7 +17,7 @@ import type { SessionSigning } from './sessions/types.js'
 export const defaultMaxExpiry = 30 * 24 * 60 * 60
 
 // Every option withSessionKeys reads; anything else is a typo or an option of another library.
-const optionNames = ['store', 'wallet', 'expiryMode', 'maxExpiry', 'allow', 'executor', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
+const optionNames = ['store', 'wallet', 'expiryMode', 'maxExpiry', 'allow', 'requireWalletEnforcement', 'executor', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
 
 /**
  * Checks every option of {@link withSessionKeys} when the provider is made, so that a wrong
@@ -43,6 +43,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   checkShape(given.executor, 'executor', isFunction, 'an executor function: erc7836Executor(), hashExecutor(…), or your own')
   checkShape(given.now, 'now', isFunction, 'a function that answers the time in UNIX seconds')
   checkShape(given.autoRoute, 'autoRoute', isBoolean, 'true or false')
+  checkShape(given.requireWalletEnforcement, 'requireWalletEnforcement', isBoolean, 'true or false')
   const wallet = given.wallet ?? erc7715
   if (!isWalletDialect(wallet))
     throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
@@ -55,6 +56,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
     allow: readAllowList(given.allow),
     autoRoute: given.autoRoute ?? false,
+    requireWalletEnforcement: given.requireWalletEnforcement ?? false,
     account: readAccountOption(given.account),
     signing: readSigningOption(given.signing),
   }
@@ -75,7 +77,11 @@ const isSessionStore = (value: unknown) =>
 function isWalletDialect(value: unknown): value is WalletDialect {
   if (typeof value !== 'object' || value === null) return false
   const dialect = value as Record<string, unknown>
-  return ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') && hasFunctions(value, ['encode', 'decode', 'encodeRevoke'])
+  return (
+    ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') &&
+    hasFunctions(value, ['encode', 'decode', 'encodeRevoke']) &&
+    Array.isArray(dialect.enforces)
+  )
 }
 
 /** The allow-list, every target and selector checked, selectors as 4-byte hex. */

@@ -3,12 +3,27 @@ import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 
 const run = promisify(execFile)
+const demo = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'demo/cli.ts', ...args], { timeout: 60_000 })
 
 describe('npm run demo', () => {
-  test.each(['openfort', 'erc7715'])('default: the seed\'s story runs to the end on the dev wallet (%s) and exits 0', async (wallet) => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'demo/cli.ts', `--wallet=${wallet}`], { timeout: 60_000 })
+  test("default: the seed's story runs to the end on Openfort's own provider and exits 0", async () => {
+    const { stdout } = await demo()
+    expect(stdout).toContain('Every step did what it said')
+    expect(stdout).not.toContain('✗')
+    expect(stdout).toContain('owner signatures so far: 2 (none for the mints)')
+    expect(stdout).toContain('Openfort itself allows it: it whitelists the NFT, not its functions')
+    expect(stdout).toContain('owner signatures in all: 3 (two grants and the revoke)')
+  }, 90_000)
+
+  test("behavior: --wallet=erc7715 runs it on the dev wallet speaking that dialect", async () => {
+    const { stdout } = await demo('--wallet=erc7715')
     expect(stdout).toContain('Every step did what it said')
     expect(stdout).not.toContain('✗')
     expect(stdout).toContain('prompts in all: 2 (the grant and the revoke)')
   }, 90_000)
+
+  test('error: an unknown --wallet exits 2, naming the ones there are', async () => {
+    const error = await demo('--wallet=acme').catch((e: { code: number; stderr: string }) => e)
+    expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining('--wallet=acme: the demo runs on openfort, erc7715, erc7715-2025, execution-permissions') })
+  })
 })

@@ -9,6 +9,7 @@ import type { MethodContext, MethodHandler } from '../src/methods/types.js'
 import { withSessionKeys } from '../src/provider.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
 import { openfort } from '../src/wallets/openfort.js'
+import { openfortExecutor } from '../src/execution/openfort.js'
 import { fail, scriptedProvider } from './utils/scriptedProvider.js'
 import { accounts, sessionFixture } from './utils/sessionFixture.js'
 
@@ -214,17 +215,28 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: erc7715, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false, signing: {} })
+    expect(context.options).toEqual({ wallet: erc7715, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false, requireWalletEnforcement: false, signing: {} })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
 
   test('behavior: given options win, and the injected clock is the context\'s clock', async () => {
     const allow = [{ target: other }]
+    const executor = openfortExecutor({ backend: { url: 'http://127.0.0.1:1' }, account: 'acc_1' })
     const context = await contextOf(
-      withSessionKeys(scriptedProvider(), { wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, signing: { hashes: true, messages: false }, now: () => 1_800_000_000 }),
+      withSessionKeys(scriptedProvider(), {
+        wallet: openfort,
+        executor,
+        expiryMode: 'duration',
+        maxExpiry: 3600,
+        allow,
+        requireWalletEnforcement: true,
+        signing: { hashes: true, messages: false },
+        now: () => 1_800_000_000,
+      }),
     )
-    expect(context.options).toEqual({ wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false, signing: { hashes: true } })
+    expect(context.options).toEqual({ wallet: openfort, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false, requireWalletEnforcement: true, signing: { hashes: true } })
+    expect(context.executor).toBe(executor)
     expect(context.now()).toBe(1_800_000_000)
   })
 
@@ -240,6 +252,10 @@ describe('owned methods', () => {
   test('error: a signing option that is not booleans is refused when wrapping', () => {
     // @ts-expect-error a string
     expect(() => withSessionKeys(scriptedProvider(), { signing: { hashes: 'yes' } })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: signing.hashes: must be true or false, got "yes"]`)
+  })
+
+  test('error: a wallet without ERC-7836 (Openfort) and the default executor fail at setup, naming the executor to use', () => {
+    expect(() => withSessionKeys(scriptedProvider(), { wallet: openfort })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: executor: the openfort wallet has no wallet_prepareCalls, which the default executor (ERC-7836) needs; pass executor: openfortExecutor({ backend, account }) from keyleash/wallets]`)
   })
 
   test.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('error: maxExpiry %s is refused', (maxExpiry) => {

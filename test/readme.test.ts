@@ -2,21 +2,23 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { transform } from 'esbuild'
-import { type Address, type Hex, createPublicClient, defineChain, encodeFunctionData, http, keccak256, recoverMessageAddress } from 'viem'
+import { createPublicClient, defineChain, encodeFunctionData, http } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test, vi } from 'vitest'
-import { demoNftAbi, sessionAccountAbi } from '../src/devwallet/artifacts.js'
+import { demoNftAbi } from '../src/devwallet/artifacts.js'
 import type { DevWalletDialectName } from '../src/devwallet/dialects.js'
 import { createDevWallet } from '../src/devwallet/wallet.js'
 import * as wallets from '../src/wallets.js'
 import { useSharedChain } from './utils/chain.js'
+import { createDevOpenfort } from './utils/openfortSdk.js'
 
 /*
- * Every `ts` block of README.md runs here, as written, against a dev wallet on the shared
- * chain: the free names the README announces (`embeddedWalletProvider`, `account`, `chain`,
- * `nft`, `calls`, and `backend` for Openfort's) are given, `keyleash` imports load this
- * repository's sources, and what each block must have done (mints, prompts) is checked.
- * The dev wallet speaks the dialect the block gives keyleash (`wallet: openfort`, from `keyleash/wallets`).
+ * Every `ts` block of README.md runs here, as written, against a wallet on the shared chain:
+ * the free names the README announces (`embeddedWalletProvider`, `account`, `chain`, `nft`,
+ * `calls`, and `backend` and `accountId` for Openfort's) are given, `keyleash` imports load this
+ * repository's sources, and what each block must have done (mints, prompts) is checked. A block
+ * that gives keyleash `wallet: openfort` runs on Openfort's own SDK over the development backend;
+ * the others on the dev wallet, speaking the dialect the block gives (from `keyleash/wallets`).
  */
 
 const { rpcUrl } = useSharedChain()
@@ -83,32 +85,20 @@ async function compile(code: string): Promise<string> {
 }
 
 /** The name of the dialect a block passes as `wallet` (an export of keyleash/wallets), or the default's. */
-function dialectOf(code: string): DevWalletDialectName {
+function dialectOf(code: string): string {
   const given = code.match(/\bwallet: (\w+)/)?.[1]
   if (given === undefined) return 'erc7715'
-  if (!Object.hasOwn(wallets, given)) throw new Error(`the block passes wallet: ${given}, which keyleash/wallets does not export`)
-  return wallets[given as keyof typeof wallets].name as DevWalletDialectName
+  const dialect = (wallets as Record<string, unknown>)[given]
+  if (typeof dialect !== 'object' || dialect === null) throw new Error(`the block passes wallet: ${given}, which keyleash/wallets does not export as a dialect`)
+  return (dialect as { name: string }).name
 }
 
-/** A stand-in for Openfort's backend: transaction intents with a `signableHash`, and who signed them. */
-function openfortBackend() {
-  const intents = new Map<string, Hex>()
-  const signers: Address[] = []
-  return {
-    signers,
-    async createTransactionIntent(calls: unknown) {
-      const id = `tin_${intents.size + 1}`
-      const signableHash = keccak256(new TextEncoder().encode(id + JSON.stringify(calls, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))))
-      intents.set(id, signableHash)
-      return { id, nextAction: { payload: { signableHash } } }
-    },
-    async signature(id: string, signature: Hex) {
-      const hash = intents.get(id)
-      if (hash === undefined) throw new Error(`no intent ${id}`)
-      signers.push(await recoverMessageAddress({ message: { raw: hash }, signature }))
-      return { id }
-    },
-  }
+/** Openfort's own provider for a new user, or the dev wallet speaking the block's dialect; and the names Openfort's blocks use. */
+async function walletFor(code: string) {
+  const dialect = dialectOf(code)
+  if (dialect !== 'openfort') return { wallet: await createDevWallet({ rpcUrl, dialect: dialect as DevWalletDialectName }), backend: undefined, accountId: undefined }
+  const wallet = await createDevOpenfort({ rpcUrl })
+  return { wallet, backend: { url: wallet.backend.url, headers: { authorization: `Bearer ${wallet.backend.secretKey}` } }, accountId: wallet.openfortAccount.id }
 }
 
 const all = snippets(readme)
@@ -132,7 +122,7 @@ afterAll(() => {
 
 test('default: the README has the sections issue 6 asks for, each with code', () => {
   const headings = new Set(all.map((s) => s.heading))
-  for (const section of ['Quick start with viem', 'Quick start: an Openfort-style embedded wallet', 'With viem', 'With wagmi', 'On a Node backend: sessions in a file or in Redis'])
+  for (const section of ['Quick start with viem', "Quick start: Openfort's embedded wallet", 'With viem', 'With wagmi', 'On a Node backend: sessions in a file or in Redis'])
     expect(headings).toContain(section)
 })
 
@@ -140,8 +130,8 @@ test('default: the README has the sections issue 6 asks for, each with code', ()
 const expectations: Record<string, { minted: number; prompts: number } | undefined> = {
   'keyleash#0': { minted: 0, prompts: 0 },
   'Quick start with viem#0': { minted: 1, prompts: 1 },
-  'Quick start: an Openfort-style embedded wallet#0': { minted: 1, prompts: 1 },
-  'Quick start: an Openfort-style embedded wallet#1': { minted: 0, prompts: 1 },
+  "Quick start: Openfort's embedded wallet#0": { minted: 1, prompts: 1 },
+  "Quick start: Openfort's embedded wallet#1": { minted: 0, prompts: 1 },
   'With viem#0': { minted: 1, prompts: 1 },
   'With wagmi#0': { minted: 1, prompts: 1 },
   'On a Node backend: sessions in a file or in Redis#0': { minted: 1, prompts: 1 },
@@ -157,8 +147,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       if (process.env.KEYLEASH_REQUIRE_REDIS) throw new Error('no redis-server for the README\'s Redis block')
       ctx.skip('no redis-server (scripts/ensure-redis.sh)')
     }
-    const wallet = await createDevWallet({ rpcUrl, dialect: dialectOf(snippet.code) })
-    const backend = openfortBackend()
+    const { wallet, backend, accountId } = await walletFor(snippet.code)
     const logged: unknown[] = []
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(...args))
     // wagmi needs a `window` (its injected connector, and EIP-6963 discovery's events); the provider is handed to it directly.
@@ -172,6 +161,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       nft: wallet.contracts.nft,
       calls: [{ to: wallet.contracts.nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [wallet.account] }) }],
       backend,
+      accountId,
       store: undefined,
       load,
     }
@@ -183,11 +173,9 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
     const minted = await publicClient.readContract({ address: wallet.contracts.nft, abi: demoNftAbi, functionName: 'balanceOf', args: [wallet.account] })
     expect({ minted: Number(minted), prompts: wallet.prompts }).toStrictEqual(expected)
 
-    if (key === 'Quick start: an Openfort-style embedded wallet#1') {
-      // Both signatures (by hand, and through hashExecutor) are the session key's, registered on-chain.
-      expect(backend.signers).toHaveLength(2)
-      for (const signer of backend.signers)
-        expect((await publicClient.readContract({ address: wallet.account, abi: sessionAccountAbi, functionName: 'getSession', args: [signer] })).exists).toBe(true)
+    if (key === "Quick start: Openfort's embedded wallet#1") {
+      expect(logged[0]).toStrictEqual({ target: 'wallet', selector: 'keyleash', value: 'keyleash', spend: 'keyleash', 'call-limit': 'wallet', expiry: 'wallet' })
+      expect(logged.slice(1, 3)).toStrictEqual([4100, expect.stringContaining('does not enforce the selector rule')])
     }
     if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not granted/i)
     if (key === 'On a Node backend: sessions in a file or in Redis#0')

@@ -15,6 +15,7 @@ describe('resolveOptions', () => {
       maxExpiry: defaultMaxExpiry,
       allow: undefined,
       autoRoute: false,
+      requireWalletEnforcement: false,
       account: undefined,
       signing: {},
     })

@@ -24,7 +24,7 @@ export class WalletError extends Error {
  * (by default the browser's `window.confirm`) shows its summary, and the answer goes back.
  *
  * @example
- * const provider = withSessionKeys(devWalletBridge(), { wallet: openfort, store: indexedDbStore() })
+ * const provider = withSessionKeys(devWalletBridge(), { store: indexedDbStore() })
  */
 export function devWalletBridge(confirm: (summary: string) => boolean = (summary) => window.confirm(summary)): Eip1193Provider {
   async function settle(answer: BridgeAnswer): Promise<unknown> {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Plugin } from 'vite'
 import { type DevChain, startDevChain } from '../../src/devwallet/chain.js'
 import type { ApprovalPrompt } from '../../src/devwallet/context.js'
+import type { DevWalletDialectName } from '../../src/devwallet/dialects.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 
 /**
@@ -49,9 +50,9 @@ class PendingCall {
  *
  * @example
  * // demo/web/vite.config.ts
- * export default defineConfig({ plugins: [devWalletServer({ dialect: 'openfort' })] })
+ * export default defineConfig({ plugins: [devWalletServer()] })
  */
-export function devWalletServer(options: { dialect?: 'openfort' | 'erc7715' } = {}): Plugin {
+export function devWalletServer(options: { dialect?: DevWalletDialectName } = {}): Plugin {
   const calls = new AsyncLocalStorage<PendingCall>()
   const tickets = new Map<string, { call: PendingCall; answer(approved: boolean): void }>()
   let started: Promise<{ chain: DevChain; wallet: DevWallet }> | undefined
@@ -61,7 +62,7 @@ export function devWalletServer(options: { dialect?: 'openfort' | 'erc7715' } = 
       const chain = await startDevChain()
       const wallet = await createDevWallet({
         rpcUrl: chain.rpcUrl,
-        dialect: options.dialect ?? 'openfort',
+        dialect: options.dialect ?? 'erc7715',
         // The wallet's confirmation screen is the page's: park the prompt until the page answers.
         approve: (prompt) => {
           const call = calls.getStore()

@@ -8,7 +8,6 @@ import { erc7715Actions } from 'viem/experimental'
 import { demoNftAbi } from '../../src/devwallet/artifacts.js'
 import { indexedDbStore } from '../../src/browser.js'
 import { withSessionKeys } from '../../src/index.js'
-import { openfort } from '../../src/wallets.js'
 import { devWalletBridge } from './bridge.js'
 import type { DevWalletInfo } from './devWalletServer.js'
 
@@ -25,7 +24,7 @@ function log(text: string, className = ''): void {
 
 const info = (await (await fetch('/devwallet/info', { method: 'POST' })).json()) as DevWalletInfo
 const chain = defineChain({ id: info.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [info.rpcUrl] } } })
-const provider = withSessionKeys(devWalletBridge(), { wallet: openfort, store: indexedDbStore() })
+const provider = withSessionKeys(devWalletBridge(), { store: indexedDbStore() })
 const client = createWalletClient({ account: info.account, chain, transport: custom(provider) }).extend(erc7715Actions())
 const chainClient = createPublicClient({ chain, transport: http(info.rpcUrl), pollingInterval: 50 })
 let context: string | undefined

@@ -101,22 +101,6 @@ export function unsupportedCapability(name: string): JsonRpcError<undefined> {
 }
 
 /**
- * Openfort answers every grant error with -32003, even a malformed request: the dev wallet,
- * speaking Openfort, does the same (keeping the message and data), so the middleware is
- * tested against that code and not a friendlier one.
- *
- * @example
- * throw asOpenfortError(new InvalidParamsError('expiry', 'must be positive'))
- */
-export function asOpenfortError(error: unknown): unknown {
-  if (!isCoded(error) || error.code === errorCodes.rpc.transactionRejected || error.code === errorCodes.provider.userRejectedRequest)
-    return error
-  const data = (error as { data?: unknown }).data
-  const field = typeof data === 'object' && data !== null ? (data as { field?: unknown }).field : undefined
-  return rpcErrors.transactionRejected({ message: error.message, data: { originalCode: error.code, ...(typeof field === 'string' ? { field } : {}) } })
-}
-
-/**
  * -32003: a transaction the chain refused, as simulated or mined. The message names the decoded
  * custom error the way geth prints reverts (`execution reverted: SelectorNotAllowed(0x…, 0x12345678)`);
  * `data` carries `{ errorName, args, data }`. Errors that are not reverts are returned as coded errors.

@@ -11,9 +11,12 @@ import { sessionAccountAbi } from './artifacts.js'
 import { ANY_SELECTOR, type SessionScope, type TokenAllowance } from './contracts.js'
 import type { DevWalletContext } from './context.js'
 import { type DevWalletDialectName, devWalletDialects } from './dialects.js'
-import { asOpenfortError, unsupportedMethod } from './errors.js'
-import { openfortGrant } from './openfort.js'
+import { unsupportedMethod } from './errors.js'
 import { type Registration, chainNow, checkRegistration, describeRegistration, prepareOwnerBatch, prepareRegistration, selfCall } from './registration.js'
+import { enforcedBy, enforcedRules } from '../permissions/enforcement.js'
+
+// The dev wallet's SessionAccount holds its sessions to every rule on chain.
+const allWallet = enforcedBy(enforcedRules)
 
 /** The longest session the dev wallet grants: a year, in seconds. */
 const maxGrantSeconds = 365 * 24 * 60 * 60
@@ -22,7 +25,7 @@ const maxGrantSeconds = 365 * 24 * 60 * 60
 const transferSelector = '0xa9059cbb'
 
 // Reading a grant is the middleware's parsing, the same code on both sides of the wire.
-const parsers: Record<Exclude<DevWalletDialectName, 'openfort'>, AppDialect> = {
+const parsers: Record<DevWalletDialectName, AppDialect> = {
   erc7715,
   'erc7715-2025': erc7715v2025Requests,
   'execution-permissions': executionPermissionRequests,
@@ -42,17 +45,6 @@ export async function grant(method: string, params: unknown, context: DevWalletC
   const dialect = devWalletDialects[context.dialect]
   if (method !== dialect.grantMethod) throw unsupportedMethod(method, `this wallet speaks ${context.dialect}; use ${dialect.grantMethod}`)
   const now = await chainNow(context.publicClient)
-  if (context.dialect === 'openfort') {
-    try {
-      const plan = openfortGrant(params, now, maxGrantSeconds, context.account)
-      const registration = await prepareRegistration(context, [plan.registration])
-      await context.ask({ method, summary: describeRegistration(plan.registration), params })
-      await registration.send()
-      return plan.answer
-    } catch (error) {
-      throw asOpenfortError(error)
-    }
-  }
   const parser = parsers[context.dialect]
   const plans = parser.parse(params, { now, mode: 'timestamp', maxExpiry: maxGrantSeconds }).map((draft) => planGrant(draft, context))
   // `registerSession` overwrites a key: two grants to one key in one batch would leave only the last.
@@ -81,8 +73,6 @@ export async function revoke(method: string, params: unknown, context: DevWallet
   const dialect = devWalletDialects[context.dialect]
   if (method !== dialect.revokeMethod) throw unsupportedMethod(method, `this wallet speaks ${context.dialect}; use ${dialect.revokeMethod}`)
   const value = request.permissionContext
-  if (context.dialect === 'openfort' && typeof value === 'string' && value.startsWith('ses_'))
-    throw new InvalidParamsError('params[0].permissionContext', 'Openfort revokes by the session key\'s address, not by the ses_ context')
   const key = readAddress(value, 'params[0].permissionContext')
   const session = await context.publicClient.readContract({ address: context.account, abi: sessionAccountAbi, functionName: 'getSession', args: [key] })
   if (!session.exists) throw new InvalidParamsError('params[0].permissionContext', `${key} is not a session of this wallet`)
@@ -181,6 +171,7 @@ function grantedSession(plan: GrantPlan, context: DevWalletContext, now: number)
     usage: { calls: 0, native: 0n, spent: {} },
     status: 'active',
     wallet: context.dialect,
+    enforcedBy: allWallet,
     createdAt: now,
   }
 }

@@ -1,7 +1,9 @@
 /**
  * `keyleash/devwallet`: a real, local embedded wallet for the demo and the tests — anvil, a
  * session-key smart account, demo contracts, and an EIP-1193 provider speaking ERC-7715 (in a
- * chosen dialect), ERC-5792 and ERC-7836. For local development and tests only.
+ * chosen dialect), ERC-5792 and ERC-7836 — and `startOpenfortBackend`, a development backend for
+ * Openfort's own SDK (`@openfort/openfort-js`, which the app brings) on the same chain. For local
+ * development and tests only.
  *
  * @example
  * import { createDevWallet, startDevChain } from 'keyleash/devwallet'
@@ -13,6 +15,15 @@ export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDe
 export { type CreateDevWalletOptions, type DevWallet, createDevWallet } from './wallet.js'
 export type { DevWalletProvider } from './provider.js'
 export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
+export {
+  type OpenfortAccount,
+  type OpenfortAccountType,
+  type OpenfortBackend,
+  type OpenfortRequestRecord,
+  type OpenfortSession,
+  type StartOpenfortBackendOptions,
+  startOpenfortBackend,
+} from './openfort/backend.js'
 export type { ApprovalPrompt, Approve } from './context.js'
 export type { CallsStatus } from './calls.js'
 export type {

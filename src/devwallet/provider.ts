@@ -117,7 +117,7 @@ async function read(context: DevWalletContext, method: string, params: unknown):
  * SessionAccount can enforce them in this wallet's dialect.
  */
 function capabilities(context: DevWalletContext) {
-  const permissionTypes = context.dialect === 'openfort' ? ['contract-call'] : ['contract-call', 'native-token-transfer', 'erc20-token-transfer']
+  const permissionTypes = ['contract-call', 'native-token-transfer', 'erc20-token-transfer']
   return {
     [numberToHex(context.chainId)]: {
       atomic: { status: 'supported' },

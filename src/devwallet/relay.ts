@@ -9,7 +9,8 @@ import { revertError } from './errors.js'
 export type RelayParameters = {
   publicClient: PublicClient
   relayerClient: WalletClient<Transport, Chain, Account>
-  owner: PrivateKeyAccount
+  /** Absent for a relay that only submits batches signed elsewhere (Openfort's backend never holds the owner's key). */
+  owner?: PrivateKeyAccount | undefined
   /** The SessionAccount. */
   account: Address
   chainId: number
@@ -93,6 +94,7 @@ export function createRelay({ publicClient, relayerClient, owner, account, chain
     },
 
     async prepareAsOwner(calls) {
+      if (!owner) throw new TypeError('this relay holds no owner key: it submits only batches signed elsewhere')
       const nonce = randomExecuteNonce()
       const signature = await owner.signTypedData(executeTypedData(account, chainId, calls, nonce))
       const args = toArgs(calls, nonce, signature)

@@ -62,11 +62,11 @@ const accountFunds = parseEther('10')
  * import { createWalletClient, custom } from 'viem'
  * import { createDevWallet, startDevChain } from 'keyleash/devwallet'
  * import { withSessionKeys } from 'keyleash'
- * import { openfort } from 'keyleash/wallets'
+ * import { erc7715v2025 } from 'keyleash/wallets'
  *
  * const chain = await startDevChain()
- * const wallet = await createDevWallet({ rpcUrl: chain.rpcUrl, dialect: 'openfort' })
- * const provider = withSessionKeys(wallet.provider, { wallet: openfort })
+ * const wallet = await createDevWallet({ rpcUrl: chain.rpcUrl, dialect: 'erc7715-2025' })
+ * const provider = withSessionKeys(wallet.provider, { wallet: erc7715v2025 })
  * const client = createWalletClient({ transport: custom(provider) })
  * // … grant, use, revoke …
  * await wallet.close()
@@ -131,8 +131,11 @@ export async function createDevWallet(options: CreateDevWalletOptions): Promise<
 /**
  * Gives `address` ETH: `anvil_setBalance` on anvil (adds to nothing, sets the balance); on
  * another dev node, a transfer from its first unlocked account.
+ *
+ * @example
+ * await fund(publicClient, relayer.address, parseEther('1000'))
  */
-async function fund(publicClient: PublicClient, address: Address, value: bigint): Promise<void> {
+export async function fund(publicClient: PublicClient, address: Address, value: bigint): Promise<void> {
   try {
     await publicClient.request({ method: 'anvil_setBalance' as never, params: [address, numberToHex(value)] as never })
     return

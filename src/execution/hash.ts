@@ -1,4 +1,5 @@
 import type { Hex } from 'viem'
+import { InternalError } from '../errors.js'
 import type { ExecuteParameters, Executor } from './types.js'
 
 /** A backend that hands over a hash for the session key to sign, then takes the signature back. */
@@ -7,12 +8,18 @@ export type HashExecutorOptions = {
   prepare(parameters: Omit<ExecuteParameters, 'signer' | 'submitting'>): Promise<{ hash: Hex; intent: unknown }>
   /** Hands the signature back (Openfort: sign the intent); resolves to the calls id. */
   submit(parameters: { intent: unknown; signature: Hex }): Promise<{ id: string }>
+  /**
+   * How the key signs the hash: `'eip191'` (default), as an EIP-191 message over its raw 32
+   * bytes (`signMessage({ message: { raw } })`); `'raw'`, the 32 bytes themselves, as
+   * accounts that check the hash as it is need (Openfort's EIP-7702 "Delegated Account").
+   */
+  signature?: 'eip191' | 'raw' | undefined
 }
 
 /**
  * An executor for backends that give a hash to sign, like Openfort's transaction intents:
- * the session key signs it as an EIP-191 message over the raw 32 bytes
- * (`signMessage({ message: { raw } })`), as Openfort's own examples do.
+ * the session key signs it (as an EIP-191 message over the raw 32 bytes by default, as
+ * Openfort's own examples do) and the signature goes back.
  *
  * @example
  * const executor = hashExecutor({
@@ -26,7 +33,12 @@ export type HashExecutorOptions = {
 export function hashExecutor(options: HashExecutorOptions): Executor {
   return async ({ signer, submitting, ...parameters }) => {
     const { hash, intent } = await options.prepare(parameters)
-    const signature = await signer.signMessage({ message: { raw: hash } })
+    let signature: Hex
+    if (options.signature === 'raw') {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new InternalError('the backend gave a hash that is not 32 bytes; a raw signature needs one')
+      if (!signer.sign) throw new InternalError('the session signer cannot sign a raw hash')
+      signature = await signer.sign({ hash })
+    } else signature = await signer.signMessage({ message: { raw: hash } })
     submitting()
     return options.submit({ intent, signature })
   }

@@ -48,6 +48,12 @@ export type Permission =
       required: boolean
     }
 
+/** A rule a session is held to. */
+export type EnforcedRule = 'target' | 'selector' | 'value' | 'spend' | 'call-limit' | 'expiry'
+
+/** Who enforces it: the wallet (on chain / its backend) or keyleash alone, before signing. */
+export type Enforcer = 'wallet' | 'keyleash'
+
 /** A limit on the whole session. */
 export type Policy =
   | { type: 'call-limit'; count: number }

@@ -3,6 +3,7 @@ import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import { appDialectOf } from '../permissions/dialects/index.js'
 import { grantedContexts } from '../permissions/dialects/grantedContexts.js'
 import type { ResolvedGrantRequest, RevocableGrant, WalletDialect } from '../permissions/dialects/types.js'
+import { assertWalletEnforces, enforcedBy } from '../permissions/enforcement.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
@@ -34,6 +35,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const wallet = { chainId, accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     const dialect = options.wallet
+    if (options.requireWalletEnforcement) assertWalletEnforces(requests, dialect)
     const made: Address[] = []
     // What the wallet has granted so far, read from its answers as soon as they arrive.
     const granted: RevocableGrant[] = []
@@ -58,6 +60,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           usage: { calls: 0, native: 0n, spent: {} },
           status: 'active',
           wallet: dialect.name,
+          enforcedBy: enforcedBy(dialect.enforces),
           walletData: narrowed.walletData,
           ...(Object.keys(options.signing).length === 0 ? {} : { signing: options.signing }),
           createdAt: now,

@@ -1,6 +1,6 @@
 import type { Address, Hex, LocalAccount } from 'viem'
 import { InternalError } from '../errors.js'
-import type { Grant, Permission, Policy, Signer } from '../permissions/types.js'
+import type { EnforcedRule, Enforcer, Grant, Permission, Policy, Signer } from '../permissions/types.js'
 
 /** `expired` is never stored: it is derived from `expiry` and the clock. */
 export type SessionStatus = 'active' | 'revoked' | 'expired'
@@ -40,6 +40,12 @@ export type Session = {
    * revokes it at the wallet only in that dialect.
    */
   wallet: string
+  /**
+   * Per rule, who holds the session to it: the wallet (on chain or at its backend), or keyleash
+   * alone, before it signs (a key used elsewhere is not held to it). From the wallet dialect's
+   * `enforces`, at grant.
+   */
+  enforcedBy: Readonly<Record<EnforcedRule, Enforcer>>
   walletData?: Grant['walletData']
   /**
    * What the key may sign besides checked calls (the provider's `signing` option when it was

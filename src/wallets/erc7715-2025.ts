@@ -23,6 +23,8 @@ export const erc7715v2025: WalletDialect = {
   grantMethod: 'wallet_grantPermissions',
   revokeMethod: 'wallet_revokePermissions',
   batches: true,
+  // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
+  enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
 
   encode(requests) {
     return requests.map((request, i) => {

@@ -25,6 +25,8 @@ export const executionPermissions: WalletDialect = {
   grantMethod: 'wallet_requestExecutionPermissions',
   revokeMethod: 'wallet_revokeExecutionPermission',
   batches: true,
+  // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
+  enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
 
   encode(requests) {
     return requests.map((request, i) => {

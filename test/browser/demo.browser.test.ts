@@ -79,7 +79,7 @@ test('default: connect, grant once, mint with no prompt, see a refusal, reload a
 
   await click(page, 'grant')
   expect(dialogs).toHaveLength(1)
-  expect(dialogs[0]).toMatch(/^session key 0x[0-9a-fA-F]{40} until .*: call any function on 0x/)
+  expect(dialogs[0]).toMatch(/^session key 0x[0-9a-fA-F]{40} until .*: call 0x6a627842 on 0x/)
   expect(await page.getAttribute('#session', 'data-status')).toBe('active')
 
   for (let i = 0; i < 3; i++) await click(page, 'mint')

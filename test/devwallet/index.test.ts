@@ -20,6 +20,7 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
       "randomExecuteNonce",
       "sessionAccountAbi",
       "startDevChain",
+      "startOpenfortBackend",
     ]
   `)
 })

@@ -46,7 +46,7 @@ let token: Address
 beforeAll(async () => {
   wallet = wallets.erc7715 = await createDevWallet({ rpcUrl, approve })
   ;({ nft, token } = wallet.contracts)
-  for (const dialect of ['erc7715-2025', 'execution-permissions', 'openfort'] as const)
+  for (const dialect of ['erc7715-2025', 'execution-permissions'] as const)
     wallets[dialect] = await createDevWallet({ rpcUrl, dialect, approve, contracts: wallet.contracts })
 }, 60_000)
 
@@ -109,9 +109,10 @@ describe('createDevWallet', () => {
   })
 
   test('behavior: `contracts` are reused, and each wallet has its own account and owner', () => {
-    expect(wallets.openfort.contracts).toStrictEqual(wallet.contracts)
-    expect(wallets.openfort.account).not.toBe(wallet.account)
-    expect(wallets.openfort.owner).not.toBe(wallet.owner)
+    const other = wallets['erc7715-2025']
+    expect(other.contracts).toStrictEqual(wallet.contracts)
+    expect(other.account).not.toBe(wallet.account)
+    expect(other.owner).not.toBe(wallet.owner)
   })
 
   test('behavior: after close() every request is 4900', async () => {
@@ -157,15 +158,13 @@ describe('accounts, chain and reads', () => {
     expect(await rejection(request('anvil_setBalance', [wallet.account, '0x0']))).toMatchObject({ code: 4200 })
   })
 
-  test('default: wallet_getCapabilities in the ERC-5792 shape, permission types per dialect', async () => {
+  test('default: wallet_getCapabilities in the ERC-5792 shape', async () => {
     expect(await request('wallet_getCapabilities', [wallet.account])).toStrictEqual({
       '0x7a69': {
         atomic: { status: 'supported' },
         permissions: { supported: true, signerTypes: ['account'], keyTypes: ['secp256k1'], permissionTypes: ['contract-call', 'native-token-transfer', 'erc20-token-transfer'] },
       },
     })
-    const openfort = (await request('wallet_getCapabilities', [], wallets.openfort)) as Record<Hex, { permissions: { permissionTypes: string[] } }>
-    expect(openfort['0x7a69']?.permissions.permissionTypes).toStrictEqual(['contract-call'])
     expect(await viemClient().getCapabilities({ chainId: 31337 })).toMatchObject({ atomic: { status: 'supported' } })
   })
 })
@@ -377,73 +376,6 @@ describe('the other dialects', () => {
     expect(await rejection(request('wallet_grantPermissions', seedGrant(key, timestamp), on))).toMatchObject({ code: 4200 })
     expect(await rejection(request('wallet_requestExecutionPermissions', [{ ...asking, from: wallet.account }], on))).toMatchObject({ code: -32602, message: expect.stringContaining("[0].from: ") })
     expect(await request('wallet_revokeExecutionPermission', [{ permissionContext: key }], on)).toStrictEqual({})
-    expect((await session(key, on)).revoked).toBe(true)
-  })
-})
-
-describe('Openfort quirks', () => {
-  const openfortGrant = (key: Address, permissions: unknown[], expiry = 3600) => [{ expiry, signer: { type: 'account', data: { id: key } }, permissions }]
-  const call = (address: Address, policies: unknown[] = [], calls: string[] = ['mint(address)']) => ({ type: 'contract-call', data: { address, calls }, policies, required: true })
-
-  test('default: expiry is a duration from the chain\'s clock; every function of each target; calls: [] and a ses_ context in the answer', async () => {
-    const on = wallets.openfort
-    const key = privateKeyToAccount(generatePrivateKey()).address
-    const answer = (await request('wallet_grantPermissions', openfortGrant(key, [call(nft)], 86_400), on)) as { expiry: number; grantedPermissions: unknown; permissionsContext: string }
-    const minedAt = await chainNow()
-    expect(answer.expiry).toBeGreaterThanOrEqual(minedAt + 86_400 - 2)
-    expect(answer.expiry).toBeLessThanOrEqual(minedAt + 86_400)
-    expect(answer.grantedPermissions).toStrictEqual([{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [], required: true }])
-    expect(answer.permissionsContext).toMatch(/^ses_[0-9a-f]{24}$/)
-    expect(await session(key, on)).toMatchObject({ validUntil: answer.expiry, callLimit: 0, scopes: [{ target: nft, selector: ANY_SELECTOR }] })
-  })
-
-  test('behavior: a call-limit as the plain string is ignored; as { custom } with data.limit on the first permission it is honoured', async () => {
-    const on = wallets.openfort
-    const ignored = privateKeyToAccount(generatePrivateKey()).address
-    await request('wallet_grantPermissions', openfortGrant(ignored, [call(nft, [{ type: 'call-limit', data: { limit: 3 } }])]), on)
-    expect((await session(ignored, on)).callLimit).toBe(0)
-
-    const honoured = privateKeyToAccount(generatePrivateKey()).address
-    const answer = (await request('wallet_grantPermissions', openfortGrant(honoured, [call(nft, [{ type: { custom: 'call-limit' }, data: { limit: 3 } }]), call(token)]), on)) as { grantedPermissions: unknown }
-    expect((await session(honoured, on)).callLimit).toBe(3)
-    expect(answer.grantedPermissions).toStrictEqual([
-      { type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'call-limit' }, data: { limit: 3 } }], required: true },
-      { type: 'contract-call', data: { address: token, calls: [] }, policies: [], required: true },
-    ])
-
-    // Only the first permission is read.
-    const second = privateKeyToAccount(generatePrivateKey()).address
-    await request('wallet_grantPermissions', openfortGrant(second, [call(nft), call(token, [{ type: { custom: 'call-limit' }, data: { limit: 3 } }])]), on)
-    expect((await session(second, on)).callLimit).toBe(0)
-  })
-
-  test('error: every refusal is -32003: key signers, native transfers, rate/gas limits, token allowances, more than 10 targets, bad params', async () => {
-    const on = wallets.openfort
-    const key = privateKeyToAccount(generatePrivateKey()).address
-    const refused = async (params: unknown) => (await rejection(request('wallet_grantPermissions', params, on))).code
-    expect(await refused([{ expiry: 3600, signer: { type: 'keys', data: { ids: [`0x04${'11'.repeat(64)}`] } }, permissions: [call(nft)] }])).toBe(-32003)
-    expect(await refused(openfortGrant(key, [{ type: 'native-token-transfer', data: { allowance: '0x1' }, policies: [] }]))).toBe(-32003)
-    for (const type of ['rate-limit', 'gas-limit', 'token-allowance'])
-      expect(await refused(openfortGrant(key, [call(nft, [{ type: { custom: type }, data: { count: 1, interval: 1, limit: '0x1', allowance: '0x1' } }])]))).toBe(-32003)
-    const targets = Array.from({ length: 11 }, (_, i) => call(`0x${(i + 1).toString(16).padStart(40, '0')}` as Address))
-    expect(await rejection(request('wallet_grantPermissions', openfortGrant(key, targets), on))).toMatchObject({
-      code: -32003,
-      message: 'permissions: Openfort allows at most 10 target contracts per session, got 11',
-      data: { originalCode: -32602, field: 'permissions' },
-    })
-    expect(await refused(openfortGrant(key, [call(nft)], -5))).toBe(-32003)
-    expect(asked).toHaveLength(0)
-    approving = false
-    expect(await refused(openfortGrant(key, [call(nft)]))).toBe(4001)
-    expect((await session(key, on)).exists).toBe(false)
-  })
-
-  test('behavior: revoked by the session key\'s address, not by the ses_ context', async () => {
-    const on = wallets.openfort
-    const key = privateKeyToAccount(generatePrivateKey()).address
-    const { permissionsContext } = (await request('wallet_grantPermissions', openfortGrant(key, [call(nft)]), on)) as { permissionsContext: string }
-    expect(await rejection(request('wallet_revokePermissions', [{ permissionContext: permissionsContext }], on))).toMatchObject({ code: -32602 })
-    expect(await request('wallet_revokePermissions', [{ permissionContext: key }], on)).toStrictEqual({})
     expect((await session(key, on)).revoked).toBe(true)
   })
 })

@@ -25,7 +25,7 @@ beforeAll(async () => {
   clockOffset = Number((await publicClient.getBlock()).timestamp) - Math.floor(Date.now() / 1000)
 })
 
-describe.each(['erc7715', 'openfort'] as const)('a session granted by a %s wallet', (dialect: DevWalletDialectName) => {
+describe.each(['erc7715'] as const)('a session granted by a %s wallet', (dialect: DevWalletDialectName) => {
   let wallet: DevWallet
 
   beforeAll(async () => {
@@ -59,7 +59,7 @@ describe.each(['erc7715', 'openfort'] as const)('a session granted by a %s walle
     expect(session.callsUsed).toBe(1)
   })
 
-  test('error: a call outside the granted functions is refused by keyleash (4100), even where the account allows every function (Openfort)', async () => {
+  test('error: a call outside the granted functions is refused by keyleash (4100)', async () => {
     const { client, permissionsContext } = await granted()
     const block = await publicClient.getBlockNumber()
     const error = await client

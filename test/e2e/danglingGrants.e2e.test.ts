@@ -42,7 +42,6 @@ const alterations: Record<DevWalletDialectName, [string, (answer: any) => unknow
   erc7715: ['a NaN expiry', (answer) => ({ ...answer, expiry: Number.NaN })],
   'erc7715-2025': ['garbage permissions', (answer) => answer.map((item: object) => ({ ...item, permissions: 'garbage' }))],
   'execution-permissions': ['a permission it cannot read', (answer) => answer.map((item: object) => ({ ...item, permission: { type: 7 } }))],
-  openfort: ['garbage', () => 'garbage'],
 }
 
 describe.each(Object.keys(alterations) as DevWalletDialectName[])('a %s wallet whose grant answer keyleash refuses', (dialect) => {

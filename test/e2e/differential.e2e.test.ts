@@ -18,10 +18,15 @@ import { foundry } from 'viem/chains'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { ANY_SELECTOR, deployDemoNft, deployDevContracts, executeTypedData, sessionAccountAbi, type AccountCall } from '../../src/devwallet/contracts.js'
 import { demoTokenAbi } from '../../src/devwallet/artifacts.js'
-import { checkScope, type ReasonCode, type ScopeCall } from '../../src/permissions/scope.js'
+import { checkScope, type ScopeCall } from '../../src/permissions/scope.js'
 import type { Permission, Policy } from '../../src/permissions/types.js'
 import type { Session } from '../../src/sessions/types.js'
 import { useSharedChain } from '../utils/chain.js'
+import { random } from '../utils/random.js'
+import { errorReason } from '../utils/revertReasons.js'
+import { enforcedBy, enforcedRules } from '../../src/permissions/enforcement.js'
+
+const allWallet = enforcedBy(enforcedRules)
 
 /*
  * The spine of keyleash's promise: what the local scope check allows, the session account
@@ -40,17 +45,6 @@ const callsPerSession = 8
 const owner = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
 const recipient: Address = '0x000000000000000000000000000000000000dEaD'
 
-const errorReason: Record<string, ReasonCode> = {
-  SessionIsRevoked: 'revoked',
-  SessionExpired: 'expired',
-  SelfCallNotAllowed: 'self-call',
-  TargetNotAllowed: 'target-not-allowed',
-  SelectorNotAllowed: 'selector-not-allowed',
-  ValueOverLimit: 'value-over-limit',
-  SpendOverAllowance: 'spend-over-allowance',
-  MalformedCall: 'spend-over-allowance',
-  CallLimitReached: 'call-limit-reached',
-}
 
 const extraAbi = parseAbi(['function mint(address to)', 'function burn(uint256 id)', 'function transferFrom(address from, address to, uint256 amount)'])
 const selectorPool: Hex[] = [
@@ -62,25 +56,6 @@ const selectorPool: Hex[] = [
   toFunctionSelector('transferFrom(address,address,uint256)'),
   toFunctionSelector('permit(address,address,uint256,uint256,uint8,bytes32,bytes32)'),
 ]
-
-/** mulberry32: small, seeded, good enough to pick test cases. */
-function random(seedValue: number) {
-  let state = seedValue >>> 0
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p: number) => next() < p,
-    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T,
-    subset: <T>(list: readonly T[]): T[] => list.filter(() => next() < 0.5),
-  }
-}
 
 describe(`local scope check == on-chain decision (KEYLEASH_SEED=${seed})`, () => {
   const publicClient = createPublicClient({ chain: foundry, transport: http(chain.rpcUrl) })
@@ -184,6 +159,7 @@ describe(`local scope check == on-chain decision (KEYLEASH_SEED=${seed})`, () =>
       usage: { calls: 0, native: 0n, spent: {} },
       status: rng.chance(0.1) ? 'revoked' : 'active',
       wallet: 'erc7715',
+      enforcedBy: allWallet,
       createdAt: now,
     }
     return { session, register: [key, validUntil, scopes, callLimit, nativeAllowance, tokens] as const }

@@ -4,7 +4,6 @@ import { anvil } from 'viem/chains'
 import { type GrantPermissionsParameters, erc7715Actions } from 'viem/experimental'
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { sessionAccountAbi } from '../../src/devwallet/artifacts.js'
-import { ANY_SELECTOR } from '../../src/devwallet/contracts.js'
 import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import { withSessionKeys } from '../../src/provider.js'
@@ -39,7 +38,7 @@ beforeEach(() => {
   approving = true
 })
 
-describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] as const)('through keyleash to a %s wallet', (dialect: DevWalletDialectName) => {
+describe.each(['erc7715', 'erc7715-2025', 'execution-permissions'] as const)('through keyleash to a %s wallet', (dialect: DevWalletDialectName) => {
   let wallet: DevWallet
 
   beforeAll(async () => {
@@ -77,20 +76,15 @@ describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] a
     expect(wallet.prompts - prompts).toBe(1)
     expect(granted.grantedPermissions).toStrictEqual([{ type: 'contract-call', data: { address: wallet.contracts.nft, calls: [mint] }, policies: [], required: true }])
     const session = await onChain(key)
-    // Openfort does not enforce selectors: the account allows every function of the target,
-    // and keyleash keeps `mint` as the local scope.
     expect(session).toMatchObject({
       exists: true,
       revoked: false,
       callLimit: 0,
       nativeAllowance: 0n,
-      scopes: [{ target: wallet.contracts.nft, selector: dialect === 'openfort' ? ANY_SELECTOR : mint }],
+      scopes: [{ target: wallet.contracts.nft, selector: mint }],
       tokens: [],
     })
-    // Openfort computes validUntil from a duration on its own clock: a second later at most;
-    // keyleash keeps the earlier of the two.
-    expect(session.validUntil - granted.expiry).toBeGreaterThanOrEqual(0)
-    expect(session.validUntil - granted.expiry).toBeLessThanOrEqual(dialect === 'openfort' ? 2 : 0)
+    expect(session.validUntil).toBe(granted.expiry)
     const [stored] = await provider.sessions.list()
     expect(stored).toMatchObject({ id: granted.permissionsContext, keyAddress: key, status: 'active', wallet: dialect })
   })
@@ -120,7 +114,7 @@ describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] a
     // viem flattens `{ custom: 'call-limit' }` to the string on the wire; keyleash re-encodes it per wallet.
     const { key, request } = await seedGrant(provider, [{ type: { custom: 'call-limit' }, data: { count: 3 } }])
     const prompts = wallet.prompts
-    if (dialect === 'erc7715' || dialect === 'openfort') {
+    if (dialect === 'erc7715') {
       await client.grantPermissions(request)
       expect((await onChain(key)).callLimit).toBe(3)
     } else {

@@ -25,11 +25,11 @@ let wallet: DevWallet
 beforeAll(async () => {
   await testClient.mine({ blocks: 1 })
   clockOffset = Number((await publicClient.getBlock()).timestamp) - Math.floor(Date.now() / 1000)
-  wallet = await createDevWallet({ rpcUrl, dialect: 'openfort' })
+  wallet = await createDevWallet({ rpcUrl, dialect: 'erc7715' })
 }, 30_000)
 
 async function mintOnly(options: KeyleashOptions) {
-  const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects.openfort, now: () => Math.floor(Date.now() / 1000) + clockOffset, ...options })
+  const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects.erc7715, now: () => Math.floor(Date.now() / 1000) + clockOffset, ...options })
   const client = createWalletClient({ account: wallet.account, chain: anvil, transport: custom(provider) }).extend(erc7715Actions())
   const key = await provider.sessions.importKey(generatePrivateKey())
   const { permissionsContext } = await client.grantPermissions({

@@ -1,4 +1,4 @@
-import { keccak256, stringToHex, verifyMessage, type Hex } from 'viem'
+import { keccak256, recoverAddress, stringToHex, verifyMessage, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { hashExecutor } from '../../src/execution/hash.js'
@@ -25,5 +25,32 @@ describe('hashExecutor', () => {
     expect(steps).toStrictEqual(['submitting', 'submit'])
     expect(submitted?.intent).toStrictEqual({ id: 'tin_1' })
     expect(await verifyMessage({ address: signer.address, message: { raw: signableHash }, signature: submitted?.signature as Hex })).toBe(true)
+  })
+})
+
+describe('hashExecutor, raw', () => {
+  test('behavior: signature: \'raw\' signs the 32 bytes themselves, as accounts that check the hash as it is need', async () => {
+    const signer = privateKeyToAccount(generatePrivateKey())
+    const signableHash = keccak256(stringToHex('intent'))
+    let signature: Hex | undefined
+    const executor = hashExecutor({
+      signature: 'raw',
+      prepare: async () => ({ hash: signableHash, intent: 'tin_1' }),
+      submit: async (parameters) => {
+        signature = parameters.signature
+        return { id: 'tin_1' }
+      },
+    })
+    await executor({ inner: scriptedProvider(), session: sessionFixture(), calls: [], chainId: 31337, signer, submitting: () => {} })
+    expect(await recoverAddress({ hash: signableHash, signature: signature as Hex })).toBe(signer.address)
+  })
+
+  test('error: a raw signature needs a 32-byte hash, and nothing is handed over without one', async () => {
+    let submitted = false
+    const executor = hashExecutor({ signature: 'raw', prepare: async () => ({ hash: '0x1234', intent: 'tin_1' }), submit: async () => ({ id: String((submitted = true)) }) })
+    await expect(
+      executor({ inner: scriptedProvider(), session: sessionFixture(), calls: [], chainId: 31337, signer: privateKeyToAccount(generatePrivateKey()), submitting: () => {} }),
+    ).rejects.toThrowErrorMatchingInlineSnapshot(`[InternalError: the backend gave a hash that is not 32 bytes; a raw signature needs one]`)
+    expect(submitted).toBe(false)
   })
 })

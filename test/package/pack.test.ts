@@ -74,7 +74,7 @@ test('default: every entry imports from ESM, and the core one works', async () =
   expect(result.exports[0]).toContain('withSessionKeys')
   expect(result.exports[entries.indexOf('keyleash/wagmi')]).toContain('withSessionKeysConnector')
   expect(result.exports[entries.indexOf('keyleash/devwallet')]).toContain('createDevWallet')
-  expect(result.exports[entries.indexOf('keyleash/wallets')]).toStrictEqual(['erc7715', 'erc7715v2025', 'executionPermissions', 'openfort'])
+  expect(result.exports[entries.indexOf('keyleash/wallets')]).toStrictEqual(['erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor'])
 })
 
 test('default: every entry requires from CommonJS, with the same exports as from ESM', async () => {
@@ -109,7 +109,7 @@ test('behavior: the core entry carries no wallet dialect but the default; keylea
     return result.outputFiles[0]?.text ?? ''
   }
   // A phrase of each wallet half's encoder, found nowhere else.
-  const walletHalves = ['Openfort takes an account signer', 'the wallet speaks ERC-7715 (2025)', 'the wallet speaks execution permissions']
+  const walletHalves = ['Openfort takes an account or key signer', 'the wallet speaks ERC-7715 (2025)', 'the wallet speaks execution permissions']
   const core = await bundle('keyleash')
   expect(walletHalves.filter((phrase) => core.includes(phrase))).toStrictEqual([])
   const wallets = await bundle('keyleash/wallets')

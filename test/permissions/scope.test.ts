@@ -17,6 +17,7 @@ import { readWord, tokenAmountArgument } from '../../src/permissions/calldata.js
 import { type CheckScopeOptions, type ScopeCall, type ScopeReason, checkScope } from '../../src/permissions/scope.js'
 import type { Permission, Policy } from '../../src/permissions/types.js'
 import type { Session, SessionUsage } from '../../src/sessions/types.js'
+import { enforcedBy, enforcedRules } from '../../src/permissions/enforcement.js'
 
 const account: Address = '0xacc0acc0acc0acc0acc0acc0acc0acc0acc0acc0'
 const nft: Address = '0x1111111111111111111111111111111111111111'
@@ -76,6 +77,7 @@ function session(
     usage: noUsage,
     status: 'active',
     wallet: 'erc7715',
+    enforcedBy: enforcedBy(enforcedRules),
     createdAt: now - 60,
     ...overrides,
   }

@@ -89,7 +89,7 @@ describe('the seed, through viem', () => {
   })
 })
 
-describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] as const)('forwarded to a %s wallet', (wallet) => {
+describe.each(['erc7715', 'erc7715-2025', 'execution-permissions'] as const)('forwarded to a %s wallet', (wallet) => {
   test('default: the wallet receives the grant in its dialect; the app gets viem\'s shape', async () => {
     const { inner, provider, client } = setup(wallet)
     const sessionKey = await provider.sessions.importKey(generatePrivateKey())
@@ -98,7 +98,6 @@ describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] a
     const [params] = inner.paramsOf(method) as [unknown[]]
     const expected = {
       erc7715: { expiry: now + day, signer: { type: 'account', data: { id: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }] },
-      openfort: { expiry: day, signer: { type: 'account', data: { id: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] }, policies: [], required: true }] },
       'erc7715-2025': { chainId: '0x7a69', address: account, expiry: now + day, signer: { type: 'account', data: { address: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [mint] } }] },
       'execution-permissions': {
         chainId: '0x7a69',
@@ -121,7 +120,7 @@ describe.each(['erc7715', 'erc7715-2025', 'execution-permissions', 'openfort'] a
     const { permissionsContext } = await client.grantPermissions(seedGrant(sessionKey))
     const method = wallet === 'execution-permissions' ? 'wallet_revokeExecutionPermission' : 'wallet_revokePermissions'
     expect(await provider.request({ method, params: [{ permissionContext: permissionsContext }] })).toStrictEqual({})
-    expect(inner.paramsOf(method)).toStrictEqual([[{ permissionContext: wallet === 'openfort' ? sessionKey : permissionsContext }]])
+    expect(inner.paramsOf(method)).toStrictEqual([[{ permissionContext: permissionsContext }]])
     expect(await store.keys.has(sessionKey)).toBe(false)
     expect((await provider.sessions.get(permissionsContext))?.status).toBe('revoked')
   })
@@ -141,16 +140,6 @@ describe('dialect by dialect', () => {
     expect(inner.paramsOf('acme_grant')).toHaveLength(1)
     expect(inner.paramsOf('acme_revoke')).toStrictEqual([[{ permissionContext: '0xacce' }]])
     expect(inner.paramsOf('wallet_grantPermissions')).toStrictEqual([])
-  })
-
-  test('behavior: Openfort gets the call limit as type.custom with data.limit, never flattened away', async () => {
-    const { inner, client } = setup('openfort')
-    await client.grantPermissions({
-      expiry: 3600,
-      permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'call-limit' }, data: { count: 10 } }] }],
-    })
-    const [[sent]] = inner.paramsOf('wallet_grantPermissions') as [[{ permissions: [{ policies: unknown }] }]]
-    expect(sent.permissions[0].policies).toStrictEqual([{ type: { custom: 'call-limit' }, data: { limit: 10 } }])
   })
 
   test('behavior: a 2025 list is granted in one wallet call and answered as a list', async () => {
@@ -337,14 +326,14 @@ describe('managing sessions', () => {
 
   test('error: a session granted in another dialect (a store shared with a provider over another wallet) is revoked here only, and never at this wallet', async () => {
     const store = memoryStore()
-    const openfort = setup('openfort', { store })
-    const { permissionsContext } = await openfort.client.grantPermissions(seedGrant())
+    const other = setup('erc7715-2025', { store })
+    const { permissionsContext } = (await other.provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
     const key = (await store.get(permissionsContext))?.keyAddress as Address
     const { inner, provider } = setup('erc7715', { store })
     const error = await rejectionOf(provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] }))
     expect(error).toMatchObject({ code: -32603, data: { context: permissionsContext } })
     expect(error.message).toBe(
-      "the session was revoked here only: it was granted in the openfort dialect, and this provider's wallet speaks erc7715; revoke it at the wallet that granted it",
+      "the session was revoked here only: it was granted in the erc7715-2025 dialect, and this provider's wallet speaks erc7715; revoke it at the wallet that granted it",
     )
     expect(inner.paramsOf('wallet_revokePermissions')).toHaveLength(0)
     expect(await store.keys.has(key)).toBe(false)
@@ -406,17 +395,6 @@ describe('nothing left live', () => {
     expect(await provider.sessions.list()).toStrictEqual([])
     const [[sent]] = inner.paramsOf(devWalletDialects[wallet].grantMethod) as [[{ signer?: { data: { id?: Address; address?: Address } }; to?: Address }]]
     expect(await store.keys.has((sent.to ?? sent.signer?.data.id ?? sent.signer?.data.address) as Address)).toBe(false)
-  })
-
-  test('error: an Openfort answer keyleash cannot read at all is still revoked, by the key address the request carried', async () => {
-    const { inner, provider } = altered('openfort', () => 'garbage')
-    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
-    const [[sent]] = inner.paramsOf('wallet_grantPermissions') as [[{ signer: { data: { id: Address } } }]]
-    expect(error).toMatchObject({ code: -32603, data: { context: sent.signer.data.id, contexts: [sent.signer.data.id], revoked: true } })
-    expect(error.message).toBe(
-      "the wallet's answer to wallet_grantPermissions is not a openfort grant: result: must be an object, got \"garbage\"; the grant was revoked at the wallet",
-    )
-    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: sent.signer.data.id }]])
   })
 
   test('error: when the revoke fails too, the error says so, with the contexts, and the code of the first failure', async () => {

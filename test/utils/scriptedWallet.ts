@@ -12,15 +12,14 @@ type Wire = Record<string, unknown>
 
 /**
  * A scripted wallet that grants exactly what it is asked, answering in `dialect` as such
- * a wallet does (Openfort: `validUntil` from a duration, `ses_` contexts), numbering its
+ * a wallet does, numbering its
  * contexts, and revoking with `{}`.
  */
 export function scriptedWallet(dialect: DevWalletDialectName, more: Script = {}): ScriptedProvider {
   let granted = 0
-  const context = () => (dialect === 'openfort' ? `ses_${++granted}` : `0x${(++granted).toString(16).padStart(4, '0')}`)
+  const context = () => `0x${(++granted).toString(16).padStart(4, '0')}`
   const grants: Record<DevWalletDialectName, (params: Wire[]) => unknown> = {
     erc7715: ([request]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: context() }),
-    openfort: ([request]) => ({ expiry: now + Number(request?.expiry), grantedPermissions: request?.permissions, permissionsContext: context() }),
     'erc7715-2025': (requests) => requests.map((request) => ({ ...request, context: context() })),
     'execution-permissions': (requests) =>
       requests.map((request) => ({ ...request, context: context(), dependencies: [], delegationManager: '0xdb9B1e94B5b69Df7e401DDbedE43491141047dB3' })),

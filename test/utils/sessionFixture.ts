@@ -1,4 +1,7 @@
 import type { Session } from '../../src/sessions/types.js'
+import { enforcedBy, enforcedRules } from '../../src/permissions/enforcement.js'
+
+const allWallet = enforcedBy(enforcedRules)
 
 /** Anvil's first two accounts: stable addresses for fixtures. */
 export const accounts = [
@@ -25,6 +28,7 @@ export function sessionFixture(overrides: Partial<Session> = {}): Session {
     usage: { calls: 0, native: 0n, spent: {} },
     status: 'active',
     wallet: 'erc7715',
+    enforcedBy: allWallet,
     createdAt: 1_800_000_000,
     ...overrides,
   }

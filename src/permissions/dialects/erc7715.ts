@@ -25,6 +25,8 @@ export const erc7715: WalletDialect & AppDialect = {
   grantMethod: 'wallet_grantPermissions',
   revokeMethod: 'wallet_revokePermissions',
   batches: false,
+  // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
+  enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
 
   parse(params, rules) {
     const list = readArray(params, 'params')

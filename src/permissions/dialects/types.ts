@@ -1,7 +1,7 @@
 import type { Session } from '../../sessions/types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
-import type { Grant, GrantRequest, Signer } from '../types.js'
+import type { EnforcedRule, Grant, GrantRequest, Signer } from '../types.js'
 
 /** The shapes an app may ask in; the answer comes back in the same one. */
 export type AppDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions'
@@ -28,6 +28,7 @@ export type CodecContext = { now: number }
  * const acme: WalletDialect = {
  *   ...erc7715,
  *   name: 'acme',
+ *   enforces: ['target', 'selector', 'expiry'],
  *   encode(requests, context) {
  *     if (requests.some((request) => request.policies.length > 0)) throw new InvalidParamsError('policies', 'the Acme wallet enforces no limits; grant without them')
  *     return erc7715.encode(requests, context)
@@ -44,6 +45,16 @@ export type WalletDialect = {
   revokeMethod: 'wallet_revokePermissions' | 'wallet_revokeExecutionPermission' | (string & {})
   /** Whether one wallet call may carry several grants. */
   batches: boolean
+  /**
+   * The rules the wallet itself enforces (on chain or at its backend) for what it grants; the
+   * others hold only because keyleash checks them before signing (`Session.enforcedBy`).
+   */
+  enforces: readonly EnforcedRule[]
+  /**
+   * Set when the wallet has no ERC-7836 `wallet_prepareCalls` (the default executor's seam):
+   * the executor to use instead, and `withSessionKeys` refuses to start without an `executor`.
+   */
+  requiresExecutor?: string | undefined
   /** The params to send the wallet. Throws an `InvalidParamsError` for what the wallet cannot express. */
   encode(requests: readonly ResolvedGrantRequest[], context: CodecContext): unknown[]
   /** What the wallet granted, one per request, in order. Throws for an answer it cannot read. */

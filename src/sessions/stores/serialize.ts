@@ -1,4 +1,5 @@
 import { InternalError, InvalidParamsError } from '../../errors.js'
+import { enforcedBy } from '../../permissions/enforcement.js'
 import type { Session } from '../types.js'
 import type { RecordAuth } from './recordAuth.js'
 
@@ -48,7 +49,8 @@ export function decodeSession(text: string): Session {
     throw new InternalError(`the entry is not a keyleash session of format ${formatVersion}`)
   const session = fromJson(parsed.session)
   assertSession(session)
-  return session
+  // Written before sessions said who enforces what: nothing is known to be held by the wallet.
+  return session.enforcedBy === undefined ? { ...session, enforcedBy: enforcedBy([]) } : session
 }
 
 /**
@@ -171,6 +173,9 @@ function assertSession(value: unknown): asserts value is Session {
     fail('usage', 'is not { calls, native, spent }')
   if (value.status !== 'active' && value.status !== 'revoked') fail('status', "is neither 'active' nor 'revoked'")
   if (typeof value.wallet !== 'string') fail('wallet', 'is not a dialect name')
+  const by = value.enforcedBy
+  if (by !== undefined && (!isRecord(by) || !Object.values(by).every((e) => e === 'wallet' || e === 'keyleash')))
+    fail('enforcedBy', "is not a record of 'wallet' or 'keyleash' per rule")
   if (typeof value.createdAt !== 'number') fail('createdAt', 'is not a number')
 }
 

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { erc7715v2025Requests } from '../../../src/permissions/dialects/erc7715-2025.js'
 import { now, rules, seedRequest, seedWire2025 as wire, sessionKey, token } from './fixtures.js'
+import { enforcedBy, enforcedRules } from '../../../src/permissions/enforcement.js'
+
+const allWallet = enforcedBy(enforcedRules)
 
 describe('parse', () => {
   test('default: a list of requests, each with chain and account', () => {
@@ -21,7 +24,7 @@ describe('parse', () => {
 
 describe('answer', () => {
   test('default: the app gets its list back, each request with its context', () => {
-    const session = { ...seedRequest, id: '0xabc', keyAddress: sessionKey, usage: { calls: 0, native: 0n, spent: {} }, status: 'active' as const, wallet: 'erc7715-2025' as const, createdAt: now }
+    const session = { ...seedRequest, id: '0xabc', keyAddress: sessionKey, usage: { calls: 0, native: 0n, spent: {} }, status: 'active' as const, wallet: 'erc7715-2025' as const, enforcedBy: allWallet, createdAt: now }
     expect(erc7715v2025Requests.answer([session])).toStrictEqual([{ ...wire, context: '0xabc' }])
   })
 })

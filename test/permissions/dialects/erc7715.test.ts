@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { erc7715 } from '../../../src/permissions/dialects/erc7715.js'
 import { nft, now, rules, seedRequest, sessionKey } from './fixtures.js'
+import { enforcedBy, enforcedRules } from '../../../src/permissions/enforcement.js'
+
+const allWallet = enforcedBy(enforcedRules)
 
 describe('parse (what viem sends)', () => {
   test('default: the seed\'s request, with no chain and no account', () => {
@@ -87,6 +90,7 @@ describe('decode and answer', () => {
       usage: { calls: 0, native: 0n, spent: {} },
       status: 'active' as const,
       wallet: 'erc7715' as const,
+      enforcedBy: allWallet,
       walletData: { factory: answer.factory, factoryData: '0x' },
       createdAt: now,
     }

@@ -6,6 +6,8 @@ import { purgeSessions } from '../../../src/sessions/stores/purge.js'
 import { encodeSession } from '../../../src/sessions/stores/serialize.js'
 import type { Session, SessionStore } from '../../../src/sessions/types.js'
 import { accounts, sessionFixture } from '../../utils/sessionFixture.js'
+import { enforcedBy } from '../../../src/permissions/enforcement.js'
+import { openfort } from '../../../src/wallets/openfort.js'
 
 /** A store under test, and what the contract needs to look behind it. */
 export type StoreHarness = {
@@ -58,6 +60,7 @@ export function everyKindOfSession(keyAddress?: Address): Session[] {
       account: other,
       signer: { type: 'keys', keys: [{ keyType: 'secp256k1', publicKey: '0x02bb' }, { keyType: 'ed25519', publicKey: '0xcc' }] },
       wallet: 'openfort',
+      enforcedBy: enforcedBy(openfort.enforces),
       keyAddress: undefined,
       walletData: undefined,
       expiry: 1_700_000_000,
