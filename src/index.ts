@@ -24,7 +24,7 @@ export { memoryStore } from './sessions/memoryStore.js'
 export { memoryKeyStore } from './sessions/keyStore.js'
 export type { MemoryKeyStore } from './sessions/keyStore.js'
 export type { KeyStore, Session, SessionStatus, SessionStore, SessionUsage } from './sessions/types.js'
-export type { SessionFilter, SessionInfo, SessionsApi } from './sessions/api.js'
+export type { SessionFilter, SessionInfo, SessionInfoStatus, SessionsApi } from './sessions/api.js'
 // The persistent stores themselves live in `keyleash/browser` and `keyleash/node`.
 export { purgeSessions } from './sessions/stores/purge.js'
 export type { PersistentStore } from './sessions/stores/persistentStore.js'

@@ -7,17 +7,26 @@ import { accountScope, inScope } from './accountScope.js'
 import { findSession } from './find.js'
 import { revokeSession, type RevokeOptions } from './revoke.js'
 import type { Session, SessionStatus } from './types.js'
+import { keyState } from './keyState.js'
 import { sessionStatus } from './status.js'
 
-/** A session as the app sees it: `status` includes `expired`, derived from the clock when read. */
-export type SessionInfo = Omit<Session, 'status'> & { status: SessionStatus }
+/**
+ * A session as the app sees it, its `status` derived when read: `expired` from the clock, and
+ * `locked` for a session that would be active but whose key this store holds and cannot open
+ * here (sealed under another `encryptionKey`, or damaged): it signs nothing until the store is
+ * given the key it was sealed with.
+ */
+export type SessionInfo = Omit<Session, 'status'> & { status: SessionInfoStatus }
+
+/** What {@link SessionInfo.status} may be: a stored session's status, `expired`, or `locked`. */
+export type SessionInfoStatus = SessionStatus | 'locked'
 
 /** Which sessions {@link SessionsApi.list} returns; every field given must match. */
 export type SessionFilter = {
   /** The granting account, compared without regard to case. */
   account?: Address | undefined
   chainId?: number | undefined
-  status?: SessionStatus | undefined
+  status?: SessionInfoStatus | undefined
 }
 
 /**
@@ -99,9 +108,9 @@ export async function listSessions(context: MethodContext, filter: SessionFilter
   const found: SessionInfo[] = []
   for (const session of await context.store.list()) {
     if (!inScope(accounts, session)) continue
-    const info = withStatus(session, now)
-    if (account !== undefined && info.account.toLowerCase() !== account) continue
-    if (filter.chainId !== undefined && info.chainId !== filter.chainId) continue
+    if (account !== undefined && session.account.toLowerCase() !== account) continue
+    if (filter.chainId !== undefined && session.chainId !== filter.chainId) continue
+    const info = await withStatus(context, session, now)
     if (filter.status !== undefined && info.status !== filter.status) continue
     found.push(info)
   }
@@ -119,7 +128,7 @@ export async function listSessions(context: MethodContext, filter: SessionFilter
  */
 export async function getSession(context: MethodContext, id: string, accounts: readonly Address[]): Promise<SessionInfo | undefined> {
   const session = await context.store.get(id)
-  return session === undefined || !inScope(accounts, session) ? undefined : withStatus(session, context.now())
+  return session === undefined || !inScope(accounts, session) ? undefined : withStatus(context, session, context.now())
 }
 
 async function stored(context: MethodContext, id: string, accounts: readonly Address[]): Promise<Session> {
@@ -129,6 +138,9 @@ async function stored(context: MethodContext, id: string, accounts: readonly Add
   return session
 }
 
-function withStatus(session: Session, now: number): SessionInfo {
-  return { ...session, status: sessionStatus(session, now) }
+async function withStatus(context: MethodContext, session: Session, now: number): Promise<SessionInfo> {
+  const status = sessionStatus(session, now)
+  // Only a session that could sign is worth opening its key for.
+  const locked = status === 'active' && (await keyState(context.store, session)).kind === 'locked'
+  return { ...session, status: locked ? 'locked' : status }
 }

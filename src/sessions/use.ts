@@ -1,6 +1,7 @@
 import { InternalError, UnauthorizedError } from '../errors.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import type { MethodContext } from '../methods/types.js'
+import { keyState } from './keyState.js'
 import { signingWhileLive } from './sessionSigner.js'
 import type { Session, SessionUsage } from './types.js'
 
@@ -16,7 +17,13 @@ import type { Session, SessionUsage } from './types.js'
 export async function runInSession(context: MethodContext, session: Session, calls: readonly ScopeCall[], chainId: number): Promise<{ id: string }> {
   const { store } = context
   // One read of the key: the signer, if the store holds it, is also the answer to "can it sign".
-  const signer = session.keyAddress === undefined ? undefined : await store.keys.signer(session.keyAddress)
+  const key = await keyState(store, session)
+  if (key.kind === 'locked')
+    throw new UnauthorizedError(`session ${session.id}: its key is in the store but cannot be opened here; this store was given another encryptionKey than the one the key was sealed with (or the key is damaged)`, {
+      context: session.id,
+      hint: 'open the store with the encryptionKey it was written with; sessions.get(id).status says locked until then',
+    })
+  const signer = key.kind === 'signer' ? key.signer : undefined
   const options = { chainId, now: context.now(), canSign: signer !== undefined }
   let decision: CheckScopeReturnType | undefined
   let before: SessionUsage | undefined
