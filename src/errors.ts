@@ -1,4 +1,5 @@
 import { errorCodes } from '@metamask/rpc-errors'
+import type { ScopeReason } from './permissions/scope.js'
 
 /** What every keyleash error carries in `data`: the field at fault and what to do. */
 export type KeyleashErrorData = {
@@ -6,8 +7,8 @@ export type KeyleashErrorData = {
   field?: string | undefined
   /** A hint of what to do about it. */
   hint?: string | undefined
-  /** Why calls did not fit a session, one entry per call. */
-  reasons?: readonly unknown[] | undefined
+  /** Why calls did not fit a session, one entry per call (`null` for a call that fits). */
+  reasons?: readonly (ScopeReason | null)[] | undefined
   /** The permissions context concerned, when there is one. */
   context?: string | undefined
   cause?: unknown

@@ -1,5 +1,6 @@
 import { InvalidParamsError } from '../errors.js'
 import type { KeyleashProvider } from '../provider.js'
+import type { KeyleashRequest } from '../rpcSchema.js'
 import type { RequestArguments } from '../types.js'
 
 /** Options of {@link revokeOnDisconnect}. */
@@ -65,11 +66,11 @@ export function revokeOnDisconnect(provider: KeyleashProvider, options: RevokeOn
   // The same provider, its `request` watched for the accounts the wallet answers: every event
   // method stays the provider's own, so listeners added before or after are the same ones.
   const request = provider.request.bind(provider)
-  provider.request = (args: RequestArguments) => {
+  provider.request = ((args: RequestArguments) => {
     const result = request(args)
     if (args.method === 'eth_accounts' || args.method === 'eth_requestAccounts') result.then(remember, ignore)
     return result
-  }
+  }) as KeyleashRequest
   return provider
 }
 

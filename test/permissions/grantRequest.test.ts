@@ -86,7 +86,7 @@ describe('the size of a grant', () => {
 
   test(`behavior: ${maxPermissions} permissions, the cap, are granted`, async () => {
     const provider = withSessionKeys(scriptedWallet('erc7715'), { now: () => now })
-    const answer = (await provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: 3600, permissions: many(maxPermissions) }] })) as { grantedPermissions: unknown[] }
+    const answer = await provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: 3600, permissions: many(maxPermissions) }] })
     expect(answer.grantedPermissions).toHaveLength(maxPermissions)
   })
 })

@@ -176,7 +176,7 @@ describe('dialect by dialect', () => {
     // The app said the wallet may not adjust: the wallet is told so, and the answer says so.
     const [[sent]] = inner.paramsOf('wallet_requestExecutionPermissions') as [[{ permission: { isAdjustmentAllowed: unknown } }]]
     expect(sent.permission.isAdjustmentAllowed).toBe(false)
-    expect((answer as [{ permission: { isAdjustmentAllowed: unknown } }])[0].permission.isAdjustmentAllowed).toBe(false)
+    expect(answer[0]?.permission.isAdjustmentAllowed).toBe(false)
   })
 
   test('error: a grant the wallet\'s dialect cannot express fails before the wallet is asked', async () => {

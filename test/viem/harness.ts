@@ -15,10 +15,10 @@ export function counting(provider: KeyleashProvider): Pick<KeyleashProvider, 're
   const counts = new Map<string, number>()
   return {
     sessions: provider.sessions,
-    request(args: RequestArguments) {
+    request: ((args: RequestArguments) => {
       counts.set(args.method, (counts.get(args.method) ?? 0) + 1)
       return provider.request(args)
-    },
+    }) as KeyleashProvider['request'],
     count: (method) => counts.get(method) ?? 0,
     reset: () => counts.clear(),
   }
