@@ -108,10 +108,12 @@ export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: Allo
 function checkAllowList(permissions: readonly Permission[], allow: AllowList, path: string): void {
   permissions.forEach((permission, i) => {
     const field = `${path}permissions[${i}]`
-    if (permission.type === 'native-transfer')
+    const target = permission.type === 'contract-call' ? permission.target : 'token' in permission ? permission.token : undefined
+    if (permission.type === 'native-transfer' || target === 'native')
       throw new UnauthorizedError(`${field}: native transfers are outside this app's allow-list`, { field })
-    if (permission.type === 'custom') return
-    const target = permission.type === 'contract-call' ? permission.target : permission.token
+    if (permission.type === 'revocation')
+      throw new UnauthorizedError(`${field}: revoking approvals on any token is outside this app's allow-list`, { field })
+    if (permission.type === 'custom' || target === undefined) return
     // An ERC-20 permission implies `transfer` on the token.
     const selectors = permission.type === 'contract-call' ? permission.selectors : (['0xa9059cbb'] as const)
     const rule = allow.find((entry) => isAddressEqual(entry.target, target))

@@ -1,9 +1,11 @@
 import { InvalidParamsError } from '../errors.js'
-import { encodeRequest, readExpiryRule } from '../permissions/dialects/executionPermissions.js'
-import { erc7715, pick } from '../permissions/dialects/erc7715.js'
-import type { WalletDialect } from '../permissions/dialects/types.js'
+import { type Address, type Hex, isAddressEqual, isHex } from 'viem'
+import { withRules } from '../permissions/advancedPermissions.js'
+import { encodeRequest, readRules } from '../permissions/dialects/executionPermissions.js'
+import { erc7715 } from '../permissions/dialects/erc7715.js'
+import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
 import { parsePermission } from '../permissions/permission.js'
-import { readAnswers, readString } from '../permissions/read.js'
+import { readAddress, readAnswers, readArray, readObject, readString } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant } from '../permissions/types.js'
 
@@ -41,17 +43,46 @@ export const executionPermissions: WalletDialect = {
 
   decode(result, requests) {
     return readAnswers(result, requests.length).map((answer, i): Grant => {
-      const expiry = readExpiryRule(answer.rules, `result[${i}].rules`)
+      const at = `result[${i}]`
+      const request = requests[i] as ResolvedGrantRequest
+      const { expiry, redeemers, payees } = readRules(answer.rules, `${at}.rules`)
+      const rules = { ...(redeemers ? { redeemers } : {}), ...(payees ? { payees } : {}) }
+      const permission = withRules(parsePermission(answer.permission, `${at}.permission`).permission, rules, `${at}.rules`)
+      // A grant for another account or another key is not the one asked for.
+      if (answer.from !== undefined && !isAddressEqual(readAddress(answer.from, `${at}.from`), request.account))
+        throw new InvalidParamsError(`${at}.from`, `the wallet granted from ${String(answer.from)}, not ${request.account}`)
+      const to = signerAddress(request.signer)
+      if (answer.to !== undefined && to !== undefined && !isAddressEqual(readAddress(answer.to, `${at}.to`), to))
+        throw new InvalidParamsError(`${at}.to`, `the wallet granted to ${String(answer.to)}, not the session account ${to}`)
+      if (permission.type === 'spend' && permission.limit.startTime === undefined)
+        throw new InvalidParamsError(`${at}.permission.data.startTime`, 'the wallet did not say when the grant starts; keyleash cannot count what is left without it')
+      const advanced = permission.type === 'spend' || permission.type === 'revocation'
       return {
-        context: readString(answer.context, `result[${i}].context`),
-        expiry: typeof expiry === 'number' ? expiry : (requests[i]?.expiry ?? 0),
-        permissions: [parsePermission(answer.permission, `result[${i}].permission`).permission],
+        context: readString(answer.context, `${at}.context`),
+        expiry: typeof expiry === 'number' ? expiry : request.expiry,
+        permissions: [permission],
         policies: [],
-        walletData: pick(answer, ['dependencies', 'delegationManager']),
+        walletData: {
+          ...(answer.delegationManager !== undefined || advanced
+            ? { delegationManager: readAddress(answer.delegationManager, `${at}.delegationManager`) }
+            : {}),
+          ...(answer.dependencies !== undefined ? { dependencies: readDependencies(answer.dependencies, `${at}.dependencies`) } : {}),
+        },
       }
     })
   },
 
   // Every ERC-7715 draft revokes by the grant's context: `[{ permissionContext }]`.
   encodeRevoke: erc7715.encodeRevoke,
+}
+
+/** `[{ factory, factoryData }]`: what deploys the granting account, when it is not yet deployed. */
+function readDependencies(value: unknown, field: string): { factory: Address; factoryData: Hex }[] {
+  return readArray(value, field).map((raw, i) => {
+    const dependency = readObject(raw, `${field}[${i}]`)
+    const factoryData = dependency.factoryData
+    if (typeof factoryData !== 'string' || !isHex(factoryData, { strict: true }))
+      throw new InvalidParamsError(`${field}[${i}].factoryData`, 'must be 0x-hex bytes')
+    return { factory: readAddress(dependency.factory, `${field}[${i}].factory`), factoryData }
+  })
 }
