@@ -1,0 +1,107 @@
+import {
+  type Address,
+  type Hex,
+  type Transport,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  encodeFunctionData,
+  encodePacked,
+  isAddress,
+  isHex,
+} from 'viem'
+import { InternalError, UnauthorizedError } from '../errors.js'
+import type { Executor } from './types.js'
+
+/** Options of {@link erc7710Executor}. */
+export type Erc7710ExecutorOptions = {
+  /**
+   * Where the session key's transaction is prepared and sent (`eth_estimateGas`,
+   * `eth_sendRawTransaction` …). Default: the wrapped wallet, which passes them to its node.
+   */
+  transport?: Transport | undefined
+  /** Whether to wait for the receipt and throw if the redemption reverted. Default: `true`. */
+  wait?: boolean | undefined
+}
+
+// `DelegationManager.redeemDelegations`, the one function of ERC-7710 an executor calls.
+const redeemDelegationsAbi = [
+  {
+    type: 'function',
+    name: 'redeemDelegations',
+    stateMutability: 'nonpayable',
+    inputs: [
+      { name: '_permissionContexts', type: 'bytes[]' },
+      { name: '_modes', type: 'bytes32[]' },
+      { name: '_executionCallDatas', type: 'bytes[]' },
+    ],
+    outputs: [],
+  },
+] as const
+
+// ERC-7579 mode: single call, default exec type. MetaMask's token enforcers accept single calls
+// only (`CaveatEnforcer:invalid-call-type` for a batch), so several calls are several
+// redemptions in one transaction: all of them happen or none does.
+const singleMode: Hex = '0x0000000000000000000000000000000000000000000000000000000000000000'
+
+/**
+ * ERC-7710: calls under a MetaMask Advanced Permission (a delegation to the session account) are
+ * redeemed by the session key itself, after keyleash's scope check: one transaction from the
+ * session key to the grant's `delegationManager`, `redeemDelegations` with the grant's context
+ * once per call. The DelegationManager checks the delegation's signature and caveats and has the
+ * user's account execute the calls.
+ *
+ * Gas is paid by the session key's address, which must hold ETH: fund it after the grant (on the
+ * dev chain, `anvil_setBalance`, or `fund(publicClient, sessionKey, parseEther('1'))` from
+ * `keyleash/devwallet`). A gas estimate that fails (an enforcer would revert) fails the call before
+ * anything is sent, and the usage it reserved is given back.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-7710
+ * @example
+ * import { withSessionKeys, erc7710Executor } from 'keyleash'
+ * import { executionPermissions } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(metamask, { wallet: executionPermissions, executor: erc7710Executor() })
+ */
+export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor {
+  const { wait = true } = options
+  return async ({ inner, session, calls, chainId, signer, submitting }) => {
+    const manager = session.walletData?.delegationManager
+    if (typeof manager !== 'string' || !isAddress(manager))
+      throw new UnauthorizedError(`session ${session.id} has no delegationManager: it was not granted as an ERC-7710 delegation`, { context: session.id })
+    if (!isHex(session.id)) throw new UnauthorizedError(`session ${session.id} has no ERC-7710 permission context`, { context: session.id })
+    const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
+    const transport = options.transport ?? custom(inner)
+    const wallet = createWalletClient({ account: signer, chain, transport })
+    const data = encodeFunctionData({
+      abi: redeemDelegationsAbi,
+      functionName: 'redeemDelegations',
+      args: [
+        calls.map(() => session.id as Hex),
+        calls.map(() => singleMode),
+        calls.map(({ to, data = '0x', value = 0n }) => encodePacked(['address', 'uint256', 'bytes'], [to, value, data])),
+      ],
+    })
+    let request
+    try {
+      request = await wallet.prepareTransactionRequest({ to: manager as Address, data })
+    } catch (error) {
+      throw new UnauthorizedError(`the DelegationManager refuses the calls of session ${session.id}: ${reason(error)}`, { context: session.id })
+    }
+    const signed = await wallet.signTransaction(request)
+    submitting()
+    const hash = await wallet.sendRawTransaction({ serializedTransaction: signed })
+    if (wait) {
+      const receipt = await createPublicClient({ chain, transport, pollingInterval: 50 }).waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new InternalError(`the redemption of session ${session.id} reverted (transaction ${hash})`, { context: session.id })
+    }
+    return { id: hash }
+  }
+}
+
+/** viem's short message of a failed estimate: it carries the enforcer's revert string. */
+function reason(error: unknown): string {
+  const details = (error as { details?: unknown; shortMessage?: unknown }) ?? {}
+  return String(details.details ?? details.shortMessage ?? error)
+}
