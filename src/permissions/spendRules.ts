@@ -1,4 +1,4 @@
-import { type Address, type Hex, pad, size } from 'viem'
+import { type Address, type Hex, formatEther, pad, size } from 'viem'
 import type { Session, SessionUsage, SpendUsage } from '../sessions/types.js'
 import { isCalldata, readWord, selectorOf, transferSelector } from './calldata.js'
 import { type CheckScopeOptions, type CheckScopeReturnType, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
@@ -123,7 +123,7 @@ function checkCall(call: number, { to, data, value = 0n }: ScopeCall, permission
 
 function checkAmount(call: number, token: Address | 'native', limit: SpendLimit, amount: bigint, used: SpendUsage | undefined, now: number): ScopeReason | { spent: SpendUsage } {
   const startTime = limit.startTime ?? Number.POSITIVE_INFINITY
-  const unit = token === 'native' ? 'wei' : `of token ${short(token)}`
+  const show = (value: bigint) => (token === 'native' ? `${formatEther(value)} ETH` : `${value} of token ${short(token)}`)
   if (limit.kind === 'stream') {
     const elapsed = now > startTime ? BigInt(now - startTime) : 0n
     const unlocked = now < startTime ? 0n : min(limit.maxAmount, limit.initialAmount + limit.amountPerSecond * elapsed)
@@ -133,7 +133,7 @@ function checkAmount(call: number, token: Address | 'native', limit: SpendLimit,
       return {
         call,
         reason: 'spend-over-stream',
-        message: `the stream has ${available} ${unit} available now (it grows by ${limit.amountPerSecond} a second up to ${limit.maxAmount}); the call moves ${amount}`,
+        message: `the stream has ${show(available)} available now (it grows by ${limit.amountPerSecond} a second up to ${limit.maxAmount}); the call moves ${show(amount)}`,
         token,
         amount: amount.toString(),
         available: available.toString(),
@@ -161,7 +161,7 @@ function checkAmount(call: number, token: Address | 'native', limit: SpendLimit,
     return {
       call,
       reason: 'spend-over-period-limit',
-      message: `${remaining} ${unit} left until ${isoTime(periodEnd)} (${periodAmount} a period); the call moves ${amount}`,
+      message: `${show(remaining)} left until ${isoTime(periodEnd)} (${show(periodAmount)} a period); the call moves ${show(amount)}`,
       token,
       amount: amount.toString(),
       remaining: remaining.toString(),
