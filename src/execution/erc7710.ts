@@ -87,17 +87,25 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
     try {
       request = await wallet.prepareTransactionRequest({ to: manager as Address, data })
     } catch (error) {
-      throw new UnauthorizedError(`the DelegationManager refuses the calls of session ${session.id}: ${reason(error)}`, { context: session.id })
+      throw new UnauthorizedError(`the redemption under session ${label(session.id)} cannot be sent: ${reason(error)}`, {
+        context: session.id,
+        hint: `an enforcer reverts it, or the session key ${signer.address} has no ETH for gas (it pays: fund it)`,
+      })
     }
     const signed = await wallet.signTransaction(request)
     submitting()
     const hash = await wallet.sendRawTransaction({ serializedTransaction: signed })
     if (wait) {
       const receipt = await createPublicClient({ chain, transport, pollingInterval: 50 }).waitForTransactionReceipt({ hash })
-      if (receipt.status !== 'success') throw new InternalError(`the redemption of session ${session.id} reverted (transaction ${hash})`, { context: session.id })
+      if (receipt.status !== 'success') throw new InternalError(`the redemption under session ${label(session.id)} reverted (transaction ${hash})`, { context: session.id })
     }
     return { id: hash }
   }
+}
+
+/** A permission context is a whole delegation chain: its start names it in a sentence, `data.context` holds it. */
+function label(context: string): string {
+  return context.length > 18 ? `${context.slice(0, 18)}…` : context
 }
 
 /** viem's short message of a failed estimate: it carries the enforcer's revert string. */

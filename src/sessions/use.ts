@@ -73,7 +73,11 @@ function releaseSpends(current: SessionUsage['spends'], before: SessionUsage['sp
     if (now === undefined || now.period !== entry.period) continue
     const was = before?.[index]
     const added = entry.spent - (was !== undefined && was.period === entry.period ? was.spent : 0n)
-    if (added !== 0n) spends[index] = { period: now.period, spent: now.spent - added }
+    if (added === 0n) continue
+    const spent = now.spent - added
+    // Nothing spent and nothing there before: as if the reservation never happened.
+    if (spent === 0n && was === undefined) delete spends[index]
+    else spends[index] = { period: now.period, spent }
   }
   return { spends }
 }

@@ -33,7 +33,7 @@ async function chainNow(): Promise<number> {
   return Number((await publicClient.getBlock()).timestamp)
 }
 
-async function setup() {
+async function setup({ funded = true } = {}) {
   // keyleash reads the chain's clock, as the enforcers do; `sync` after moving it.
   let offset = 0
   const sync = async () => {
@@ -45,7 +45,7 @@ async function setup() {
   const privateKey = generatePrivateKey()
   const key = await provider.sessions.importKey(privateKey)
   // The session key redeems, so it pays the gas.
-  await testClient.setBalance({ address: key, value: parseEther('1') })
+  if (funded) await testClient.setBalance({ address: key, value: parseEther('1') })
   return { provider, client, key, privateKey, sync, now: await chainNow() }
 }
 
@@ -143,5 +143,23 @@ describe('the kit through keyleash to the development MetaMask', () => {
       args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [key, 1n, '0x'])]],
     })
     await expect(redeem).rejects.toThrow(/CannotUseADisabledDelegation/)
+  })
+
+  test('behavior: the session key pays the gas; unfunded, the redemption fails before it is sent and what it reserved is given back', async () => {
+    const { provider, client, key, now } = await setup({ funded: false })
+    const token = metamask.contracts.token
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-allowance', data: { tokenAddress: token, allowanceAmount: 100n, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    const context = grant?.context as Hex
+    const calls = [{ to: token, data: transfer(key, 70n) }]
+    const failed = await rejectionOf(send(provider, context, calls))
+    expect(failed.message).toMatch(/^the redemption under session 0x[0-9a-f]{16}… cannot be sent: .*gas required exceeds allowance: 0$/)
+    expect(failed.data.hint).toBe(`an enforcer reverts it, or the session key ${key} has no ETH for gas (it pays: fund it)`)
+    expect((await provider.sessions.get(context))?.usage).toStrictEqual({ calls: 0, native: 0n, spent: {}, spends: {} })
+    await testClient.setBalance({ address: key, value: parseEther('1') })
+    await send(provider, context, calls)
+    expect((await provider.sessions.get(context))?.usage.spends).toStrictEqual({ 0: { period: 0, spent: 70n } })
+    expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [key] })).toBe(70n)
   })
 })
