@@ -16,8 +16,10 @@ import { createDevWallet, demoNftAbi, devWalletDialects, sessionAccountAbi, star
 
 // `--wallet=<name>`: the dev wallet speaks the named dialect, and keyleash is given its value.
 const name = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
+// MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
+if (name === 'metamask') process.exit(await (await import('./metamask.js')).runMetaMaskDemo())
 if (!Object.hasOwn(devWalletDialects, name)) {
-  console.error(`--wallet=${name}: the dev wallet speaks ${Object.keys(devWalletDialects).join(', ')}`)
+  console.error(`--wallet=${name}: the dev wallet speaks ${Object.keys(devWalletDialects).join(', ')}, or metamask`)
   process.exit(2)
 }
 const dialect = name as DevWalletDialectName
