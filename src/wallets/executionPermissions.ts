@@ -4,7 +4,7 @@ import { withRules } from '../permissions/advancedPermissions.js'
 import { encodeRequest, readRules } from '../permissions/dialects/executionPermissions.js'
 import { erc7715 } from '../permissions/dialects/erc7715.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
-import { parsePermission } from '../permissions/permission.js'
+import { encodePermission, parsePermission } from '../permissions/permission.js'
 import { readAddress, readAnswers, readArray, readObject, readString } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant } from '../permissions/types.js'
@@ -48,6 +48,10 @@ export const executionPermissions: WalletDialect = {
       const { expiry, redeemers, payees } = readRules(answer.rules, `${at}.rules`)
       const rules = { ...(redeemers ? { redeemers } : {}), ...(payees ? { payees } : {}) }
       const permission = withRules(parsePermission(answer.permission, `${at}.permission`).permission, rules, `${at}.rules`)
+      // Another type is another grant: nothing of it can be kept under what was asked.
+      const asked = request.permissions[0] === undefined ? undefined : encodePermission(request.permissions[0]).type
+      const type = encodePermission(permission).type
+      if (asked !== undefined && type !== asked) throw new InvalidParamsError(`${at}.permission.type`, `the wallet granted ${type}, not the ${asked} asked for`)
       // A grant for another account or another key is not the one asked for.
       if (answer.from !== undefined && !isAddressEqual(readAddress(answer.from, `${at}.from`), request.account))
         throw new InvalidParamsError(`${at}.from`, `the wallet granted from ${String(answer.from)}, not ${request.account}`)

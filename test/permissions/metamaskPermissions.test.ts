@@ -141,6 +141,7 @@ describe('the wallet\'s answer', () => {
     expect(decode({ delegationManager: undefined })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result[0].delegationManager: nothing is not an address (0x and 40 hex digits)]`)
     expect(decode({ from: shop })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result[0].from: the wallet granted from 0x00000000000000000000000000000000000005a0, not 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266]`)
     expect(decode({ to: shop })).toThrow(/the wallet granted to 0x0000000000000000000000000000000000000[0-9a-fA-F]+, not the session account/)
+    expect(decode({ permission: requests['erc20-token-stream'].permission })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result[0].permission.type: the wallet granted erc20-token-stream, not the erc20-token-periodic asked for]`)
     expect(decode({ rules: [expiryRule, { type: 'spending-cap', data: {} }] })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result[0].rules[1].type: "spending-cap" is not a rule keyleash can enforce; use expiry, redeemer or payee]`)
   })
 })
