@@ -17,7 +17,9 @@ import type { Permission, RevocationMethods, SpendLimit } from './types.js'
  *   unspent amounts lost; `stream` has `min(maxAmount, initialAmount + amountPerSecond × elapsed)
  *   − spent`; `allowance` is a total; nothing before `startTime`;
  * - `revocation`: only the revoking calls it names (`approve(x, 0)`, `setApprovalForAll(x, false)`,
- *   Permit2 `approve(…, 0, …)`, `lockdown`, `invalidateNonces`), with no value;
+ *   Permit2 `approve(…, 0, …)`, `lockdown`, `invalidateNonces`), with no value. The
+ *   ApprovalRevocationEnforcer also refuses to revoke an approval that is not there: chain state
+ *   this pure check cannot see, left to the wallet (the executor's gas estimate catches it);
  * - a `redeemer` rule: the session key (which redeems) must be one of them.
  * Each call is one redemption under one permission (MetaMask's enforcers take single calls only);
  * with several permissions a call fits the first that allows it.
