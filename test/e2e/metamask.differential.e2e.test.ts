@@ -14,7 +14,7 @@ import { useSharedChain } from '../utils/chain.js'
 
 /*
  * keyleash's local decision against MetaMask's real enforcers, call by call: 320 random calls
- * under seven grants (periods, streams, allowances, a payee, a revocation), the clock moved
+ * under nine grants (periods, streams, allowances, payees, redeemers, a revocation), the clock moved
  * between them across period boundaries. A call keyleash allows goes through keyleash and must be
  * redeemed on chain; a call it refuses is redeemed directly by the session key and must revert.
  * Any disagreement fails the test, naming the step.
@@ -44,7 +44,7 @@ function random(seed: number) {
 
 const erc20 = (functionName: 'transfer' | 'approve', to: Address, amount: bigint): Hex => encodeFunctionData({ abi: erc20Abi, functionName, args: [to, amount] })
 
-test('behavior: over 320 random calls, keyleash allows exactly what MetaMask\'s enforcers redeem', async () => {
+test('behavior: over 320 random calls under nine grants, keyleash allows exactly what MetaMask\'s enforcers redeem', async () => {
   await testClient.mine({ blocks: 1 })
   let clock = Number((await publicClient.getBlock()).timestamp)
   const provider = withSessionKeys(metamask.provider, { wallet: executionPermissions, executor: erc7710Executor(), now: () => clock })
@@ -67,7 +67,12 @@ test('behavior: over 320 random calls, keyleash allows exactly what MetaMask\'s 
     { ...base, permission: { type: 'erc20-token-stream', data: { tokenAddress: token, initialAmount: 0n, amountPerSecond: 3n, maxAmount: 8000n, startTime: start }, isAdjustmentAllowed: false } },
     { ...base, permission: { type: 'erc20-token-allowance', data: { tokenAddress: token, allowanceAmount: 4000n, startTime: start }, isAdjustmentAllowed: false } },
     { ...base, permission: { type: 'erc20-token-revocation', data: {}, isAdjustmentAllowed: false } },
+    // The redeemer rule: the session key redeems, so naming it allows, naming another refuses.
+    { ...base, permission: { type: 'native-token-periodic', data: { periodAmount: 500n, periodDuration: period, startTime: start }, isAdjustmentAllowed: false }, redeemer: [key] },
+    { ...base, permission: { type: 'erc20-token-allowance', data: { tokenAddress: token, allowanceAmount: 500n, startTime: start }, isAdjustmentAllowed: false }, redeemer: [payee] },
   ])
+  // What each grant spends, by index: the calls are shaped for it.
+  const kinds = ['native', 'native', 'native', 'erc20', 'erc20', 'erc20', 'revocation', 'native', 'erc20'] as const
   const contexts = granted.map((grant) => grant.context as Hex)
   const manager = metamask.environment.DelegationManager
 
@@ -76,11 +81,11 @@ test('behavior: over 320 random calls, keyleash allows exactly what MetaMask\'s 
     const amount = BigInt(rng.pick([0, 1, 50, 200, 400, 700, 1000, 1500, 3000, 5000]))
     const shape = rng.next()
     const to = rng.next() < 0.85 && g !== 2 && g !== 3 ? rng.pick(others) : rng.next() < 0.8 ? payee : rng.pick(others)
-    if (g <= 2) {
+    if (kinds[g] === 'native') {
       if (shape < 0.1) return { to, value: amount, data: '0x12345678' }
       return { to, value: amount }
     }
-    if (g <= 5) {
+    if (kinds[g] === 'erc20') {
       if (shape < 0.05) return { to: rng.pick(others), data: erc20('transfer', to, amount) }
       if (shape < 0.1) return { to: token, data: erc20('approve', to, amount) }
       if (shape < 0.15) return { to: token, data: erc20('transfer', to, amount), value: 1n }
@@ -142,7 +147,7 @@ test('behavior: over 320 random calls, keyleash allows exactly what MetaMask\'s 
     expect(redeemed, `step ${step}: grant ${granted[g]?.permission.type}, call ${JSON.stringify(call, (_, v) => (typeof v === 'bigint' ? v.toString() : v))} at ${clock}: keyleash ${local.allowed ? 'allowed' : 'refused'} it, the chain ${redeemed ? 'redeemed' : 'reverted'} (${detail})`).toBe(local.allowed)
   }
   // Both sides of the rules were exercised, not one.
-  expect(tally.allowed).toBeGreaterThan(60)
+  expect(tally.allowed).toBeGreaterThan(50)
   expect(tally.refused).toBeGreaterThan(60)
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
   console.log(
