@@ -11,7 +11,12 @@ import type { Permission, RevocationMethods, SpendLimit } from './types.js'
  * plus keyleash's: times are whole UNIX seconds, never milliseconds.
  */
 
-/** The permission types MetaMask's kit can send, by wire name. */
+/**
+ * The permission types MetaMask's kit can send, by wire name.
+ *
+ * @example
+ * advancedPermissionTypes.includes('erc20-token-periodic') // true
+ */
 export const advancedPermissionTypes = [
   'native-token-stream',
   'native-token-periodic',
@@ -25,7 +30,13 @@ export const advancedPermissionTypes = [
 
 export type AdvancedPermissionType = (typeof advancedPermissionTypes)[number]
 
-/** Whether a wire type name is one of MetaMask's. */
+/**
+ * Whether a wire type name is one of MetaMask's.
+ *
+ * @example
+ * isAdvancedPermissionType('native-token-stream') // true
+ * isAdvancedPermissionType('contract-call') // false
+ */
 export function isAdvancedPermissionType(type: string): type is AdvancedPermissionType {
   return (advancedPermissionTypes as readonly string[]).includes(type)
 }

@@ -40,7 +40,12 @@ export type SpendReasonDetails = {
 
 type Advanced = Extract<Permission, { type: 'spend' | 'revocation' }>
 
-/** Whether a session holds MetaMask permissions, which {@link checkSpendCalls} checks. */
+/**
+ * Whether a session holds MetaMask permissions, which {@link checkSpendCalls} checks.
+ *
+ * @example
+ * hasAdvancedPermissions(session.permissions) // true for a grant of erc20-token-periodic
+ */
 export function hasAdvancedPermissions(permissions: readonly Permission[]): boolean {
   return permissions.some((permission) => permission.type === 'spend' || permission.type === 'revocation')
 }

@@ -87,7 +87,12 @@ export function buildCaveats(environment: SmartAccountsEnvironment, { permission
   return builder.build()
 }
 
-/** The enforcers by the names the wallet's builders and decoders use. */
+/**
+ * The enforcers by the names the wallet's builders and decoders use.
+ *
+ * @example
+ * createErc20TokenPeriodicCaveats({ permission, contracts: enforcerAddresses(environment) })
+ */
 export function enforcerAddresses(environment: SmartAccountsEnvironment): EnforcerAddressesByName {
   const e = environment.caveatEnforcers as Record<string, Address | undefined>
   const at = (name: string): Address => {
