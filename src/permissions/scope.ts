@@ -188,7 +188,7 @@ function allow(targets: CompiledScope['targets'], target: Address, selectors: re
 }
 
 /** The tightest `call-limit` (the session account keeps one); `undefined` when there is none. */
-function callLimitOf(policies: readonly Policy[]): number | undefined {
+export function callLimitOf(policies: readonly Policy[]): number | undefined {
   let count: number | undefined
   for (const policy of policies) {
     if (policy.type === 'call-limit' && (count === undefined || policy.count < count)) count = policy.count

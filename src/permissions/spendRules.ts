@@ -1,7 +1,7 @@
 import { type Address, type Hex, formatEther, pad, size } from 'viem'
 import type { Session, SessionUsage, SpendUsage } from '../sessions/types.js'
 import { isCalldata, readWord, selectorOf, transferSelector } from './calldata.js'
-import { type CheckScopeOptions, type CheckScopeReturnType, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
+import { type CheckScopeOptions, type CheckScopeReturnType, callLimitOf, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 
 /**
@@ -20,7 +20,8 @@ import type { Permission, RevocationMethods, SpendLimit } from './types.js'
  *   Permit2 `approve(…, 0, …)`, `lockdown`, `invalidateNonces`), with no value. The
  *   ApprovalRevocationEnforcer also refuses to revoke an approval that is not there: chain state
  *   this pure check cannot see, left to the wallet (the executor's gas estimate catches it);
- * - a `redeemer` rule: the session key (which redeems) must be one of them.
+ * - a `redeemer` rule: the session key (which redeems) must be one of them;
+ * - a session-wide `call-limit` policy, when the app's dialect carried one.
  * Each call is one redemption under one permission (MetaMask's enforcers take single calls only);
  * with several permissions a call fits the first that allows it.
  */
@@ -59,6 +60,8 @@ export function hasAdvancedPermissions(permissions: readonly Permission[]): bool
  */
 export function checkSpendCalls(session: Session, calls: readonly ScopeCall[], options: CheckScopeOptions): CheckScopeReturnType {
   const permissions = session.permissions
+  // A session-wide call limit (an app's policy beside the permission) still holds.
+  const callLimit = callLimitOf(session.policies)
   let spends: Record<string, SpendUsage> | undefined
   let spendsOwn = false
   const usage = { ...session.usage }
@@ -66,6 +69,11 @@ export function checkSpendCalls(session: Session, calls: readonly ScopeCall[], o
   let allowed = true
   for (let call = 0; call < calls.length; call++) {
     let first: ScopeReason | undefined
+    if (callLimit !== undefined && usage.calls + 1 > callLimit) {
+      reasons.push({ call, reason: 'call-limit-reached', message: `all ${callLimit} calls of this session are used; grant a new session`, calls: usage.calls, count: callLimit })
+      allowed = false
+      continue
+    }
     for (let i = 0; i < permissions.length; i++) {
       const permission = permissions[i] as Permission
       if (permission.type !== 'spend' && permission.type !== 'revocation') continue

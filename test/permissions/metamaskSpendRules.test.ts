@@ -95,6 +95,12 @@ describe('the shape of the call', () => {
   })
 })
 
+test('behavior: a session-wide call limit still holds', () => {
+  const session = sessionFixture({ chainId: 31_337, keyAddress: key, policies: [{ type: 'call-limit', count: 1 }], permissions: [dailyToken], expiry: start + day })
+  const result = checkScope(session, [{ to: token, data: transfer(shop, 1n) }, { to: token, data: transfer(shop, 1n) }], { chainId: 31_337, now: start, canSign: true })
+  expect(!result.allowed && result.reasons.map((r) => r?.reason ?? null)).toStrictEqual([null, 'call-limit-reached'])
+})
+
 describe('revocation', () => {
   const none: RevocationMethods = { erc20Approve: false, erc721Approve: false, erc721SetApprovalForAll: false, permit2Approve: false, permit2Lockdown: false, permit2InvalidateNonces: false }
   const setApprovalForAll = (operator: Address, approved: boolean) => encodeFunctionData({ abi: parseAbi(['function setApprovalForAll(address,bool)']), functionName: 'setApprovalForAll', args: [operator, approved] })
