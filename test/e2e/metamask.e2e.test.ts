@@ -90,6 +90,10 @@ describe('the kit through keyleash to the development MetaMask', () => {
     expect(granted[1]?.permission.data).toStrictEqual({ periodAmount: parseEther('0.1'), periodDuration: day, startTime: expect.any(Number) })
     expect(granted[3]?.permission.data).toStrictEqual({ tokenAddress: token, initialAmount: 5n, maxAmount: 100n, amountPerSecond: 1n, startTime: now })
 
+    const supported = await client.getSupportedExecutionPermissions()
+    expect(Object.keys(supported).sort()).toStrictEqual([...advancedPermissionTypes].sort())
+    expect(supported['erc20-token-periodic']).toStrictEqual({ chainIds: [anvil.id], ruleTypes: ['expiry', 'redeemer', 'payee'] })
+
     const listed = await client.getGrantedExecutionPermissions()
     expect(listed.map((g) => g.context).sort()).toStrictEqual(granted.map((g) => g.context).sort())
   })
