@@ -10,7 +10,7 @@ import { type ScopeCall, checkScope } from '../../src/permissions/scope.js'
 import { withSessionKeys } from '../../src/provider.js'
 import type { Session } from '../../src/sessions/types.js'
 import { executionPermissions } from '../../src/wallets/executionPermissions.js'
-import { useSharedChain } from '../utils/chain.js'
+import { useMetaMaskChain } from '../utils/metamaskFramework.js'
 
 /*
  * keyleash's local decision against MetaMask's real enforcers, call by call: 320 random calls
@@ -20,14 +20,14 @@ import { useSharedChain } from '../utils/chain.js'
  * Any disagreement fails the test, naming the step.
  */
 
-const { rpcUrl, testClient } = useSharedChain()
+const { rpcUrl, testClient, framework } = useMetaMaskChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 5 })
 const steps = 320
 const period = 3_600
 let metamask: DevMetaMask
 
 beforeAll(async () => {
-  metamask = await createDevMetaMask({ rpcUrl })
+  metamask = await createDevMetaMask({ rpcUrl, environment: framework() })
 }, 60_000)
 
 /** A seeded generator (mulberry32): the same calls on every run. */

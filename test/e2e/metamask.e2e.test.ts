@@ -9,7 +9,7 @@ import { erc7710Executor } from '../../src/execution/erc7710.js'
 import { advancedPermissionTypes } from '../../src/permissions/advancedPermissions.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { executionPermissions } from '../../src/wallets/executionPermissions.js'
-import { useSharedChain } from '../utils/chain.js'
+import { useMetaMaskChain } from '../utils/metamaskFramework.js'
 import { rejectionOf } from '../utils/rejection.js'
 
 /*
@@ -18,13 +18,13 @@ import { rejectionOf } from '../utils/rejection.js'
  * Framework, and calls under a grant are redeemed by the session key on chain (erc7710Executor).
  */
 
-const { rpcUrl, testClient } = useSharedChain()
+const { rpcUrl, testClient, framework } = useMetaMaskChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 const day = 86_400
 let metamask: DevMetaMask
 
 beforeAll(async () => {
-  metamask = await createDevMetaMask({ rpcUrl })
+  metamask = await createDevMetaMask({ rpcUrl, environment: framework() })
 }, 60_000)
 
 /** The chain's clock: anvil's may be ahead of the wall clock after other files moved it. */

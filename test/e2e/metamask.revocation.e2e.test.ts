@@ -12,7 +12,7 @@ import { type ScopeCall, checkScope } from '../../src/permissions/scope.js'
 import { withSessionKeys } from '../../src/provider.js'
 import type { Session } from '../../src/sessions/types.js'
 import { executionPermissions } from '../../src/wallets/executionPermissions.js'
-import { useSharedChain } from '../utils/chain.js'
+import { useMetaMaskChain } from '../utils/metamaskFramework.js'
 
 /*
  * `token-approval-revocation` against MetaMask's ApprovalRevocationEnforcer: for each revoking
@@ -20,14 +20,14 @@ import { useSharedChain } from '../utils/chain.js'
  * the enforcer's. The approvals are made by the account itself, impersonated on anvil.
  */
 
-const { rpcUrl, testClient } = useSharedChain()
+const { rpcUrl, testClient, framework } = useMetaMaskChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 5 })
 const spender = '0x000000000000000000000000000000000000bEEF' as Address
 let metamask: DevMetaMask
 let nft: Address
 
 beforeAll(async () => {
-  metamask = await createDevMetaMask({ rpcUrl })
+  metamask = await createDevMetaMask({ rpcUrl, environment: framework() })
   const [funder] = await testClient.request({ method: 'eth_accounts' } as never) as Address[]
   const deployer = createWalletClient({ account: funder as Address, chain: anvil, transport: http(rpcUrl) })
   nft = await deployDemoNft(deployer as never, publicClient as never)
