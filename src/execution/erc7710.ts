@@ -52,6 +52,9 @@ const singleMode: Hex = '0x00000000000000000000000000000000000000000000000000000
  * once per call. The DelegationManager checks the delegation's signature and caveats and has the
  * user's account execute the calls.
  *
+ * When the account is not deployed yet, the session key first deploys it from the factory the
+ * grant named in `dependencies`.
+ *
  * Gas is paid by the session key's address, which must hold ETH: fund it after the grant (on the
  * dev chain, `anvil_setBalance`, or `fund(publicClient, sessionKey, parseEther('1'))` from
  * `keyleash/devwallet`). A gas estimate that fails (an enforcer would revert) fails the call before
@@ -74,6 +77,17 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
     const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
     const transport = options.transport ?? custom(inner)
     const wallet = createWalletClient({ account: signer, chain, transport })
+    const reader = createPublicClient({ chain, transport, pollingInterval: 50 })
+    // A counterfactual account (the grant named its factory in `dependencies`) is deployed first:
+    // the DelegationManager has it execute the calls. Deploying is not the calls: no usage rides on it.
+    const dependencies = (session.walletData?.dependencies ?? []) as readonly { factory: Address; factoryData: Hex }[]
+    if (dependencies.length > 0 && !(await reader.getCode({ address: session.account }))) {
+      for (const { factory, factoryData } of dependencies) {
+        const hash = await wallet.sendTransaction({ to: factory, data: factoryData })
+        if ((await reader.waitForTransactionReceipt({ hash })).status !== 'success')
+          throw new InternalError(`deploying account ${session.account} from its factory ${factory} reverted (transaction ${hash})`, { context: session.id })
+      }
+    }
     const data = encodeFunctionData({
       abi: redeemDelegationsAbi,
       functionName: 'redeemDelegations',
@@ -96,7 +110,7 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
     submitting()
     const hash = await wallet.sendRawTransaction({ serializedTransaction: signed })
     if (wait) {
-      const receipt = await createPublicClient({ chain, transport, pollingInterval: 50 }).waitForTransactionReceipt({ hash })
+      const receipt = await reader.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new InternalError(`the redemption under session ${label(session.id)} reverted (transaction ${hash})`, { context: session.id })
     }
     return { id: hash }

@@ -33,14 +33,14 @@ async function chainNow(): Promise<number> {
   return Number((await publicClient.getBlock()).timestamp)
 }
 
-async function setup({ funded = true } = {}) {
+async function setup(wallet: DevMetaMask = metamask, { funded = true } = {}) {
   // keyleash reads the chain's clock, as the enforcers do; `sync` after moving it.
   let offset = 0
   const sync = async () => {
     offset = (await chainNow()) - Math.floor(Date.now() / 1000)
   }
   await sync()
-  const provider = withSessionKeys(metamask.provider, { wallet: executionPermissions, executor: erc7710Executor(), now: () => Math.floor(Date.now() / 1000) + offset })
+  const provider = withSessionKeys(wallet.provider, { wallet: executionPermissions, executor: erc7710Executor(), now: () => Math.floor(Date.now() / 1000) + offset })
   const client = createWalletClient({ chain: anvil, transport: custom(provider) }).extend(erc7715ProviderActions())
   const privateKey = generatePrivateKey()
   const key = await provider.sessions.importKey(privateKey)
@@ -150,7 +150,7 @@ describe('the kit through keyleash to the development MetaMask', () => {
   })
 
   test('behavior: the session key pays the gas; unfunded, the redemption fails before it is sent and what it reserved is given back', async () => {
-    const { provider, client, key, now } = await setup({ funded: false })
+    const { provider, client, key, now } = await setup(metamask, { funded: false })
     const token = metamask.contracts.token
     const [grant] = await client.requestExecutionPermissions([
       { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-allowance', data: { tokenAddress: token, allowanceAmount: 100n, startTime: now }, isAdjustmentAllowed: false } },
@@ -165,5 +165,36 @@ describe('the kit through keyleash to the development MetaMask', () => {
     await send(provider, context, calls)
     expect((await provider.sessions.get(context))?.usage.spends).toStrictEqual({ 0: { period: 0, spent: 70n } })
     expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [key] })).toBe(70n)
+  })
+})
+
+describe('a counterfactual account (not deployed until used)', () => {
+  async function counterfactual() {
+    const wallet = await createDevMetaMask({ rpcUrl, environment: framework(), deployAccount: false, token: metamask.contracts.token })
+    const { client, provider, key, privateKey, now } = await setup(wallet)
+    expect(await publicClient.getCode({ address: wallet.account })).toBeUndefined()
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-allowance', data: { tokenAddress: wallet.contracts.token, allowanceAmount: 100n, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    return { wallet, provider, client, key, privateKey, context: grant?.context as Hex, dependencies: grant?.dependencies }
+  }
+
+  test('behavior: the grant names the factory; the session key deploys the account, then redeems', async () => {
+    const { wallet, provider, key, context, dependencies } = await counterfactual()
+    expect(dependencies).toStrictEqual([{ factory: getAddress(metamask.environment.SimpleFactory), factoryData: expect.stringMatching(/^0x[0-9a-f]+$/) }])
+    await send(provider, context, [{ to: wallet.contracts.token, data: transfer(key, 30n) }])
+    expect(await publicClient.getCode({ address: wallet.account })).toMatch(/^0x[0-9a-f]+$/)
+    expect(await publicClient.readContract({ address: wallet.contracts.token, abi: erc20Abi, functionName: 'balanceOf', args: [key] })).toBe(30n)
+  })
+
+  test('behavior: revoked before any use, the user operation deploys the account and disables the delegation', async () => {
+    const { wallet, provider, key, privateKey, context } = await counterfactual()
+    await provider.request({ method: 'wallet_revokeExecutionPermission', params: [{ permissionContext: context }] })
+    expect(await publicClient.getCode({ address: wallet.account })).toMatch(/^0x[0-9a-f]+$/)
+    const sessionClient = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    const execution = encodePacked(['address', 'uint256', 'bytes'], [wallet.contracts.token, 0n, transfer(key, 1n)])
+    await expect(
+      sessionClient.writeContract({ address: metamask.environment.DelegationManager, abi: DelegationManager, functionName: 'redeemDelegations', args: [[context], [zeroHash], [execution]] }),
+    ).rejects.toThrow(/CannotUseADisabledDelegation/)
   })
 })

@@ -39,8 +39,8 @@ export type MetaMaskContext = {
  * request, then, per permission, a delegation from the account to `to` whose caveats the wallet's
  * own builders write (see `buildCaveats`), signed by the account's owner. The answer is the
  * request with its defaults filled in (`startTime` the chain's now, a stream's bounds) plus
- * `context` (the ABI-encoded delegation chain), `dependencies` (none: the account is deployed)
- * and `delegationManager`.
+ * `context` (the ABI-encoded delegation chain), `dependencies` (the account's factory call while
+ * it is not deployed) and `delegationManager`.
  *
  * @example
  * const [granted] = await requestExecutionPermissions(params, context)
@@ -74,6 +74,10 @@ export async function requestExecutionPermissions(params: unknown, context: Meta
     functionName: 'currentNonce',
     args: [context.environment.DelegationManager, account],
   })
+  // A counterfactual account is deployed by whoever redeems first, from its factory.
+  const deployed = await context.smartAccount.isDeployed()
+  const { factory, factoryData } = await context.smartAccount.getFactoryArgs()
+  const dependencies = deployed || !factory || !factoryData ? [] : [{ factory, factoryData }]
   const answers: Record<string, unknown>[] = []
   for (const plan of plans) {
     const unsigned: Delegation = {
@@ -93,7 +97,7 @@ export async function requestExecutionPermissions(params: unknown, context: Meta
       permission: plan.populated,
       rules: plan.rules,
       context: permissionContext,
-      dependencies: [],
+      dependencies,
       delegationManager: context.environment.DelegationManager,
     }
     context.grants.set(permissionContext, { delegation, answer, revoked: false })

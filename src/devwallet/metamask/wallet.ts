@@ -28,6 +28,11 @@ export type CreateDevMetaMaskOptions = {
   environment?: SmartAccountsEnvironment
   /** A demo ERC-20 to hold instead of deploying one. */
   token?: Address
+  /**
+   * Deploy the account now (default), or leave it counterfactual: grants then name its factory in
+   * `dependencies`, and whoever redeems first deploys it, as with a new MetaMask smart account.
+   */
+  deployAccount?: boolean
 }
 
 /** A running development MetaMask: see {@link createDevMetaMask}. */
@@ -73,7 +78,7 @@ export async function devMetaMask(options: CreateDevMetaMaskOptions): Promise<De
     environment,
   })
   const { factory, factoryData } = await smartAccount.getFactoryArgs()
-  if (factory && factoryData) await confirm(publicClient, await relayerClient.sendTransaction({ to: factory, data: factoryData }))
+  if (options.deployAccount !== false && factory && factoryData) await confirm(publicClient, await relayerClient.sendTransaction({ to: factory, data: factoryData }))
   const token = options.token ?? (await deployDemoToken(relayerClient, publicClient))
   await confirm(publicClient, await relayerClient.writeContract({ address: token, abi: demoTokenAbi, functionName: 'mint', args: [smartAccount.address, accountTokens] }))
   await fund(publicClient, smartAccount.address, accountFunds)
@@ -88,7 +93,10 @@ export async function devMetaMask(options: CreateDevMetaMaskOptions): Promise<De
     // No bundler here: the relayer hands the owner-signed user operation to the EntryPoint itself.
     async execute(calls) {
       const fees = await publicClient.estimateFeesPerGas()
+      // Not deployed yet: the user operation deploys it first (ERC-4337 initCode).
+      const deployed = await smartAccount.isDeployed()
       const userOperation = {
+        ...(deployed || !factory || !factoryData ? {} : { factory, factoryData }),
         sender: smartAccount.address,
         nonce: await smartAccount.getNonce(),
         callData: await smartAccount.encodeCalls(calls),
