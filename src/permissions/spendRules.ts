@@ -1,5 +1,5 @@
 import { type Address, type Hex, formatEther, pad, size } from 'viem'
-import type { Session, SessionUsage, SpendUsage } from '../sessions/types.js'
+import type { Session, SpendUsage } from '../sessions/types.js'
 import { isCalldata, readWord, selectorOf, transferSelector } from './calldata.js'
 import { type CheckScopeOptions, type CheckScopeReturnType, callLimitOf, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
@@ -58,45 +58,39 @@ export function hasAdvancedPermissions(permissions: readonly Permission[]): bool
  * @example
  * checkSpendCalls(session, [{ to: token, data: transferData }], { chainId, now, canSign: true })
  */
-export function checkSpendCalls(session: Session, calls: readonly ScopeCall[], options: CheckScopeOptions): CheckScopeReturnType {
+export function checkSpendCalls(session: Session, batch: readonly ScopeCall[], options: CheckScopeOptions): CheckScopeReturnType {
   const permissions = session.permissions
   // A session-wide call limit (an app's policy beside the permission) still holds.
   const callLimit = callLimitOf(session.policies)
+  // This batch's copy of the spends, made on the first spend: the session's is never written.
   let spends: Record<string, SpendUsage> | undefined
-  let spendsOwn = false
-  const usage = { ...session.usage }
+  let used = session.usage.calls
   const reasons: (ScopeReason | null)[] = []
   let allowed = true
-  for (let call = 0; call < calls.length; call++) {
-    let first: ScopeReason | undefined
-    if (callLimit !== undefined && usage.calls + 1 > callLimit) {
-      reasons.push({ call, reason: 'call-limit-reached', message: `all ${callLimit} calls of this session are used; grant a new session`, calls: usage.calls, count: callLimit })
-      allowed = false
-      continue
-    }
-    for (let i = 0; i < permissions.length; i++) {
-      const permission = permissions[i] as Permission
-      if (permission.type !== 'spend' && permission.type !== 'revocation') continue
-      const current = (spends ?? session.usage.spends)?.[i]
-      const result = checkCall(call, calls[call] as ScopeCall, permission, current, session.keyAddress, options.now)
-      if ('reason' in result) {
-        first ??= result
-        continue
+  for (let call = 0; call < batch.length; call++) {
+    let reason: ScopeReason | undefined
+    if (callLimit !== undefined && used + 1 > callLimit)
+      reason = { call, reason: 'call-limit-reached', message: `all ${callLimit} calls of this session are used; grant a new session`, calls: used, count: callLimit }
+    else {
+      let fits = false
+      for (let i = 0; i < permissions.length && !fits; i++) {
+        const permission = permissions[i] as Permission
+        if (permission.type !== 'spend' && permission.type !== 'revocation') continue
+        const result = checkCall(call, batch[call] as ScopeCall, permission, (spends ?? session.usage.spends)?.[i], session.keyAddress, options.now)
+        if ('reason' in result) reason ??= result
+        else {
+          fits = true
+          reason = undefined
+          if (result.spent !== undefined) (spends ??= { ...session.usage.spends })[i] = result.spent
+        }
       }
-      first = undefined
-      if (result.spent !== undefined) {
-        if (!spendsOwn) spends = { ...session.usage.spends }
-        spendsOwn = true
-        ;(spends as Record<string, SpendUsage>)[i] = result.spent
-      }
-      break
     }
-    reasons.push(first ?? null)
-    if (first) allowed = false
-    else usage.calls += 1
+    reasons.push(reason ?? null)
+    if (reason) allowed = false
+    else used += 1
   }
   if (!allowed) return { allowed: false, reasons }
-  return { allowed: true, usage: spendsOwn ? { ...usage, spends } : (usage as SessionUsage) }
+  return { allowed: true, usage: { ...session.usage, calls: used, ...(spends ? { spends } : {}) } }
 }
 
 /** One call against one permission: why not, or what it leaves spent. */
