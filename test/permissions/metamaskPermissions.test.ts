@@ -15,7 +15,8 @@ import { describe, expect, expectTypeOf, test } from 'vitest'
 import { type AdvancedPermissionType, advancedPermissionTypes } from '../../src/permissions/advancedPermissions.js'
 import type { ResolvedGrantRequest } from '../../src/permissions/dialects/types.js'
 import { encodeRequest, executionPermissionRequests } from '../../src/permissions/dialects/executionPermissions.js'
-import type { RevocationMethods } from '../../src/permissions/types.js'
+import { narrowGrant } from '../../src/permissions/narrow.js'
+import type { Grant, RevocationMethods } from '../../src/permissions/types.js'
 import { executionPermissions } from '../../src/wallets/executionPermissions.js'
 import { account, now, rules, sessionKey, token } from './dialects/fixtures.js'
 
@@ -143,5 +144,26 @@ describe('the wallet\'s answer', () => {
     expect(decode({ to: shop })).toThrow(/the wallet granted to 0x0000000000000000000000000000000000000[0-9a-fA-F]+, not the session account/)
     expect(decode({ permission: requests['erc20-token-stream'].permission })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result[0].permission.type: the wallet granted erc20-token-stream, not the erc20-token-periodic asked for]`)
     expect(decode({ rules: [expiryRule, { type: 'spending-cap', data: {} }] })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result[0].rules[1].type: "spending-cap" is not a rule keyleash can enforce; use expiry, redeemer or payee]`)
+  })
+})
+
+describe('what is kept of an adjusted grant', () => {
+  const asked = resolved(requests['erc20-token-stream'])
+  const grant = (data: object, rules: object[] = [expiryRule]) => {
+    const request = requests['erc20-token-stream']
+    const [decoded] = executionPermissions.decode([{ ...request, permission: { ...request.permission, data: { ...request.permission.data, ...data } }, rules, context: '0xc0', dependencies: [], delegationManager: token }], [asked], { now })
+    return narrowGrant(asked, decoded as Grant).permissions
+  }
+
+  test('behavior: field by field, never more than asked: smaller amounts, the later start', () => {
+    expect(grant({ maxAmount: '0x32', amountPerSecond: '0x5', startTime: now + 60 })).toStrictEqual([
+      { type: 'spend', token, limit: { kind: 'stream', initialAmount: 0n, maxAmount: 50n, amountPerSecond: 1n, startTime: now + 60 } },
+    ])
+  })
+  test('behavior: the rules asked for are kept even when the wallet drops them', () => {
+    const withPayee = resolved({ ...requests['erc20-token-stream'], rules: [expiryRule, { type: 'payee', data: { addresses: [shop] } }] })
+    const request = requests['erc20-token-stream']
+    const [decoded] = executionPermissions.decode([{ ...request, context: '0xc0', dependencies: [], delegationManager: token }], [withPayee], { now })
+    expect(narrowGrant(withPayee, decoded as Grant).permissions[0]).toMatchObject({ payees: [shop] })
   })
 })
