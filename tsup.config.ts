@@ -12,5 +12,6 @@ export default defineConfig({
   splitting: true,
   // `import.meta.url` in CommonJS (the dev wallet finds anvil's binary from it).
   shims: true,
-  external: ['viem'],
+  // MetaMask's kit is loaded by the development MetaMask only, from the app's own install.
+  external: ['viem', '@metamask/smart-accounts-kit', '@metamask/7715-permission-types', '@metamask/delegation-abis'],
 })

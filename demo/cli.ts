@@ -10,15 +10,20 @@ import { devWalletDialects, type DevWalletDialectName } from '../src/devwallet/i
 import { devWalletStory } from './devwallet.js'
 import { openfortStory } from './openfort.js'
 import { failed } from './report.js'
+import * as wallets from '../src/wallets.js'
 
 const wallet = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
+// MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
+if (wallet === 'metamask') process.exit(await (await import('./metamask.js')).runMetaMaskDemo())
+// The dev wallet's dialects go by the names keyleash/wallets exports them under: what the app imports.
+const exportName = (dialect: unknown) => Object.entries(wallets).find(([, value]) => value === dialect)?.[0]
 const stories: Record<string, () => Promise<void>> = {
   openfort: openfortStory,
-  ...Object.fromEntries(Object.keys(devWalletDialects).map((name) => [name, () => devWalletStory(name as DevWalletDialectName)])),
+  ...Object.fromEntries(Object.entries(devWalletDialects).map(([name, dialect]) => [exportName(dialect) ?? name, () => devWalletStory(name as DevWalletDialectName)])),
 }
 const story = stories[wallet]
 if (!story) {
-  console.error(`--wallet=${wallet}: the demo runs on ${Object.keys(stories).join(', ')}`)
+  console.error(`--wallet=${wallet}: the demo runs on ${[...Object.keys(stories), 'metamask'].join(', ')}`)
   process.exit(2)
 }
 

@@ -37,6 +37,7 @@ export type { GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, Signe
 // The wallet dialects themselves are in `keyleash/wallets`; these types are for writing one's own.
 export type { CodecContext, ResolvedGrantRequest, RevocableGrant, WalletDialect } from './permissions/dialects/types.js'
 
+export { erc7710Executor, type Erc7710ExecutorOptions } from './execution/erc7710.js'
 export { erc7836Executor } from './execution/erc7836.js'
 export { hashExecutor } from './execution/hash.js'
 export type { HashExecutorOptions } from './execution/hash.js'

@@ -11,6 +11,7 @@ test('the public exports of keyleash are exactly these', () => {
       "UnauthorizedError",
       "checkScope",
       "defaultMaxExpiry",
+      "erc7710Executor",
       "erc7836Executor",
       "hashExecutor",
       "memoryKeyStore",

@@ -111,6 +111,8 @@ function planGrant(draft: GrantDraft, context: DevWalletContext): GrantPlan {
   let nativeAllowance = 0n
   for (const permission of draft.permissions) {
     if (permission.type === 'custom') continue
+    if (permission.type === 'spend' || permission.type === 'revocation')
+      throw new InvalidParamsError(`${path}permission`, "MetaMask's permission types need its Delegation Framework; use createDevMetaMask")
     permissions.push(permission)
     if (permission.type === 'contract-call') {
       // The account reads 0xffffffff as "any function": granting it by name would grant everything.

@@ -12,7 +12,8 @@
  * const wallet = await createDevWallet({ rpcUrl: chain.rpcUrl })
  */
 export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDevChainOptions, startDevChain } from './chain.js'
-export { type CreateDevWalletOptions, type DevWallet, createDevWallet } from './wallet.js'
+export { type CreateDevWalletOptions, type DevWallet, createDevWallet, fund } from './wallet.js'
+export { type CreateDevMetaMaskOptions, type DevMetaMask, createDevMetaMask } from './metamask/index.js'
 export type { DevWalletProvider } from './provider.js'
 export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
 export {

@@ -79,6 +79,22 @@ const hints: Readonly<Record<string, string>> = {
  * await provider.request({ method: 'eth_accounts' }) // [account]
  */
 export function createDevWalletProvider(context: DevWalletContext, isClosed: () => boolean): DevWalletProvider {
+  return routedProvider(handlers, context, isClosed, (method) => hints[method])
+}
+
+/**
+ * A dev provider over a table of handlers: the methods it answers itself, reads passed to the
+ * node, 4200 for the rest (with `hint(method)`); whatever a handler throws is coded here.
+ *
+ * @example
+ * const provider = routedProvider({ eth_chainId: async () => '0x7a69' }, context, () => closed, () => undefined)
+ */
+export function routedProvider<context extends Pick<DevWalletContext, 'publicClient'>>(
+  table: Readonly<Record<string, (params: unknown, context: context, method: string) => unknown>>,
+  context: context,
+  isClosed: () => boolean,
+  hint: (method: string) => string | undefined,
+): DevWalletProvider {
   const emitter = new SafeEmitter()
   const provider: DevWalletProvider = {
     async request(args) {
@@ -87,10 +103,10 @@ export function createDevWalletProvider(context: DevWalletContext, isClosed: () 
       if (isClosed()) throw disconnected()
       const { method, params } = args
       try {
-        const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined
+        const handler = Object.hasOwn(table, method) ? table[method] : undefined
         if (handler) return await handler(params ?? [], context, method)
         if (reads.has(method)) return await read(context, method, params)
-        throw unsupportedMethod(method, hints[method])
+        throw unsupportedMethod(method, hint(method))
       } catch (error) {
         throw toRpcError(error)
       }
@@ -103,7 +119,13 @@ export function createDevWalletProvider(context: DevWalletContext, isClosed: () 
   return provider
 }
 
-async function read(context: DevWalletContext, method: string, params: unknown): Promise<unknown> {
+/**
+ * A read passed to the node, its errors coded.
+ *
+ * @example
+ * await read(context, 'eth_sendRawTransaction', [signed])
+ */
+export async function read(context: Pick<DevWalletContext, 'publicClient'>, method: string, params: unknown): Promise<unknown> {
   try {
     // viem's request is typed per method; a pass-through cannot name them all.
     return await context.publicClient.request({ method, params } as never, { retryCount: 0 })

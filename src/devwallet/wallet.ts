@@ -74,22 +74,8 @@ const accountFunds = parseEther('10')
  */
 export async function createDevWallet(options: CreateDevWalletOptions): Promise<DevWallet> {
   const { rpcUrl, dialect = 'erc7715', approve = () => true } = options
-  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) })
-  const chainId = await probe.getChainId()
-  const chain = defineChain({
-    id: chainId,
-    name: `dev ${chainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  })
-  // Short polling: a dev chain mines each transaction at once, so receipts are there at the first look.
-  const transport = http(rpcUrl, { retryCount: 0 })
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 }) as PublicClient
+  const { chainId, publicClient, relayerClient } = await devClients(rpcUrl)
   const owner = privateKeyToAccount(generatePrivateKey())
-  const relayer = privateKeyToAccount(generatePrivateKey())
-  const relayerClient = createWalletClient({ account: relayer, chain, transport, pollingInterval: 20 })
-
-  await fund(publicClient, relayer.address, relayerFunds)
   const account = await deploySessionAccount(relayerClient, publicClient, owner.address)
   const contracts = options.contracts ?? {
     nft: await deployDemoNft(relayerClient, publicClient),
@@ -129,11 +115,36 @@ export async function createDevWallet(options: CreateDevWalletOptions): Promise<
 }
 
 /**
- * Gives `address` ETH: `anvil_setBalance` on anvil (adds to nothing, sets the balance); on
+ * The clients a dev wallet works with: a public client on `rpcUrl`'s chain and a fresh relayer,
+ * funded with 1000 ETH, that pays for what the wallet sends. For local development and tests.
+ *
+ * @example
+ * const { chainId, publicClient, relayerClient } = await devClients(rpcUrl)
+ */
+export async function devClients(rpcUrl: string) {
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) })
+  const chainId = await probe.getChainId()
+  const chain = defineChain({
+    id: chainId,
+    name: `dev ${chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  })
+  // Short polling: a dev chain mines each transaction at once, so receipts are there at the first look.
+  const transport = http(rpcUrl, { retryCount: 0 })
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 }) as PublicClient
+  const relayer = privateKeyToAccount(generatePrivateKey())
+  const relayerClient = createWalletClient({ account: relayer, chain, transport, pollingInterval: 20 })
+  await fund(publicClient, relayer.address, relayerFunds)
+  return { chainId, chain, publicClient, relayer, relayerClient }
+}
+
+/**
+ * Gives `address` ETH (for local development and tests): `anvil_setBalance` on anvil (adds to nothing, sets the balance); on
  * another dev node, a transfer from its first unlocked account.
  *
  * @example
- * await fund(publicClient, relayer.address, parseEther('1000'))
+ * await fund(publicClient, sessionKey, parseEther('1'))
  */
 export async function fund(publicClient: PublicClient, address: Address, value: bigint): Promise<void> {
   try {

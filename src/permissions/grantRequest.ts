@@ -133,7 +133,8 @@ function checkAllowList(permissions: readonly Permission[], allow: AllowList, pa
   })
   permissions.forEach((permission, i) => {
     const field = `${path}permissions[${i}]`
-    if (permission.type === 'native-transfer')
+    const target = permission.type === 'contract-call' ? permission.target : 'token' in permission ? permission.token : undefined
+    if (permission.type === 'native-transfer' || target === 'native')
       throw new UnauthorizedError(`${field}: native transfers are outside this app's allow-list`, { field })
     // The allow-list names what the app grants; a type keyleash cannot enforce is not among it, required or not.
     if (permission.type === 'custom')
@@ -141,7 +142,8 @@ function checkAllowList(permissions: readonly Permission[], allow: AllowList, pa
         field,
         hint: 'grant contract-call or erc20-token-transfer permissions on targets the allow-list names',
       })
-    const target = permission.type === 'contract-call' ? permission.target : permission.token
+    if (permission.type === 'revocation' || target === undefined)
+      throw new UnauthorizedError(`${field}: revoking approvals on any token is outside this app's allow-list`, { field })
     // An ERC-20 permission implies `transfer` on the token.
     const selectors = permission.type === 'contract-call' ? permission.selectors : (['0xa9059cbb'] as const)
     const key = target.toLowerCase()

@@ -1,4 +1,5 @@
 import type { Hex } from 'viem'
+import { narrowAdvanced } from './advancedPermissions.js'
 import { mergePolicies, permissionKey } from './permission.js'
 import type { Grant, GrantRequest, Permission } from './types.js'
 
@@ -22,6 +23,8 @@ export function narrowGrant(request: GrantRequest, grant: Grant): Grant {
     if (asked.type === 'contract-call' && granted.type === 'contract-call') {
       const selectors = intersect(asked.selectors, granted.selectors)
       if (selectors === 'any' || selectors.length > 0) permissions.push({ ...asked, selectors })
+    } else if ((asked.type === 'spend' || asked.type === 'revocation') && granted.type === asked.type) {
+      permissions.push(narrowAdvanced(asked, granted))
     } else if ('allowance' in asked && 'allowance' in granted) {
       permissions.push({ ...asked, allowance: granted.allowance < asked.allowance ? granted.allowance : asked.allowance })
     } else permissions.push(asked)
@@ -36,7 +39,17 @@ export function narrowGrant(request: GrantRequest, grant: Grant): Grant {
 
 /** What a permission names: two with the same key are the same permission, as asked and as granted. */
 function keyOf(permission: Permission): string {
-  return permission.type === 'custom' ? `custom:${permission.name}` : (permissionKey(permission) as string)
+  switch (permission.type) {
+    case 'custom':
+      return `custom:${permission.name}`
+    // MetaMask's: one per limit kind and token, or per revocation kind, as its wallet grants them.
+    case 'spend':
+      return `spend:${permission.limit.kind}:${permission.token === 'native' ? 'native' : permission.token.toLowerCase()}`
+    case 'revocation':
+      return `revocation:${permission.kind}`
+    default:
+      return permissionKey(permission) as string
+  }
 }
 
 function intersect(asked: readonly Hex[] | 'any', granted: readonly Hex[] | 'any'): readonly Hex[] | 'any' {

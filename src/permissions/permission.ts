@@ -1,5 +1,6 @@
 import { numberToHex, type Hex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
+import { encodeAdvancedPermission, isAdvancedPermissionType, parseAdvancedPermission } from './advancedPermissions.js'
 import { describe, readAddress, readArray, readObject, readPositiveInteger, readQuantity, type Fields } from './read.js'
 import { toSelector } from './selectors.js'
 import type { Permission, Policy } from './types.js'
@@ -48,11 +49,15 @@ export function parsePermission(value: unknown, field: string): ParsedPermission
     const token = readAddress(data.address, `${field}.data.address`)
     return { permission: { type: 'erc20-transfer', token, allowance: readAllowance(data, allowance, field) }, policies }
   }
+  if (isAdvancedPermissionType(type)) {
+    if (policies.length > 0) throw new InvalidParamsError(`${field}.policies`, `a ${type} permission carries its limits in data, not in policies`)
+    return { permission: parseAdvancedPermission(type, entry.data, field), policies }
+  }
   const required = entry.required === undefined ? true : entry.required
   if (typeof required !== 'boolean') throw new InvalidParamsError(`${field}.required`, `must be true or false, got ${describe(required)}`)
   if (required)
     throw new InvalidParamsError(`${field}.type`, `"${type}" is a permission type keyleash cannot enforce, and it is required`, {
-      hint: 'use contract-call, native-token-transfer or erc20-token-transfer, or send it with required: false',
+      hint: 'use contract-call, native-token-transfer, erc20-token-transfer or one of MetaMask\'s types (native-token-periodic …), or send it with required: false',
     })
   return { permission: { type: 'custom', name: type, data: entry.data, required }, policies }
 }
@@ -142,6 +147,7 @@ export function permissionKey(permission: Permission): string | undefined {
   if (permission.type === 'contract-call') return `call:${permission.target.toLowerCase()}`
   if (permission.type === 'erc20-transfer') return `erc20:${permission.token.toLowerCase()}`
   if (permission.type === 'native-transfer') return 'native'
+  // Two limits on one token are two permissions at the wallet (two delegations): never merged.
   return undefined
 }
 
@@ -172,6 +178,9 @@ export function encodePermission(permission: Permission): WirePermission {
       return { type: 'native-token-transfer', data: { allowance: numberToHex(permission.allowance) } }
     case 'erc20-transfer':
       return { type: 'erc20-token-transfer', data: { address: permission.token, allowance: numberToHex(permission.allowance) } }
+    case 'spend':
+    case 'revocation':
+      return encodeAdvancedPermission(permission)
     case 'custom':
       return { type: permission.name, data: permission.data }
   }

@@ -1,6 +1,7 @@
 import { type Address, type Hex, isAddress } from 'viem'
 import type { Session, SessionUsage } from '../sessions/types.js'
 import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
+import { checkSpendCalls, hasAdvancedPermissions, type SpendReasonDetails } from './spendRules.js'
 import type { Permission, Policy } from './types.js'
 
 /** One call of a batch, as `wallet_sendCalls` carries it. */
@@ -43,7 +44,7 @@ export type ScopeReasonDetails = {
   'uncounted-token-function': { token: Address; selector: Hex }
   /** `permissions` names the session's custom permissions, none of which keyleash signs under. */
   'custom-permission': { target: Address; permissions: string[] }
-}
+} & SpendReasonDetails
 
 /** Why a call does not fit a session: the first rule it breaks. */
 export type ReasonCode = keyof ScopeReasonDetails
@@ -108,6 +109,8 @@ export function checkScope(
 ): CheckScopeReturnType {
   const refusal = checkSession(session, options)
   if (refusal) return { allowed: false, reasons: calls.map((_, call) => ({ ...refusal, call })) }
+  // MetaMask's permissions are checked as its enforcers decide (src/permissions/spendRules.ts).
+  if (hasAdvancedPermissions(session.permissions)) return checkSpendCalls(session, calls, options)
 
   const scope = compileScope(session.permissions)
   const callLimit = callLimitOf(session.policies)
@@ -200,7 +203,7 @@ function allow(targets: CompiledScope['targets'], target: Address, selectors: re
 }
 
 /** The tightest `call-limit` (the session account keeps one); `undefined` when there is none. */
-function callLimitOf(policies: readonly Policy[]): number | undefined {
+export function callLimitOf(policies: readonly Policy[]): number | undefined {
   let count: number | undefined
   for (const policy of policies) {
     if (policy.type === 'call-limit' && (count === undefined || policy.count < count)) count = policy.count
@@ -406,12 +409,12 @@ function targetNotAllowed(call: number, to: Address, calldata: Hex, scope: Compi
 }
 
 /** `0x1234…abcd`: enough to recognise an address in a sentence; the details hold it whole. */
-function short(address: string): string {
+export function short(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address
 }
 
 /** UNIX seconds as an ISO date, or as the number when it is out of the Date range. */
-function isoTime(seconds: number): string {
+export function isoTime(seconds: number): string {
   const date = new Date(seconds * 1000)
   return Number.isNaN(date.getTime()) ? `${seconds} (UNIX seconds)` : date.toISOString()
 }

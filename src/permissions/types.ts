@@ -40,6 +40,30 @@ export type Permission =
       allowance: bigint
     }
   | {
+      type: 'spend'
+      /**
+       * What is spent: `'native'` (ETH) or an ERC-20 token. Calls under it are plain transfers
+       * only, as MetaMask's enforcers allow: ETH with no calldata, or the token's `transfer`.
+       */
+      token: Address | 'native'
+      limit: SpendLimit
+      /** The `payee` rule: who may be paid; absent, anyone. */
+      payees?: readonly Address[] | undefined
+      /** The `redeemer` rule: who may redeem (send the calls); absent, anyone. */
+      redeemers?: readonly Address[] | undefined
+      /** Why the app asks, shown by the wallet. */
+      justification?: string | undefined
+    }
+  | {
+      type: 'revocation'
+      /** `erc20`: `erc20-token-revocation` (`approve(x, 0)` on any token); `approvals`: `token-approval-revocation`. */
+      kind: 'erc20' | 'approvals'
+      /** The revoking calls allowed (for `erc20`, `erc20Approve` alone). */
+      methods: RevocationMethods
+      redeemers?: readonly Address[] | undefined
+      justification?: string | undefined
+    }
+  | {
       type: 'custom'
       /** The type name the app used. */
       name: string
@@ -53,6 +77,37 @@ export type EnforcedRule = 'target' | 'selector' | 'value' | 'spend' | 'call-lim
 
 /** Who enforces it: the wallet (on chain / its backend) or keyleash alone, before signing. */
 export type Enforcer = 'wallet' | 'keyleash'
+
+/**
+ * How a `spend` permission's amount is limited, as MetaMask's caveat enforcers count it. Times
+ * are UNIX seconds; nothing can be spent before `startTime`, which is `undefined` only in a
+ * request that lets the wallet start it when it grants (a granted session always has it).
+ * Amounts are in the token's units.
+ */
+export type SpendLimit = (
+  /** `min(maxAmount, initialAmount + amountPerSecond × (now − startTime))` in all, less what was spent. */
+  | { kind: 'stream'; initialAmount: bigint; maxAmount: bigint; amountPerSecond: bigint }
+  /** `periodAmount` per period; periods run every `periodDuration` seconds from `startTime`, unspent amounts do not carry over. */
+  | { kind: 'periodic'; periodAmount: bigint; periodDuration: number }
+  /** `amount` in all, from `startTime` on. */
+  | { kind: 'allowance'; amount: bigint }
+) & { startTime: number | undefined }
+
+/** The revoking calls a `token-approval-revocation` permission allows, by MetaMask's flag names. */
+export type RevocationMethods = {
+  /** ERC-20 `approve(spender, 0)`. */
+  erc20Approve: boolean
+  /** ERC-721 `approve(address(0), tokenId)`. */
+  erc721Approve: boolean
+  /** ERC-721/1155 `setApprovalForAll(operator, false)`. */
+  erc721SetApprovalForAll: boolean
+  /** Permit2 `approve(token, spender, 0, expiration)`. */
+  permit2Approve: boolean
+  /** Permit2 `lockdown(pairs)`. */
+  permit2Lockdown: boolean
+  /** Permit2 `invalidateNonces(token, spender, newNonce)`. */
+  permit2InvalidateNonces: boolean
+}
 
 /** A limit on the whole session. */
 export type Policy =

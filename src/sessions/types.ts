@@ -12,10 +12,19 @@ export type SessionUsage = {
   native: bigint
   /** Token amounts moved, by lower-case token address. */
   spent: Readonly<Record<string, bigint>>
+  /**
+   * What each MetaMask `spend` permission has spent, by its index in `permissions`: in the
+   * period `period` (counted from `startTime`; always 0 for streams and allowances, which never
+   * reset). Absent until one is used.
+   */
+  spends?: Readonly<Record<string, SpendUsage>> | undefined
 }
 
 /** The signing opt-ins a session was granted under, each `true` or absent. */
 export type SessionSigning = { hashes?: true; messages?: true; typedData?: true }
+
+/** What one `spend` permission has spent in its current period (see {@link SessionUsage.spends}). */
+export type SpendUsage = { period: number; spent: bigint }
 
 /** A granted session, as kept in a {@link SessionStore}. */
 export type Session = {

@@ -3,7 +3,7 @@ import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permis
 import type { MethodContext } from '../methods/types.js'
 import { keyState } from './keyState.js'
 import { signingWhileLive } from './sessionSigner.js'
-import type { Session, SessionUsage } from './types.js'
+import type { Session, SessionUsage, SpendUsage } from './types.js'
 
 /**
  * Runs calls under a session: checks them against what was granted and reserves the usage in
@@ -70,6 +70,25 @@ function release(current: SessionUsage, before: SessionUsage, reserved: SessionU
     calls: current.calls - (reserved.calls - before.calls),
     native: current.native - (reserved.native - before.native),
     spent,
+    ...releaseSpends(current.spends, before.spends, reserved.spends),
   }
+}
+
+/** The same for MetaMask permissions' spends, period by period: a period that has since rolled over keeps what it has. */
+function releaseSpends(current: SessionUsage['spends'], before: SessionUsage['spends'], reserved: SessionUsage['spends']): Pick<SessionUsage, 'spends'> {
+  if (reserved === undefined || reserved === before) return current === undefined ? {} : { spends: current }
+  const spends: Record<string, SpendUsage> = { ...current }
+  for (const [index, entry] of Object.entries(reserved)) {
+    const now = spends[index]
+    if (now === undefined || now.period !== entry.period) continue
+    const was = before?.[index]
+    const added = entry.spent - (was !== undefined && was.period === entry.period ? was.spent : 0n)
+    if (added === 0n) continue
+    const spent = now.spent - added
+    // Nothing spent and nothing there before: as if the reservation never happened.
+    if (spent === 0n && was === undefined) delete spends[index]
+    else spends[index] = { period: now.period, spent }
+  }
+  return { spends }
 }
 

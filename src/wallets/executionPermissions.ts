@@ -1,9 +1,11 @@
 import { InvalidParamsError } from '../errors.js'
-import { encodeRequest, expiryRuleIndex, readExpiryRule } from '../permissions/dialects/executionPermissions.js'
-import { erc7715, pick } from '../permissions/dialects/erc7715.js'
-import type { WalletDialect } from '../permissions/dialects/types.js'
-import { parsePermission } from '../permissions/permission.js'
-import { readAnswers, readGrantedExpiry, readString } from '../permissions/read.js'
+import { type Address, type Hex, isAddressEqual, isHex } from 'viem'
+import { withRules } from '../permissions/advancedPermissions.js'
+import { encodeRequest, readRules } from '../permissions/dialects/executionPermissions.js'
+import { erc7715 } from '../permissions/dialects/erc7715.js'
+import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
+import { encodePermission, parsePermission } from '../permissions/permission.js'
+import { readAddress, readAnswers, readArray, readGrantedExpiry, readObject, readString } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant } from '../permissions/types.js'
 
@@ -26,7 +28,9 @@ export const executionPermissions: WalletDialect = {
   revokeMethod: 'wallet_revokeExecutionPermission',
   batches: true,
   // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
-  enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
+  // MetaMask's caveat enforcers hold targets, functions, value, spending and expiry; none counts
+  // calls, so a call limit is keyleash's alone (under-claiming for the dev wallet, which does).
+  enforces: ['target', 'selector', 'value', 'spend', 'expiry'],
 
   encode(requests) {
     return requests.map((request, i) => {
@@ -43,13 +47,35 @@ export const executionPermissions: WalletDialect = {
 
   decode(result, requests) {
     return readAnswers(result, requests.length).map((answer, i): Grant => {
-      const expiry = readExpiryRule(answer.rules, `result[${i}].rules`)
+      const at = `result[${i}]`
+      const request = requests[i] as ResolvedGrantRequest
+      const { expiry, expiryIndex, redeemers, payees } = readRules(answer.rules, `${at}.rules`)
+      const rules = { ...(redeemers ? { redeemers } : {}), ...(payees ? { payees } : {}) }
+      const permission = withRules(parsePermission(answer.permission, `${at}.permission`).permission, rules, `${at}.rules`)
+      // Another type is another grant: nothing of it can be kept under what was asked.
+      const asked = request.permissions[0] === undefined ? undefined : encodePermission(request.permissions[0]).type
+      const type = encodePermission(permission).type
+      if (asked !== undefined && type !== asked) throw new InvalidParamsError(`${at}.permission.type`, `the wallet granted ${type}, not the ${asked} asked for`)
+      // A grant for another account or another key is not the one asked for.
+      if (answer.from !== undefined && !isAddressEqual(readAddress(answer.from, `${at}.from`), request.account))
+        throw new InvalidParamsError(`${at}.from`, `the wallet granted from ${String(answer.from)}, not ${request.account}`)
+      const to = signerAddress(request.signer)
+      if (answer.to !== undefined && to !== undefined && !isAddressEqual(readAddress(answer.to, `${at}.to`), to))
+        throw new InvalidParamsError(`${at}.to`, `the wallet granted to ${String(answer.to)}, not the session account ${to}`)
+      if (permission.type === 'spend' && permission.limit.startTime === undefined)
+        throw new InvalidParamsError(`${at}.permission.data.startTime`, 'the wallet did not say when the grant starts; keyleash cannot count what is left without it')
+      const advanced = permission.type === 'spend' || permission.type === 'revocation'
       return {
-        context: readString(answer.context, `result[${i}].context`),
-        expiry: readGrantedExpiry(expiry, `result[${i}].rules[${expiryRuleIndex(answer.rules)}].data.timestamp`, requests[i]?.expiry ?? 0),
-        permissions: [parsePermission(answer.permission, `result[${i}].permission`).permission],
+        context: readString(answer.context, `${at}.context`),
+        expiry: readGrantedExpiry(expiry, `${at}.rules[${expiryIndex}].data.timestamp`, request.expiry),
+        permissions: [permission],
         policies: [],
-        walletData: pick(answer, ['dependencies', 'delegationManager']),
+        walletData: {
+          ...(answer.delegationManager !== undefined || advanced
+            ? { delegationManager: readAddress(answer.delegationManager, `${at}.delegationManager`) }
+            : {}),
+          ...(answer.dependencies !== undefined ? { dependencies: readDependencies(answer.dependencies, `${at}.dependencies`) } : {}),
+        },
       }
     })
   },
@@ -57,4 +83,15 @@ export const executionPermissions: WalletDialect = {
   // Every ERC-7715 draft revokes by the grant's context: `[{ permissionContext }]`.
   encodeRevoke: erc7715.encodeRevoke,
   granted: erc7715.granted,
+}
+
+/** `[{ factory, factoryData }]`: what deploys the granting account, when it is not yet deployed. */
+function readDependencies(value: unknown, field: string): { factory: Address; factoryData: Hex }[] {
+  return readArray(value, field).map((raw, i) => {
+    const dependency = readObject(raw, `${field}[${i}]`)
+    const factoryData = dependency.factoryData
+    if (typeof factoryData !== 'string' || !isHex(factoryData, { strict: true }))
+      throw new InvalidParamsError(`${field}[${i}].factoryData`, 'must be 0x-hex bytes')
+    return { factory: readAddress(dependency.factory, `${field}[${i}].factory`), factoryData }
+  })
 }

@@ -50,12 +50,15 @@ function readFileSafe(path: string): string {
  * test so tests do not see each other's transactions. Call it at the top of the file, before any
  * `beforeAll` that deploys, so deployments happen inside the lock.
  *
+ * `beforeSnapshot` runs inside the lock before the file's snapshot: what it leaves on the chain is
+ * never reverted, so later files find it (deploy-once state, such as MetaMask's framework).
+ *
  * @example
  * const chain = useSharedChain()
  * beforeAll(async () => { token = await deployDemoToken(...) }) // kept for the whole file
  * test('…', async () => { … }) // reverted after the test
  */
-export function useSharedChain(): { rpcUrl: string; testClient: ReturnType<typeof makeTestClient> } {
+export function useSharedChain(options: { beforeSnapshot?: (rpcUrl: string) => Promise<void> } = {}): { rpcUrl: string; testClient: ReturnType<typeof makeTestClient> } {
   const rpcUrl = inject('rpcUrl')
   const testClient = makeTestClient(rpcUrl)
   const lock = chainLockPath(rpcUrl)
@@ -64,6 +67,7 @@ export function useSharedChain(): { rpcUrl: string; testClient: ReturnType<typeo
 
   beforeAll(async () => {
     await acquire(lock)
+    await options.beforeSnapshot?.(rpcUrl)
     fileSnapshot = await testClient.snapshot()
   }, 120_000)
   afterAll(async () => {

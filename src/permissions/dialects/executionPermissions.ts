@@ -3,6 +3,7 @@ import { InvalidParamsError } from '../../errors.js'
 import type { ExpiryRules } from '../expiry.js'
 import { assertWithinCap, parseGrantParts, type GrantDraft } from '../grantRequest.js'
 import { encodePermission } from '../permission.js'
+import { type AdvancedRules, encodeRules, readRuleAddresses, withRules } from '../advancedPermissions.js'
 import { describe, readAddress, readArray, readObject, type Fields } from '../read.js'
 import { signerAddress } from '../signer.js'
 import type { GrantRequest, Permission } from '../types.js'
@@ -45,12 +46,12 @@ function parseRequest(body: Fields, path: string, rules: ExpiryRules): GrantDraf
   const permission = readObject(body.permission, `${path}permission`)
   if (permission.isAdjustmentAllowed !== undefined && typeof permission.isAdjustmentAllowed !== 'boolean')
     throw new InvalidParamsError(`${path}permission.isAdjustmentAllowed`, `must be true or false, got ${describe(permission.isAdjustmentAllowed)}`)
-  const expiry = readExpiryRule(body.rules, `${path}rules`)
+  const { expiry, expiryIndex, ...extra } = readRules(body.rules, `${path}rules`)
   if (expiry === undefined)
     throw new InvalidParamsError(`${path}rules`, 'needs an expiry rule ({ type: "expiry", data: { timestamp } }); keyleash never grants a session without an end')
   // MetaMask also accepts `address` for `from`.
   const accountField = body.from !== undefined ? 'from' : 'address'
-  return parseGrantParts({
+  const draft = parseGrantParts({
     path,
     rules,
     chainId: body.chainId ?? missing(`${path}chainId`),
@@ -58,33 +59,46 @@ function parseRequest(body: Fields, path: string, rules: ExpiryRules): GrantDraf
     accountField,
     signer: body.to === undefined ? undefined : { type: 'account', address: readAddress(body.to, `${path}to`) },
     expiry,
-    expiryField: `rules[${expiryRuleIndex(body.rules)}].data.timestamp`,
+    expiryField: `rules[${expiryIndex}].data.timestamp`,
     permissions: [{ value: permission, field: `${path}permission` }],
     permissionsField: `${path}permission`,
     adjustmentAllowed: permission.isAdjustmentAllowed as boolean | undefined,
   })
+  return { ...draft, permissions: draft.permissions.map((p) => withRules(p, extra, `${path}rules`)) }
 }
 
 function missing(field: string): never {
   throw new InvalidParamsError(field, 'is required')
 }
 
-/** Where the `expiry` rule sits in a list of rules (-1 when none), for error paths. */
-export function expiryRuleIndex(rules: unknown): number {
-  return Array.isArray(rules) ? rules.findIndex((rule) => (rule as Fields | null)?.type === 'expiry') : -1
-}
+/** A 2026 request's rules, read: the `expiry` timestamp (unchecked: the caller reads it) and MetaMask's `redeemer` and `payee`. */
+export type Rules = AdvancedRules & { expiry: unknown; expiryIndex: number }
 
-/** The `expiry` rule's timestamp, unchecked (the caller reads it); other rule types are refused. */
-export function readExpiryRule(value: unknown, field: string): unknown {
-  if (value === undefined) return undefined
-  let timestamp: unknown
+/**
+ * Reads a 2026 request's `rules`: `expiry`, and MetaMask's `redeemer` and `payee`; any other
+ * rule, or one given twice, is refused (a rule keyleash does not know it cannot enforce).
+ *
+ * @example
+ * readRules([{ type: 'expiry', data: { timestamp } }, { type: 'payee', data: { addresses: [shop] } }], 'rules')
+ * // { expiry: timestamp, expiryIndex: 0, payees: [shop] }
+ */
+export function readRules(value: unknown, field: string): Rules {
+  const rules: Rules = { expiry: undefined, expiryIndex: -1 }
+  if (value === undefined || value === null) return rules
+  const seen = new Set<unknown>()
   readArray(value, field).forEach((raw, i) => {
-    const rule = readObject(raw, `${field}[${i}]`)
-    if (rule.type !== 'expiry')
-      throw new InvalidParamsError(`${field}[${i}].type`, `${describe(rule.type)} is not a rule keyleash can enforce; use expiry`)
-    timestamp = readObject(rule.data, `${field}[${i}].data`).timestamp
+    const at = `${field}[${i}]`
+    const rule = readObject(raw, at)
+    if (seen.has(rule.type)) throw new InvalidParamsError(`${at}.type`, `a second ${describe(rule.type)} rule; send one`)
+    seen.add(rule.type)
+    if (rule.type === 'expiry') {
+      rules.expiry = readObject(rule.data, `${at}.data`).timestamp
+      rules.expiryIndex = i
+    } else if (rule.type === 'redeemer') rules.redeemers = readRuleAddresses(rule.data, `${at}.data`)
+    else if (rule.type === 'payee') rules.payees = readRuleAddresses(rule.data, `${at}.data`)
+    else throw new InvalidParamsError(`${at}.type`, `${describe(rule.type)} is not a rule keyleash can enforce; use expiry, redeemer or payee`)
   })
-  return timestamp
+  return rules
 }
 
 /** One request in the 2026 wire shape: what an app is answered with and what a 2026 wallet is sent. */
@@ -95,6 +109,6 @@ export function encodeRequest(grant: Pick<GrantRequest, 'chainId' | 'account' | 
     ...(to ? { to } : {}),
     // An app that did not say lets the wallet adjust, as ERC-7715 wallets assume.
     permission: { ...encodePermission(permission), isAdjustmentAllowed: grant.adjustmentAllowed ?? true },
-    rules: [{ type: 'expiry', data: { timestamp: grant.expiry } }],
+    rules: [{ type: 'expiry', data: { timestamp: grant.expiry } }, ...encodeRules(permission)],
   }
 }

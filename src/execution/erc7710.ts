@@ -1,0 +1,129 @@
+import {
+  type Address,
+  type Hex,
+  type Transport,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  encodeFunctionData,
+  encodePacked,
+  isAddress,
+  isHex,
+} from 'viem'
+import { InternalError, UnauthorizedError } from '../errors.js'
+import type { Executor } from './types.js'
+
+/** Options of {@link erc7710Executor}. */
+export type Erc7710ExecutorOptions = {
+  /**
+   * Where the session key's transaction is prepared and sent (`eth_estimateGas`,
+   * `eth_sendRawTransaction` …). Default: the wrapped wallet, which passes them to its node.
+   */
+  transport?: Transport | undefined
+  /** Whether to wait for the receipt and throw if the redemption reverted. Default: `true`. */
+  wait?: boolean | undefined
+}
+
+// `DelegationManager.redeemDelegations`, the one function of ERC-7710 an executor calls.
+const redeemDelegationsAbi = [
+  {
+    type: 'function',
+    name: 'redeemDelegations',
+    stateMutability: 'nonpayable',
+    inputs: [
+      { name: '_permissionContexts', type: 'bytes[]' },
+      { name: '_modes', type: 'bytes32[]' },
+      { name: '_executionCallDatas', type: 'bytes[]' },
+    ],
+    outputs: [],
+  },
+] as const
+
+// ERC-7579 mode: single call, default exec type. MetaMask's token enforcers accept single calls
+// only (`CaveatEnforcer:invalid-call-type` for a batch), so several calls are several
+// redemptions in one transaction: all of them happen or none does.
+const singleMode: Hex = '0x0000000000000000000000000000000000000000000000000000000000000000'
+
+/**
+ * ERC-7710: calls under a MetaMask Advanced Permission (a delegation to the session account) are
+ * redeemed by the session key itself, after keyleash's scope check: one transaction from the
+ * session key to the grant's `delegationManager`, `redeemDelegations` with the grant's context
+ * once per call. The DelegationManager checks the delegation's signature and caveats and has the
+ * user's account execute the calls.
+ *
+ * When the account is not deployed yet, the session key first deploys it from the factory the
+ * grant named in `dependencies`.
+ *
+ * Gas is paid by the session key's address, which must hold ETH: fund it after the grant (on the
+ * dev chain, `anvil_setBalance`, or `fund(publicClient, sessionKey, parseEther('1'))` from
+ * `keyleash/devwallet`). A gas estimate that fails (an enforcer would revert) fails the call before
+ * anything is sent, and the usage it reserved is given back.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-7710
+ * @example
+ * import { withSessionKeys, erc7710Executor } from 'keyleash'
+ * import { executionPermissions } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(metamask, { wallet: executionPermissions, executor: erc7710Executor() })
+ */
+export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor {
+  const { wait = true } = options
+  return async ({ inner, session, calls, chainId, signer, submitting }) => {
+    const manager = session.walletData?.delegationManager
+    if (typeof manager !== 'string' || !isAddress(manager))
+      throw new UnauthorizedError(`session ${session.id} has no delegationManager: it was not granted as an ERC-7710 delegation`, { context: session.id })
+    if (!isHex(session.id)) throw new UnauthorizedError(`session ${session.id} has no ERC-7710 permission context`, { context: session.id })
+    const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
+    const transport = options.transport ?? custom(inner)
+    const wallet = createWalletClient({ account: signer, chain, transport })
+    const reader = createPublicClient({ chain, transport, pollingInterval: 50 })
+    // A counterfactual account (the grant named its factory in `dependencies`) is deployed first:
+    // the DelegationManager has it execute the calls. Deploying is not the calls: no usage rides on it.
+    const dependencies = (session.walletData?.dependencies ?? []) as readonly { factory: Address; factoryData: Hex }[]
+    if (dependencies.length > 0 && !(await reader.getCode({ address: session.account }))) {
+      for (const { factory, factoryData } of dependencies) {
+        const hash = await wallet.sendTransaction({ to: factory, data: factoryData })
+        if ((await reader.waitForTransactionReceipt({ hash })).status !== 'success')
+          throw new InternalError(`deploying account ${session.account} from its factory ${factory} reverted (transaction ${hash})`, { context: session.id })
+      }
+    }
+    const data = encodeFunctionData({
+      abi: redeemDelegationsAbi,
+      functionName: 'redeemDelegations',
+      args: [
+        calls.map(() => session.id as Hex),
+        calls.map(() => singleMode),
+        calls.map(({ to, data = '0x', value = 0n }) => encodePacked(['address', 'uint256', 'bytes'], [to, value, data])),
+      ],
+    })
+    let request
+    try {
+      request = await wallet.prepareTransactionRequest({ to: manager as Address, data })
+    } catch (error) {
+      throw new UnauthorizedError(`the redemption under session ${label(session.id)} cannot be sent: ${reason(error)}`, {
+        context: session.id,
+        hint: `an enforcer reverts it, or the session key ${signer.address} has no ETH for gas (it pays: fund it)`,
+      })
+    }
+    const signed = await wallet.signTransaction(request)
+    submitting()
+    const hash = await wallet.sendRawTransaction({ serializedTransaction: signed })
+    if (wait) {
+      const receipt = await reader.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new InternalError(`the redemption under session ${label(session.id)} reverted (transaction ${hash})`, { context: session.id })
+    }
+    return { id: hash }
+  }
+}
+
+/** A permission context is a whole delegation chain: its start names it in a sentence, `data.context` holds it. */
+function label(context: string): string {
+  return context.length > 18 ? `${context.slice(0, 18)}…` : context
+}
+
+/** viem's short message of a failed estimate: it carries the enforcer's revert string. */
+function reason(error: unknown): string {
+  const details = (error as { details?: unknown; shortMessage?: unknown }) ?? {}
+  return String(details.details ?? details.shortMessage ?? error)
+}

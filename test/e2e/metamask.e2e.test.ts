@@ -1,0 +1,200 @@
+import { erc7715ProviderActions } from '@metamask/smart-accounts-kit/actions'
+import { DelegationManager } from '@metamask/delegation-abis'
+import { type Address, type Hex, createPublicClient, createWalletClient, custom, encodeFunctionData, encodePacked, erc20Abi, getAddress, http, numberToHex, parseEther, zeroHash } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { anvil } from 'viem/chains'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { createDevMetaMask, type DevMetaMask } from '../../src/devwallet/metamask/index.js'
+import { erc7710Executor } from '../../src/execution/erc7710.js'
+import { advancedPermissionTypes } from '../../src/permissions/advancedPermissions.js'
+import { withSessionKeys } from '../../src/provider.js'
+import { executionPermissions } from '../../src/wallets/executionPermissions.js'
+import { useMetaMaskChain } from '../utils/metamaskFramework.js'
+import { rejectionOf } from '../utils/rejection.js'
+
+/*
+ * MetaMask's code on both sides: the Smart Accounts Kit's own client actions ask through keyleash
+ * (`wallet: executionPermissions`), the development MetaMask grants on MetaMask's real Delegation
+ * Framework, and calls under a grant are redeemed by the session key on chain (erc7710Executor).
+ */
+
+const { rpcUrl, testClient, framework } = useMetaMaskChain()
+const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
+const day = 86_400
+let metamask: DevMetaMask
+
+beforeAll(async () => {
+  metamask = await createDevMetaMask({ rpcUrl, environment: framework() })
+}, 60_000)
+
+/** The chain's clock: anvil's may be ahead of the wall clock after other files moved it. */
+async function chainNow(): Promise<number> {
+  await testClient.mine({ blocks: 1 })
+  return Number((await publicClient.getBlock()).timestamp)
+}
+
+async function setup(wallet: DevMetaMask = metamask, { funded = true } = {}) {
+  // keyleash reads the chain's clock, as the enforcers do; `sync` after moving it.
+  let offset = 0
+  const sync = async () => {
+    offset = (await chainNow()) - Math.floor(Date.now() / 1000)
+  }
+  await sync()
+  const provider = withSessionKeys(wallet.provider, { wallet: executionPermissions, executor: erc7710Executor(), now: () => Math.floor(Date.now() / 1000) + offset })
+  const client = createWalletClient({ chain: anvil, transport: custom(provider) }).extend(erc7715ProviderActions())
+  const privateKey = generatePrivateKey()
+  const key = await provider.sessions.importKey(privateKey)
+  // The session key redeems, so it pays the gas.
+  if (funded) await testClient.setBalance({ address: key, value: parseEther('1') })
+  return { provider, client, key, privateKey, sync, now: await chainNow() }
+}
+
+function transfer(to: Address, amount: bigint): Hex {
+  return encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] })
+}
+
+function send(provider: ReturnType<typeof withSessionKeys>, context: Hex, calls: { to: Address; data?: Hex; value?: Hex }[]) {
+  return provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: numberToHex(anvil.id), atomicRequired: true, calls, capabilities: { permissions: { context } } }] })
+}
+
+describe('the kit through keyleash to the development MetaMask', () => {
+  test('default: all eight permission types are granted in one request, after one prompt, and the kit parses every answer', async () => {
+    const { client, key, now } = await setup()
+    const token = metamask.contracts.token
+    const base = { chainId: anvil.id, to: key, expiry: now + day }
+    const prompts = metamask.prompts
+    const granted = await client.requestExecutionPermissions([
+      { ...base, permission: { type: 'native-token-stream', data: { amountPerSecond: 10n, maxAmount: 1000n, startTime: now }, isAdjustmentAllowed: false } },
+      { ...base, permission: { type: 'native-token-periodic', data: { periodAmount: parseEther('0.1'), periodDuration: day }, isAdjustmentAllowed: false } },
+      { ...base, permission: { type: 'native-token-allowance', data: { allowanceAmount: parseEther('0.5') }, isAdjustmentAllowed: false } },
+      { ...base, permission: { type: 'erc20-token-stream', data: { tokenAddress: token, initialAmount: 5n, amountPerSecond: 1n, maxAmount: 100n, startTime: now }, isAdjustmentAllowed: false } },
+      { ...base, permission: { type: 'erc20-token-periodic', data: { tokenAddress: token, periodAmount: 100n, periodDuration: day }, isAdjustmentAllowed: false } },
+      { ...base, permission: { type: 'erc20-token-allowance', data: { tokenAddress: token, allowanceAmount: 100n }, isAdjustmentAllowed: false } },
+      { ...base, permission: { type: 'erc20-token-revocation', data: {}, isAdjustmentAllowed: false } },
+      {
+        ...base,
+        permission: {
+          type: 'token-approval-revocation',
+          data: { erc20Approve: true, erc721Approve: false, erc721SetApprovalForAll: true, permit2Approve: false, permit2Lockdown: false, permit2InvalidateNonces: false },
+          isAdjustmentAllowed: false,
+        },
+      },
+    ])
+    expect(metamask.prompts - prompts).toBe(1)
+    expect(granted.map((g) => g.permission.type)).toStrictEqual([...advancedPermissionTypes])
+    for (const grant of granted) {
+      expect(grant).toMatchObject({ chainId: anvil.id, from: metamask.account, to: key, delegationManager: getAddress(metamask.environment.DelegationManager), dependencies: [] })
+      expect(grant.context).toMatch(/^0x[0-9a-f]+$/)
+    }
+    // The kit turned the amounts into bigints: keyleash answered them as hex.
+    expect(granted[1]?.permission.data).toStrictEqual({ periodAmount: parseEther('0.1'), periodDuration: day, startTime: expect.any(Number) })
+    expect(granted[3]?.permission.data).toStrictEqual({ tokenAddress: token, initialAmount: 5n, maxAmount: 100n, amountPerSecond: 1n, startTime: now })
+
+    const supported = await client.getSupportedExecutionPermissions()
+    expect(Object.keys(supported).sort()).toStrictEqual([...advancedPermissionTypes].sort())
+    expect(supported['erc20-token-periodic']).toStrictEqual({ chainIds: [anvil.id], ruleTypes: ['expiry', 'redeemer', 'payee'] })
+
+    const listed = await client.getGrantedExecutionPermissions()
+    expect(listed.map((g) => g.context).sort()).toStrictEqual(granted.map((g) => g.context).sort())
+  })
+
+  test('behavior: a daily ERC-20 allowance is spent with no prompt, refused past it with the period named, and spendable again the next day', async () => {
+    const { provider, client, key, sync, now } = await setup()
+    const token = metamask.contracts.token
+    const shop = '0x00000000000000000000000000000000000005a0' as Address
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + 7 * day, permission: { type: 'erc20-token-periodic', data: { tokenAddress: token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    const context = grant?.context as Hex
+    const prompts = metamask.prompts
+    await send(provider, context, [{ to: token, data: transfer(shop, 60n) }])
+    expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [shop] })).toBe(60n)
+
+    const refused = await rejectionOf(send(provider, context, [{ to: token, data: transfer(shop, 41n) }]))
+    expect(refused.code).toBe(4100)
+    expect(refused.data.reasons[0]).toMatchObject({ reason: 'spend-over-period-limit', remaining: '40', periodAmount: '100', periodEnd: now + day })
+
+    await testClient.increaseTime({ seconds: day })
+    await sync()
+    // Two transfers, one transaction: each is its own redemption.
+    await send(provider, context, [
+      { to: token, data: transfer(shop, 50n) },
+      { to: token, data: transfer(shop, 50n) },
+    ])
+    expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [shop] })).toBe(160n)
+    expect(metamask.prompts).toBe(prompts)
+  })
+
+  test('behavior: revoked through keyleash, the delegation is disabled on chain: a redemption that skips keyleash reverts', async () => {
+    const { provider, client, key, privateKey, now } = await setup()
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'native-token-allowance', data: { allowanceAmount: parseEther('1'), startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    const context = grant?.context as Hex
+    const prompts = metamask.prompts
+    await provider.request({ method: 'wallet_revokeExecutionPermission', params: [{ permissionContext: context }] })
+    expect(metamask.prompts - prompts).toBe(1)
+    expect(await client.getGrantedExecutionPermissions()).toStrictEqual([])
+    const refused = await rejectionOf(send(provider, context, [{ to: key, value: '0x1' }]))
+    expect(refused.data.reasons[0]).toMatchObject({ reason: 'revoked' })
+
+    // The session key itself, redeeming without keyleash: the DelegationManager refuses.
+    const sessionClient = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    const redeem = sessionClient.writeContract({
+      address: metamask.environment.DelegationManager,
+      abi: DelegationManager,
+      functionName: 'redeemDelegations',
+      args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [key, 1n, '0x'])]],
+    })
+    await expect(redeem).rejects.toThrow(/CannotUseADisabledDelegation/)
+  })
+
+  test('behavior: the session key pays the gas; unfunded, the redemption fails before it is sent and what it reserved is given back', async () => {
+    const { provider, client, key, now } = await setup(metamask, { funded: false })
+    const token = metamask.contracts.token
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-allowance', data: { tokenAddress: token, allowanceAmount: 100n, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    const context = grant?.context as Hex
+    const calls = [{ to: token, data: transfer(key, 70n) }]
+    const failed = await rejectionOf(send(provider, context, calls))
+    expect(failed.message).toMatch(/^the redemption under session 0x[0-9a-f]{16}… cannot be sent: .*gas required exceeds allowance: 0$/)
+    expect(failed.data.hint).toBe(`an enforcer reverts it, or the session key ${key} has no ETH for gas (it pays: fund it)`)
+    expect((await provider.sessions.get(context))?.usage).toStrictEqual({ calls: 0, native: 0n, spent: {}, spends: {} })
+    await testClient.setBalance({ address: key, value: parseEther('1') })
+    await send(provider, context, calls)
+    expect((await provider.sessions.get(context))?.usage.spends).toStrictEqual({ 0: { period: 0, spent: 70n } })
+    expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [key] })).toBe(70n)
+  })
+})
+
+describe('a counterfactual account (not deployed until used)', () => {
+  async function counterfactual() {
+    const wallet = await createDevMetaMask({ rpcUrl, environment: framework(), deployAccount: false, token: metamask.contracts.token })
+    const { client, provider, key, privateKey, now } = await setup(wallet)
+    expect(await publicClient.getCode({ address: wallet.account })).toBeUndefined()
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-allowance', data: { tokenAddress: wallet.contracts.token, allowanceAmount: 100n, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    return { wallet, provider, client, key, privateKey, context: grant?.context as Hex, dependencies: grant?.dependencies }
+  }
+
+  test('behavior: the grant names the factory; the session key deploys the account, then redeems', async () => {
+    const { wallet, provider, key, context, dependencies } = await counterfactual()
+    expect(dependencies).toStrictEqual([{ factory: getAddress(metamask.environment.SimpleFactory), factoryData: expect.stringMatching(/^0x[0-9a-f]+$/) }])
+    await send(provider, context, [{ to: wallet.contracts.token, data: transfer(key, 30n) }])
+    expect(await publicClient.getCode({ address: wallet.account })).toMatch(/^0x[0-9a-f]+$/)
+    expect(await publicClient.readContract({ address: wallet.contracts.token, abi: erc20Abi, functionName: 'balanceOf', args: [key] })).toBe(30n)
+  })
+
+  test('behavior: revoked before any use, the user operation deploys the account and disables the delegation', async () => {
+    const { wallet, provider, key, privateKey, context } = await counterfactual()
+    await provider.request({ method: 'wallet_revokeExecutionPermission', params: [{ permissionContext: context }] })
+    expect(await publicClient.getCode({ address: wallet.account })).toMatch(/^0x[0-9a-f]+$/)
+    const sessionClient = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    const execution = encodePacked(['address', 'uint256', 'bytes'], [wallet.contracts.token, 0n, transfer(key, 1n)])
+    await expect(
+      sessionClient.writeContract({ address: metamask.environment.DelegationManager, abi: DelegationManager, functionName: 'redeemDelegations', args: [[context], [zeroHash], [execution]] }),
+    ).rejects.toThrow(/CannotUseADisabledDelegation/)
+  })
+})
