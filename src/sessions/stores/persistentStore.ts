@@ -7,16 +7,17 @@ import type { StoreBackend } from './backend.js'
 import type { KeyCipher } from './encryption.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
-import { purgeSessions } from './purge.js'
+import { datedKey, purgeBackend, type PurgeOptions } from './purge.js'
 import { decodeSession, encodeSession } from './serialize.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
 export type PersistentStore = SessionStore & {
   /**
-   * Deletes revoked and expired sessions, each key first; resolves to the ids deleted.
-   * Explicit, never automatic: see {@link purgeSessions}. `now` defaults to the system clock.
+   * Deletes revoked and expired sessions, each key first, and keys no session uses once older
+   * than `keyGrace`; resolves to the ids deleted. One pass: see {@link purgeBackend}. Explicit,
+   * never automatic. `now` defaults to the store's clock.
    */
-  purge(now?: number): Promise<string[]>
+  purge(now?: number, options?: PurgeOptions): Promise<string[]>
 }
 
 /** How {@link createPersistentStore} is set up by a store factory. */
@@ -24,6 +25,8 @@ export type PersistentStoreSettings = {
   cipher: () => Promise<KeyCipher>
   scope: StoreOptions['scope']
   onError: StoreErrorHandler | undefined
+  /** Unix seconds, for when a key was stored and purge's default `now`. Default: the system clock. */
+  now?: (() => number) | undefined
 }
 
 /**
@@ -44,7 +47,7 @@ export type PersistentStoreSettings = {
  * const store = createPersistentStore(backend, { cipher: cipherOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
 export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
-  const { cipher, scope } = settings
+  const { cipher, scope, now = systemClock } = settings
   const reported = new Set<string>()
   const updates = keyedMutex()
   const signers = new Map<string, { sealed: string; account: LocalAccount }>()
@@ -91,7 +94,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     async put(session) {
       checkScope(session, 'session')
       const value = encodeSession(session)
-      const stored = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
+      const stored = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase(), session.expiry)
       if (!stored)
         throw new InternalError(`session ${session.id}: its key is not in the store`, {
           context: session.id,
@@ -135,14 +138,14 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       }
       return sessions
     },
-    async purge(now = Math.floor(Date.now() / 1000)) {
-      return purgeSessions(store, now)
+    purge(at = now(), options = {}) {
+      return purgeBackend(backend, read, at, options)
     },
     keys: {
       async import(privateKey) {
         // The memory key store's checks, so both refuse a bad key with the same coded error.
         const address = await memoryKeyStore().import(privateKey)
-        await backend.putKey(address.toLowerCase(), await (await cipher()).seal(address, privateKey))
+        await backend.putKey(address.toLowerCase(), datedKey(await (await cipher()).seal(address, privateKey), now()))
         return address
       },
       async generate() {
@@ -180,6 +183,11 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   return store
 }
 
-function warn(error: InternalError): void {
+function systemClock(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/** The default `onError`: a `console.warn` of the message. */
+export function warn(error: InternalError): void {
   console.warn(`keyleash: ${error.message}`)
 }
