@@ -107,6 +107,7 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
       throw error
     })
     for (const [name, value] of records) apply(now, name, value)
+    now.records += records.length
     now.offset = now.size = written.size
     now.mtimeMs = written.mtimeMs
     if (now.records > settings.compactAbove && now.records > 2 * (now.entries.size + now.damaged.length))
