@@ -15,7 +15,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { Redis } from 'ioredis'
 import { encodeFunctionData, numberToHex, parseAbi, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { withSessionKeys } from '../src/provider.js'
@@ -24,7 +23,7 @@ import { fileStore } from '../src/sessions/stores/fileStore.js'
 import { redisStore } from '../src/sessions/stores/redisStore.js'
 import { encodeSession } from '../src/sessions/stores/serialize.js'
 import type { Session, SessionStore } from '../src/sessions/types.js'
-import startRedis from '../test/setup/redis.js'
+import { withCountingRedis } from './countingRedis.js'
 import { account, chainId, grantRequest, instantWallet, median, nft, now, verdict } from './instantWallet.js'
 
 const sizes = [1, 100, 10_000] as const
@@ -88,26 +87,17 @@ export async function run(): Promise<void> {
 
 /** The table on a throwaway redis-server, commands counted at the client; skipped without one. */
 async function redisTable(): Promise<void> {
-  const provided: Record<string, string> = {}
-  const stop = await startRedis({ provide: (name: string, value: string) => (provided[name] = value) } as never)
-  try {
-    if (!provided.redisUrl) return console.log('\nredis store: skipped (no redis-server on PATH; run scripts/ensure-redis.sh)')
-    const client = new Redis(provided.redisUrl)
-    let sent = 0
-    const counting = { call: (command: string, ...args: (string | number)[]) => ((sent += 1), client.call(command, ...args)) }
+  await withCountingRedis('\nredis store', async (client) => {
     let made = 0
     const redis = await table('redis store', async (count) => {
-      const store = redisStore(counting, { plaintextKeys: true, namespace: `scaling-${++made}` })
+      const store = redisStore(client, { plaintextKeys: true, namespace: `scaling-${++made}` })
       const key = await store.keys.import(generatePrivateKey())
       // Through the store, 64 at a time: each put is one script, as a grant's.
       for (let i = 0; i < count; i += 64) await Promise.all(Array.from({ length: Math.min(64, count - i) }, (_, j) => store.put(filler(i + j, key))))
-      return { store, key, close: () => client.call('FLUSHALL').then(() => undefined), commands: () => sent }
+      return { store, key, close: () => client.call('FLUSHALL').then(() => undefined), commands: client.sent }
     })
     report('redis store', redis)
-    await client.quit()
-  } finally {
-    await stop()
-  }
+  })
 }
 
 /** A full garbage collection, on demand (the flag is set for this process from here on). */
