@@ -98,6 +98,8 @@ return current`,
  *   with the connection) is applied once.
  * - Every command has a deadline (`timeout`).
  * - Writes that touch two keys (session + index) are one Lua script each, so they are atomic.
+ * - A session's entry has a deadline, its expiry + `keepExpired` (EXPIREAT): Redis deletes it
+ *   on its own. Keys have none; `purge()` deletes those no session uses.
  * - Scripts run by `EVALSHA`, loaded on first use and again after a `SCRIPT FLUSH`.
  *
  * Node only (it hashes its scripts with `node:crypto`): import it from the Node entry.
