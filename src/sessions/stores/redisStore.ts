@@ -76,6 +76,15 @@ redis.call('LTRIM', KEYS[2], 0, 63)
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 return 1`,
+  /**
+   * KEYS: index, then the entry of each id. ARGV: the ids. Takes out of the index the ids whose
+   * entry is gone (Redis let it go after its deadline), checked here: one put again since
+   * the caller looked keeps its place.
+   */
+  prune: `for i, id in ipairs(ARGV) do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then redis.call('SREM', KEYS[1], id) end
+end
+return 0`,
   /** KEYS: session, index, its recent attempts. ARGV: id. Deletes and returns the old value. */
   delete: `local current = redis.call('GET', KEYS[1])
 redis.call('DEL', KEYS[1], KEYS[3])
@@ -148,7 +157,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
           else gone.push(id)
         })
         // Entries Redis let go after their deadline: their ids leave the index too.
-        if (gone.length > 0) await send('SREM', index, ...gone)
+        if (gone.length > 0) await run(scripts.prune, [index, ...gone.map(sessionKey)], gone)
       }
       return found
     },
