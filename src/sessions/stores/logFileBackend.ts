@@ -71,19 +71,19 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
 
   /** `current()`, with a torn final record sealed first (under the lock: no writer is mid-append then). */
   async function settled(): Promise<Log> {
-    const now = current()
-    return now.size > now.offset ? locked(async () => current()) : now
+    const seen = current()
+    return seen.size > seen.offset ? locked(async () => current()) : seen
   }
 
   /** Runs `task` holding the lock, on a log whose torn final record (if any) is sealed. */
   function locked<T>(task: (log: Log) => Promise<T>): Promise<T> {
     return inProcess.run('log', () =>
       withFileLock(lockPath, async () => {
-        let now = current()
-        if (now.size > now.offset) {
-          const at = now.offset
+        let seen = current()
+        if (seen.size > seen.offset) {
+          const at = seen.offset
           await appendText(path, '\t!\n')
-          now = current()
+          seen = current()
           settings.report(
             new InternalError(`${name}: skipped a torn record at byte ${at}: a write was cut off (a crash mid-append); the state before it stands`, {
               store: name,
@@ -92,27 +92,27 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
             }),
           )
         }
-        return task(now)
+        return task(seen)
       }),
     )
   }
 
   /** Appends `records` (`''` deletes) under the lock, then compacts if the log is due. */
-  async function append(now: Log, records: [head: string, value: string][]): Promise<void> {
-    if (now.generation === undefined) now = await compact(now) // a new file, or one of the first format
+  async function append(seen: Log, records: [head: string, value: string][]): Promise<void> {
+    if (seen.generation === undefined) seen = await compact(seen) // a new file, or one of the first format
     let text = ''
     for (const [name, value] of records) text += frame(name, value)
     const written = await appendText(path, text).catch((error: unknown) => {
       log = undefined // a write that failed halfway (a full disk): read the file again
       throw error
     })
-    for (const [name, value] of records) apply(now, name, value)
-    now.records += records.length
-    now.offset = now.size = written.size
-    now.mtimeMs = written.mtimeMs
-    if (now.records > settings.compactAbove && now.records > 2 * (now.entries.size + now.damaged.length))
+    for (const [name, value] of records) apply(seen, name, value)
+    seen.records += records.length
+    seen.offset = seen.size = written.size
+    seen.mtimeMs = written.mtimeMs
+    if (seen.records > settings.compactAbove && seen.records > 2 * (seen.entries.size + seen.damaged.length))
       // The records are on disk: a rewrite that fails (a full disk) must not fail their write. The next write tries again.
-      await compact(now).catch((error: unknown) =>
+      await compact(seen).catch((error: unknown) =>
         settings.report(
           new InternalError(`${name}: could not rewrite the log: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
             store: name,
@@ -124,21 +124,21 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
   }
 
   /** Rewrites the log with its live records and damaged lines only, atomically. */
-  async function compact(now: Log): Promise<Log> {
+  async function compact(seen: Log): Promise<Log> {
     const generation = randomBytes(8).toString('hex')
     let text = `${headerPrefix}${generation}\n`
-    for (const [name, value] of now.entries) text += frame(name, value)
-    for (const line of now.damaged) text += `${line}\n`
+    for (const [name, value] of seen.entries) text += frame(name, value)
+    for (const line of seen.damaged) text += `${line}\n`
     await writeFileAtomic(path, text)
     const stats = statSync(path)
-    log = { ...now, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records: now.entries.size + now.damaged.length }
+    log = { ...seen, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records: seen.entries.size + seen.damaged.length }
     return log
   }
 
   function write<T>(change: (entries: ReadonlyMap<string, string>) => [records: [string, string][], result: T]): Promise<T> {
-    return locked(async (now) => {
-      const [records, result] = change(now.entries)
-      if (records.length > 0) await append(now, records)
+    return locked(async (seen) => {
+      const [records, result] = change(seen.entries)
+      if (records.length > 0) await append(seen, records)
       return result
     })
   }

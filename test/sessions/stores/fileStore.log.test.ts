@@ -93,6 +93,11 @@ describe('fileStore (one file): the log', () => {
     expect(readFileSync(path, 'utf8')).toContain(`${value.slice(0, 60)}`) // kept, for recovery
   })
 
+  test('error: compactAbove must be a whole number ≥ 0', () => {
+    expect(() => fileStore(fresh(), { plaintextKeys: true, compactAbove: -1 })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: compactAbove: must be a whole number ≥ 0]`)
+    expect(() => fileStore(fresh(), { plaintextKeys: true, compactAbove: 1.5 })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: compactAbove: must be a whole number ≥ 0]`)
+  })
+
   test('behavior: a file of the first format (lines without a length, no header) is read, and rewritten as a log by the first write', async () => {
     const path = fresh()
     writeFileSync(path, ['0x01', '0x02'].map((id) => `${JSON.stringify(['keyleash', 's', id])}\t${encodeSession(sessionFixture({ id }))}\n`).join(''), { mode: 0o600 })
