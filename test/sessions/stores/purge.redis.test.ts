@@ -30,6 +30,10 @@ describe.skipIf(url === '')('redisStore: entries that go on their own, and purge
     expect(await client.pttl(`${namespace}:r:0xc0ffee`)).toBeGreaterThan(0)
   })
 
+  test('error: keepExpired must be a whole number of seconds ≥ 0', () => {
+    expect(() => redisStore(connect(), { plaintextKeys: true, keepExpired: -1 })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: keepExpired: must be a whole number of seconds ≥ 0]`)
+  })
+
   test('behavior: a session stored already past its deadline gets none (EXPIREAT would delete it at once): it stays for purge', async () => {
     const client = connect()
     const namespace = freshNamespace()
