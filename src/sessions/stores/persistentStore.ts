@@ -187,7 +187,12 @@ function systemClock(): number {
   return Math.floor(Date.now() / 1000)
 }
 
-/** The default `onError`: a `console.warn` of the message. */
+/**
+ * The default `onError`: a `console.warn` of the message.
+ *
+ * @example
+ * const report = options.onError ?? warn
+ */
 export function warn(error: InternalError): void {
   console.warn(`keyleash: ${error.message}`)
 }
