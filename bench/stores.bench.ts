@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
 import { bench, do_not_optimize, run as runBenches } from 'mitata'
 import { encodeFunctionData, parseAbi } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
@@ -15,10 +14,10 @@ import { fileStore } from '../src/sessions/stores/fileStore.js'
 import { redisStore } from '../src/sessions/stores/redisStore.js'
 import { encodeSession } from '../src/sessions/stores/serialize.js'
 import type { Session } from '../src/sessions/types.js'
-import startRedis from '../test/setup/redis.js'
 import { scriptedPreparer } from '../test/utils/scriptedPreparer.js'
 import { account, nft, now, scriptedWallet } from '../test/utils/scriptedWallet.js'
 import { sessionFixture } from '../test/utils/sessionFixture.js'
+import { withCountingRedis } from './countingRedis.js'
 
 export async function run(): Promise<void> {
   await memoryGetPut()
@@ -84,17 +83,11 @@ async function hydrate(): Promise<void> {
 
 /** A whole `wallet_sendCalls` signed by a session key over a redisStore: Redis commands counted at the client. */
 async function redisPerSignature(): Promise<void> {
-  const provided: Record<string, string> = {}
-  const stop = await startRedis({ provide: (name: string, value: string) => (provided[name] = value) } as never)
-  try {
-    if (!provided.redisUrl) return console.log('Redis round trips per signature: skipped (no redis-server; run scripts/ensure-redis.sh)')
-    const client = new Redis(provided.redisUrl)
-    let commands = 0
-    const counting = { call: (command: string, ...args: (string | number)[]) => ((commands += 1), client.call(command, ...args)) }
+  await withCountingRedis('Redis round trips per signature', async (client) => {
     const preparer = scriptedPreparer()
     const provider = withSessionKeys(scriptedWallet('erc7715', preparer.script), {
       now: () => now,
-      store: redisStore(counting, { encryptionKey: crypto.getRandomValues(new Uint8Array(32)), namespace: 'bench' }),
+      store: redisStore(client, { encryptionKey: crypto.getRandomValues(new Uint8Array(32)), namespace: 'bench' }),
     })
     const key = await provider.sessions.importKey(generatePrivateKey())
     const { permissionsContext: context } = (await provider.request({
@@ -106,17 +99,14 @@ async function redisPerSignature(): Promise<void> {
       provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data }], capabilities: { permissions: { context } } }] })
     await send() // first signature decrypts the key and loads the scripts
     const signatures = 500
-    commands = 0
+    const before = client.sent()
     const started = performance.now()
     for (let i = 0; i < signatures; i++) await send()
     const elapsed = performance.now() - started
     console.log(
-      `redisStore: ${(commands / signatures).toFixed(1)} Redis round trips per signature; ${(elapsed / signatures).toFixed(2)} ms per signed wallet_sendCalls on localhost (${perSecond(signatures, elapsed)} per second, one at a time)`,
+      `redisStore: ${((client.sent() - before) / signatures).toFixed(1)} Redis round trips per signature; ${(elapsed / signatures).toFixed(2)} ms per signed wallet_sendCalls on localhost (${perSecond(signatures, elapsed)} per second, one at a time)`,
     )
-    await client.quit()
-  } finally {
-    await stop()
-  }
+  })
 }
 
 function perSecond(count: number, ms: number): string {

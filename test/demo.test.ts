@@ -24,6 +24,6 @@ describe('npm run demo', () => {
 
   test('error: an unknown --wallet exits 2, naming the ones there are', async () => {
     const error = await demo('--wallet=acme').catch((e: { code: number; stderr: string }) => e)
-    expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining('--wallet=acme: the demo runs on openfort, erc7715, erc7715-2025, execution-permissions') })
+    expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining('--wallet=acme: the demo runs on openfort, erc7715, erc7715v2025, executionPermissions, metamask') })
   })
 })

@@ -15,8 +15,9 @@ describe('enforcedBy', () => {
     expect(Object.values(enforcedBy([])).every((by) => by === 'keyleash')).toBe(true)
   })
 
-  test('behavior: every dialect declares its rules; the dev wallet\'s SessionAccount dialects enforce all six', () => {
-    for (const dialect of [erc7715, erc7715v2025, executionPermissions]) expect(dialect.enforces).toStrictEqual(enforcedRules)
+  test('behavior: every dialect declares its rules; the dev wallet\'s SessionAccount dialects enforce all six, MetaMask\'s enforcers all but the call limit, Openfort targets, calls and expiry', () => {
+    for (const dialect of [erc7715, erc7715v2025]) expect(dialect.enforces).toStrictEqual(enforcedRules)
+    expect(executionPermissions.enforces).toStrictEqual(enforcedRules.filter((rule) => rule !== 'call-limit'))
     expect(openfort.enforces).toStrictEqual(['target', 'call-limit', 'expiry'])
   })
 })

@@ -20,8 +20,10 @@ export type StoreBackend = {
    * Writes a new session, only if none is stored under `id` and, when `keyAddress` is given,
    * only if that key is stored, both checked in the same atomic step as the write. Resolves
    * to what happened: `'stored'`, `'exists'` (nothing written) or `'no-key'` (nothing written).
+   * `expiry` (unix seconds) is the session's: a medium with expiring entries (Redis) may let
+   * the entry go some time after it; the others ignore it.
    */
-  putSession(id: string, value: string, keyAddress: string | undefined): Promise<PutOutcome>
+  putSession(id: string, value: string, keyAddress: string | undefined, expiry?: number): Promise<PutOutcome>
   /**
    * Atomic read-modify-write, across processes/tabs: `change` gets the stored value and
    * returns the new one, or `undefined` to leave it. `change` is synchronous and may be called
@@ -29,9 +31,11 @@ export type StoreBackend = {
    * when there is no such session, else to whether a write happened.
    */
   updateSession(id: string, change: (value: string) => string | undefined): Promise<boolean | undefined>
-  /** Deletes a session; resolves to the value it had. */
+  /** Deletes a session, and nothing else (its key stays); resolves to the value it had. */
   deleteSession(id: string): Promise<string | undefined>
   getKey(address: string): Promise<string | undefined>
+  /** Every key entry of the partition (for purge to find keys no session uses). */
+  listKeys(): Promise<[address: string, value: string][]>
   putKey(address: string, value: string): Promise<void>
   deleteKey(address: string): Promise<void>
 }

@@ -29,18 +29,7 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
   return {
     name: `fileStore ${folder}`,
     getSession: (id) => readIfAny(sessionPath(id)),
-    async listSessions() {
-      const names = (await readdir(sessions)).filter((name) => name.endsWith('.json'))
-      const found: [string, string][] = []
-      for (let start = 0; start < names.length; start += readSlice) {
-        if (start > 0) await nextTurn()
-        for (const name of names.slice(start, start + readSlice)) {
-          const value = readIfAnySync(join(sessions, name))
-          if (value !== undefined) found.push([decodeURIComponent(name.slice(0, -'.json'.length)), value])
-        }
-      }
-      return found
-    },
+    listSessions: () => listFolder(sessions),
     putSession(id, value, keyAddress) {
       return locked(id, async () => {
         if ((await readIfAny(sessionPath(id))) !== undefined) return 'exists'
@@ -67,6 +56,7 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
       })
     },
     getKey: (address) => readIfAny(keyPath(address)),
+    listKeys: () => listFolder(keys),
     putKey: (address, value) => writeFileAtomic(keyPath(address), value),
     deleteKey: (address) => unlink(keyPath(address)).catch(ignoreMissing),
   }
@@ -81,6 +71,20 @@ function fileName(name: string): string {
 // stat, read and close) ~50 µs: 10,000 sessions hydrate in 70 ms instead of 500. In slices,
 // so the event loop still turns every couple of milliseconds.
 const readSlice = 256
+
+/** Every `<name>.json` of `folder`, as `[name, content]`. */
+async function listFolder(folder: string): Promise<[string, string][]> {
+  const names = (await readdir(folder)).filter((name) => name.endsWith('.json'))
+  const found: [string, string][] = []
+  for (let start = 0; start < names.length; start += readSlice) {
+    if (start > 0) await nextTurn()
+    for (const name of names.slice(start, start + readSlice)) {
+      const value = readIfAnySync(join(folder, name))
+      if (value !== undefined) found.push([decodeURIComponent(name.slice(0, -'.json'.length)), value])
+    }
+  }
+  return found
+}
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))

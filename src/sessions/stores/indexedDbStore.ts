@@ -51,26 +51,27 @@ export function indexedDbBackend(db: () => Promise<IDBDatabase>, partition: stri
   const get = async (store: string, id: string) =>
     transact<string | undefined>(await db(), [store], 'readonly', ({ tx, after, done }) => after(tx.objectStore(store).get(prefix + id), (v) => done(asString(v))))
 
+  // All keys, filtered here: a key range would need the global IDBKeyRange of the same
+  // IndexedDB implementation as the factory passed in, and partitions are few.
+  const list = async (store: string) =>
+    transact<[string, string][]>(await db(), [store], 'readonly', ({ tx, after, done }) => {
+      const objects = tx.objectStore(store)
+      after(objects.getAllKeys(), (names) =>
+        after(objects.getAll(), (values) => {
+          const found: [string, string][] = []
+          names.forEach((key, i) => {
+            const value = asString(values[i])
+            if (typeof key === 'string' && key.startsWith(prefix) && value !== undefined) found.push([key.slice(prefix.length), value])
+          })
+          done(found)
+        }),
+      )
+    })
+
   return {
     name,
     getSession: (id) => get(sessions, id),
-    async listSessions() {
-      // All keys, filtered here: a key range would need the global IDBKeyRange of the same
-      // IndexedDB implementation as the factory passed in, and partitions are few.
-      return transact<[string, string][]>(await db(), [sessions], 'readonly', ({ tx, after, done }) => {
-        const store = tx.objectStore(sessions)
-        after(store.getAllKeys(), (names) =>
-          after(store.getAll(), (values) => {
-            const found: [string, string][] = []
-            names.forEach((key, i) => {
-              const value = asString(values[i])
-              if (typeof key === 'string' && key.startsWith(prefix) && value !== undefined) found.push([key.slice(prefix.length), value])
-            })
-            done(found)
-          }),
-        )
-      })
-    },
+    listSessions: () => list(sessions),
     async putSession(id, value, keyAddress) {
       return transact<PutOutcome>(await db(), [sessions, keys], 'readwrite', ({ tx, after, done }) => {
         const write = () => {
@@ -106,6 +107,7 @@ export function indexedDbBackend(db: () => Promise<IDBDatabase>, partition: stri
       })
     },
     getKey: (address) => get(keys, address),
+    listKeys: () => list(keys),
     async putKey(address, value) {
       await transact<void>(await db(), [keys], 'readwrite', ({ tx }) => {
         tx.objectStore(keys).put(value, prefix + address)

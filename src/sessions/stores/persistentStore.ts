@@ -7,16 +7,17 @@ import type { StoreBackend } from './backend.js'
 import type { KeyCipher } from './encryption.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
-import { purgeSessions } from './purge.js'
+import { datedKey, purgeBackend, type PurgeOptions } from './purge.js'
 import { decodeSession, encodeSession, openRecord, sealRecord } from './serialize.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
 export type PersistentStore = SessionStore & {
   /**
-   * Deletes revoked and expired sessions, each key first; resolves to the ids deleted.
-   * Explicit, never automatic: see {@link purgeSessions}. `now` defaults to the system clock.
+   * Deletes revoked and expired sessions, each key first, and keys no session uses once older
+   * than `keyGrace`; resolves to the ids deleted. One pass: see {@link purgeBackend}. Explicit,
+   * never automatic. `now` defaults to the store's clock.
    */
-  purge(now?: number): Promise<string[]>
+  purge(now?: number, options?: PurgeOptions): Promise<string[]>
 }
 
 /** How {@link createPersistentStore} is set up by a store factory. */
@@ -24,6 +25,8 @@ export type PersistentStoreSettings = {
   cipher: () => Promise<KeyCipher>
   scope: StoreOptions['scope']
   onError: StoreErrorHandler | undefined
+  /** Unix seconds, for when a key was stored and purge's default `now`. Default: the system clock. */
+  now?: (() => number) | undefined
 }
 
 /**
@@ -54,7 +57,7 @@ export type PersistentStoreSettings = {
  * const store = createPersistentStore(backend, { cipher: cipherOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
 export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
-  const { cipher, scope } = settings
+  const { cipher, scope, now = systemClock } = settings
   const reported = new Set<string>()
   const updates = keyedMutex()
   const signers = new Map<string, { sealed: string; account: LocalAccount }>()
@@ -118,7 +121,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const value = await sealRecord(session, (await cipher()).records)
       // A revoked id stays revoked: its record may be gone (purged), its tombstone is not.
       if ((await backend.getSession(tombstoneOf(session.id))) !== undefined) throw duplicateSession(session.id)
-      const outcome = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase())
+      const outcome = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase(), session.expiry)
       if (outcome === 'exists') throw duplicateSession(session.id)
       if (outcome === 'no-key')
         throw new InternalError(`session ${session.id}: its key is not in the store`, {
@@ -171,17 +174,21 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const reads = entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id)))
       return (await Promise.all(reads)).filter((session): session is Session => session !== undefined)
     },
-    async purge(now = Math.floor(Date.now() / 1000)) {
-      const purged = await purgeSessions(store, now)
-      for (const [id, value] of await backend.listSessions())
-        if (id.startsWith(tombstonePrefix) && tombstoneExpiry(value) <= now) await backend.deleteSession(id)
+    async purge(at = now(), options = {}) {
+      const entries = await backend.listSessions()
+      const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
+      const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
+      const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
+      const purged = await purgeBackend(backend, sessions, at, options)
+      // A tombstone outlives its session's expiry only as long as an old copy could still be live.
+      for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
       return purged
     },
     keys: {
       async import(privateKey) {
         // The memory key store's checks, so both refuse a bad key with the same coded error.
         const address = await memoryKeyStore().import(privateKey)
-        await backend.putKey(address.toLowerCase(), await (await cipher()).seal(address, privateKey))
+        await backend.putKey(address.toLowerCase(), datedKey(await (await cipher()).seal(address, privateKey), now()))
         return address
       },
       async generate() {
@@ -235,6 +242,16 @@ function tombstoneExpiry(value: string): number {
 // Compare-and-set rounds an update may lose to other writers before it gives up.
 const maxAttempts = 1000
 
-function warn(error: InternalError): void {
+function systemClock(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/**
+ * The default `onError`: a `console.warn` of the message.
+ *
+ * @example
+ * const report = options.onError ?? warn
+ */
+export function warn(error: InternalError): void {
   console.warn(`keyleash: ${error.message}`)
 }

@@ -35,33 +35,58 @@ export type RedisStoreOptions = StoreOptions & {
    * the server's durability itself (a managed Redis that hides `CONFIG`), or accepts the risk.
    */
   durability?: 'aof' | 'unchecked' | undefined
+  /**
+   * How long, in seconds, Redis keeps a session's entry after the session expires before it
+   * deletes it on its own (`EXPIREAT` expiry + this, set when the session is stored; an update
+   * keeps it). The margin covers clocks that differ between app servers and Redis, and lets
+   * `wallet_getPermissions` callers and `purge()` still see a session that just expired. A
+   * session stored already past it gets no deadline: `purge()` removes it. Keys get none
+   * either (several sessions may share one): `purge()` removes those no session uses.
+   * Default: 86,400 (a day).
+   */
+  keepExpired?: number | undefined
 }
 
 // Lua runs atomically in Redis: no other command runs between its reads and its writes.
 const scripts = {
   /**
-   * KEYS: session, index, key. ARGV: value, id, check key ('1'|'0'). Writes only a new session
-   * whose key is held: 1 when written, -1 when the id is taken, 0 when the key is missing.
+   * KEYS: session, index, key. ARGV: value, id, check key ('1'|'0'), when Redis deletes the
+   * entry (unix seconds, '' for never). Writes only a new session whose key is held: 1 when
+   * written, -1 when the id is taken, 0 when the key is missing. A deadline already past (by
+   * Redis's clock) is not set: EXPIREAT would delete the entry at once.
    */
   put: `if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[2])
+if ARGV[4] ~= '' and tonumber(ARGV[4]) > tonumber(redis.call('TIME')[1]) then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
 return 1`,
   /**
    * KEYS: session, its recent attempts. ARGV: expected, next, attempt id. Compare-and-set: 1
    * when written (or when this very attempt was written before: a client that lost the reply
    * and sent the script again must not apply a relative change twice), 0 when the session
-   * changed since, -1 when it is gone. The last 64 attempt ids are kept per session.
+   * changed since, -1 when it is gone. The last 64 attempt ids are kept per session, and go
+   * when the session's entry does. The session keeps its deadline (KEEPTTL).
    */
   cas: `if redis.call('LPOS', KEYS[2], ARGV[3]) then return 1 end
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 redis.call('LPUSH', KEYS[2], ARGV[3])
 redis.call('LTRIM', KEYS[2], 0, 63)
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 return 1`,
+  /**
+   * KEYS: index, then the entry of each id. ARGV: the ids. Takes out of the index the ids whose
+   * entry is gone (Redis let it go after its deadline), checked here: one put again since
+   * the caller looked keeps its place.
+   */
+  prune: `for i, id in ipairs(ARGV) do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then redis.call('SREM', KEYS[1], id) end
+end
+return 0`,
   /** KEYS: session, index, its recent attempts. ARGV: id. Deletes and returns the old value. */
   delete: `local current = redis.call('GET', KEYS[1])
 redis.call('DEL', KEYS[1], KEYS[3])
@@ -84,6 +109,8 @@ return current`,
  *   with the connection) is applied once.
  * - Every command has a deadline (`timeout`).
  * - Writes that touch two keys (session + index) are one Lua script each, so they are atomic.
+ * - A session's entry has a deadline, its expiry + `keepExpired` (EXPIREAT): Redis deletes it
+ *   on its own. Keys have none; `purge()` deletes those no session uses.
  * - Scripts run by `EVALSHA`, loaded on first use and again after a `SCRIPT FLUSH`.
  *
  * Node only (it hashes its scripts with `node:crypto`): import it from the Node entry.
@@ -102,6 +129,8 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new InvalidParamsError('maxRetries', 'must be a whole number ≥ 0')
   const timeout = options.timeout ?? 5_000
   if (!Number.isSafeInteger(timeout) || timeout <= 0) throw new InvalidParamsError('timeout', 'must be a whole number of ms > 0')
+  const keepExpired = options.keepExpired ?? 86_400
+  if (!Number.isSafeInteger(keepExpired) || keepExpired < 0) throw new InvalidParamsError('keepExpired', 'must be a whole number of seconds ≥ 0')
   const durability = options.durability ?? 'aof'
   if (durability !== 'aof' && durability !== 'unchecked') throw new InvalidParamsError('durability', `must be 'aof' or 'unchecked', got ${JSON.stringify(durability)}`)
   const send = checkedFirst(withDeadline(commandOf(client), timeout, name), durability === 'aof' ? (raw) => assertDurable(raw, name) : undefined)
@@ -123,15 +152,20 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         const slice = ids.slice(start, start + 1000).map(String)
         const values = await send('MGET', ...slice.map(sessionKey))
         if (!Array.isArray(values)) continue
+        const gone: string[] = []
         slice.forEach((id, i) => {
           const value = asString(values[i])
           if (value !== undefined) found.push([id, value])
+          else gone.push(id)
         })
+        // Entries Redis let go after their deadline: their ids leave the index too.
+        if (gone.length > 0) await run(scripts.prune, [index, ...gone.map(sessionKey)], gone)
       }
       return found
     },
-    async putSession(id, value, keyAddress) {
-      const written = Number(await run(scripts.put, [sessionKey(id), index, keyKey(keyAddress ?? '')], [value, id, keyAddress === undefined ? '0' : '1']))
+    async putSession(id, value, keyAddress, expiry) {
+      const deadline = expiry === undefined || !Number.isSafeInteger(expiry) ? '' : expiry + keepExpired
+      const written = Number(await run(scripts.put, [sessionKey(id), index, keyKey(keyAddress ?? '')], [value, id, keyAddress === undefined ? '0' : '1', deadline]))
       return written === 1 ? 'stored' : written === -1 ? 'exists' : 'no-key'
     },
     async updateSession(id, change) {
@@ -153,6 +187,25 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     },
     deleteSession: async (id) => asString(await run(scripts.delete, [sessionKey(id), index, attemptsKey(id)], [id])),
     getKey: async (address) => asString(await send('GET', keyKey(address))),
+    async listKeys() {
+      // Keys have no index of their own (a key is one SET): SCAN, which purge alone uses.
+      const prefix = keyKey('')
+      const found: [string, string][] = []
+      let cursor = '0'
+      do {
+        const reply = await send('SCAN', cursor, 'MATCH', `${globEscaped(prefix)}*`, 'COUNT', 1000)
+        const [next, names] = Array.isArray(reply) ? reply : ['0', []]
+        cursor = String(next)
+        const addresses = (Array.isArray(names) ? names : []).map(String).map((name) => name.slice(prefix.length))
+        if (addresses.length === 0) continue
+        const values = await send('MGET', ...addresses.map(keyKey))
+        addresses.forEach((address, i) => {
+          const value = Array.isArray(values) ? asString(values[i]) : undefined
+          if (value !== undefined) found.push([address, value])
+        })
+      } while (cursor !== '0')
+      return found
+    },
     putKey: async (address, value) => {
       await send('SET', keyKey(address), value)
     },
@@ -249,6 +302,11 @@ function scriptRunner(send: Send) {
       return send('EVALSHA', sha, keys.length, ...keys, ...args)
     }
   }
+}
+
+/** `text` with the characters a Redis MATCH pattern reads as wildcards escaped. */
+function globEscaped(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 function asString(value: unknown): string | undefined {

@@ -82,22 +82,23 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
     await ownTab()
     return value(item)
   }
+  /** Every item whose name starts with `prefix`, as `[rest of the name, value]`. */
+  const itemsUnder = async (prefix: string) => {
+    await ownTab()
+    const found: [string, string][] = []
+    for (let i = 0; i < storage.length; i++) {
+      const item = storage.key(i)
+      if (item === null || !item.startsWith(prefix)) continue
+      const stored = value(item)
+      if (stored !== undefined) found.push([item.slice(prefix.length), stored])
+    }
+    return found
+  }
 
   const backend: StoreBackend = {
     name,
     getSession: (id) => read(sessionItem(id)),
-    async listSessions() {
-      await ownTab()
-      const prefix = sessionItem('')
-      const found: [string, string][] = []
-      for (let i = 0; i < storage.length; i++) {
-        const item = storage.key(i)
-        if (item === null || !item.startsWith(prefix)) continue
-        const stored = value(item)
-        if (stored !== undefined) found.push([item.slice(prefix.length), stored])
-      }
-      return found
-    },
+    listSessions: () => itemsUnder(sessionItem('')),
     putSession: (id, stored, keyAddress) =>
       locked(id, () => {
         // Checked and written synchronously: nothing in this tab runs in between.
@@ -122,6 +123,7 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
         return current
       }),
     getKey: (address) => read(keyItem(address)),
+    listKeys: () => itemsUnder(keyItem('')),
     putKey: async (address, sealed) => {
       await ownTab()
       set(keyItem(address), sealed)

@@ -328,6 +328,20 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         }
       })
 
+      test('behavior: purge deletes a key no session uses (a grant the wallet never answered) once older than keyGrace, never a younger one nor a used one', () =>
+        withHarness(async ({ store }) => {
+          const { purge } = store as SessionStore & { purge?: (now?: number, options?: { keyGrace?: number }) => Promise<string[]> }
+          if (typeof purge !== 'function') throw new Error(`${name}: a persistent store has purge`)
+          const at = Math.floor(Date.now() / 1000)
+          const [orphan, used] = [await store.keys.generate(), await store.keys.generate()]
+          await store.put(sessionFixture({ keyAddress: used, expiry: at + 7_200 }))
+          expect(await purge(at + 60)).toStrictEqual([])
+          expect(await store.keys.has(orphan)).toBe(true)
+          expect(await purge(at + 3_660)).toStrictEqual([])
+          expect(await store.keys.has(orphan)).toBe(false)
+          expect(await store.keys.has(used)).toBe(true)
+        }))
+
       // Every persistent store here has an encryption key (given, or the browser's own): at
       // rest, what it wrote is authenticated, and an attacker who can write to the storage
       // but lacks the key can delete, not forge.

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -38,19 +38,20 @@ function harness(path: string, damage: (id: string) => void, raw: StoreHarness['
 
 describeStoreContract('fileStore (one file)', async () => {
   const path = join(root, `store-${++made}.jsonl`)
+  // The log's records: `<head>\t<value>\t<length of value>`, the last for a name the one that counts.
   const head = (kind: 'session' | 'key', name: string) => JSON.stringify(['keyleash', kind === 'session' ? 's' : 'k', name])
-  const lines = () => (statSync(path, { throwIfNoEntry: false }) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '') : [])
+  const lines = () => (statSync(path, { throwIfNoEntry: false }) ? readFileSync(path, 'utf8').split('\n') : [])
   return harness(
     path,
-    (id) => {
-      writeFileSync(path, lines().map((line) => (line.includes(`"s","${id}"]`) ? line.slice(0, line.length / 2) : line)).join('\n'))
-    },
+    (id) => writeFileSync(path, lines().map((line) => (line.includes(`"s","${id}"]`) ? line.slice(0, line.length / 2) : line)).join('\n')),
     {
-      get: async (kind, name) => lines().find((line) => line.startsWith(`${head(kind, name)}\t`))?.slice(head(kind, name).length + 1),
-      set: async (kind, name, value) => {
-        const kept = lines().filter((line) => !line.startsWith(`${head(kind, name)}\t`))
-        writeFileSync(path, [...kept, `${head(kind, name)}\t${value}`].join('\n') + '\n')
+      get: async (kind, name) => {
+        const record = lines().filter((line) => line.startsWith(`${head(kind, name)}\t`)).at(-1)?.slice(head(kind, name).length + 1)
+        const value = record?.slice(0, record.lastIndexOf('\t'))
+        return value === '' ? undefined : value
       },
+      // Written as another process would: a record appended to the log.
+      set: async (kind, name, value) => appendFileSync(path, `${head(kind, name)}\t${value}\t${value.length}\n`),
     },
   )
 })

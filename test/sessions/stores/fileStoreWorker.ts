@@ -1,12 +1,13 @@
 /**
  * A second process on a file store, for fileStore.process.test.ts:
- * `node --import tsx fileStoreWorker.ts <path> <attempts> <limit>` tries `attempts` concurrent
- * reservations of session 0xc0ffee under a call limit and prints how many it got.
+ * `node --import tsx fileStoreWorker.ts <path> <attempts> <limit> [compactAbove]` tries
+ * `attempts` concurrent reservations of session 0xc0ffee under a call limit and prints how
+ * many it got.
  */
 import { fileStore } from '../../../src/sessions/stores/fileStore.js'
 
-const [path, attempts, limit] = process.argv.slice(2)
-const store = fileStore(path!, { plaintextKeys: true })
+const [path, attempts, limit, compactAbove] = process.argv.slice(2)
+const store = fileStore(path!, { plaintextKeys: true, compactAbove: compactAbove === undefined ? undefined : Number(compactAbove) })
 let reserved = 0
 await Promise.all(
   Array.from({ length: Number(attempts) }, async () => {
