@@ -70,4 +70,19 @@ describe.runIf(hasChromium)('browser stores in two real tabs', () => {
     await expect.poll(() => call(b, (tabs, kind: Kind) => tabs.usage(kind), kind).catch((error: Error) => error.message), { timeout: 10_000 }).toBe(50)
     await b.close()
   }, 60_000)
+
+  test('behavior: indexedDbStore: when another tab deletes the database, this tab\'s store opens it again and works on', async () => {
+    const [a, b] = [await tab(), await tab()]
+    const kind: Kind = 'indexedDbStore'
+    await call(b, (tabs) => tabs.deleteDatabase()) // whatever the tests before left
+    await call(a, (tabs, kind: Kind) => tabs.grant(kind, 5), kind)
+    expect(await call(a, (tabs, kind: Kind) => tabs.usage(kind), kind)).toBe(0)
+    // The other tab's delete waits for this tab's connection to close, which the store does on versionchange.
+    await call(b, (tabs) => tabs.deleteDatabase())
+    expect(await call(a, (tabs, kind: Kind) => tabs.usage(kind), kind)).toBeUndefined()
+    await call(a, (tabs, kind: Kind) => tabs.grant(kind, 5), kind)
+    expect(await call(a, (tabs, kind: Kind) => tabs.reserve(kind, 3, 5), kind)).toStrictEqual({ reserved: 3, errors: [] })
+    expect(await call(b, (tabs, kind: Kind) => tabs.usage(kind), kind)).toBe(3)
+    await Promise.all([a.close(), b.close()])
+  }, 60_000)
 })

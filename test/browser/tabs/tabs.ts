@@ -19,6 +19,8 @@ declare global {
       grant(kind: Kind, limit: number): Promise<void>
       reserve(kind: Kind, attempts: number, limit: number): Promise<{ reserved: number; errors: string[] }>
       usage(kind: Kind): Promise<number | undefined>
+      /** Deletes the database as another tab or "clear site data" would. */
+      deleteDatabase(): Promise<void>
     }
   }
 }
@@ -49,6 +51,13 @@ window.keyleashTabs = {
   },
   async usage(kind) {
     return (await storeOf(kind).get('0xc0ffee'))?.usage.calls
+  },
+  deleteDatabase() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase('keyleash')
+      request.onsuccess = () => resolve()
+      request.onerror = () => reject(request.error)
+    })
   },
 }
 document.body.dataset.ready = 'true'
