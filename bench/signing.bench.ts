@@ -41,7 +41,8 @@ async function pickContext(): Promise<MethodContext> {
     await store.put(session)
   }
   const index = sessionIndex(store)
-  return { store, index, now: () => now } as unknown as MethodContext
+  // The accounts this provider serves: the `account` option, as a server would set it.
+  return { store, index, now: () => now, options: { account: [account] } } as unknown as MethodContext
 }
 
 async function signingProvider() {
@@ -53,7 +54,8 @@ async function signingProvider() {
       : method === 'eth_accounts' ? [account]
       : { expiry: now + 3600, grantedPermissions: [{ type: 'contract-call', data: { address: targetOf(1), calls: [] } }], permissionsContext: '0x01' },
   }
-  const provider = withSessionKeys(inner, { now: () => now })
+  // Signing a hash the app brings is an opt-in (it widens the session to what the wallet enforces).
+  const provider = withSessionKeys(inner, { now: () => now, signing: { hashes: true } })
   const key = await provider.sessions.importKey(privateKey)
   await provider.request({
     method: 'wallet_grantPermissions',
