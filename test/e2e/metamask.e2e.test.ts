@@ -1,6 +1,6 @@
 import { erc7715ProviderActions } from '@metamask/smart-accounts-kit/actions'
 import { DelegationManager } from '@metamask/delegation-abis'
-import { type Address, type Hex, createPublicClient, createWalletClient, custom, encodeFunctionData, encodePacked, erc20Abi, getAddress, http, numberToHex, parseEther, zeroHash } from 'viem'
+import { type Address, BaseError, type Hex, createPublicClient, createWalletClient, custom, encodeFunctionData, encodePacked, erc20Abi, getAddress, http, numberToHex, parseEther, zeroHash } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
 import { beforeAll, describe, expect, test } from 'vitest'
@@ -145,6 +145,42 @@ describe('the kit through keyleash to the development MetaMask', () => {
       abi: DelegationManager,
       functionName: 'redeemDelegations',
       args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [key, 1n, '0x'])]],
+    })
+    await expect(redeem).rejects.toThrow(/CannotUseADisabledDelegation/)
+  })
+
+  test('error: an answer keyleash cannot keep is revoked at the development MetaMask before the app hears of it: the delegation is disabled on chain', async () => {
+    // The development MetaMask as it is, but for answers that leave out the delegation manager.
+    const garbling: DevMetaMask = {
+      ...metamask,
+      provider: {
+        ...metamask.provider,
+        request: async (args: { method: string; params?: unknown }) => {
+          const answer = await metamask.provider.request(args as never)
+          if (args.method !== 'wallet_requestExecutionPermissions') return answer
+          return (answer as Record<string, unknown>[]).map(({ delegationManager: _, ...rest }) => rest)
+        },
+      } as DevMetaMask['provider'],
+    }
+    const { client, key, privateKey, now } = await setup(garbling)
+    const thrown = await client
+      .requestExecutionPermissions([
+        { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'native-token-allowance', data: { allowanceAmount: parseEther('1'), startTime: now }, isAdjustmentAllowed: false } },
+      ])
+      .then(() => undefined, (error: unknown) => error)
+    // keyleash's own error, under the kit's (viem's) wrapping: its data names what it revoked.
+    const keyleash = thrown instanceof BaseError ? (thrown.walk((e) => (e as { data?: { contexts?: unknown } }).data?.contexts !== undefined) as unknown as { message: string; data: { contexts: Hex[]; revoked: boolean } }) : undefined
+    expect(keyleash?.message).toContain('delegationManager')
+    expect(keyleash?.message).toContain('the grant was revoked at the wallet')
+    expect(keyleash?.data.revoked).toBe(true)
+    const [context] = keyleash?.data.contexts ?? []
+    expect(context).toMatch(/^0x/)
+    const sessionClient = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    const redeem = sessionClient.writeContract({
+      address: metamask.environment.DelegationManager,
+      abi: DelegationManager,
+      functionName: 'redeemDelegations',
+      args: [[context as Hex], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [key, 1n, '0x'])]],
     })
     await expect(redeem).rejects.toThrow(/CannotUseADisabledDelegation/)
   })
