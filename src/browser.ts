@@ -8,6 +8,8 @@
  * import { indexedDbStore } from 'keyleash/browser'
  *
  * const provider = withSessionKeys(window.ethereum, { store: indexedDbStore() })
+ *
+ * @module
  */
 export { indexedDbStore, type IndexedDbStoreOptions } from './sessions/stores/indexedDbStore.js'
 export { webStorageStore, type WebLocks, type WebStorageStoreOptions } from './sessions/stores/webStorageStore.js'

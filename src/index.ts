@@ -10,11 +10,26 @@
  *
  * const provider = withSessionKeys(embeddedWalletProvider)
  * const client = createWalletClient({ transport: custom(provider) }).extend(erc7715Actions())
+ *
+ * @module
  */
 export { withSessionKeys } from './provider.js'
 export { defaultMaxExpiry } from './resolveOptions.js'
 export type { KeyleashEventMap, KeyleashProvider } from './provider.js'
-export type { AllowList, ExpiryMode, KeyleashOptions } from './options.js'
+export type { AllowList, ExpiryMode, KeyleashOptions, SigningOptions } from './options.js'
+export type {
+  ExecutionPermissionAnswer,
+  ExecutionPermissionRequest,
+  GrantAnswer2024,
+  GrantAnswer2025,
+  GrantedPermission,
+  GrantRequest2024,
+  GrantRequest2025,
+  KeyleashRequest,
+  SendCallsRequest,
+} from './rpcSchema.js'
+export type { RevokeOptions } from './sessions/revoke.js'
+export type { PurgeOptions } from './sessions/stores/purge.js'
 export type { Eip1193Provider, RequestArguments } from './types.js'
 
 export { InternalError, InvalidParamsError, InvalidRequestError, KeyleashError, UnauthorizedError } from './errors.js'
@@ -23,7 +38,7 @@ export type { CodedError, KeyleashErrorData } from './errors.js'
 export { memoryStore } from './sessions/memoryStore.js'
 export { memoryKeyStore } from './sessions/keyStore.js'
 export type { MemoryKeyStore } from './sessions/keyStore.js'
-export type { KeyStore, Session, SessionStatus, SessionStore, SessionUsage } from './sessions/types.js'
+export type { KeyStore, Session, SessionSigning, SessionStatus, SessionStore, SessionUsage, SpendUsage } from './sessions/types.js'
 export type { SessionFilter, SessionInfo, SessionInfoStatus, SessionsApi } from './sessions/api.js'
 // The persistent stores themselves live in `keyleash/browser` and `keyleash/node`.
 export { purgeSessions } from './sessions/stores/purge.js'
@@ -32,10 +47,11 @@ export type { StoreErrorHandler, StoreOptions } from './sessions/stores/options.
 export type { EncryptionKey } from './sessions/stores/encryption.js'
 
 export { checkScope } from './permissions/scope.js'
-export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason } from './permissions/scope.js'
-export type { GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, Signer } from './permissions/types.js'
+export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason, ScopeReasonDetails } from './permissions/scope.js'
+export type { EnforcedRule, Enforcer, GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, RevocationMethods, Signer, SpendLimit } from './permissions/types.js'
 // The wallet dialects themselves are in `keyleash/wallets`; these types are for writing one's own.
 export type { CodecContext, ResolvedGrantRequest, RevocableGrant, WalletDialect } from './permissions/dialects/types.js'
+export type { SpendReasonDetails } from './permissions/spendRules.js'
 
 export { erc7710Executor, type Erc7710ExecutorOptions } from './execution/erc7710.js'
 export { erc7836Executor } from './execution/erc7836.js'

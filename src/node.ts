@@ -8,5 +8,7 @@
  *
  * const store = fileStore('./sessions.jsonl', { encryptionKey: process.env.SESSION_KEY })
  * const provider = withSessionKeys(inner, { store })
+ *
+ * @module
  */
 export * from './sessions/stores/node.js'

@@ -24,8 +24,11 @@ import { providerEvents, type Eip1193Provider, type RequestArguments } from './t
  * provider.on('sessionRevoked', (session) => console.log('revoked', session.id))
  */
 export type KeyleashEventMap = EIP1193EventMap & {
+  /** A grant was kept: the session as stored, `active`. */
   sessionGranted(session: SessionInfo): void
+  /** A session was revoked here (its key deleted), before the wallet is asked. */
   sessionRevoked(session: SessionInfo): void
+  /** Calls were refused because the session is past its expiry. */
   sessionExpired(session: SessionInfo): void
 }
 

@@ -13,7 +13,10 @@ export type ProviderEventName = (typeof providerEvents)[number]
  * provider, or the dev wallet. Only `request` is required.
  */
 export type Eip1193Provider = {
+  /** Sends one JSON-RPC request; rejects with a coded error. */
   request(args: RequestArguments): Promise<unknown>
+  /** Adds a listener of an EIP-1193 event (`accountsChanged`, `chainChanged`, …). */
   on?(event: string, listener: (...args: any[]) => void): unknown
+  /** Removes a listener added with `on`. */
   removeListener?(event: string, listener: (...args: any[]) => void): unknown
 }

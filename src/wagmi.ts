@@ -7,6 +7,8 @@
  * import { withSessionKeysConnector } from 'keyleash/wagmi'
  *
  * const config = createConfig({ chains: [mainnet], connectors: [withSessionKeysConnector(injected())], transports: { [mainnet.id]: http() } })
+ *
+ * @module
  */
 import type { CreateConnectorFn } from '@wagmi/core'
 import type { KeyleashOptions } from './options.js'

@@ -8,10 +8,22 @@
  * import { openfort } from 'keyleash/wallets'
  *
  * const provider = withSessionKeys(embeddedWalletProvider, { wallet: openfort })
+ *
+ * @module
  */
-export { erc7715 } from './permissions/dialects/erc7715.js'
+import { erc7715 as erc7715Dialect } from './permissions/dialects/erc7715.js'
+import type { WalletDialect } from './permissions/dialects/types.js'
 export { erc7715v2025 } from './wallets/erc7715-2025.js'
 export { executionPermissions } from './wallets/executionPermissions.js'
 export { openfort } from './wallets/openfort.js'
 export { openfortExecutor, type OpenfortExecutorOptions, type OpenfortIntentsBackend } from './execution/openfort.js'
 export type { WalletDialect } from './permissions/dialects/types.js'
+
+/**
+ * viem's June 2024 shape (`erc7715Actions().grantPermissions`), the default: one request per
+ * call, `expiry` in seconds. The same value keyleash uses when no `wallet` is given.
+ *
+ * @example
+ * const provider = withSessionKeys(embeddedWalletProvider, { wallet: erc7715 })
+ */
+export const erc7715: WalletDialect = erc7715Dialect

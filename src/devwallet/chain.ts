@@ -27,6 +27,7 @@ export type DevChain = {
   stop(): Promise<void>
 }
 
+/** What {@link startDevChain} rejects with (viem's `XErrorType` convention). */
 export type StartDevChainErrorType = DevChainError
 
 /**

@@ -10,6 +10,8 @@
  *
  * const chain = await startDevChain()
  * const wallet = await createDevWallet({ rpcUrl: chain.rpcUrl })
+ *
+ * @module
  */
 export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDevChainOptions, startDevChain } from './chain.js'
 export { type CreateDevWalletOptions, type DevWallet, createDevWallet, fund } from './wallet.js'

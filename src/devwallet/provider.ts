@@ -14,9 +14,13 @@ import { personalSign, signTypedDataV4 } from './signing.js'
  * injected connector. It emits no events unless {@link DevWalletProvider.emit} is called.
  */
 export type DevWalletProvider = {
+  /** EIP-1193 `request`: the methods the wallet answers itself, reads passed to the chain, 4200 for the rest. */
   request(args: RequestArguments): Promise<unknown>
+  /** Adds a listener of an EIP-1193 event. */
   on(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
+  /** Adds a listener for the next event only. */
   once(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
+  /** Removes a listener. */
   removeListener(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
   /** Emits an EIP-1193 event (`accountsChanged`, `chainChanged`, …) to the listeners, for tests of event handling. */
   emit(event: string, ...args: unknown[]): void

@@ -17,6 +17,7 @@ export type Signer =
   /** The wallet manages the key itself: nothing is signed locally. */
   | { type: 'wallet' }
 
+/** A raw public key and the curve it is on. */
 export type PublicKey = { keyType: KeyType; publicKey: Hex }
 
 /** What may be called, closed: anything else is kept as `custom`. */

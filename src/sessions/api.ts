@@ -18,7 +18,7 @@ import { sessionStatus } from './status.js'
  */
 export type SessionInfo = Omit<Session, 'status'> & { status: SessionInfoStatus }
 
-/** What {@link SessionInfo.status} may be: a stored session's status, `expired`, or `locked`. */
+/** What a {@link SessionInfo}'s `status` may be: a stored session's status, `expired`, or `locked`. */
 export type SessionInfoStatus = SessionStatus | 'locked'
 
 /** Which sessions {@link SessionsApi.list} returns; every field given must match. */

@@ -7,7 +7,7 @@ import { duplicateSession, type Session, type SessionStore } from './types.js'
  * A {@link SessionStore} in memory: the default store, gone when the process ends.
  *
  * - Sessions come out deeply frozen, and are replaced, never edited: `put` and `update` keep a
- *   frozen copy ({@link frozenCopy}) of what they are given, so changing a session after `put`
+ *   frozen copy (`frozenCopy`) of what they are given, so changing a session after `put`
  *   does not change the store, and a session you got cannot be changed (strict mode throws).
  *   Reads hand out the stored object itself: no copy per read, and a session's `permissions`
  *   keep their identity across updates of its usage, which the scope check's cache relies on.

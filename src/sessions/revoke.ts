@@ -3,7 +3,7 @@ import type { MethodContext } from '../methods/types.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
 
-/** Options of {@link revokeSession}. */
+/** Options of `sessions.revoke` (and of the revoke behind it). */
 export type RevokeOptions = {
   /**
    * Whether to ask the wallet to revoke too. Default: `true`. `false` only ends the session

@@ -73,10 +73,11 @@ export type Session = {
  * const address = await store.keys.import(generatePrivateKey())
  */
 export type SessionStore = {
+  /** The session with this id (the permissions context), or `undefined`. */
   get(id: string): Promise<Session | undefined>
   /**
    * Stores a new session. Never replaces one: a session whose id is already stored is refused
-   * ({@link duplicateSession}, -32603) and the stored one is left as it is, with its key; so is
+   * (`duplicateSession`, -32603) and the stored one is left as it is, with its key; so is
    * a session whose `keyAddress` names a key the store does not hold. Change a stored session
    * with `update`.
    */
@@ -86,7 +87,9 @@ export type SessionStore = {
    * or `undefined` to leave it as it is. Resolves to what is stored afterwards.
    */
   update(id: string, change: (session: Session) => Session | undefined): Promise<Session | undefined>
+  /** Deletes the session, and its key unless another stored session uses it. */
   delete(id: string): Promise<void>
+  /** Every stored session, in no particular order. */
   list(): Promise<Session[]>
   keys: KeyStore
 }
@@ -97,9 +100,11 @@ export type KeyStore = {
   import(privateKey: Hex): Promise<Address>
   /** Makes and stores a new secp256k1 key; resolves to its address. */
   generate(): Promise<Address>
+  /** Whether a key for `address` is stored (whether or not it opens here). */
   has(address: Address): Promise<boolean>
   /** A viem account that signs with the stored key, or `undefined` when none is held. */
   signer(address: Address): Promise<LocalAccount | undefined>
+  /** Deletes the key of `address`; a session that names it signs no more. */
   delete(address: Address): Promise<void>
 }
 

@@ -87,6 +87,7 @@ export type OpenfortBackend = {
   sessions(): readonly OpenfortSession[]
   /** Every request received, in order. */
   readonly requests: readonly OpenfortRequestRecord[]
+  /** Stops the server; the chain is not the backend's to stop. */
   close(): Promise<void>
 }
 

@@ -6,4 +6,4 @@
  * import { fileStore, redisStore } from './sessions/stores/node.js'
  */
 export { fileStore, type FileStoreOptions } from './fileStore.js'
-export { redisStore, type RedisClient, type RedisStoreOptions } from './redisStore.js'
+export { redisStore, type RedisArg, type RedisClient, type RedisStoreOptions } from './redisStore.js'

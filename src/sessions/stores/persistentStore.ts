@@ -14,7 +14,7 @@ import { decodeSession, encodeSession, openRecord, sealRecord } from './serializ
 export type PersistentStore = SessionStore & {
   /**
    * Deletes revoked and expired sessions, each key first, and keys no session uses once older
-   * than `keyGrace`; resolves to the ids deleted. One pass: see {@link purgeBackend}. Explicit,
+   * than `keyGrace`; resolves to the ids deleted. One pass (`purgeBackend`). Explicit,
    * never automatic. `now` defaults to the store's clock.
    */
   purge(now?: number, options?: PurgeOptions): Promise<string[]>

@@ -5,7 +5,7 @@ import { cipherOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
 /** A value a Redis command takes. */
-type Arg = string | number
+export type RedisArg = string | number
 
 /**
  * The Redis client {@link redisStore} needs, structurally, so no client library is a
@@ -13,8 +13,14 @@ type Arg = string | number
  * client (`sendCommand`). The client must be connected and must not be in subscriber mode.
  */
 export type RedisClient =
-  | { call(command: string, ...args: Arg[]): Promise<unknown> }
-  | { sendCommand(args: string[]): Promise<unknown> }
+  | {
+      /** ioredis: one command and its arguments. */
+      call(command: string, ...args: RedisArg[]): Promise<unknown>
+    }
+  | {
+      /** node-redis ≥ 4: the command and its arguments as strings. */
+      sendCommand(args: string[]): Promise<unknown>
+    }
 
 /** Options of {@link redisStore}. `namespace` prefixes every Redis key (`<namespace>:s:<id>`). */
 export type RedisStoreOptions = StoreOptions & {
@@ -216,7 +222,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
 }
 
-type Send = (command: string, ...args: Arg[]) => Promise<unknown>
+type Send = (command: string, ...args: RedisArg[]) => Promise<unknown>
 
 function commandOf(client: RedisClient): Send {
   if (typeof client === 'object' && client !== null) {
@@ -292,7 +298,7 @@ function configOf(reply: unknown): Record<string, string> {
 
 /** Runs a script by its SHA1, loading it when Redis does not know it (first use, or after SCRIPT FLUSH). */
 function scriptRunner(send: Send) {
-  return async (script: string, keys: string[], args: Arg[]): Promise<unknown> => {
+  return async (script: string, keys: string[], args: RedisArg[]): Promise<unknown> => {
     const sha = createHash('sha1').update(script).digest('hex')
     try {
       return await send('EVALSHA', sha, keys.length, ...keys, ...args)

@@ -6,7 +6,9 @@ import { createPersistentStore, type PersistentStore } from './persistentStore.j
 
 /** The part of the Web Locks API the store uses (`navigator.locks`). */
 export type WebLocks = {
+  /** Runs `callback` holding the lock `name`, once every earlier holder let go. */
   request<T>(name: string, callback: () => Promise<T>): Promise<T>
+  /** Runs `callback` with the lock if no one holds it, else with `null` at once. */
   request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>
 }
 
