@@ -132,6 +132,7 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   // It makes its own chain and wallet: what it did is in what it printed (checked below).
   'Quick start, on the development wallet#0': { minted: 0, prompts: 0 },
   'Quick start with viem#0': { minted: 1, prompts: 1 },
+  'Sessions and events#0': { minted: 0, prompts: 2 },
   "Quick start: Openfort's embedded wallet#0": { minted: 1, prompts: 1 },
   "Quick start: Openfort's embedded wallet#1": { minted: 0, prompts: 1 },
   'With viem#0': { minted: 1, prompts: 1 },
@@ -180,6 +181,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       expect(logged.slice(1, 3)).toStrictEqual([4100, expect.stringContaining('does not enforce the selector rule')])
     }
     if (key === 'Quick start, on the development wallet#0') expect(logged).toStrictEqual(['success', 'prompts:', 1])
+    if (key === 'Sessions and events#0') expect(logged.filter((entry) => typeof entry === 'string' && !entry.startsWith('0x'))).toStrictEqual(['granted', 'selector-not-allowed', 'revoked'])
     if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not granted/i)
     if (key === 'On a Node backend: sessions in a file or in Redis#0')
       expect(readFileSync('./data/sessions.jsonl', 'utf8')).not.toContain(process.env.KEYLEASH_KEY!.slice(2))
