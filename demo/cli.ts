@@ -14,6 +14,8 @@ import * as wallets from '../src/wallets.js'
 
 const wallet = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
 // MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
+// MetaMask's kit posts analytics unless DO_NOT_TRACK is set before it loads (it loads below, on demand).
+process.env.DO_NOT_TRACK ||= '1'
 if (wallet === 'metamask') process.exit(await (await import('./metamask.js')).runMetaMaskDemo())
 // The dev wallet's dialects go by the names keyleash/wallets exports them under: what the app imports.
 const exportName = (dialect: unknown) => Object.entries(wallets).find(([, value]) => value === dialect)?.[0]
