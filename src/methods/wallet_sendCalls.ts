@@ -31,7 +31,9 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
   const from = body.from === undefined ? undefined : readAddress(body.from, 'params[0].from')
 
   // Whose calls these are: the `from` given, or the provider's account (the wallet's, or the `account` option).
-  const account = from ?? (await accountScope(context))[0]
+  // Asked once per send: the wallet's accounts are a request to it, and this is the hot path.
+  const accounts = await accountScope(context)
+  const account = from ?? accounts[0]
   if (account === undefined) throw notConnected()
   if (permissionsContext === undefined) {
     const session = await pickSession(context, chainId, account, calls)
@@ -40,7 +42,7 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
   const session = await context.store.get(readString(permissionsContext, 'params[0].capabilities.permissions.context'))
   if (!session) return forward()
   // Another user's session on a shared store is refused, never signed, whatever `from` says.
-  await assertInScope(context, session)
+  assertInScope(accounts, session)
   if (account.toLowerCase() !== session.account.toLowerCase())
     throw new UnauthorizedError(`params[0].from: ${account}${from === undefined ? ' (the wallet\'s account; no from was given)' : ''} is not the account of session ${session.id} (${session.account})`, {
       field: 'params[0].from',

@@ -30,14 +30,14 @@ export function inScope(accounts: readonly Address[], session: Pick<Session, 'ac
 }
 
 /**
- * Throws 4100 unless `session` belongs to one of the provider's accounts (see {@link accountScope}).
+ * Throws 4100 unless `session` belongs to one of `accounts` (the provider's: {@link accountScope}).
  * The message names the session only: the other account is not this caller's to learn.
  *
  * @example
- * await assertInScope(context, session)
+ * assertInScope(await accountScope(context), session)
  */
-export async function assertInScope(context: MethodContext, session: Pick<Session, 'account' | 'id'>): Promise<void> {
-  if (!inScope(await accountScope(context), session))
+export function assertInScope(accounts: readonly Address[], session: Pick<Session, 'account' | 'id'>): void {
+  if (!inScope(accounts, session))
     throw new UnauthorizedError(`session ${session.id} belongs to an account this provider does not serve`, {
       context: session.id,
       hint: 'connect the account that granted it, or set the `account` option of withSessionKeys to it',
