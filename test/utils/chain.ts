@@ -3,19 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Hex, createTestClient, http } from 'viem'
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest'
+import { isRunning } from '../../src/sessions/stores/fileLock.js'
 
 /** Lock file that serialises test files on the shared chain (one per chain, named by its port). */
 export function chainLockPath(rpcUrl: string): string {
   return join(tmpdir(), `keyleash-chain-${new URL(rpcUrl).port}.lock`)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 async function acquire(path: string): Promise<void> {
@@ -28,7 +20,7 @@ async function acquire(path: string): Promise<void> {
     }
     // A holder that died (crashed worker) would block the run forever; take its lock over.
     const holder = Number(readFileSafe(path))
-    if (holder > 0 && !isAlive(holder)) rmSync(path, { force: true })
+    if (holder > 0 && !isRunning(holder)) rmSync(path, { force: true })
     else await new Promise((r) => setTimeout(r, 20))
   }
 }

@@ -113,7 +113,13 @@ async function breakLock(lockPath: string, judged: string, stale: number): Promi
   return true
 }
 
-function isRunning(pid: number): boolean {
+/**
+ * Whether process `pid` runs on this machine (`EPERM`: it does, as another user).
+ *
+ * @example
+ * isRunning(process.pid) // true
+ */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
