@@ -1,6 +1,7 @@
 import { numberToHex, type Hex } from 'viem'
 import { InternalError, InvalidParamsError } from '../errors.js'
 import { readObject, readString } from '../permissions/read.js'
+import type { ScopeCall } from '../permissions/scope.js'
 import type { Executor } from './types.js'
 
 /**
@@ -16,14 +17,15 @@ import type { Executor } from './types.js'
 export function erc7836Executor(): Executor {
   return async ({ inner, session, calls, chainId, signer, submitting }) => {
     const key = { type: 'secp256k1', publicKey: signer.address }
+    const chain = numberToHex(chainId)
     const answer = await inner.request({
       method: 'wallet_prepareCalls',
       params: [
         {
           version: '1.0',
           from: session.account,
-          chainId: numberToHex(chainId),
-          calls: calls.map(({ to, data, value }) => ({ to, ...(data ? { data } : {}), ...(value ? { value: numberToHex(value) } : {}) })),
+          chainId: chain,
+          calls: calls.map(walletCall),
           capabilities: { permissions: { context: session.id } },
           key,
         },
@@ -37,12 +39,20 @@ export function erc7836Executor(): Executor {
     submitting()
     const sent = await inner.request({
       method: 'wallet_sendPreparedCalls',
-      params: [{ chainId: prepared.chainId ?? numberToHex(chainId), context: prepared.context, key: prepared.key ?? key, signature }],
+      params: [{ chainId: prepared.chainId ?? chain, context: prepared.context, key: prepared.key ?? key, signature }],
     })
     // ERC-7836 drafts answer `{ id }`; Porto answers `[{ id }]`.
     const id = fromWallet(() => readObject(Array.isArray(sent) ? sent[0] : sent, 'wallet_sendPreparedCalls result').id)
     return { id: fromWallet(() => readString(id, 'wallet_sendPreparedCalls result.id')) }
   }
+}
+
+/** A call as ERC-7836 has it: no `data` or `value` keys when there are none, the value as hex. */
+function walletCall({ to, data, value }: ScopeCall): { to: Hex; data?: Hex; value?: Hex } {
+  const call: { to: Hex; data?: Hex; value?: Hex } = { to }
+  if (data) call.data = data
+  if (value) call.value = numberToHex(value)
+  return call
 }
 
 /** Reads a wallet's answer: one that cannot be read is the wallet's fault (-32603), not a -32602 about the app's request. */

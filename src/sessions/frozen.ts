@@ -1,55 +1,83 @@
-// What `frozenCopy` made and holds nothing mutable carries a private brand: such a value is
-// handed out again as it is, so an unchanged part costs one check to copy. A brand, not a
-// WeakSet: every entry of a WeakSet is an ephemeron the garbage collector must trace, which
-// cost ~1.4 µs an object, and a grant makes ten. (The base class hands `target` back as
-// `this`, so the subclass's field is added to `target` itself.)
-class Stamped {
-  constructor(target: object) {
-    return target
-  }
-}
-class Immutable extends Stamped {
-  #immutable = true
-  static add(value: object): void {
-    new Immutable(value)
-  }
-  static has(value: object): boolean {
-    return #immutable in value
-  }
-}
-const immutable = Immutable
+// What holds a part JavaScript cannot freeze (the bytes of a typed array, the time of a
+// `Date`) is handed out as a fresh copy each time. Sessions never hold one in practice, so
+// this set stays empty and costs the garbage collector nothing; a brand on every frozen
+// object instead cost ~1 µs an object, three objects a send.
+const holdingMutable = new WeakSet<object>()
 
 /**
  * A deeply frozen copy of plain data (what a session holds: objects, arrays, bigints,
- * strings, `Uint8Array`s, `Date`s), sharing every part that is already deeply frozen: a
- * session replaced with new usage (`{ ...session, usage }`) costs a copy of its top level
- * and of `usage`, and keeps the very `permissions` array, so caches keyed by its identity
- * (the compiled scope) stay valid.
- *
- * JavaScript cannot freeze the bytes of a typed array nor the time of a `Date`: those are
- * copied, and every object on the way to one is copied again by the next `frozenCopy`, so
- * no caller ever holds what another holds.
+ * strings, `Uint8Array`s, `Date`s). Typed arrays and `Date`s cannot be frozen: they are
+ * copied, and {@link handOut} copies what holds them again, so no caller ever holds what
+ * another holds.
  *
  * @example
  * const stored = frozenCopy(session)
- * frozenCopy(stored) === stored // true: nothing in it could change
- * frozenCopy({ ...stored, usage }).permissions === stored.permissions // true
+ * Object.isFrozen(stored.permissions) // true
  */
 export function frozenCopy<value>(value: value): value {
-  return copy(value, 0) as value
+  const result = copy(value)
+  if (holdsMutable && typeof result === 'object' && result !== null) holdingMutable.add(result)
+  return result as value
+}
+
+/**
+ * `next`, deeply frozen where it is, for a store to keep in place of `current` (a value
+ * {@link frozenCopy} or `frozenReplace` made). The parts `next` shares with `current` are
+ * frozen already and kept as they are: a session replaced with new usage (`{ ...session,
+ * usage }`) costs freezing its top level and `usage`, and keeps the very `permissions` array,
+ * so caches keyed by its identity (the compiled scope) stay valid. Freezing in place rather
+ * than copying: what an update's `change` returns is the store's from then on, and a copy of
+ * it was a measurable part of a send. `next` is copied instead when it is frozen already
+ * (something else may hold it) or holds bytes or dates, which cannot be frozen.
+ *
+ * @example
+ * const next = frozenReplace(stored, { ...stored, usage })
+ * next.permissions === stored.permissions // true
+ * Object.isFrozen(next.usage) // true
+ */
+export function frozenReplace<value extends object>(current: value, next: value): value {
+  if (next === current) return current
+  if (holdingMutable.has(current) || Object.isFrozen(next)) return frozenCopy(next)
+  const before = current as Record<string, unknown>
+  const after = next as Record<string, unknown>
+  for (const key of Object.keys(after)) {
+    const part = after[key]
+    if (typeof part !== 'object' || part === null || part === before[key]) continue
+    if (!freezeInPlace(part)) return frozenCopy(next)
+  }
+  Object.freeze(after)
+  return next
+}
+
+/** Deeply freezes `value` where it is; `false` (having frozen some of it) when it holds bytes or a date. */
+function freezeInPlace(value: object): boolean {
+  if (ArrayBuffer.isView(value) || value instanceof Date) return false
+  for (const key of Object.keys(value)) {
+    const part = (value as Record<string, unknown>)[key]
+    if (typeof part === 'object' && part !== null && !freezeInPlace(part)) return false
+  }
+  Object.freeze(value)
+  return true
+}
+
+/**
+ * What a store hands out of a value {@link frozenCopy} or {@link frozenReplace} made: the
+ * value itself, or a fresh copy when it holds bytes or dates.
+ *
+ * @example
+ * return handOut(sessions.get(id))
+ */
+export function handOut<value>(value: value): value {
+  return typeof value === 'object' && value !== null && holdingMutable.has(value) ? frozenCopy(value) : value
 }
 
 // Whether the value `copy` last returned holds something JavaScript cannot freeze. A module
-// variable rather than a second check per part: this runs on every grant and send.
+// variable rather than a second result per part: this runs on every grant and send.
 let holdsMutable = false
-// Only a session, its fields and theirs are ever shared into a new session (`{ ...session,
-// usage: { ...usage, calls } }` keeps `usage.spent`), so only they are branded: deeper parts
-// are reached through them.
-const brandedDepth = 2
 
-function copy(value: unknown, depth: number): unknown {
+function copy(value: unknown): unknown {
   holdsMutable = false
-  if (typeof value !== 'object' || value === null || immutable.has(value)) return value
+  if (typeof value !== 'object' || value === null) return value
   if (ArrayBuffer.isView(value)) {
     holdsMutable = true
     return (value as Uint8Array).slice()
@@ -59,16 +87,13 @@ function copy(value: unknown, depth: number): unknown {
     return new Date(value.getTime())
   }
   let mutable = false
-  // A shallow copy, then its object parts replaced: a spread or a slice copies at native speed
-  // where setting each key in turn costs ten times more.
   const result: Record<string, unknown> = Array.isArray(value) ? (value.slice() as unknown as Record<string, unknown>) : { ...value }
   for (const key of Object.keys(result)) {
     const part = result[key]
     if (typeof part !== 'object' || part === null) continue
-    result[key] = copy(part, depth + 1)
+    result[key] = copy(part)
     mutable ||= holdsMutable
   }
-  if (!mutable && depth <= brandedDepth) immutable.add(result)
   Object.freeze(result)
   holdsMutable = mutable
   return result

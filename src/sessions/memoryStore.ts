@@ -1,14 +1,15 @@
 import { InternalError } from '../errors.js'
-import { frozenCopy } from './frozen.js'
+import { frozenCopy, frozenReplace, handOut } from './frozen.js'
 import { memoryKeyStore } from './keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from './types.js'
 
 /**
  * A {@link SessionStore} in memory: the default store, gone when the process ends.
  *
- * - Sessions come out deeply frozen, and are replaced, never edited: `put` and `update` keep a
- *   frozen copy (`frozenCopy`) of what they are given, so changing a session after `put`
- *   does not change the store, and a session you got cannot be changed (strict mode throws).
+ * - Sessions come out deeply frozen, and are replaced, never edited: `put` keeps a frozen copy
+ *   of what it is given, so changing a session after `put` does not change the store; what
+ *   `update`'s `change` returns becomes the store's and is frozen where it is (its parts that
+ *   hold bytes or dates are copied); a session you got cannot be changed (strict mode throws).
  *   Reads hand out the stored object itself: no copy per read, and a session's `permissions`
  *   keep their identity across updates of its usage, which the scope check's cache relies on.
  * - `update` is atomic: it reads, calls `change` and writes without yielding in between,
@@ -32,7 +33,7 @@ export function memoryStore(): SessionStore {
   return {
     async get(id) {
       const session = sessions.get(id)
-      return session === undefined ? undefined : frozenCopy(session)
+      return session === undefined ? undefined : handOut(session)
     },
     async put(session) {
       // Checked and written without yielding, so a concurrent `delete` cannot take the key in between.
@@ -48,13 +49,13 @@ export function memoryStore(): SessionStore {
       // No await between the read and the write: that is what makes this atomic.
       const current = sessions.get(id)
       if (current === undefined) return undefined
-      const next = change(frozenCopy(current))
-      if (next === undefined) return frozenCopy(current)
+      const next = change(handOut(current))
+      if (next === undefined) return handOut(current)
       if (next.id !== id)
         throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
-      const stored = frozenCopy(next)
+      const stored = frozenReplace(current, next)
       sessions.set(id, stored)
-      return frozenCopy(stored)
+      return handOut(stored)
     },
     async delete(id) {
       const session = sessions.get(id)
@@ -67,7 +68,7 @@ export function memoryStore(): SessionStore {
       await keys.delete(keyAddress)
     },
     async list() {
-      return Array.from(sessions.values(), frozenCopy)
+      return Array.from(sessions.values(), handOut)
     },
     keys,
   }

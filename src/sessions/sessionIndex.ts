@@ -1,7 +1,7 @@
 import type { Address } from 'viem'
 import type { ScopeCall } from '../permissions/scope.js'
 import { isLive } from './find.js'
-import { frozenCopy } from './frozen.js'
+import { frozenCopy, frozenReplace } from './frozen.js'
 import type { Session, SessionStore } from './types.js'
 
 /**
@@ -109,7 +109,7 @@ export function sessionIndex(store: SessionStore): SessionIndex {
     revoked(id) {
       change((index) => {
         const entry = index.byId.get(id)
-        if (entry !== undefined) entry.session = frozenCopy({ ...entry.session, status: 'revoked' })
+        if (entry !== undefined) entry.session = frozenReplace(entry.session, { ...entry.session, status: 'revoked' })
       })
     },
     refresh(now) {

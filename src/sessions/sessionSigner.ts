@@ -88,6 +88,11 @@ export function assertOptedIn(context: MethodContext, { sessions }: SessionSigne
  * const signer = signingWhileLive(context, session.id, await store.keys.signer(session.keyAddress))
  */
 export function signingWhileLive(context: MethodContext, id: string, signer: LocalAccount): LocalAccount {
+  // Made once per key, session and provider, not per send: eleven closures and a copy of the
+  // account a send were a measurable part of keyleash's own cost on the hot path.
+  let made = guardedSigners.get(signer)
+  const cached = made?.get(id)
+  if (cached?.context === context) return cached.guarded
   const guard =
     <args extends unknown[], result>(sign: (...args: args) => Promise<result>) =>
     async (...args: args): Promise<result> => {
@@ -99,12 +104,18 @@ export function signingWhileLive(context: MethodContext, id: string, signer: Loc
         })
       return sign(...args)
     }
-  return {
+  const guarded: LocalAccount = Object.freeze({
     ...signer,
     signMessage: guard(signer.signMessage.bind(signer)),
     signTransaction: guard(signer.signTransaction.bind(signer)) as LocalAccount['signTransaction'],
     signTypedData: guard(signer.signTypedData.bind(signer)) as LocalAccount['signTypedData'],
     ...(signer.sign ? { sign: guard(signer.sign.bind(signer)) } : {}),
     ...(signer.signAuthorization ? { signAuthorization: guard(signer.signAuthorization.bind(signer)) } : {}),
-  }
+  })
+  if (made === undefined) guardedSigners.set(signer, (made = new Map()))
+  made.set(id, { context, guarded })
+  return guarded
 }
+
+// By the key's account (gone with it), then by session id.
+const guardedSigners = new WeakMap<LocalAccount, Map<string, { context: MethodContext; guarded: LocalAccount }>>()

@@ -84,7 +84,9 @@ export type SessionStore = {
   put(session: Session): Promise<void>
   /**
    * Atomic read-modify-write: `change` sees the stored session and returns the new one,
-   * or `undefined` to leave it as it is. Resolves to what is stored afterwards.
+   * or `undefined` to leave it as it is. Resolves to what is stored afterwards. What `change`
+   * returns is the store's from then on: return a new object, and do not change it later (the
+   * memory store freezes it where it is).
    */
   update(id: string, change: (session: Session) => Session | undefined): Promise<Session | undefined>
   /** Deletes the session, and its key unless another stored session uses it. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { frozenCopy } from '../../src/sessions/frozen.js'
+import { frozenCopy, frozenReplace, handOut } from '../../src/sessions/frozen.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
 
 function everyPartFrozen(value: unknown): boolean {
@@ -17,15 +17,42 @@ describe('frozenCopy', () => {
     expect(Object.isFrozen(session)).toBe(false)
   })
 
-  test('behavior: a copy is handed back as it is, and a session replaced with new usage keeps every other part', () => {
+  test('behavior: a copy is handed out as it is, and a session replaced with new usage keeps every other part', () => {
     const copy = frozenCopy(sessionFixture())
-    expect(frozenCopy(copy)).toBe(copy)
-    const next = frozenCopy({ ...copy, usage: { ...copy.usage, calls: 1 } })
+    expect(handOut(copy)).toBe(copy)
+    const next = frozenReplace(copy, { ...copy, usage: { ...copy.usage, calls: 1 } })
     expect(next.permissions).toBe(copy.permissions)
     expect(next.policies).toBe(copy.policies)
     expect(next.signer).toBe(copy.signer)
     expect(next.usage).not.toBe(copy.usage)
-    expect(next.usage.spent).toBe(copy.usage.spent)
+    expect(next.usage).toStrictEqual({ ...copy.usage, calls: 1 })
+    expect(everyPartFrozen(next)).toBe(true)
+  })
+
+  test('behavior: a replacement is frozen where it is, every part it does not share with the session it replaces included', () => {
+    const copy = frozenCopy(sessionFixture())
+    const selectors: `0x${string}`[] = ['0x1249c58b']
+    const permissions = [{ type: 'contract-call' as const, target: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' as const, selectors }]
+    const changed = { ...copy, permissions }
+    const next = frozenReplace(copy, changed)
+    expect(next).toBe(changed)
+    expect(everyPartFrozen(next)).toBe(true)
+    expect(() => selectors.push('0xffffffff')).toThrow(TypeError)
+  })
+
+  test('behavior: a replacement frozen by someone else, or holding bytes, is copied instead', () => {
+    const copy = frozenCopy(sessionFixture())
+    const walletData = { nested: [{ a: 1 }] }
+    const shallowFrozen = Object.freeze({ ...copy, walletData })
+    const fromFrozen = frozenReplace(copy, shallowFrozen)
+    expect(fromFrozen).not.toBe(shallowFrozen)
+    expect(everyPartFrozen(fromFrozen)).toBe(true)
+    walletData.nested.push({ a: 2 })
+    expect(fromFrozen.walletData).toStrictEqual({ nested: [{ a: 1 }] })
+    const withBytes = { ...copy, walletData: { bytes: new Uint8Array([1]) } }
+    const fromBytes = frozenReplace(copy, withBytes)
+    expect(fromBytes).not.toBe(withBytes)
+    expect(handOut(fromBytes)).not.toBe(fromBytes)
   })
 
   test('behavior: something frozen by someone else is copied, since a part of it may still change', () => {
@@ -39,11 +66,13 @@ describe('frozenCopy', () => {
 
   test('behavior: bytes and dates, which cannot be frozen, are copied on every call, with the objects that hold them', () => {
     const copy = frozenCopy({ data: { bytes: new Uint8Array([1]), at: new Date(0) }, plain: { a: 1 } })
-    const again = frozenCopy(copy)
+    const again = handOut(copy)
     expect(again).not.toBe(copy)
     expect(again.data.bytes).not.toBe(copy.data.bytes)
     expect(again.data.at).not.toBe(copy.data.at)
-    expect(again.plain).toBe(copy.plain)
     expect(again).toStrictEqual(copy)
+    const replaced = frozenReplace(copy, { ...copy, plain: { a: 2 } })
+    expect(handOut(replaced)).not.toBe(replaced)
+    expect(handOut(replaced).data.bytes).not.toBe(copy.data.bytes)
   })
 })
