@@ -6,6 +6,9 @@
  * minified bytes times the gzipped total); the first table is exact: separate bundles, each
  * gzipped as a whole, with the runtime dependencies in or out.
  *
+ * Last, what an app would ship for the same job otherwise, bundled the same way (the README's
+ * "How it compares" quotes these).
+ *
  * Run: node --import tsx scripts/size-report.ts [entry]   (size-limit holds the budget; this explains it)
  */
 import { gzipSync } from 'node:zlib'
@@ -14,17 +17,18 @@ import { build } from 'esbuild'
 const entry = process.argv[2] ?? 'src/index.ts'
 const dependencies = ['@metamask/rpc-errors']
 
-/** min+gzip of a bundle of `contents` (an ES module importing from the repository root). */
-async function gzipped(contents: string, external: readonly string[] = []): Promise<number> {
+/** min+gzip of a bundle of `contents` (an ES module importing from the repository root); viem left out unless `withViem`. */
+async function gzipped(contents: string, external: readonly string[] = [], withViem = false): Promise<number> {
   const bundle = await build({
     stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
     bundle: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
-    external: ['viem', 'viem/*', ...external],
+    external: withViem ? [...external] : ['viem', 'viem/*', ...external],
     write: false,
     legalComments: 'none',
+    logLevel: 'error',
   })
   return gzipSync(bundle.outputFiles[0]?.text ?? '').length
 }
@@ -79,3 +83,11 @@ for (const [name, contents, external] of exact) console.log(name.padEnd(48) + kB
 table('by package / folder', [...groups.entries()].sort((a, b) => b[1] - a[1]))
 const files = Object.entries(outputMeta.inputs).map(([path, { bytesInOutput }]): [string, number] => [path.replace(/^.*node_modules\//, ''), bytesInOutput])
 table('largest files', files.sort((a, b) => b[1] - a[1]).slice(0, 15))
+
+console.log(`\n${'for comparison, bundled the same way'.padEnd(48)}${'min+gzip'.padStart(10)}`)
+const alternatives: [string, string, boolean][] = [
+  ["viem's erc7715Actions, with the viem it uses", `export { erc7715Actions } from 'viem/experimental'`, true],
+  ["MetaMask kit's erc7715ProviderActions", `export { erc7715ProviderActions } from '@metamask/smart-accounts-kit/actions'`, false],
+  ["Openfort's SDK (@openfort/openfort-js)", `export { Openfort } from '@openfort/openfort-js'`, false],
+]
+for (const [name, contents, withViem] of alternatives) console.log(name.padEnd(48) + kB(await gzipped(contents, [], withViem)))

@@ -1,5 +1,5 @@
 import { SafeEmitter, listenerMethods } from '../emitter.js'
-import { numberToHex } from 'viem'
+import { numberToHex, type EIP1193RequestFn } from 'viem'
 import { InvalidRequestError, toRpcError } from '../errors.js'
 import type { RequestArguments } from '../types.js'
 import { getCallsStatus, sendCalls } from './calls.js'
@@ -14,8 +14,12 @@ import { personalSign, signTypedDataV4 } from './signing.js'
  * injected connector. It emits no events unless {@link DevWalletProvider.emit} is called.
  */
 export type DevWalletProvider = {
-  /** EIP-1193 `request`: the methods the wallet answers itself, reads passed to the chain, 4200 for the rest. */
-  request(args: RequestArguments): Promise<unknown>
+  /**
+   * EIP-1193 `request`: the methods the wallet answers itself, reads passed to the chain, 4200
+   * for the rest. Typed as viem's, so the provider is taken wherever viem's or wagmi's
+   * EIP-1193 provider is (`custom()`, `injected({ target })`).
+   */
+  request: EIP1193RequestFn
   /** Adds a listener of an EIP-1193 event. */
   on(event: string, listener: (...args: unknown[]) => void): DevWalletProvider
   /** Adds a listener for the next event only. */
@@ -100,21 +104,23 @@ export function routedProvider<context extends Pick<DevWalletContext, 'publicCli
   hint: (method: string) => string | undefined,
 ): DevWalletProvider {
   const emitter = new SafeEmitter()
+  // One cast, here: the answer is whatever the handler or the node gave, as EIP-1193 has it.
+  const request = async (args: RequestArguments): Promise<unknown> => {
+    if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || args.method === '')
+      throw new InvalidRequestError('method', 'must be a non-empty string')
+    if (isClosed()) throw disconnected()
+    const { method, params } = args
+    try {
+      const handler = Object.hasOwn(table, method) ? table[method] : undefined
+      if (handler) return await handler(params ?? [], context, method)
+      if (reads.has(method)) return await read(context, method, params)
+      throw unsupportedMethod(method, hint(method))
+    } catch (error) {
+      throw toRpcError(error)
+    }
+  }
   const provider: DevWalletProvider = {
-    async request(args) {
-      if (typeof args !== 'object' || args === null || typeof args.method !== 'string' || args.method === '')
-        throw new InvalidRequestError('method', 'must be a non-empty string')
-      if (isClosed()) throw disconnected()
-      const { method, params } = args
-      try {
-        const handler = Object.hasOwn(table, method) ? table[method] : undefined
-        if (handler) return await handler(params ?? [], context, method)
-        if (reads.has(method)) return await read(context, method, params)
-        throw unsupportedMethod(method, hint(method))
-      } catch (error) {
-        throw toRpcError(error)
-      }
-    },
+    request: request as EIP1193RequestFn,
     ...listenerMethods(emitter, () => provider),
     emit(event, ...args) {
       emitter.emit(event, ...args)

@@ -14,7 +14,8 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
-import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { createConfig, injected } from '@wagmi/core'
+import { beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import { demoNftAbi, demoTokenAbi, sessionAccountAbi } from '../../src/devwallet/artifacts.js'
 import { ANY_SELECTOR } from '../../src/devwallet/contracts.js'
 import type { ApprovalPrompt } from '../../src/devwallet/context.js'
@@ -113,6 +114,22 @@ describe('createDevWallet', () => {
     expect(other.contracts).toStrictEqual(wallet.contracts)
     expect(other.account).not.toBe(wallet.account)
     expect(other.owner).not.toBe(wallet.owner)
+  })
+
+  test('behavior: the provider is typed as viem\'s EIP-1193 provider: wagmi\'s injected connector takes it as it is, and connects', async () => {
+    // wagmi's injected connector looks for a `window`; in a browser there is one.
+    vi.stubGlobal('window', new EventTarget())
+    try {
+      const connector = createConfig({
+        chains: [anvil],
+        connectors: [injected({ target: () => ({ id: 'dev', name: 'Dev wallet', provider: wallet.provider }) })],
+        transports: { [anvil.id]: http(rpcUrl) },
+      }).connectors[0]!
+      expect(await connector.getProvider()).toBe(wallet.provider)
+      expect((await connector.connect()).accounts).toStrictEqual([wallet.account])
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   test('behavior: after close() every request is 4900', async () => {
