@@ -11,6 +11,7 @@ import { createDevWallet } from '../src/devwallet/wallet.js'
 import * as wallets from '../src/wallets.js'
 import { useSharedChain } from './utils/chain.js'
 import { createDevOpenfort } from './utils/openfortSdk.js'
+import { snippets } from './utils/readmeSnippets.js'
 
 /*
  * Every `ts` block of README.md runs here, as written, against a wallet on the shared chain:
@@ -39,28 +40,6 @@ const load = (specifier: string) => (local[specifier] ?? (() => import(specifier
 const fragmentImports = `import { createWalletClient, custom } from 'viem'
 import { erc7715Actions } from 'viem/experimental'
 import { withSessionKeys } from 'keyleash'`
-
-type Snippet = { heading: string; index: number; code: string }
-
-/** The fenced `ts` blocks, each with the heading it sits under and its place there. */
-function snippets(markdown: string): Snippet[] {
-  const found: Snippet[] = []
-  let heading = '(top)'
-  let index = 0
-  const lines = markdown.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
-    if (/^#{1,3} /.test(line)) {
-      heading = line.replace(/^#+ /, '')
-      index = 0
-    }
-    if (line.trim() !== '```ts') continue
-    const end = lines.indexOf('```', i + 1)
-    found.push({ heading, index: index++, code: lines.slice(i + 1, end).join('\n') })
-    i = end
-  }
-  return found
-}
 
 /**
  * TypeScript → a body for an async function: types stripped by esbuild, each `import … from 'x'`

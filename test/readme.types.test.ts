@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect, test } from 'vitest'
+import { snippets } from './utils/readmeSnippets.js'
 
 /*
  * Every `ts` block of README.md, type-checked as written under the project's strict settings:
@@ -41,22 +42,10 @@ declare global {
 export {}
 `
 
-function blocks(markdown: string): string[] {
-  const found: string[] = []
-  const lines = markdown.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i]?.trim() !== '\`\`\`ts') continue
-    const end = lines.indexOf('\`\`\`', i + 1)
-    found.push(lines.slice(i + 1, end).join('\n'))
-    i = end
-  }
-  return found
-}
-
 test('default: every ts block of the README type-checks under strict, as written', async () => {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  const found = blocks(readFileSync(join(root, 'README.md'), 'utf8'))
+  const found = snippets(readFileSync(join(root, 'README.md'), 'utf8')).map((snippet) => snippet.code)
   expect(found.length).toBeGreaterThan(5)
   writeFileSync(join(dir, 'globals.d.ts'), globals)
   found.forEach((code, i) => writeFileSync(join(dir, `block-${i}.ts`), `${/^import /m.test(code) ? code : `${fragmentImports}\n${code}`}\nexport {}\n`))

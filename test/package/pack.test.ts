@@ -3,8 +3,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writ
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { build } from 'esbuild'
+import { build, transform } from 'esbuild'
+import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { snippets } from '../utils/readmeSnippets.js'
 
 /*
  * keyleash as an app gets it from the registry: built, packed with `npm pack`, installed from
@@ -16,7 +18,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 const run = promisify(execFile)
 const root = process.cwd()
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> }
-const viemVersion = (JSON.parse(readFileSync(join(root, 'node_modules/viem/package.json'), 'utf8')) as { version: string }).version
+const versionOf = (name: string) => (JSON.parse(readFileSync(join(root, `node_modules/${name}/package.json`), 'utf8')) as { version: string }).version
 const entries = Object.keys(pkg.exports).filter((entry) => entry !== './package.json').map((entry) => entry.replace(/^\./, 'keyleash'))
 const work = mkdtempSync(join(tmpdir(), 'keyleash-pack-'))
 const consumer = join(work, 'consumer')
@@ -32,7 +34,8 @@ beforeAll(async () => {
 
   mkdirSync(consumer)
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
-  const install = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, `viem@${viemVersion}`]
+  // anvil for keyleash/devwallet, as the README's install line says.
+  const install = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, `viem@${versionOf('viem')}`, `@foundry-rs/anvil@${versionOf('@foundry-rs/anvil')}`]
   // Offline first: everything keyleash needs is in the cache of a machine that ran `npm ci`.
   await run('npm', [...install, '--offline'], { cwd: consumer }).catch(() => run('npm', install, { cwd: consumer }))
 }, 180_000)
@@ -155,3 +158,51 @@ console.log(JSON.stringify(seen))
   const { stdout } = await run(process.execPath, ['names.mjs'], { cwd: consumer })
   expect(JSON.parse(stdout)).toStrictEqual(names.map((name) => [name, false]))
 })
+
+// The names the README says an app has ("The snippets below"), made as its quick start makes them.
+const appNames = `import { encodeFunctionData, parseAbi } from 'viem'
+import { foundry } from 'viem/chains'
+import { createDevWallet, startDevChain } from 'keyleash/devwallet'
+export const devChain = await startDevChain()
+export const wallet = await createDevWallet({ rpcUrl: devChain.rpcUrl })
+export const embeddedWalletProvider = wallet.provider
+export const account = wallet.account
+export const chain = foundry
+export const nft = wallet.contracts.nft
+export const calls = [{ to: nft, data: encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] }) }]
+`
+
+/** README block `heading`#`index`, as an ES module of the consumer app: types stripped, the app's names imported when it uses them. */
+async function appModule(heading: string, index = 0): Promise<string> {
+  const snippet = snippets(readFileSync(join(root, 'README.md'), 'utf8')).find((s) => s.heading === heading && s.index === index)
+  if (snippet === undefined) throw new Error(`README has no ts block #${index} under "${heading}"`)
+  const { code } = await transform(snippet.code, { loader: 'ts', format: 'esm', target: 'es2022' })
+  const free = ['embeddedWalletProvider', 'account', 'chain', 'nft', 'calls'].filter((name) => new RegExp(`\\b${name}\\b`).test(snippet.code))
+  return free.length === 0 ? code : `import { ${free.join(', ')} } from './names.mjs'\n${code}`
+}
+
+test('behavior: a fresh app that follows only the README mints without a prompt, is refused a call outside the grant, revokes, and finds its session after a restart with the file store', async () => {
+  writeFileSync(join(consumer, 'names.mjs'), appNames)
+  const steps: [string, string][] = [
+    ['quickstart.mjs', await appModule('Quick start, on the development wallet')],
+    ['sessions.mjs', await appModule('Sessions and events')],
+    ['filestore.mjs', await appModule('On a Node backend: sessions in a file or in Redis')],
+  ]
+  const logs: string[] = []
+  const encryptionKey = generatePrivateKey()
+  for (const [file, code] of steps) {
+    writeFileSync(join(consumer, file), code)
+    // Each step its own process, as an app's; the app's names (a dev chain) are stopped after it.
+    const main = `await import('./${file}')\nconst { wallet, devChain } = await import('./names.mjs')\nconsole.log('prompts', wallet.prompts)\nawait wallet.close()\nawait devChain.stop()`
+    writeFileSync(join(consumer, `run-${file}`), main)
+    const { stdout } = await run(process.execPath, [`run-${file}`], { cwd: consumer, env: { ...process.env, KEYLEASH_KEY: encryptionKey } })
+    logs.push(stdout.trim())
+  }
+  const [quickstart, sessions, filestore] = logs
+  expect(quickstart).toBe('success prompts: 1\nprompts 0') // the quick start's own wallet asked once; the names' wallet never
+  expect(sessions?.split('\n').filter((line) => !/^granted 0x/.test(line))).toStrictEqual(['selector-not-allowed', 'revoked', 'prompts 2'])
+  expect(filestore).toBe('prompts 1') // the grant's prompt; the send after the restart asked nothing
+  const file = readFileSync(join(consumer, 'data/sessions.jsonl'), 'utf8')
+  expect(file).toMatch(/"alg":"A256GCM","iv":"[0-9a-f]+","ct":"[0-9a-f]+"/) // the session key, sealed
+  expect(file).not.toContain(encryptionKey.slice(2))
+}, 120_000)
