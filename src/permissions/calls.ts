@@ -14,14 +14,15 @@ export function readCalls(value: unknown, field: string): ScopeCall[] {
   const calls = readArray(value, field)
   if (calls.length === 0) throw new InvalidParamsError(field, 'must hold at least one call')
   return calls.map((raw, i) => {
-    const call = readObject(raw, `${field}[${i}]`)
+    const at = `${field}[${i}]`
+    const call = readObject(raw, at)
     const data = call.data ?? call.input
     if (data !== undefined && (typeof data !== 'string' || !isHex(data) || data.length % 2 !== 0))
-      throw new InvalidParamsError(`${field}[${i}].data`, `${describe(data)} is not 0x-prefixed hex bytes`)
-    return {
-      to: readAddress(call.to, `${field}[${i}].to`),
-      ...(data === undefined ? {} : { data }),
-      ...(call.value === undefined ? {} : { value: readQuantity(call.value, `${field}[${i}].value`) }),
-    }
+      throw new InvalidParamsError(`${at}.data`, `${describe(data)} is not 0x-prefixed hex bytes`)
+    // Keys set one by one, not spread in: this runs on every send.
+    const read: ScopeCall = { to: readAddress(call.to, `${at}.to`) }
+    if (data !== undefined) read.data = data
+    if (call.value !== undefined) read.value = readQuantity(call.value, `${at}.value`)
+    return read
   })
 }

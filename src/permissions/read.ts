@@ -72,10 +72,12 @@ export function readQuantity(value: unknown, field: string): bigint {
   throw new InvalidParamsError(field, `${describe(value)} is not a non-negative integer (a number, a decimal string or 0x-hex)`)
 }
 
+const maxSafeInteger = BigInt(Number.MAX_SAFE_INTEGER)
+
 /** A positive integer that fits a JS number (counts, seconds), given as a number or as hex/decimal. */
 export function readPositiveInteger(value: unknown, field: string): number {
   const quantity = readQuantity(value, field)
-  if (quantity === 0n || quantity > BigInt(Number.MAX_SAFE_INTEGER))
+  if (quantity === 0n || quantity > maxSafeInteger)
     throw new InvalidParamsError(field, `must be a positive integer, got ${describe(value)}`)
   return Number(quantity)
 }

@@ -1,4 +1,4 @@
-import { type Address, type Hex, isAddress } from 'viem'
+import type { Address, Hex } from 'viem'
 import type { Session, SessionUsage } from '../sessions/types.js'
 import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
 import { checkSpendCalls, hasAdvancedPermissions, type SpendReasonDetails } from './spendRules.js'
@@ -151,6 +151,9 @@ type CompiledScope = {
   named: Map<string, Set<string>>
 }
 
+// viem's `isAddress(to, { strict: false })`, without its cache's bookkeeping on every call.
+const addressShape = /^0x[0-9a-fA-F]{40}$/
+
 const compiled = new WeakMap<readonly Permission[], CompiledScope>()
 
 function compileScope(permissions: readonly Permission[]): CompiledScope {
@@ -271,7 +274,7 @@ function checkCall(
     }
 
   // Rule 2: target and selector.
-  if (!isAddress(to, { strict: false }))
+  if (!addressShape.test(to))
     return {
       call,
       reason: 'target-not-allowed',

@@ -3,6 +3,9 @@
 // this set stays empty and costs the garbage collector nothing; a brand on every frozen
 // object instead cost ~1 µs an object, three objects a send.
 const holdingMutable = new WeakSet<object>()
+// How many were ever added: while none were, the hot path asks the set nothing.
+let heldMutable = 0
+const holdsMutablePart = (value: object) => heldMutable !== 0 && holdingMutable.has(value)
 
 /**
  * A deeply frozen copy of plain data (what a session holds: objects, arrays, bigints,
@@ -16,7 +19,10 @@ const holdingMutable = new WeakSet<object>()
  */
 export function frozenCopy<value>(value: value): value {
   const result = copy(value)
-  if (holdsMutable && typeof result === 'object' && result !== null) holdingMutable.add(result)
+  if (holdsMutable && typeof result === 'object' && result !== null) {
+    holdingMutable.add(result)
+    heldMutable++
+  }
   return result as value
 }
 
@@ -37,24 +43,22 @@ export function frozenCopy<value>(value: value): value {
  */
 export function frozenReplace<value extends object>(current: value, next: value): value {
   if (next === current) return current
-  if (holdingMutable.has(current) || Object.isFrozen(next)) return frozenCopy(next)
-  const before = current as Record<string, unknown>
-  const after = next as Record<string, unknown>
-  for (const key of Object.keys(after)) {
-    const part = after[key]
-    if (typeof part !== 'object' || part === null || part === before[key]) continue
-    if (!freezeInPlace(part)) return frozenCopy(next)
-  }
-  Object.freeze(after)
-  return next
+  if (holdsMutablePart(current) || Object.isFrozen(next)) return frozenCopy(next)
+  return freezeInPlace(next, current) ? next : frozenCopy(next)
 }
 
-/** Deeply freezes `value` where it is; `false` (having frozen some of it) when it holds bytes or a date. */
-function freezeInPlace(value: object): boolean {
+/**
+ * Deeply freezes `value` where it is, passing over every part it shares with `before` (frozen
+ * already, at any depth: `{ ...usage, calls }` keeps `usage.spent`); `false` (having frozen
+ * some of it) when it holds bytes or a date.
+ */
+function freezeInPlace(value: object, before: unknown): boolean {
   if (ArrayBuffer.isView(value) || value instanceof Date) return false
+  const shared = typeof before === 'object' && before !== null ? (before as Record<string, unknown>) : undefined
   for (const key of Object.keys(value)) {
     const part = (value as Record<string, unknown>)[key]
-    if (typeof part === 'object' && part !== null && !freezeInPlace(part)) return false
+    if (typeof part !== 'object' || part === null || part === shared?.[key]) continue
+    if (!freezeInPlace(part, shared?.[key])) return false
   }
   Object.freeze(value)
   return true
@@ -68,7 +72,7 @@ function freezeInPlace(value: object): boolean {
  * return handOut(sessions.get(id))
  */
 export function handOut<value>(value: value): value {
-  return typeof value === 'object' && value !== null && holdingMutable.has(value) ? frozenCopy(value) : value
+  return typeof value === 'object' && value !== null && holdsMutablePart(value) ? frozenCopy(value) : value
 }
 
 // Whether the value `copy` last returned holds something JavaScript cannot freeze. A module
