@@ -1,4 +1,5 @@
-import { hexToNumber, isAddress, type Address, type Hex } from 'viem'
+import { hexToNumber, type Address, type Hex } from 'viem'
+import { isAddressShape } from './permissions/read.js'
 import { InternalError, UnauthorizedError } from './errors.js'
 import type { Eip1193Provider } from './types.js'
 
@@ -23,7 +24,7 @@ export async function walletChainId(inner: Eip1193Provider): Promise<number> {
  */
 export async function walletAccounts(inner: Eip1193Provider): Promise<Address[]> {
   const accounts = await inner.request({ method: 'eth_accounts' })
-  if (!Array.isArray(accounts) || !accounts.every((a): a is Address => typeof a === 'string' && isAddress(a, { strict: false })))
+  if (!Array.isArray(accounts) || !accounts.every(isAddressShape))
     throw new InternalError('the wallet answered eth_accounts with something other than a list of addresses')
   return accounts
 }

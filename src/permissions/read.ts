@@ -1,4 +1,4 @@
-import { getAddress, isAddress, isHex, type Address, type Hex } from 'viem'
+import { getAddress, isHex, type Address, type Hex } from 'viem'
 import { InvalidParamsError, redactHex } from '../errors.js'
 
 /*
@@ -33,11 +33,23 @@ export function readString(value: unknown, field: string): string {
 const addresses = new Map<string, Address>()
 const addressLimit = 1024
 
+/**
+ * An address's shape, checksum or not: viem's `isAddress(value, { strict: false })` without its
+ * cache's bookkeeping, which costs more than the test on the hot path.
+ *
+ * @example
+ * isAddressShape('0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266') // true
+ */
+export function isAddressShape(value: unknown): value is Address {
+  return typeof value === 'string' && addressShape.test(value)
+}
+const addressShape = /^0x[0-9a-fA-F]{40}$/
+
 /** `value` as a checksummed address. Mixed case must be a valid checksum. */
 export function readAddress(value: unknown, field: string): Address {
   const known = typeof value === 'string' ? addresses.get(value) : undefined
   if (known) return known
-  if (typeof value !== 'string' || !isAddress(value, { strict: false }))
+  if (!isAddressShape(value))
     throw new InvalidParamsError(field, `${describe(value)} is not an address (0x and 40 hex digits)`)
   const address = getAddress(value)
   const body = value.slice(2)

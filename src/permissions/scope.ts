@@ -2,6 +2,7 @@ import type { Address, Hex } from 'viem'
 import type { Session, SessionUsage } from '../sessions/types.js'
 import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
 import { checkSpendCalls, hasAdvancedPermissions, type SpendReasonDetails } from './spendRules.js'
+import { isAddressShape } from './read.js'
 import type { Permission, Policy } from './types.js'
 
 /** One call of a batch, as `wallet_sendCalls` carries it. */
@@ -151,9 +152,6 @@ type CompiledScope = {
   named: Map<string, Set<string>>
 }
 
-// viem's `isAddress(to, { strict: false })`, without its cache's bookkeeping on every call.
-const addressShape = /^0x[0-9a-fA-F]{40}$/
-
 const compiled = new WeakMap<readonly Permission[], CompiledScope>()
 
 function compileScope(permissions: readonly Permission[]): CompiledScope {
@@ -274,7 +272,7 @@ function checkCall(
     }
 
   // Rule 2: target and selector.
-  if (!addressShape.test(to))
+  if (!isAddressShape(to))
     return {
       call,
       reason: 'target-not-allowed',

@@ -55,7 +55,9 @@ export function frozenReplace<value extends object>(current: value, next: value)
 function freezeInPlace(value: object, before: unknown): boolean {
   if (ArrayBuffer.isView(value) || value instanceof Date) return false
   const shared = typeof before === 'object' && before !== null ? (before as Record<string, unknown>) : undefined
-  for (const key of Object.keys(value)) {
+  // `for…in` rather than `Object.keys`: no array made per object, and plain data inherits no
+  // enumerable keys.
+  for (const key in value) {
     const part = (value as Record<string, unknown>)[key]
     if (typeof part !== 'object' || part === null || part === shared?.[key]) continue
     if (!freezeInPlace(part, shared?.[key])) return false
