@@ -15,10 +15,16 @@ import type { KeyleashOptions } from './options.js'
 import { type KeyleashProvider, withSessionKeys } from './provider.js'
 import { memoryStore } from './sessions/memoryStore.js'
 import type { Eip1193Provider } from './types.js'
-import { revokeOnDisconnect } from './wagmi/revokeOnDisconnect.js'
+import { type RevokeOnDisconnectOptions, revokeOnDisconnect } from './wagmi/revokeOnDisconnect.js'
 
 export { revokeOnDisconnect } from './wagmi/revokeOnDisconnect.js'
 export type { RevokeOnDisconnectOptions } from './wagmi/revokeOnDisconnect.js'
+
+/** Options of {@link withSessionKeysConnector}: those of `withSessionKeys`, and what to do when a logout's revoke fails. */
+export type WithSessionKeysConnectorOptions = KeyleashOptions & {
+  /** Passed to {@link revokeOnDisconnect}: `onError` hears of each session a logout could not revoke. */
+  revokeOnDisconnect?: RevokeOnDisconnectOptions | undefined
+}
 
 /**
  * Wraps a wagmi connector so that its provider is keyleash over the connector's own: grants
@@ -39,7 +45,11 @@ export type { RevokeOnDisconnectOptions } from './wagmi/revokeOnDisconnect.js'
  * import { withSessionKeysConnector } from 'keyleash/wagmi'
  * import { executionPermissions } from 'keyleash/wallets'
  *
- * const connector = withSessionKeysConnector(injected(), { wallet: executionPermissions, maxExpiry: 24 * 60 * 60 })
+ * const connector = withSessionKeysConnector(injected(), {
+ *   wallet: executionPermissions,
+ *   maxExpiry: 24 * 60 * 60,
+ *   revokeOnDisconnect: { onError: (error, context) => log.warn(context, error) },
+ * })
  * const config = createConfig({ chains: [base], connectors: [connector], transports: { [base.id]: http() } })
  * // … connect(config, { connector: config.connectors[0] }), grant through the connector's provider, then:
  * await sendCalls(config, { calls, capabilities: { permissions: { context } } })
@@ -48,10 +58,11 @@ export function withSessionKeysConnector<
   provider,
   properties extends Record<string, unknown> = Record<string, unknown>,
   storageItem extends Record<string, unknown> = Record<string, unknown>,
->(connector: CreateConnectorFn<provider, properties, storageItem>, options: KeyleashOptions = {}): CreateConnectorFn<KeyleashProvider | undefined, properties, storageItem> {
+>(connector: CreateConnectorFn<provider, properties, storageItem>, options: WithSessionKeysConnectorOptions = {}): CreateConnectorFn<KeyleashProvider | undefined, properties, storageItem> {
+  const { revokeOnDisconnect: onDisconnect, ...keyleashOptions } = options
   return (config) => {
     const inner = connector(config)
-    const store = options.store ?? memoryStore()
+    const store = keyleashOptions.store ?? memoryStore()
     // By the inner provider's identity: injected connectors return one object, mock-style
     // ones may make a new one per call (per chain); each gets one wrapper, all one store.
     const wrapped = new WeakMap<object, KeyleashProvider>()
@@ -62,7 +73,7 @@ export function withSessionKeysConnector<
         if (provider === undefined || provider === null) return undefined
         let keyleash = wrapped.get(provider as object)
         if (keyleash === undefined) {
-          keyleash = revokeOnDisconnect(withSessionKeys(provider as Eip1193Provider, { ...options, store }))
+          keyleash = revokeOnDisconnect(withSessionKeys(provider as Eip1193Provider, { ...keyleashOptions, store }), onDisconnect)
           wrapped.set(provider as object, keyleash)
         }
         return keyleash

@@ -17,7 +17,8 @@ import { demoNftAbi, sessionAccountAbi } from '../../src/devwallet/artifacts.js'
 import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import type { RequestArguments } from '../../src/types.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
-import { withSessionKeysConnector } from '../../src/wagmi.js'
+import type { SessionStore } from '../../src/sessions/types.js'
+import { type RevokeOnDisconnectOptions, withSessionKeysConnector } from '../../src/wagmi.js'
 import { useSharedChain } from '../utils/chain.js'
 
 /*
@@ -80,11 +81,11 @@ function embeddedWallet() {
   }
 }
 
-function setup(wrap: boolean, store = memoryStore()) {
+function setup(wrap: boolean, store: SessionStore = memoryStore(), onDisconnect?: RevokeOnDisconnectOptions) {
   const embedded = embeddedWallet()
   const bare = injected({ target: () => ({ id: 'devwallet', name: 'Dev wallet', provider: embedded.provider as never }) })
   const now = () => Math.floor(Date.now() / 1000) + clockOffset
-  const connector = wrap ? withSessionKeysConnector(bare, { now, store }) : bare
+  const connector = wrap ? withSessionKeysConnector(bare, { now, store, revokeOnDisconnect: onDisconnect }) : bare
   const config = createConfig({
     chains: [anvil, other],
     connectors: [connector],
@@ -143,8 +144,8 @@ describe.each([
 describe('sessions through the wrapped connector', () => {
   const mint = () => ({ to: wallet.contracts.nft, abi: demoNftAbi, functionName: 'mint', args: [wallet.account] }) as const
 
-  async function connectedWithSession() {
-    const { config, connector, embedded, store } = setup(true)
+  async function connectedWithSession(store?: SessionStore, onDisconnect?: RevokeOnDisconnectOptions) {
+    const { config, connector, embedded, store: used } = setup(true, store, onDisconnect)
     await connect(config, { connector })
     const client = (await getConnectorClient(config)).extend(erc7715Actions())
     const { permissionsContext: context } = await client.grantPermissions({
@@ -153,7 +154,7 @@ describe('sessions through the wrapped connector', () => {
     })
     const provider = await connector.getProvider()
     if (provider === undefined || !('sessions' in provider)) throw new Error('the wrapped connector has no keyleash provider')
-    return { config, connector, embedded, provider, context, store }
+    return { config, connector, embedded, provider, context, store: used }
   }
 
   test('default: getProvider() is keyleash over the wallet, wrapped once: the same object every time', async () => {
@@ -196,5 +197,18 @@ describe('sessions through the wrapped connector', () => {
       .request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: wallet.contracts.nft, data: '0x6a627842' }], capabilities: { permissions: { context } } }] })
       .catch((e: unknown) => e)
     expect(refused).toMatchObject({ code: UnauthorizedProviderError.code })
+  })
+
+  test('behavior: a session the logout cannot revoke goes to the revokeOnDisconnect option\'s onError, with its id', async () => {
+    const inner = memoryStore()
+    let failing = false
+    const store: SessionStore = { ...inner, update: (id, change) => (failing ? Promise.reject(new Error('disk full')) : inner.update(id, change)) }
+    const failed: [string, string][] = []
+    const { config, embedded, context } = await connectedWithSession(store, { onError: (error, id) => failed.push([(error as Error).message, id]) })
+    failing = true
+    embedded.logOut()
+    await vi.waitFor(() => expect(getConnection(config).status).toBe('disconnected'))
+    await vi.waitFor(() => expect(failed).toStrictEqual([[expect.stringContaining('disk full'), context]]))
+    expect((await inner.get(context))?.status).toBe('active')
   })
 })
