@@ -2,7 +2,6 @@ import type { Address } from 'viem'
 import type { Session } from '../../sessions/types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
-import type { WirePermission } from '../permission.js'
 import type { CheckScopeOptions, CheckScopeReturnType, ScopeCall } from '../scope.js'
 import type { EnforcedRule, Grant, GrantRequest, Permission, Signer } from '../types.js'
 
@@ -110,7 +109,7 @@ export type PermissionKinds = {
   /** The permission with the rules on it, or a refusal of a rule the permission cannot carry (never a dropped rule). */
   withRules(permission: Permission, rules: PermissionRules, field: string): Permission
   /** The wire form `{ type, data }` of one of these permissions. */
-  encode(permission: KindPermission): WirePermission
+  encode(permission: KindPermission): { type: string; data: unknown }
   /** Its rules besides `expiry`, in the 2026 wire form. */
   encodeRules(permission: KindPermission): { type: string; data: unknown }[]
   /** The permission no wider than `asked`, whatever the wallet `granted` (both of one kind). */
