@@ -14,8 +14,8 @@ import { type Address, type Hex, createPublicClient, createTestClient, createWal
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { createDevMetaMask, startDevChain } from '../src/devwallet/index.js'
-import { erc7710Executor, withSessionKeys } from '../src/index.js'
-import { executionPermissions } from '../src/wallets.js'
+import { withSessionKeys } from '../src/index.js'
+import { erc7710Executor, executionPermissions } from '../src/wallets.js'
 
 const day = 86_400
 const short = (value: string) => `${value.slice(0, 6)}…${value.slice(-4)}`

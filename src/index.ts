@@ -50,10 +50,9 @@ export { checkScope } from './permissions/scope.js'
 export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason, ScopeReasonDetails } from './permissions/scope.js'
 export type { EnforcedRule, Enforcer, GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, RevocationMethods, Signer, SpendLimit } from './permissions/types.js'
 // The wallet dialects themselves are in `keyleash/wallets`; these types are for writing one's own.
-export type { CodecContext, ResolvedGrantRequest, RevocableGrant, WalletDialect } from './permissions/dialects/types.js'
+export type { CodecContext, KindPermission, PermissionKinds, PermissionRules, ResolvedGrantRequest, RevocableGrant, WalletDialect, WireRule } from './permissions/dialects/types.js'
 export type { SpendReasonDetails } from './permissions/spendRules.js'
 
-export { erc7710Executor, type Erc7710ExecutorOptions } from './execution/erc7710.js'
 export { erc7836Executor } from './execution/erc7836.js'
 export { hashExecutor } from './execution/hash.js'
 export type { HashExecutorOptions } from './execution/hash.js'

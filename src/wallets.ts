@@ -1,7 +1,9 @@
 /**
  * `keyleash/wallets`: the ERC-7715 dialects keyleash speaks to an inner wallet, as values. An
  * app imports the one its wallet speaks and passes it as the `wallet` option, so it ships that
- * one only; the default, `erc7715`, is in the core entry anyway.
+ * one only; the default, `erc7715`, is in the core entry anyway. What only one wallet needs
+ * lives here with its dialect: MetaMask's Advanced Permissions (`advancedPermissions`, which
+ * `executionPermissions` carries) and `erc7710Executor`, Openfort's `openfortExecutor`.
  *
  * @example
  * import { withSessionKeys } from 'keyleash'
@@ -15,9 +17,11 @@ import { erc7715 as erc7715Dialect } from './permissions/dialects/erc7715.js'
 import type { WalletDialect } from './permissions/dialects/types.js'
 export { erc7715v2025 } from './wallets/erc7715-2025.js'
 export { executionPermissions } from './wallets/executionPermissions.js'
+export { advancedPermissions } from './wallets/advancedPermissions.js'
+export { erc7710Executor, type Erc7710ExecutorOptions } from './execution/erc7710.js'
 export { openfort } from './wallets/openfort.js'
 export { openfortExecutor, type OpenfortExecutorOptions, type OpenfortIntentsBackend } from './execution/openfort.js'
-export type { WalletDialect } from './permissions/dialects/types.js'
+export type { PermissionKinds, WalletDialect } from './permissions/dialects/types.js'
 
 /**
  * viem's June 2024 shape (`erc7715Actions().grantPermissions`), the default: one request per

@@ -11,7 +11,6 @@ test('the public exports of keyleash are exactly these', () => {
       "UnauthorizedError",
       "checkScope",
       "defaultMaxExpiry",
-      "erc7710Executor",
       "erc7836Executor",
       "hashExecutor",
       "memoryKeyStore",
@@ -32,7 +31,7 @@ test('the public exports of keyleash/browser are exactly these', async () => {
   expect(Object.keys(browser).sort()).toStrictEqual(['indexedDbStore', 'webStorageStore'])
 })
 
-test('the public exports of keyleash/wallets are exactly these (the dialects, and Openfort\'s executor)', async () => {
+test('the public exports of keyleash/wallets are exactly these (the dialects, MetaMask\'s permission kinds and executor, Openfort\'s executor)', async () => {
   const wallets = await import('../src/wallets.js')
-  expect(Object.keys(wallets).sort()).toStrictEqual(['erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor'])
+  expect(Object.keys(wallets).sort()).toStrictEqual(['advancedPermissions', 'erc7710Executor', 'erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor'])
 })

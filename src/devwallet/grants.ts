@@ -14,6 +14,7 @@ import { type DevWalletDialectName, devWalletDialects } from './dialects.js'
 import { unsupportedMethod } from './errors.js'
 import { type Registration, chainNow, checkRegistration, describeRegistration, prepareOwnerBatch, prepareRegistration, selfCall } from './registration.js'
 import { enforcedBy, enforcedRules } from '../permissions/enforcement.js'
+import { advancedPermissions } from '../wallets/advancedPermissions.js'
 
 // The dev wallet's SessionAccount holds its sessions to every rule on chain.
 const allWallet = enforcedBy(enforcedRules)
@@ -46,7 +47,8 @@ export async function grant(method: string, params: unknown, context: DevWalletC
   if (method !== dialect.grantMethod) throw unsupportedMethod(method, `this wallet speaks ${context.dialect}; use ${dialect.grantMethod}`)
   const now = await chainNow(context.publicClient)
   const parser = parsers[context.dialect]
-  const plans = parser.parse(params, { now, mode: 'timestamp', maxExpiry: maxGrantSeconds }).map((draft) => planGrant(draft, context))
+  // MetaMask's types are read, to be refused by name below: they need its Delegation Framework.
+  const plans = parser.parse(params, { now, mode: 'timestamp', maxExpiry: maxGrantSeconds }, advancedPermissions).map((draft) => planGrant(draft, context))
   // `registerSession` overwrites a key: two grants to one key in one batch would leave only the last.
   plans.forEach((plan, i) => {
     if (plans.findIndex((other) => isAddressEqual(other.registration.key, plan.registration.key)) !== i)

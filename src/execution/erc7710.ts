@@ -62,8 +62,8 @@ const singleMode: Hex = '0x00000000000000000000000000000000000000000000000000000
  *
  * @see https://eips.ethereum.org/EIPS/eip-7710
  * @example
- * import { withSessionKeys, erc7710Executor } from 'keyleash'
- * import { executionPermissions } from 'keyleash/wallets'
+ * import { withSessionKeys } from 'keyleash'
+ * import { erc7710Executor, executionPermissions } from 'keyleash/wallets'
  *
  * const provider = withSessionKeys(metamask, { wallet: executionPermissions, executor: erc7710Executor() })
  */

@@ -13,5 +13,5 @@ import type { MethodHandler } from './types.js'
 export const wallet_getGrantedExecutionPermissions: MethodHandler = async (_params, context) => {
   const now = context.now()
   const accounts = await accountScope(context)
-  return executionPermissionRequests.answer((await context.store.list()).filter((session) => isLive(session, now) && inScope(accounts, session)))
+  return executionPermissionRequests.answer((await context.store.list()).filter((session) => isLive(session, now) && inScope(accounts, session)), context.options.wallet.permissionKinds)
 }

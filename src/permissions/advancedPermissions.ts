@@ -1,5 +1,7 @@
 import { type Address, isHex, numberToHex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
+import type { AdvancedPermissionType } from './advancedTypes.js'
+import type { KindPermission, PermissionRules, WireRule } from './dialects/types.js'
 import { describe, readAddress, readArray, readObject, type Fields } from './read.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 
@@ -10,36 +12,6 @@ import type { Permission, RevocationMethods, SpendLimit } from './types.js'
  * (amounts hex and positive, `maxAmount` above `initialAmount`, a period of at most ten years),
  * plus keyleash's: times are whole UNIX seconds, never milliseconds.
  */
-
-/**
- * The permission types MetaMask's kit can send, by wire name.
- *
- * @example
- * advancedPermissionTypes.includes('erc20-token-periodic') // true
- */
-export const advancedPermissionTypes = [
-  'native-token-stream',
-  'native-token-periodic',
-  'native-token-allowance',
-  'erc20-token-stream',
-  'erc20-token-periodic',
-  'erc20-token-allowance',
-  'erc20-token-revocation',
-  'token-approval-revocation',
-] as const
-
-export type AdvancedPermissionType = (typeof advancedPermissionTypes)[number]
-
-/**
- * Whether a wire type name is one of MetaMask's.
- *
- * @example
- * isAdvancedPermissionType('native-token-stream') // true
- * isAdvancedPermissionType('contract-call') // false
- */
-export function isAdvancedPermissionType(type: string): type is AdvancedPermissionType {
-  return (advancedPermissionTypes as readonly string[]).includes(type)
-}
 
 // MetaMask's builders refuse a period longer than this (MAX_PERIOD_DURATION).
 const maxPeriodDuration = 10 * 365 * 24 * 60 * 60
@@ -56,7 +28,7 @@ const revocationFlags = ['erc20Approve', 'erc721Approve', 'erc721SetApprovalForA
  * parseAdvancedPermission('erc20-token-periodic', { tokenAddress, periodAmount: '0x64', periodDuration: 86_400, startTime }, 'permission')
  * // { type: 'spend', token, limit: { kind: 'periodic', periodAmount: 100n, periodDuration: 86_400, startTime } }
  */
-export function parseAdvancedPermission(type: AdvancedPermissionType, value: unknown, field: string): Permission {
+export function parseAdvancedPermission(type: AdvancedPermissionType, value: unknown, field: string): KindPermission {
   const data = readObject(value ?? {}, `${field}.data`)
   const at = (name: string) => `${field}.data.${name}`
   const justification = readJustification(data.justification, at('justification'))
@@ -124,16 +96,25 @@ function readJustification(value: unknown, field: string): string | undefined {
   return value
 }
 
-/** The rules of a 2026 request besides `expiry`: who may redeem, who may be paid. */
-export type AdvancedRules = { redeemers?: readonly Address[]; payees?: readonly Address[] }
-
 /**
- * Reads a `redeemer` or `payee` rule's `data.addresses` (at least one address).
+ * Reads a 2026 request's rules besides `expiry`: MetaMask's `redeemer` and `payee`; any other
+ * rule is refused (a rule keyleash does not know it cannot enforce).
  *
  * @example
- * readRuleAddresses({ addresses: ['0x…'] }, 'rules[1].data') // ['0x…']
+ * readAdvancedRules([{ type: 'payee', data: { addresses: [shop] }, field: 'rules[1]' }]) // { payees: [shop] }
  */
-export function readRuleAddresses(value: unknown, field: string): Address[] {
+export function readAdvancedRules(rules: readonly WireRule[]): PermissionRules {
+  const read: { redeemers?: Address[]; payees?: Address[] } = {}
+  for (const { type, data, field } of rules) {
+    if (type === 'redeemer') read.redeemers = readRuleAddresses(data, `${field}.data`)
+    else if (type === 'payee') read.payees = readRuleAddresses(data, `${field}.data`)
+    else throw new InvalidParamsError(`${field}.type`, `${describe(type)} is not a rule keyleash can enforce; use expiry, redeemer or payee`)
+  }
+  return read
+}
+
+/** A `redeemer` or `payee` rule's `data.addresses` (at least one address). */
+function readRuleAddresses(value: unknown, field: string): Address[] {
   const addresses = readArray(readObject(value, field).addresses, `${field}.addresses`)
   if (addresses.length === 0) throw new InvalidParamsError(`${field}.addresses`, 'must hold at least one address')
   return addresses.map((address, i) => readAddress(address, `${field}.addresses[${i}]`))
@@ -146,7 +127,7 @@ export function readRuleAddresses(value: unknown, field: string): Address[] {
  * @example
  * withRules(permission, { payees: [shop] }, 'rules')
  */
-export function withRules(permission: Permission, rules: AdvancedRules, field: string): Permission {
+export function withRules(permission: Permission, rules: PermissionRules, field: string): Permission {
   if (rules.payees === undefined && rules.redeemers === undefined) return permission
   if (permission.type === 'spend') return { ...permission, ...rules }
   const rule = rules.payees !== undefined ? 'payee' : 'redeemer'
@@ -163,7 +144,7 @@ export function withRules(permission: Permission, rules: AdvancedRules, field: s
  * encodeAdvancedPermission({ type: 'spend', token: 'native', limit: { kind: 'allowance', amount: 5n, startTime } })
  * // { type: 'native-token-allowance', data: { allowanceAmount: '0x5', startTime } }
  */
-export function encodeAdvancedPermission(permission: Extract<Permission, { type: 'spend' | 'revocation' }>): { type: AdvancedPermissionType; data: Fields } {
+export function encodeAdvancedPermission(permission: KindPermission): { type: AdvancedPermissionType; data: Fields } {
   const justification = permission.justification === undefined ? {} : { justification: permission.justification }
   if (permission.type === 'revocation') {
     if (permission.kind === 'erc20') return { type: 'erc20-token-revocation', data: justification }
@@ -188,15 +169,12 @@ export function encodeAdvancedPermission(permission: Extract<Permission, { type:
  * @example
  * encodeRules({ type: 'spend', token, limit, payees: [shop] }) // [{ type: 'payee', data: { addresses: [shop] } }]
  */
-export function encodeRules(permission: Permission): { type: 'redeemer' | 'payee'; data: { addresses: Address[] } }[] {
-  if (permission.type !== 'spend' && permission.type !== 'revocation') return []
+export function encodeRules(permission: KindPermission): { type: 'redeemer' | 'payee'; data: { addresses: Address[] } }[] {
   return [
     ...(permission.redeemers ? [{ type: 'redeemer' as const, data: { addresses: [...permission.redeemers] } }] : []),
     ...(permission.type === 'spend' && permission.payees ? [{ type: 'payee' as const, data: { addresses: [...permission.payees] } }] : []),
   ]
 }
-
-type Advanced = Extract<Permission, { type: 'spend' | 'revocation' }>
 
 /**
  * A MetaMask permission no wider than asked, field by field, whatever the wallet answered
@@ -207,7 +185,7 @@ type Advanced = Extract<Permission, { type: 'spend' | 'revocation' }>
  * @example
  * narrowAdvanced(asked, granted) // granted's lower periodAmount, asked's payees
  */
-export function narrowAdvanced<permission extends Advanced>(asked: permission, granted: permission): permission {
+export function narrowAdvanced<permission extends KindPermission>(asked: permission, granted: permission): permission {
   const redeemers = asked.redeemers ?? granted.redeemers
   const payees = asked.type === 'spend' && granted.type === 'spend' ? (asked.payees ?? granted.payees) : undefined
   const rules = { ...(redeemers ? { redeemers } : {}), ...(payees ? { payees } : {}) }

@@ -7,6 +7,7 @@ import { readAddress, readArray, readChainId, type Fields } from './read.js'
 import { toSelector } from './selectors.js'
 import { notConnected } from '../walletState.js'
 import { parseSigner } from './signer.js'
+import type { PermissionKinds } from './dialects/types.js'
 import type { GrantRequest, Permission, Policy, Signer } from './types.js'
 
 /** A grant as the app sent it, checked, before the wallet's chain and account are known. */
@@ -40,9 +41,9 @@ export type WalletState = { chainId: number; accounts: readonly Address[] }
 
 /**
  * Reads the body most drafts share: `{ chainId?, address?, expiry, signer?, permissions,
- * policies? }`. Permission policies are lifted to the session.
+ * policies? }`. Permission policies are lifted to the session; `kinds` reads the wallet's own types.
  */
-export function parseGrantBody(body: Fields, path: string, rules: ExpiryRules): GrantDraft {
+export function parseGrantBody(body: Fields, path: string, rules: ExpiryRules, kinds: PermissionKinds | undefined): GrantDraft {
   return parseGrantParts({
     path,
     rules,
@@ -55,6 +56,7 @@ export function parseGrantBody(body: Fields, path: string, rules: ExpiryRules): 
     permissions: readArray(body.permissions, `${path}permissions`).map((value, i) => ({ value, field: `${path}permissions[${i}]` })),
     permissionsField: `${path}permissions`,
     policies: body.policies,
+    kinds,
   })
 }
 
@@ -74,6 +76,8 @@ export function parseGrantParts(parts: {
   permissionsField: string
   policies?: unknown
   adjustmentAllowed?: boolean | undefined
+  /** The wallet dialect's `permissionKinds`: the types core does not read itself. */
+  kinds: PermissionKinds | undefined
 }): GrantDraft {
   const { path } = parts
   assertWithinCap(parts.permissions.length, parts.permissionsField)
@@ -83,7 +87,7 @@ export function parseGrantParts(parts: {
   const permissions: Permission[] = []
   const policies: Policy[] = []
   parts.permissions.forEach(({ value, field }) => {
-    const parsed = parsePermission(value, field)
+    const parsed = parsePermission(value, field, parts.kinds)
     permissions.push(parsed.permission)
     policies.push(...parsed.policies)
   })

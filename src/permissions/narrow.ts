@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import { narrowAdvanced } from './advancedPermissions.js'
+import type { PermissionKinds } from './dialects/types.js'
 import { mergePolicies, permissionKey } from './permission.js'
 import type { Grant, GrantRequest, Permission } from './types.js'
 
@@ -7,9 +7,13 @@ import type { Grant, GrantRequest, Permission } from './types.js'
  * What a session may do: what the wallet granted, but never more than was asked. A
  * wallet may grant less (ERC-7715 `isAdjustmentAllowed`); one that answers more, or
  * drops a limit it cannot express (Openfort's call limit), does not widen what keyleash
- * signs: the asked limits are kept and enforced locally.
+ * signs: the asked limits are kept and enforced locally. MetaMask's permissions are narrowed by
+ * the wallet dialect's `kinds`; without them, none is kept (never one wider than granted).
+ *
+ * @example
+ * narrowGrant(request, dialect.decode(answer, [request], codec)[0], dialect.permissionKinds)
  */
-export function narrowGrant(request: GrantRequest, grant: Grant): Grant {
+export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: PermissionKinds): Grant {
   // Granted permissions by what they name: one lookup per asked permission, not a scan.
   const grantedByKey = new Map<string, Permission>()
   for (const granted of grant.permissions) {
@@ -23,8 +27,8 @@ export function narrowGrant(request: GrantRequest, grant: Grant): Grant {
     if (asked.type === 'contract-call' && granted.type === 'contract-call') {
       const selectors = intersect(asked.selectors, granted.selectors)
       if (selectors === 'any' || selectors.length > 0) permissions.push({ ...asked, selectors })
-    } else if ((asked.type === 'spend' || asked.type === 'revocation') && granted.type === asked.type) {
-      permissions.push(narrowAdvanced(asked, granted))
+    } else if (asked.type === 'spend' || asked.type === 'revocation') {
+      if (kinds && granted.type === asked.type) permissions.push(kinds.narrow(asked, granted))
     } else if ('allowance' in asked && 'allowance' in granted) {
       permissions.push({ ...asked, allowance: granted.allowance < asked.allowance ? granted.allowance : asked.allowance })
     } else permissions.push(asked)

@@ -1,6 +1,7 @@
 import { numberToHex, type Hex } from 'viem'
-import { InvalidParamsError } from '../errors.js'
-import { encodeAdvancedPermission, isAdvancedPermissionType, parseAdvancedPermission } from './advancedPermissions.js'
+import { InternalError, InvalidParamsError } from '../errors.js'
+import { isAdvancedPermissionType } from './advancedTypes.js'
+import type { PermissionKinds } from './dialects/types.js'
 import { describe, readAddress, readArray, readObject, readPositiveInteger, readQuantity, type Fields } from './read.js'
 import { toSelector } from './selectors.js'
 import type { Permission, Policy } from './types.js'
@@ -22,13 +23,14 @@ function typeName(value: unknown, field: string): string {
 
 /**
  * Reads one permission of any draft: `{ type, data, policies?, required? }`. Known types
- * are checked field by field; an unknown type is kept as `custom`, and is refused when
- * `required` is true or absent (nothing the middleware cannot enforce is signed under).
+ * are checked field by field, those of the wallet's `kinds` (MetaMask's) by them; an unknown
+ * type is kept as `custom`, and is refused when `required` is true or absent (nothing the
+ * middleware cannot enforce is signed under). One of MetaMask's types without `kinds` is refused.
  *
  * @example
  * parsePermission({ type: 'contract-call', data: { address: '0x…', calls: ['mint(address)'] } }, 'permissions[0]')
  */
-export function parsePermission(value: unknown, field: string): ParsedPermission {
+export function parsePermission(value: unknown, field: string, kinds?: PermissionKinds): ParsedPermission {
   const entry = readObject(value, field)
   const type = typeName(entry.type, `${field}.type`)
   const { policies, allowance } = parsePolicies(entry.policies, `${field}.policies`, type)
@@ -49,10 +51,16 @@ export function parsePermission(value: unknown, field: string): ParsedPermission
     const token = readAddress(data.address, `${field}.data.address`)
     return { permission: { type: 'erc20-transfer', token, allowance: readAllowance(data, allowance, field) }, policies }
   }
-  if (isAdvancedPermissionType(type)) {
+  const kind = kinds?.parse(type, entry.data, field)
+  if (kind) {
     if (policies.length > 0) throw new InvalidParamsError(`${field}.policies`, `a ${type} permission carries its limits in data, not in policies`)
-    return { permission: parseAdvancedPermission(type, entry.data, field), policies }
+    return { permission: kind, policies }
   }
+  // Required or not: an app that asks for a spending limit means it, it is never kept unenforced.
+  if (isAdvancedPermissionType(type))
+    throw new InvalidParamsError(`${field}.type`, `"${type}" is one of MetaMask's Advanced Permissions, which keyleash reads only for a wallet that grants them`, {
+      hint: "make the provider with wallet: executionPermissions from keyleash/wallets (MetaMask's dialect, which brings them)",
+    })
   const required = entry.required === undefined ? true : entry.required
   if (typeof required !== 'boolean') throw new InvalidParamsError(`${field}.required`, `must be true or false, got ${describe(required)}`)
   if (required)
@@ -169,8 +177,8 @@ export function mergePolicies(policies: readonly Policy[]): Policy[] {
   return [...(callLimit ? [callLimit] : []), ...rateLimits, ...(gasLimit ? [gasLimit] : [])]
 }
 
-/** The wire form every draft shares; amounts as hex. */
-export function encodePermission(permission: Permission): WirePermission {
+/** The wire form every draft shares; amounts as hex. MetaMask's kinds are written by the wallet dialect's `kinds`. */
+export function encodePermission(permission: Permission, kinds?: PermissionKinds): WirePermission {
   switch (permission.type) {
     case 'contract-call':
       return { type: 'contract-call', data: { address: permission.target, calls: permission.selectors === 'any' ? [] : [...permission.selectors] } }
@@ -180,7 +188,9 @@ export function encodePermission(permission: Permission): WirePermission {
       return { type: 'erc20-token-transfer', data: { address: permission.token, allowance: numberToHex(permission.allowance) } }
     case 'spend':
     case 'revocation':
-      return encodeAdvancedPermission(permission)
+      if (kinds) return kinds.encode(permission)
+      // A session another provider granted (a shared store): it cannot be written without them.
+      throw new InternalError(`a ${permission.type} permission is one of MetaMask's, which this provider cannot write; make it with wallet: executionPermissions from keyleash/wallets`)
     case 'custom':
       return { type: permission.name, data: permission.data }
   }

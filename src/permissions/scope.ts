@@ -1,8 +1,9 @@
 import type { Address, Hex } from 'viem'
 import type { Session, SessionUsage } from '../sessions/types.js'
 import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
-import { checkSpendCalls, hasAdvancedPermissions, type SpendReasonDetails } from './spendRules.js'
+import type { PermissionKinds } from './dialects/types.js'
 import { isAddressShape } from './read.js'
+import type { SpendReasonDetails } from './spendRules.js'
 import type { Permission, Policy } from './types.js'
 
 /** One call of a batch, as `wallet_sendCalls` carries it. */
@@ -21,6 +22,12 @@ export type CheckScopeOptions = {
   now: number
   /** Whether the store holds the session's key (`keyStore.has(session.keyAddress)`). */
   canSign: boolean
+  /**
+   * The checks of permission kinds core keyleash does not know: for MetaMask's (`spend`,
+   * `revocation`), `advancedPermissions` from `keyleash/wallets`. A session holding such a
+   * permission is refused (`unchecked-permissions`) without them.
+   */
+  permissionKinds?: PermissionKinds | undefined
 }
 
 /**
@@ -45,6 +52,8 @@ export type ScopeReasonDetails = {
   'uncounted-token-function': { token: Address; selector: Hex }
   /** `permissions` names the session's custom permissions, none of which keyleash signs under. */
   'custom-permission': { target: Address; permissions: string[] }
+  /** The session holds permissions of these kinds (`spend`, `revocation`), and the check was given no `permissionKinds` for them. */
+  'unchecked-permissions': { session: string; permissions: string[] }
 } & SpendReasonDetails
 
 /** Why a call does not fit a session: the first rule it breaks. */
@@ -67,7 +76,9 @@ export type CheckScopeReturnType =
  *
  * Rules, per call, the first broken one is its reason; usage accumulates over the calls that fit:
  * 0. the session: `wrong-chain`, `revoked`, `expired` (`now >= expiry`), `not-a-signing-session`
- *    (every call gets it; an empty batch is then refused with no reasons);
+ *    (every call gets it; an empty batch is then refused with no reasons); a session holding
+ *    MetaMask's permissions is then checked by `options.permissionKinds` (its enforcers' rules),
+ *    or, without them, refused: `unchecked-permissions`;
  * 1. `self-call`: the account itself is never a target;
  * 2. `target-not-allowed` / `selector-not-allowed` (`custom-permission` instead of the former when the
  *    session holds custom permissions): calldata-less calls go anywhere when the session has a native
@@ -110,10 +121,14 @@ export function checkScope(
 ): CheckScopeReturnType {
   const refusal = checkSession(session, options)
   if (refusal) return { allowed: false, reasons: calls.map((_, call) => ({ ...refusal, call })) }
-  // MetaMask's permissions are checked as its enforcers decide (src/permissions/spendRules.ts).
-  if (hasAdvancedPermissions(session.permissions)) return checkSpendCalls(session, calls, options)
-
+  // MetaMask's permissions are checked as its enforcers decide, by the code the wallet dialect
+  // brings (src/permissions/spendRules.ts, out of the core bundle); without it, never signed under.
   const scope = compileScope(session.permissions)
+  if (scope.kinds) {
+    if (options.permissionKinds) return options.permissionKinds.checkCalls(session, calls, options)
+    return uncheckedPermissions(session, calls)
+  }
+
   const callLimit = callLimitOf(session.policies)
   const account = session.account.toLowerCase()
   const tally: Tally = { calls: session.usage.calls, native: session.usage.native, spent: session.usage.spent }
@@ -129,6 +144,17 @@ export function checkScope(
   return { allowed: true, usage: { calls: tally.calls, native: tally.native, spent: tally.spent } }
 }
 
+function isKindPermission(permission: Permission): boolean {
+  return permission.type === 'spend' || permission.type === 'revocation'
+}
+
+/** Every call refused: the session holds permissions of kinds the check was not given. */
+function uncheckedPermissions(session: Session, calls: readonly ScopeCall[]): CheckScopeReturnType {
+  const permissions = [...new Set(session.permissions.filter(isKindPermission).map((permission) => permission.type))]
+  const message = `session ${session.id} holds MetaMask permissions (${permissions.join(', ')}) that this check cannot read; make the provider with wallet: executionPermissions, or pass permissionKinds: advancedPermissions to checkScope (both from keyleash/wallets)`
+  return { allowed: false, reasons: calls.map((_, call) => ({ call, reason: 'unchecked-permissions', message, session: session.id, permissions })) }
+}
+
 /** Usage as it accumulates over a batch. The session's `spent` is never written: it is copied on the first change. */
 type Tally = {
   calls: number
@@ -140,6 +166,8 @@ type Tally = {
 
 /** A session's permissions, reshaped for lookups by lower-case address. */
 type CompiledScope = {
+  /** Whether the permissions hold MetaMask's kinds (`spend`, `revocation`): asked once per permissions array, not per send. */
+  kinds: boolean
   /** Granted selectors (lower-case) by lower-case target; `'any'` when any function is. */
   targets: Map<string, Set<string> | 'any'>
   /** 0n when none is granted. */
@@ -157,7 +185,7 @@ const compiled = new WeakMap<readonly Permission[], CompiledScope>()
 function compileScope(permissions: readonly Permission[]): CompiledScope {
   const cached = compiled.get(permissions)
   if (cached) return cached
-  const scope: CompiledScope = { targets: new Map(), nativeAllowance: 0n, tokens: new Map(), custom: [], named: new Map() }
+  const scope: CompiledScope = { kinds: false, targets: new Map(), nativeAllowance: 0n, tokens: new Map(), custom: [], named: new Map() }
   // The session account holds ONE native allowance and one allowance per token (it refuses to
   // register two). Should a wallet grant several anyway, the smallest is the one all agree on.
   let native: bigint | undefined
@@ -184,6 +212,10 @@ function compileScope(permissions: readonly Permission[]): CompiledScope {
       }
       case 'custom':
         scope.custom.push(permission.name)
+        break
+      case 'spend':
+      case 'revocation':
+        scope.kinds = true
         break
     }
   }

@@ -42,16 +42,6 @@ export type SpendReasonDetails = {
 type Advanced = Extract<Permission, { type: 'spend' | 'revocation' }>
 
 /**
- * Whether a session holds MetaMask permissions, which {@link checkSpendCalls} checks.
- *
- * @example
- * hasAdvancedPermissions(session.permissions) // true for a grant of erc20-token-periodic
- */
-export function hasAdvancedPermissions(permissions: readonly Permission[]): boolean {
-  return permissions.some((permission) => permission.type === 'spend' || permission.type === 'revocation')
-}
-
-/**
  * Rules 1 onwards of the scope check for a session with MetaMask permissions (the session rules,
  * rule 0, are checked before). Pure; the usage returned adds what the calls spend.
  *

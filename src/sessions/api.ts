@@ -90,7 +90,7 @@ export function createSessionsApi(context: MethodContext): SessionsApi {
       const session = await stored(context, id, await scope())
       const canSign = session.keyAddress !== undefined && (await context.store.keys.has(session.keyAddress))
       const chainId = options.chainId ?? (await walletChainId(context.inner))
-      return checkScope(session, calls, { chainId, now: context.now(), canSign })
+      return checkScope(session, calls, { chainId, now: context.now(), canSign, permissionKinds: context.options.wallet.permissionKinds })
     },
   }
 }

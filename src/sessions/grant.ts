@@ -28,7 +28,9 @@ export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPe
 export async function grant(method: GrantMethod, params: unknown, context: MethodContext): Promise<unknown> {
   const { options, store } = context
   const app = appDialectOf(method, params)
-  const drafts = app.parse(params, { now: context.now(), mode: options.expiryMode, maxExpiry: options.maxExpiry })
+  // MetaMask's permission types are read, narrowed and written by its dialect's code, if it is the wallet's.
+  const kinds = options.wallet.permissionKinds
+  const drafts = app.parse(params, { now: context.now(), mode: options.expiryMode, maxExpiry: options.maxExpiry }, kinds)
   // Wallets handle one grant at a time (MetaMask answers a second with -32002).
   return context.serialize(async () => {
     const [chainId, accounts] = await Promise.all([walletChainId(context.inner), walletAccounts(context.inner)])
@@ -45,7 +47,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
       const now = context.now()
       const sessions = grants.map((answer, i): Session => {
         const { request, keyAddress } = signed[i] as (typeof signed)[number]
-        const narrowed = narrowGrant(request, answer)
+        const narrowed = narrowGrant(request, answer, kinds)
         assertKeepable(narrowed, now, dialect)
         return {
           id: narrowed.context,
@@ -66,7 +68,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           createdAt: now,
         }
       })
-      const answer = app.answer(sessions)
+      const answer = app.answer(sessions, kinds)
       await keep(sessions, context)
       for (const session of sessions) context.emit('sessionGranted', session)
       return answer

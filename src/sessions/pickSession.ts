@@ -18,7 +18,7 @@ export async function pickSession(context: MethodContext, chainId: number, accou
   // Sessions of accounts this provider does not serve (a store shared by several users) are never picked.
   if (!inScope(await accountScope(context), { account })) return undefined
   const now = context.now()
-  const options = { chainId, now, canSign: true }
+  const options = { chainId, now, canSign: true, permissionKinds: context.options.wallet.permissionKinds }
   const pick = async () => {
     // Whether the key is held, and whether another instance revoked the session, is checked in the store when the usage is reserved.
     for (const session of await context.index.candidates(chainId, account, calls, now)) if (checkScope(session, calls, options).allowed) return session

@@ -24,7 +24,7 @@ export async function runInSession(context: MethodContext, session: Session, cal
       hint: 'open the store with the encryptionKey it was written with; sessions.get(id).status says locked until then',
     })
   const signer = key.kind === 'signer' ? key.signer : undefined
-  const options = { chainId, now: context.now(), canSign: signer !== undefined }
+  const options = { chainId, now: context.now(), canSign: signer !== undefined, permissionKinds: context.options.wallet.permissionKinds }
   let decision: CheckScopeReturnType | undefined
   let before: SessionUsage | undefined
   await store.update(session.id, (stored) => {

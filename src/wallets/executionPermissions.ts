@@ -1,6 +1,5 @@
 import { InvalidParamsError } from '../errors.js'
 import { type Address, type Hex, isAddressEqual, isHex } from 'viem'
-import { withRules } from '../permissions/advancedPermissions.js'
 import { encodeRequest, readRules } from '../permissions/dialects/executionPermissions.js'
 import { erc7715 } from '../permissions/dialects/erc7715.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
@@ -8,12 +7,14 @@ import { encodePermission, parsePermission } from '../permissions/permission.js'
 import { readAddress, readAnswers, readArray, readGrantedExpiry, readObject, readString } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant } from '../permissions/types.js'
+import { advancedPermissions } from './advancedPermissions.js'
 
 /**
  * A wallet that speaks ERC-7715 as of January 2026, `wallet_requestExecutionPermissions`: one
  * permission per request, granted `from` the user's account `to` a session account, its end an
  * `expiry` rule. The wallet may grant less than asked (`isAdjustmentAllowed`); what it granted
- * is what is kept.
+ * is what is kept. It carries MetaMask's Advanced Permissions (`permissionKinds`), which only
+ * a provider made with it reads and checks.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7715
  * @example
@@ -31,6 +32,7 @@ export const executionPermissions: WalletDialect = {
   // MetaMask's caveat enforcers hold targets, functions, value, spending and expiry; none counts
   // calls, so a call limit is keyleash's alone (under-claiming for the dev wallet, which does).
   enforces: ['target', 'selector', 'value', 'spend', 'expiry'],
+  permissionKinds: advancedPermissions,
 
   encode(requests) {
     return requests.map((request, i) => {
@@ -41,7 +43,7 @@ export const executionPermissions: WalletDialect = {
       const [permission, ...rest] = request.permissions
       if (!permission || rest.length > 0)
         throw new InvalidParamsError(`[${i}].permission`, `the wallet speaks execution permissions, one permission per request; this grant has ${request.permissions.length}`)
-      return encodeRequest(request, to, permission)
+      return encodeRequest(request, to, permission, advancedPermissions)
     })
   },
 
@@ -49,12 +51,12 @@ export const executionPermissions: WalletDialect = {
     return readAnswers(result, requests.length).map((answer, i): Grant => {
       const at = `result[${i}]`
       const request = requests[i] as ResolvedGrantRequest
-      const { expiry, expiryIndex, redeemers, payees } = readRules(answer.rules, `${at}.rules`)
-      const rules = { ...(redeemers ? { redeemers } : {}), ...(payees ? { payees } : {}) }
-      const permission = withRules(parsePermission(answer.permission, `${at}.permission`).permission, rules, `${at}.rules`)
+      const { expiry, expiryIndex, others } = readRules(answer.rules, `${at}.rules`)
+      const rules = advancedPermissions.readRules(others)
+      const permission = advancedPermissions.withRules(parsePermission(answer.permission, `${at}.permission`, advancedPermissions).permission, rules, `${at}.rules`)
       // Another type is another grant: nothing of it can be kept under what was asked.
-      const asked = request.permissions[0] === undefined ? undefined : encodePermission(request.permissions[0]).type
-      const type = encodePermission(permission).type
+      const asked = request.permissions[0] === undefined ? undefined : encodePermission(request.permissions[0], advancedPermissions).type
+      const type = encodePermission(permission, advancedPermissions).type
       if (asked !== undefined && type !== asked) throw new InvalidParamsError(`${at}.permission.type`, `the wallet granted ${type}, not the ${asked} asked for`)
       // A grant for another account or another key is not the one asked for.
       if (answer.from !== undefined && !isAddressEqual(readAddress(answer.from, `${at}.from`), request.account))

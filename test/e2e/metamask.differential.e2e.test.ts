@@ -5,11 +5,10 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
 import { beforeAll, expect, test } from 'vitest'
 import { createDevMetaMask, type DevMetaMask } from '../../src/devwallet/metamask/index.js'
-import { erc7710Executor } from '../../src/execution/erc7710.js'
 import { type ScopeCall, checkScope } from '../../src/permissions/scope.js'
 import { withSessionKeys } from '../../src/provider.js'
 import type { Session } from '../../src/sessions/types.js'
-import { executionPermissions } from '../../src/wallets/executionPermissions.js'
+import { advancedPermissions, erc7710Executor, executionPermissions } from '../../src/wallets.js'
 import { useMetaMaskChain } from '../utils/metamaskFramework.js'
 
 /*
@@ -109,7 +108,7 @@ test('behavior: over 320 random calls under nine grants, keyleash allows exactly
     const call = callFor(g, rng)
     const session = (await provider.sessions.get(context)) as Session
     const before = performance.now()
-    const local = checkScope(session, [call], { chainId: anvil.id, now: clock, canSign: true })
+    const local = checkScope(session, [call], { chainId: anvil.id, now: clock, canSign: true, permissionKinds: advancedPermissions })
     timings.check.push(performance.now() - before)
     const redeemData = encodeFunctionData({
       abi: DelegationManager,

@@ -7,11 +7,10 @@ import { beforeAll, expect, test } from 'vitest'
 import { demoNftAbi } from '../../src/devwallet/artifacts.js'
 import { deployDemoNft } from '../../src/devwallet/contracts.js'
 import { createDevMetaMask, type DevMetaMask } from '../../src/devwallet/metamask/index.js'
-import { erc7710Executor } from '../../src/execution/erc7710.js'
 import { type ScopeCall, checkScope } from '../../src/permissions/scope.js'
 import { withSessionKeys } from '../../src/provider.js'
 import type { Session } from '../../src/sessions/types.js'
-import { executionPermissions } from '../../src/wallets/executionPermissions.js'
+import { advancedPermissions, erc7710Executor, executionPermissions } from '../../src/wallets.js'
 import { useMetaMaskChain } from '../utils/metamaskFramework.js'
 
 /*
@@ -82,7 +81,7 @@ test('behavior: keyleash allows the revoking calls the ApprovalRevocationEnforce
   const verdicts: { name: string; keyleash: boolean; chain: boolean }[] = []
   for (const { name, before, call } of cases) {
     await before?.()
-    const local = checkScope(session, [call], { chainId: anvil.id, now, canSign: true }).allowed
+    const local = checkScope(session, [call], { chainId: anvil.id, now, canSign: true, permissionKinds: advancedPermissions }).allowed
     const data = encodeFunctionData({ abi: DelegationManager, functionName: 'redeemDelegations', args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [call.to, 0n, call.data ?? '0x'])]] })
     const hash = await direct.sendTransaction({ to: metamask.environment.DelegationManager, data, gas: 1_000_000n })
     const redeemed = (await publicClient.waitForTransactionReceipt({ hash })).status === 'success'

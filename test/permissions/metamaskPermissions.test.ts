@@ -12,11 +12,12 @@ import type {
   TokenApprovalRevocationPermission,
 } from '@metamask/7715-permission-types'
 import { describe, expect, expectTypeOf, test } from 'vitest'
-import { type AdvancedPermissionType, advancedPermissionTypes } from '../../src/permissions/advancedPermissions.js'
+import { type AdvancedPermissionType, advancedPermissionTypes } from '../../src/permissions/advancedTypes.js'
 import type { ResolvedGrantRequest } from '../../src/permissions/dialects/types.js'
 import { encodeRequest, executionPermissionRequests } from '../../src/permissions/dialects/executionPermissions.js'
 import { narrowGrant } from '../../src/permissions/narrow.js'
 import type { Grant, RevocationMethods } from '../../src/permissions/types.js'
+import { advancedPermissions } from '../../src/wallets/advancedPermissions.js'
 import { executionPermissions } from '../../src/wallets/executionPermissions.js'
 import { account, now, rules, sessionKey, token } from './dialects/fixtures.js'
 
@@ -50,7 +51,7 @@ const requests: { [type in PermissionTypes['type']]: PermissionRequest<Extract<P
 }
 
 function parse(request: unknown) {
-  const [draft] = executionPermissionRequests.parse([request], rules)
+  const [draft] = executionPermissionRequests.parse([request], rules, advancedPermissions)
   if (!draft) throw new Error('no draft')
   return draft
 }
@@ -73,7 +74,7 @@ describe('MetaMask\'s permission types', () => {
     const request = requests[type]
     const draft = resolved(request)
     const [permission] = draft.permissions
-    expect(encodeRequest(draft, sessionKey, permission as never)).toStrictEqual(request)
+    expect(encodeRequest(draft, sessionKey, permission as never, advancedPermissions)).toStrictEqual(request)
     expect(executionPermissions.encode([draft], { now })).toStrictEqual([request])
   })
 
@@ -152,7 +153,7 @@ describe('what is kept of an adjusted grant', () => {
   const grant = (data: object, rules: object[] = [expiryRule]) => {
     const request = requests['erc20-token-stream']
     const [decoded] = executionPermissions.decode([{ ...request, permission: { ...request.permission, data: { ...request.permission.data, ...data } }, rules, context: '0xc0', dependencies: [], delegationManager: token }], [asked], { now })
-    return narrowGrant(asked, decoded as Grant).permissions
+    return narrowGrant(asked, decoded as Grant, advancedPermissions).permissions
   }
 
   test('behavior: field by field, never more than asked: smaller amounts, the later start', () => {
@@ -164,6 +165,6 @@ describe('what is kept of an adjusted grant', () => {
     const withPayee = resolved({ ...requests['erc20-token-stream'], rules: [expiryRule, { type: 'payee', data: { addresses: [shop] } }] })
     const request = requests['erc20-token-stream']
     const [decoded] = executionPermissions.decode([{ ...request, context: '0xc0', dependencies: [], delegationManager: token }], [withPayee], { now })
-    expect(narrowGrant(withPayee, decoded as Grant).permissions[0]).toMatchObject({ payees: [shop] })
+    expect(narrowGrant(withPayee, decoded as Grant, advancedPermissions).permissions[0]).toMatchObject({ payees: [shop] })
   })
 })

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { type ScopeCall, checkScope } from '../../src/permissions/scope.js'
 import type { Permission, RevocationMethods } from '../../src/permissions/types.js'
 import type { SessionUsage } from '../../src/sessions/types.js'
+import { advancedPermissions } from '../../src/wallets/advancedPermissions.js'
 import { accounts, sessionFixture } from '../utils/sessionFixture.js'
 
 /*
@@ -20,7 +21,7 @@ const approve = (to: Address, amount: bigint): Hex => encodeFunctionData({ abi: 
 
 function check(permission: Permission, calls: ScopeCall[], now: number, usage: Partial<SessionUsage> = {}) {
   const session = sessionFixture({ chainId: 31_337, keyAddress: key, policies: [], permissions: [permission], expiry: start + 30 * day, usage: { calls: 0, native: 0n, spent: {}, ...usage } })
-  return checkScope(session, calls, { chainId: 31_337, now, canSign: true })
+  return checkScope(session, calls, { chainId: 31_337, now, canSign: true, permissionKinds: advancedPermissions })
 }
 
 const dailyEth: Permission = { type: 'spend', token: 'native', limit: { kind: 'periodic', periodAmount: parseEther('0.1'), periodDuration: day, startTime: start } }
@@ -97,7 +98,7 @@ describe('the shape of the call', () => {
 
 test('behavior: a session-wide call limit still holds', () => {
   const session = sessionFixture({ chainId: 31_337, keyAddress: key, policies: [{ type: 'call-limit', count: 1 }], permissions: [dailyToken], expiry: start + day })
-  const result = checkScope(session, [{ to: token, data: transfer(shop, 1n) }, { to: token, data: transfer(shop, 1n) }], { chainId: 31_337, now: start, canSign: true })
+  const result = checkScope(session, [{ to: token, data: transfer(shop, 1n) }, { to: token, data: transfer(shop, 1n) }], { chainId: 31_337, now: start, canSign: true, permissionKinds: advancedPermissions })
   expect(!result.allowed && result.reasons.map((r) => r?.reason ?? null)).toStrictEqual([null, 'call-limit-reached'])
 })
 

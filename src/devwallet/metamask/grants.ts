@@ -8,6 +8,7 @@ import { encodeAdvancedPermission } from '../../permissions/advancedPermissions.
 import { executionPermissionRequests } from '../../permissions/dialects/executionPermissions.js'
 import { readArray, readObject, readString } from '../../permissions/read.js'
 import { signerAddress } from '../../permissions/signer.js'
+import { advancedPermissions } from '../../wallets/advancedPermissions.js'
 import type { Permission } from '../../permissions/types.js'
 import type { ApprovalPrompt } from '../context.js'
 import { type PopulatedPermission, buildCaveats } from './caveats.js'
@@ -48,7 +49,7 @@ export type MetaMaskContext = {
 export async function requestExecutionPermissions(params: unknown, context: MetaMaskContext): Promise<Record<string, unknown>[]> {
   const now = Number((await context.publicClient.getBlock()).timestamp)
   const raw = readArray(params, 'params')
-  const drafts = executionPermissionRequests.parse(params, { now, mode: 'timestamp', maxExpiry })
+  const drafts = executionPermissionRequests.parse(params, { now, mode: 'timestamp', maxExpiry }, advancedPermissions)
   const account = context.smartAccount.address
   const plans = drafts.map((draft, i) => {
     const path = `[${i}].`

@@ -17,8 +17,8 @@ export type { CreateDevMetaMaskOptions, DevMetaMask } from './wallet.js'
  *
  * @example
  * import { createDevMetaMask, startDevChain } from 'keyleash/devwallet'
- * import { withSessionKeys, erc7710Executor } from 'keyleash'
- * import { executionPermissions } from 'keyleash/wallets'
+ * import { withSessionKeys } from 'keyleash'
+ * import { erc7710Executor, executionPermissions } from 'keyleash/wallets'
  *
  * const chain = await startDevChain()
  * const metamask = await createDevMetaMask({ rpcUrl: chain.rpcUrl })

@@ -5,7 +5,7 @@ import { encodePermission } from '../permission.js'
 import { readArray, readObject } from '../read.js'
 import type { GrantRequest, Signer } from '../types.js'
 import { pick } from './erc7715.js'
-import type { AppDialect } from './types.js'
+import type { AppDialect, PermissionKinds } from './types.js'
 
 /**
  * ERC-7715 as merged in February 2025, as an app asks in it: `params` is a list of requests,
@@ -18,20 +18,20 @@ import type { AppDialect } from './types.js'
 export const erc7715v2025Requests: AppDialect = {
   name: 'erc7715-2025',
 
-  parse(params, rules) {
+  parse(params, rules, kinds) {
     const list = readArray(params, 'params')
     if (list.length === 0) throw new InvalidParamsError('params', 'must hold at least one grant request')
     assertWithinCap(list.length, 'params')
     return list.map((value, i) => {
       const body = readObject(value, `[${i}]`)
       if (body.chainId === undefined) throw new InvalidParamsError(`[${i}].chainId`, 'is required in a list of grant requests')
-      return parseGrantBody(body, `[${i}].`, rules)
+      return parseGrantBody(body, `[${i}].`, rules, kinds)
     })
   },
 
-  answer(sessions) {
+  answer(sessions, kinds) {
     return sessions.map((session) => ({
-      ...encodeRequest(session),
+      ...encodeRequest(session, kinds),
       ...(session.policies.length > 0 ? { policies: session.policies } : {}),
       context: session.id,
       ...pick(session.walletData, ['accountMeta', 'signerMeta']),
@@ -40,13 +40,13 @@ export const erc7715v2025Requests: AppDialect = {
 }
 
 /** One request in the 2025 wire shape: what an app is answered with and what a 2025 wallet is sent. */
-export function encodeRequest(request: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'permissions'> & { signer: Signer }) {
+export function encodeRequest(request: Pick<GrantRequest, 'chainId' | 'account' | 'expiry' | 'permissions'> & { signer: Signer }, kinds?: PermissionKinds) {
   return {
     chainId: numberToHex(request.chainId),
     address: request.account,
     expiry: request.expiry,
     signer: encodeSigner(request.signer),
-    permissions: request.permissions.map(encodePermission),
+    permissions: request.permissions.map((permission) => encodePermission(permission, kinds)),
   }
 }
 

@@ -5,7 +5,7 @@ import { encodePermission, encodePolicy, parsePermission, mergePolicies } from '
 import { readArray, readGrantedExpiry, readObject, readString, type Fields } from '../read.js'
 import type { Grant, Permission, Policy, Signer } from '../types.js'
 import { grantedContexts } from './grantedContexts.js'
-import type { AppDialect, ResolvedGrantRequest, WalletDialect } from './types.js'
+import type { AppDialect, PermissionKinds, ResolvedGrantRequest, WalletDialect } from './types.js'
 
 /**
  * ERC-7715 as viem's `erc7715Actions().grantPermissions` speaks it (the June 2024 draft):
@@ -28,16 +28,16 @@ export const erc7715: WalletDialect & AppDialect = {
   // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
   enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
 
-  parse(params, rules) {
+  parse(params, rules, kinds) {
     const list = readArray(params, 'params')
     if (list.length !== 1) throw new InvalidParamsError('params', `must hold one grant request, got ${list.length}`)
-    return [parseGrantBody(readObject(list[0], 'params[0]'), '', rules)]
+    return [parseGrantBody(readObject(list[0], 'params[0]'), '', rules, kinds)]
   },
 
-  answer(sessions) {
+  answer(sessions, kinds) {
     const [session] = sessions
     if (!session || sessions.length > 1) throw new TypeError('the June 2024 draft answers exactly one grant')
-    const answer = { expiry: session.expiry, grantedPermissions: encodePermissions(session.permissions, session.policies), permissionsContext: session.id }
+    const answer = { expiry: session.expiry, grantedPermissions: encodePermissions(session.permissions, session.policies, encodePolicy, kinds), permissionsContext: session.id }
     return pick(session.walletData, ['factory', 'factoryData', 'signerData'], answer)
   },
 
@@ -77,10 +77,11 @@ export function encodePermissions(
   permissions: readonly Permission[],
   policies: readonly Policy[],
   encode: (policy: Policy) => unknown = encodePolicy,
+  kinds?: PermissionKinds,
 ) {
   const encoded: { type: string; data: unknown; policies: unknown[]; required: boolean }[] = []
   for (const permission of permissions) {
-    const { type, data } = encodePermission(permission)
+    const { type, data } = encodePermission(permission, kinds)
     const required = permission.type !== 'custom' || permission.required
     encoded.push({ type, data, policies: encoded.length === 0 ? policies.map(encode) : [], required })
   }

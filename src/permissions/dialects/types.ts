@@ -1,7 +1,9 @@
+import type { Address } from 'viem'
 import type { Session } from '../../sessions/types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
-import type { EnforcedRule, Grant, GrantRequest, Signer } from '../types.js'
+import type { CheckScopeOptions, CheckScopeReturnType, ScopeCall } from '../scope.js'
+import type { EnforcedRule, Grant, GrantRequest, Permission, Signer } from '../types.js'
 
 /** The shapes an app may ask in; the answer comes back in the same one. */
 export type AppDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions'
@@ -70,6 +72,50 @@ export type WalletDialect = {
    * `context` of the answer, or of each item of a list), with the signers asked.
    */
   granted?(result: unknown, requests: readonly ResolvedGrantRequest[]): RevocableGrant[]
+  /**
+   * The permission kinds this wallet grants that core keyleash does not read itself (MetaMask's
+   * Advanced Permissions, carried by `executionPermissions`). Without them, a request naming
+   * such a type is refused (-32602), and a stored session holding one is never signed under.
+   */
+  permissionKinds?: PermissionKinds | undefined
+}
+
+/** A permission of the kinds core keyleash leaves to {@link PermissionKinds}: MetaMask's `spend` and `revocation`. */
+export type KindPermission = Extract<Permission, { type: 'spend' | 'revocation' }>
+
+/** A rule of a 2026 request besides `expiry`, as sent: `field` is its path (`[0].rules[1]`). */
+export type WireRule = { type: unknown; data: unknown; field: string }
+
+/** The rules a {@link KindPermission} may carry besides `expiry`: who may redeem it, who may be paid. */
+export type PermissionRules = { redeemers?: readonly Address[]; payees?: readonly Address[] }
+
+/**
+ * What core keyleash needs for permission kinds it does not know (a wallet dialect's
+ * `permissionKinds`): read them from an app's request and a wallet's answer, write them back,
+ * narrow what the wallet granted to what was asked, and check calls against them. Pure
+ * functions; each throws an `InvalidParamsError` naming the field for what it refuses.
+ *
+ * @example
+ * import { checkScope } from 'keyleash'
+ * import { advancedPermissions } from 'keyleash/wallets'
+ *
+ * checkScope(session, calls, { chainId: 1, now, canSign: true, permissionKinds: advancedPermissions })
+ */
+export type PermissionKinds = {
+  /** One permission of wire type `type` (its `data` at `field`); `undefined` when `type` is none of these kinds. */
+  parse(type: string, data: unknown, field: string): KindPermission | undefined
+  /** A 2026 request's rules besides `expiry`, read; refuses a rule it does not know. */
+  readRules(rules: readonly WireRule[]): PermissionRules
+  /** The permission with the rules on it, or a refusal of a rule the permission cannot carry (never a dropped rule). */
+  withRules(permission: Permission, rules: PermissionRules, field: string): Permission
+  /** The wire form `{ type, data }` of one of these permissions. */
+  encode(permission: KindPermission): { type: string; data: unknown }
+  /** Its rules besides `expiry`, in the 2026 wire form. */
+  encodeRules(permission: KindPermission): { type: string; data: unknown }[]
+  /** The permission no wider than `asked`, whatever the wallet `granted` (both of one kind). */
+  narrow(asked: KindPermission, granted: KindPermission): KindPermission
+  /** The scope check, after the session rules (rule 0), of a session holding these permissions. */
+  checkCalls(session: Session, calls: readonly ScopeCall[], options: CheckScopeOptions): CheckScopeReturnType
 }
 
 /**
@@ -78,6 +124,7 @@ export type WalletDialect = {
  */
 export type AppDialect = {
   name: AppDialectName
-  parse(params: unknown, rules: ExpiryRules): GrantDraft[]
-  answer(sessions: readonly Session[]): unknown
+  /** `kinds`: the wallet dialect's `permissionKinds`, for the types core does not read itself. */
+  parse(params: unknown, rules: ExpiryRules, kinds?: PermissionKinds): GrantDraft[]
+  answer(sessions: readonly Session[], kinds?: PermissionKinds): unknown
 }

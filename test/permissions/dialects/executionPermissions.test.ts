@@ -23,7 +23,7 @@ describe('parse', () => {
       `[InvalidParamsError: [0].rules: needs an expiry rule ({ type: "expiry", data: { timestamp } }); keyleash never grants a session without an end]`,
     )
     expect(() => executionPermissionRequests.parse([{ ...wire, rules: [{ type: 'gas', data: {} }] }], rules)).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: [0].rules[0].type: "gas" is not a rule keyleash can enforce; use expiry, redeemer or payee]`,
+      `[InvalidParamsError: [0].rules[0].type: "gas" is not a rule keyleash can enforce here; use expiry]`,
     )
     expect(() => executionPermissionRequests.parse([{ ...wire, chainId: undefined }], rules)).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: [0].chainId: is required]`)
   })
