@@ -1,5 +1,5 @@
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
-import type { Address, Hex, LocalAccount } from 'viem'
+import { getAddress, isAddress, type Address, type Hex, type LocalAccount } from 'viem'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
@@ -259,8 +259,10 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
         // `update` reads with any key and writes under the current one, with its compare-and-set.
         if (stale && (await store.update(id, (session) => session)) !== undefined) resealed++
       }
-      for (const [address] of await backend.listKeys()) {
-        const unlocked = await unlock(address as Address)
+      for (const [stored] of await backend.listKeys()) {
+        // Checksummed, as everywhere else a key is named (and so reported once, not twice).
+        const address = isAddress(stored, { strict: false }) ? getAddress(stored) : (stored as Address)
+        const unlocked = await unlock(address)
         if (unlocked === undefined) unreadable.push(`key ${address}`)
         else if (unlocked.resealed) resealed++
       }
