@@ -29,7 +29,7 @@ export type PersistentStore = SessionStore & {
   reseal(): Promise<ResealReturnType>
 }
 
-/** What {@link PersistentStore.reseal} did. */
+/** What a {@link PersistentStore}'s `reseal()` did. */
 export type ResealReturnType = {
   /** How many entries (session records and keys) were sealed again under `encryptionKey`. */
   resealed: number
