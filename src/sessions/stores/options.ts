@@ -94,7 +94,7 @@ export function keyRingOf(options: StoreOptions, storeName: string, fallback?: (
   let current: () => Promise<KeyCipher>
   if (encryptionKey !== undefined) {
     encryptionKeyBytes(encryptionKey) // refuse a malformed key now, not at the first signature
-    current = once(() => aesGcmCipher(encryptionKey))
+    current = () => aesGcmCipher(encryptionKey)
   }
   else if (plaintextKeys === true) current = async () => plaintextCipher
   else if (fallback !== undefined) current = currentKeyCipher(fallback)
@@ -105,7 +105,7 @@ export function keyRingOf(options: StoreOptions, storeName: string, fallback?: (
   const previous = once(() => Promise.all(previousKeys.map((key, i) => aesGcmCipher(key, `previousEncryptionKeys[${i}]`))))
   const ring = async (): Promise<KeyRing> => ({ current: await current(), previous: await previous() })
   // A key of the app's is fixed: the ring is made once (every read awaits it). A browser store's
-  // own key may change (see currentKeyCipher), so the ring is asked for again each time.
+  // own key may change (see currentKeyCipher), so its ring is put together again each time.
   return encryptionKey !== undefined || plaintextKeys === true ? once(ring) : ring
 }
 

@@ -263,8 +263,9 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
         // Checksummed, as everywhere else a key is named (and so reported once, not twice).
         const address = isAddress(stored, { strict: false }) ? getAddress(stored) : (stored as Address)
         const unlocked = await unlock(address)
-        if (unlocked === undefined) unreadable.push(`key ${address}`)
-        else if (unlocked.resealed) resealed++
+        if (unlocked?.resealed) resealed++
+        // One deleted meanwhile (a revoke, a purge) needs no key any more.
+        else if (unlocked === undefined && (await backend.getKey(stored)) !== undefined) unreadable.push(`key ${address}`)
       }
       return { resealed, unreadable }
     },

@@ -172,6 +172,17 @@ for (const medium of media) {
       expect(rotated.errors).toStrictEqual([])
     })
 
+    test('behavior: reseal() while another instance counts calls on the session loses none of them', async () => {
+      const storage = medium.storage()
+      const { context } = await opened(storage, { encryptionKey: keyA }).grant(generatePrivateKey())
+      const options = { encryptionKey: keyB, previousEncryptionKeys: [keyA] }
+      const [resealing, counting] = [storage.open(options), storage.open(options)]
+      const count = () => counting.update(context, (session) => ({ ...session, usage: { ...session.usage, calls: session.usage.calls + 1 } }))
+      const [resealed] = await Promise.all([resealing.reseal(), ...Array.from({ length: 30 }, count)])
+      expect(resealed.unreadable).toStrictEqual([])
+      expect((await storage.open({ encryptionKey: keyB }).get(context))?.usage.calls).toBe(30)
+    })
+
     test('error: a record and a key sealed under neither key (C) are refused, reported, and left as they are by reseal()', async () => {
       const storage = medium.storage()
       const { context: mine } = await opened(storage, { encryptionKey: keyA }).grant(generatePrivateKey())
