@@ -42,7 +42,7 @@ export type { KeyStore, Session, SessionSigning, SessionStatus, SessionStore, Se
 export type { SessionFilter, SessionInfo, SessionInfoStatus, SessionsApi } from './sessions/api.js'
 // The persistent stores themselves live in `keyleash/browser` and `keyleash/node`.
 export { purgeSessions } from './sessions/stores/purge.js'
-export type { PersistentStore } from './sessions/stores/persistentStore.js'
+export type { PersistentStore, ResealReturnType } from './sessions/stores/persistentStore.js'
 export type { StoreErrorHandler, StoreOptions } from './sessions/stores/options.js'
 export type { EncryptionKey } from './sessions/stores/encryption.js'
 

@@ -118,6 +118,7 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'With wagmi#0': { minted: 1, prompts: 1 },
   'On a Node backend: sessions in a file or in Redis#0': { minted: 1, prompts: 1 },
   'On a Node backend: sessions in a file or in Redis#1': { minted: 1, prompts: 1 },
+  'Rotating the encryption key#0': { minted: 1, prompts: 1 },
 }
 
 describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README: %s', (_, snippet) => {
@@ -162,6 +163,11 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
     if (key === 'Quick start, on the development wallet#0') expect(logged).toStrictEqual(['success', 'prompts:', 1])
     if (key === 'Sessions and events#0') expect(logged.filter((entry) => typeof entry === 'string' && !entry.startsWith('0x'))).toStrictEqual(['granted', 'selector-not-allowed', 'revoked'])
     if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not granted/i)
+    // The send under the new key with the old one as previous re-sealed all there was: reseal() finds nothing left.
+    if (key === 'Rotating the encryption key#0') {
+      expect(logged).toStrictEqual([0, 'active'])
+      expect(readFileSync('./data/sessions.jsonl', 'utf8')).not.toContain(process.env.KEYLEASH_KEY!.slice(2))
+    }
     if (key === 'On a Node backend: sessions in a file or in Redis#0')
       expect(readFileSync('./data/sessions.jsonl', 'utf8')).not.toContain(process.env.KEYLEASH_KEY!.slice(2))
     await wallet.close()

@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import { bytesToHex, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { executablePath, launchChromium, startVite } from './chromium.js'
 
 /*
  * The browser stores in two real tabs of one origin (Debian's Chromium, driven by
  * playwright-core): both reserve calls of one session with a call limit of 50, 150 attempts
- * each, at once. Skipped without Chromium on a developer's machine; CI installs it and fails
- * without it.
+ * each, at once; and each store across a rotation of its encryptionKey, a page reload per
+ * step. Skipped without Chromium on a developer's machine; CI installs it and fails without it.
  */
 
 const hasChromium = existsSync(executablePath)
@@ -85,4 +86,45 @@ describe.runIf(hasChromium)('browser stores in two real tabs', () => {
     expect(await call(b, (tabs, kind: Kind) => tabs.usage(kind), kind)).toBe(3)
     await Promise.all([a.close(), b.close()])
   }, 60_000)
+})
+
+describe.runIf(hasChromium)('browser stores across a rotation of their encryptionKey', () => {
+  for (const kind of ['indexedDbStore', 'webStorageStore'] as const)
+    test(`behavior: ${kind}: a rotation from A to B across page reloads: reseal() under B with previous [A] seals all, the key signs; B alone opens it, A alone does not`, async () => {
+      const [keyA, keyB] = [bytesToHex(crypto.getRandomValues(new Uint8Array(32))), bytesToHex(crypto.getRandomValues(new Uint8Array(32)))]
+      const namespace = `rotation-${kind}`
+      const page = await tab()
+      const keyAddress = await call(page, (tabs, kind: Kind, namespace: string, key: Hex) => tabs.grantUnder(kind, namespace, key), kind, namespace, keyA)
+      // Each step a restart: the page reloaded, its store opened again with these keys. A
+      // webStorageStore waits for the old page's Web Lock (let go soon after), refusing all until then.
+      const restart = async (keys: { encryptionKey: Hex; previousEncryptionKeys?: Hex[] }, reseal: boolean) => {
+        await page.reload()
+        await page.waitForSelector('body[data-ready="true"]', { state: 'attached' })
+        const use = () => call(page, (tabs, ...args: Parameters<Tabs['useUnder']>) => tabs.useUnder(...args), kind, namespace, keyAddress, keys, reseal)
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await use()
+          } catch (error) {
+            if (attempt === 50 || !String(error).includes('in use by another tab')) throw error
+            await new Promise((resolve) => setTimeout(resolve, 200))
+          }
+        }
+      }
+      const fine = { errors: [], key: 'signer', signedBy: keyAddress, status: 'active' }
+      const name = kind === 'indexedDbStore' ? 'indexedDbStore keyleash' : `webStorageStore ${namespace}`
+      expect(await restart({ encryptionKey: keyB, previousEncryptionKeys: [keyA] }, true)).toStrictEqual({ ...fine, resealed: { resealed: 2, unreadable: [] }, calls: 1 })
+      expect(await restart({ encryptionKey: keyB }, false)).toStrictEqual({ ...fine, resealed: undefined, calls: 2 })
+      expect(await restart({ encryptionKey: keyA }, false)).toStrictEqual({
+        resealed: undefined,
+        status: undefined,
+        calls: undefined,
+        key: 'locked',
+        signedBy: undefined,
+        errors: [
+          `${name}: skipped session 0x07a7ed: the entry fails its authentication tag: it was altered, or written under another id or encryptionKey`,
+          `${name}: skipped key ${keyAddress}: the key of ${keyAddress} does not decrypt: it was sealed with another encryptionKey, or altered`,
+        ],
+      })
+      await page.close()
+    }, 60_000)
 })

@@ -37,5 +37,11 @@ export type StoreBackend = {
   /** Every key entry of the partition (for purge to find keys no session uses). */
   listKeys(): Promise<[address: string, value: string][]>
   putKey(address: string, value: string): Promise<void>
+  /**
+   * Compare-and-set of a key entry, atomic across processes/tabs: writes `next` only if the
+   * entry is still `expected`. Resolves to whether it wrote (`false`: the key changed or went
+   * meanwhile, and a key deleted by a revoke must not come back).
+   */
+  replaceKey(address: string, expected: string, next: string): Promise<boolean>
   deleteKey(address: string): Promise<void>
 }

@@ -27,13 +27,14 @@ const formatVersion = 1
  * A cipher that seals keys with AES-256-GCM (WebCrypto, so the same code runs in the browser
  * and in Node ≥ 20). Each seal has a fresh 96-bit IV, and the key's address is the additional
  * authenticated data: an entry copied under another address, or altered, does not open.
+ * `field` is the option errors name (`previousEncryptionKeys[0]` for a key being rotated out).
  *
  * @example
  * const cipher = await aesGcmCipher(process.env.KEYLEASH_KEY as Hex) // 32 bytes of hex
  * const sealed = await cipher.seal(address, privateKey) // '{"v":1,"alg":"A256GCM","iv":"…","ct":"…"}'
  */
-export async function aesGcmCipher(key: EncryptionKey): Promise<KeyCipher> {
-  const cryptoKey = await importEncryptionKey(key)
+export async function aesGcmCipher(key: EncryptionKey, field = 'encryptionKey'): Promise<KeyCipher> {
+  const cryptoKey = await importEncryptionKey(key, field)
   return {
     plaintext: false,
     records: await recordAuth(cryptoKey),
@@ -89,33 +90,34 @@ export const plaintextCipher: KeyCipher = {
 
 /**
  * Imports an {@link EncryptionKey} as a non-extractable AES-GCM `CryptoKey`; a `CryptoKey` is
- * checked and returned as it is.
+ * checked and returned as it is. `field` is the option errors name.
  *
  * @example
  * const key = await importEncryptionKey(crypto.getRandomValues(new Uint8Array(32)))
  */
-export async function importEncryptionKey(key: EncryptionKey): Promise<CryptoKey> {
+export async function importEncryptionKey(key: EncryptionKey, field = 'encryptionKey'): Promise<CryptoKey> {
   if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) {
     if (key.algorithm.name !== 'AES-GCM' || !key.usages.includes('encrypt') || !key.usages.includes('decrypt'))
-      throw new InvalidParamsError('encryptionKey', 'must be an AES-GCM CryptoKey with the encrypt and decrypt usages')
+      throw new InvalidParamsError(field, 'must be an AES-GCM CryptoKey with the encrypt and decrypt usages')
     return key
   }
-  const bytes = encryptionKeyBytes(key)
+  const bytes = encryptionKeyBytes(key, field)
   return crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
 }
 
 /**
  * The 32 raw bytes of an {@link EncryptionKey} given as bytes or hex, checked synchronously
- * so a store factory refuses a bad key at once; `undefined` for a `CryptoKey`.
+ * so a store factory refuses a bad key at once; `undefined` for a `CryptoKey`. `field` is the
+ * option errors name.
  *
  * @example
  * encryptionKeyBytes(new Uint8Array(16)) // throws InvalidParamsError('encryptionKey', …)
  */
-export function encryptionKeyBytes(key: EncryptionKey): Uint8Array<ArrayBuffer> | undefined {
+export function encryptionKeyBytes(key: EncryptionKey, field = 'encryptionKey'): Uint8Array<ArrayBuffer> | undefined {
   if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return undefined
   const bytes = typeof key === 'string' && /^0x[0-9a-fA-F]{64}$/.test(key) ? hexToBytes(key.slice(2)) : key instanceof Uint8Array ? new Uint8Array(key) : undefined
   if (bytes === undefined || bytes.length !== 32)
-    throw new InvalidParamsError('encryptionKey', 'must be 32 bytes (a Uint8Array or 0x-prefixed hex) or an AES-GCM CryptoKey', {
+    throw new InvalidParamsError(field, 'must be 32 bytes (a Uint8Array or 0x-prefixed hex) or an AES-GCM CryptoKey', {
       hint: 'make one once with crypto.getRandomValues(new Uint8Array(32)) and keep it in your secret manager, not next to the store',
     })
   return bytes

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { InvalidParamsError } from '../../errors.js'
 import { folderBackend } from './folderBackend.js'
 import { logFileBackend } from './logFileBackend.js'
-import { cipherOf, partitionOf, type StoreOptions } from './options.js'
+import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, warn, type PersistentStore } from './persistentStore.js'
 
 /** Options of {@link fileStore}. */
@@ -48,7 +48,7 @@ export type FileStoreOptions = StoreOptions & {
 export function fileStore(path: string, options: FileStoreOptions = {}): PersistentStore {
   if (typeof path !== 'string' || path === '') throw new InvalidParamsError('path', 'must be a file or folder path')
   const partition = partitionOf(options)
-  const cipher = cipherOf(options, 'fileStore')
+  const cipher = keyRingOf(options, 'fileStore')
   const layout = options.layout ?? (path.endsWith('/') || isDirectory(path) ? 'folder' : 'file')
   if (layout !== 'file' && layout !== 'folder') throw new InvalidParamsError('layout', "must be 'file' or 'folder'")
   const compactAbove = options.compactAbove ?? 1000

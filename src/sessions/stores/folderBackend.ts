@@ -9,7 +9,8 @@ import { keyedMutex } from './mutex.js'
 /**
  * The folder layout of `fileStore`: `<folder>/<partition>/s/<id>.json` per session and
  * `<folder>/<partition>/k/<address>.json` per key, each written atomically; a session's
- * writes hold `<id>.json.lock`, so updates of different sessions do not wait for each other.
+ * writes hold `<id>.json.lock`, so updates of different sessions do not wait for each other;
+ * a key's writes hold `<address>.json.lock`, so a re-seal never brings back a key just deleted.
  * Names are percent-encoded, so no id can climb out of the folder or hide as `.`/`..`.
  *
  * @example
@@ -25,6 +26,8 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
   const sessionPath = (id: string) => join(sessions, `${fileName(id)}.json`)
   const keyPath = (address: string) => join(keys, `${fileName(address)}.json`)
   const locked = <T>(id: string, task: () => Promise<T>) => inProcess.run(id, () => withFileLock(`${sessionPath(id)}.lock`, task))
+  const inProcessKeys = keyedMutex()
+  const lockedKey = <T>(address: string, task: () => Promise<T>) => inProcessKeys.run(address, () => withFileLock(`${keyPath(address)}.lock`, task))
 
   return {
     name: `fileStore ${folder}`,
@@ -57,8 +60,14 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
     },
     getKey: (address) => readIfAny(keyPath(address)),
     listKeys: () => listFolder(keys),
-    putKey: (address, value) => writeFileAtomic(keyPath(address), value),
-    deleteKey: (address) => unlink(keyPath(address)).catch(ignoreMissing),
+    putKey: (address, value) => lockedKey(address, () => writeFileAtomic(keyPath(address), value)),
+    replaceKey: (address, expected, next) =>
+      lockedKey(address, async () => {
+        if ((await readIfAny(keyPath(address))) !== expected) return false
+        await writeFileAtomic(keyPath(address), next)
+        return true
+      }),
+    deleteKey: (address) => lockedKey(address, () => unlink(keyPath(address)).catch(ignoreMissing)),
   }
 }
 

@@ -1,7 +1,7 @@
 import { InvalidParamsError } from '../../errors.js'
 import type { PutOutcome, StoreBackend } from './backend.js'
 import { databaseConnection, objectStores, transact, wrappingKeyOf } from './idb.js'
-import { cipherOf, partitionOf, type StoreOptions } from './options.js'
+import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
 /** Options of {@link indexedDbStore}. */
@@ -35,7 +35,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistentS
   const name = options.database ?? 'keyleash'
   const db = databaseConnection(name, factory)
   const backend = indexedDbBackend(db, partitionOf(options), `indexedDbStore ${name}`)
-  const cipher = cipherOf(options, 'indexedDbStore', wrappingKeyOf(db))
+  const cipher = keyRingOf(options, 'indexedDbStore', wrappingKeyOf(db))
   return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
 }
 
@@ -111,6 +111,16 @@ export function indexedDbBackend(db: () => Promise<IDBDatabase>, partition: stri
     async putKey(address, value) {
       await transact<void>(await db(), [keys], 'readwrite', ({ tx }) => {
         tx.objectStore(keys).put(value, prefix + address)
+      })
+    },
+    async replaceKey(address, expected, next) {
+      return transact<boolean>(await db(), [keys], 'readwrite', ({ tx, after, done }) => {
+        const store = tx.objectStore(keys)
+        after(store.get(prefix + address), (current) => {
+          const replaced = asString(current) === expected
+          if (replaced) store.put(next, prefix + address)
+          done(replaced)
+        })
       })
     },
     async deleteKey(address) {

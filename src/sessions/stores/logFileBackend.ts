@@ -180,6 +180,8 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
     getKey: async (address) => (await settled()).entries.get(head(key, address)),
     listKeys: () => list(key),
     putKey: (address, value) => write(() => [[[head(key, address), value]], undefined]),
+    replaceKey: (address, expected, next) =>
+      write((entries) => (entries.get(head(key, address)) === expected ? [[[head(key, address), next]], true] : [[], false])),
     deleteKey: (address) => write((entries) => [entries.has(head(key, address)) ? [[head(key, address), '']] : [], undefined]),
   }
 }

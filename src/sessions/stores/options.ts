@@ -1,6 +1,7 @@
 import type { Address } from 'viem'
 import { InvalidParamsError, type InternalError } from '../../errors.js'
-import { aesGcmCipher, encryptionKeyBytes, plaintextCipher, type EncryptionKey, type KeyCipher } from './encryption.js'
+import { aesGcmCipher, bytesToHex, encryptionKeyBytes, plaintextCipher, type EncryptionKey, type KeyCipher } from './encryption.js'
+import type { KeyRing } from './keyRing.js'
 
 /**
  * Called with what a store skipped: a damaged session or key entry (truncated, overwritten,
@@ -31,6 +32,14 @@ export type StoreOptions = {
    * (or `plaintextKeys: true`). The store never writes it.
    */
   encryptionKey?: EncryptionKey | undefined
+  /**
+   * Keys the store was sealed with before `encryptionKey`, to rotate it: keys and records sealed
+   * under one of these still open (and authenticate), and are sealed again under
+   * `encryptionKey` when next written; `store.reseal()` does that for every entry now. The
+   * store never writes with them. Each must differ from `encryptionKey` and from the others.
+   * Default: none.
+   */
+  previousEncryptionKeys?: readonly EncryptionKey[] | undefined
   /**
    * Store session keys unencrypted, and records unauthenticated: whoever can write to the
    * storage can change any session. For tests and throwaway dev stores only; say it to mean it.
@@ -66,39 +75,80 @@ export function partitionOf(options: StoreOptions): string {
 }
 
 /**
- * The cipher a store seals keys with, from its options: `encryptionKey` → AES-GCM,
- * `plaintextKeys: true` → plaintext, neither → `fallback` (browser stores: a key kept in
- * IndexedDB), or, with no fallback (Node stores), an error that says what to pass.
- * Checked now, imported on first use (WebCrypto is async, store factories are not).
+ * The ciphers a store seals keys with and reads them with, from its options: `encryptionKey` →
+ * AES-GCM, `plaintextKeys: true` → plaintext, neither → `fallback` (browser stores: a key kept
+ * in IndexedDB), or, with no fallback (Node stores), an error that says what to pass; each of
+ * `previousEncryptionKeys` → an AES-GCM cipher to read with. Checked now, imported on first use
+ * (WebCrypto is async, store factories are not).
  *
  * @example
- * const cipher = cipherOf(options, 'fileStore')
- * const sealed = await (await cipher()).seal(address, privateKey)
+ * const ring = keyRingOf(options, 'fileStore')
+ * const sealed = await (await ring()).current.seal(address, privateKey)
  */
-export function cipherOf(options: StoreOptions, storeName: string, fallback?: () => Promise<CryptoKey>): () => Promise<KeyCipher> {
+export function keyRingOf(options: StoreOptions, storeName: string, fallback?: () => Promise<CryptoKey>): () => Promise<KeyRing> {
   const { encryptionKey, plaintextKeys } = options
   if (plaintextKeys !== undefined && typeof plaintextKeys !== 'boolean') throw new InvalidParamsError('plaintextKeys', 'must be a boolean')
   if (encryptionKey !== undefined && plaintextKeys === true)
     throw new InvalidParamsError('plaintextKeys', 'cannot be true together with an encryptionKey: choose one')
-  let source: (() => Promise<KeyCipher>) | undefined
+  const previousKeys = previousKeysOf(options)
+  let current: () => Promise<KeyCipher>
   if (encryptionKey !== undefined) {
     encryptionKeyBytes(encryptionKey) // refuse a malformed key now, not at the first signature
-    source = () => aesGcmCipher(encryptionKey)
+    current = () => aesGcmCipher(encryptionKey)
   }
-  else if (plaintextKeys === true) source = async () => plaintextCipher
-  else if (fallback !== undefined) return currentKeyCipher(fallback)
+  else if (plaintextKeys === true) current = async () => plaintextCipher
+  else if (fallback !== undefined) current = currentKeyCipher(fallback)
   else
     throw new InvalidParamsError('encryptionKey', `is required by ${storeName}: session keys are encrypted at rest`, {
       hint: 'pass 32 secret bytes (crypto.getRandomValues(new Uint8Array(32)), kept in your secret manager), or plaintextKeys: true for tests',
     })
-  let cipher: Promise<KeyCipher> | undefined
+  const previous = once(() => Promise.all(previousKeys.map((key, i) => aesGcmCipher(key, `previousEncryptionKeys[${i}]`))))
+  const ring = async (): Promise<KeyRing> => ({ current: await current(), previous: await previous() })
+  // A key of the app's is fixed: the ring is made once (every read awaits it). A browser store's
+  // own key may change (see currentKeyCipher), so its ring is put together again each time.
+  return encryptionKey !== undefined || plaintextKeys === true ? once(ring) : ring
+}
+
+/** `make`'s promise, made on first use and kept; made again after a failure (e.g. IndexedDB blocked), which may succeed later. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined
   return () => {
-    cipher ??= source().catch((error: unknown) => {
-      cipher = undefined // a failed import (e.g. IndexedDB blocked) may succeed later
+    made ??= make().catch((error: unknown) => {
+      made = undefined
       throw error
     })
-    return cipher
+    return made
   }
+}
+
+/**
+ * `previousEncryptionKeys`, checked: a list of well-formed keys, each given once and none the
+ * `encryptionKey` itself (the same key on both sides means the rotation was not made: the
+ * new key is missing, so this is refused rather than ignored).
+ */
+function previousKeysOf({ encryptionKey, plaintextKeys, previousEncryptionKeys }: StoreOptions): readonly EncryptionKey[] {
+  if (previousEncryptionKeys === undefined) return []
+  if (!Array.isArray(previousEncryptionKeys)) throw new InvalidParamsError('previousEncryptionKeys', 'must be an array of encryption keys (32 bytes, 0x-hex or AES-GCM CryptoKeys)')
+  if (plaintextKeys === true && previousEncryptionKeys.length > 0)
+    throw new InvalidParamsError('previousEncryptionKeys', 'cannot be used with plaintextKeys: true: keys are only ever rotated to a new encryptionKey')
+  const seen = encryptionKey === undefined ? [] : [keyIdentity(encryptionKey)]
+  return previousEncryptionKeys.map((key: EncryptionKey, i) => {
+    const field = `previousEncryptionKeys[${i}]`
+    encryptionKeyBytes(key, field)
+    const identity = keyIdentity(key)
+    if (seen.includes(identity))
+      throw new InvalidParamsError(field, `is ${encryptionKey !== undefined && identity === seen[0] ? 'the encryptionKey itself' : 'given twice'}: list each key the store was sealed with before once, and the new key as encryptionKey`, {
+        hint: 'to rotate, pass the new key as encryptionKey and the old one in previousEncryptionKeys',
+      })
+    seen.push(identity)
+    return key
+  })
+}
+
+/** What makes two keys the same one: their bytes as hex, or the `CryptoKey` object itself (its bytes cannot be read). */
+function keyIdentity(key: EncryptionKey): CryptoKey | string {
+  const bytes = encryptionKeyBytes(key)
+  return bytes === undefined ? (key as CryptoKey) : bytesToHex(bytes)
 }
 
 /**

@@ -1,14 +1,14 @@
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
-import type { Address, LocalAccount } from 'viem'
+import { getAddress, isAddress, type Address, type Hex, type LocalAccount } from 'viem'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
-import type { KeyCipher } from './encryption.js'
+import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
-import { datedKey, purgeBackend, type PurgeOptions } from './purge.js'
-import { decodeSession, encodeSession, openRecord, sealRecord } from './serialize.js'
+import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
+import { decodeSession, encodeSession, sealRecord } from './serialize.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
 export type PersistentStore = SessionStore & {
@@ -18,11 +18,29 @@ export type PersistentStore = SessionStore & {
    * never automatic. `now` defaults to the store's clock.
    */
   purge(now?: number, options?: PurgeOptions): Promise<string[]>
+  /**
+   * Seals every session record and key stored under one of `previousEncryptionKeys` again under
+   * `encryptionKey`, each with a compare-and-set (a record as `update` writes it, a key only if
+   * it is still the one read), so it is safe while the app runs. Records and keys are also
+   * re-sealed when next used; this does all of them now, so the old key can then be dropped.
+   * Resolves to how many entries it sealed again, and which ones no key opens (reported to
+   * `onError`, left as they are): when `unreadable` is empty, nothing needs a previous key.
+   */
+  reseal(): Promise<ResealReturnType>
+}
+
+/** What a {@link PersistentStore}'s `reseal()` did. */
+export type ResealReturnType = {
+  /** How many entries (session records and keys) were sealed again under `encryptionKey`. */
+  resealed: number
+  /** Entries no key of the store opens, as `session <id>` or `key <address>`: damaged, or sealed under a key not given. */
+  unreadable: string[]
 }
 
 /** How {@link createPersistentStore} is set up by a store factory. */
 export type PersistentStoreSettings = {
-  cipher: () => Promise<KeyCipher>
+  /** The ciphers to seal with and read with (see `options.ts` `keyRingOf`). */
+  cipher: () => Promise<KeyRing>
   scope: StoreOptions['scope']
   onError: StoreErrorHandler | undefined
   /** Unix seconds, for when a key was stored and purge's default `now`. Default: the system clock. */
@@ -41,6 +59,10 @@ export type PersistentStoreSettings = {
  * - with an encryption key, every record carries a tag (HMAC-SHA-256, key derived from the
  *   encryption key, `recordAuth.ts`): a record altered at rest, moved to another id, or
  *   written without the key is refused like a damaged one;
+ * - during a rotation (`previousEncryptionKeys`), records and keys sealed under a previous key
+ *   are read with it and always written under the current one: a record when it is next put or
+ *   updated, a key when it is first opened (a compare-and-set, so a key deleted meanwhile stays
+ *   deleted); `reseal` does every entry at once;
  * - revoking writes a tombstone first (an entry of its own, `revoked/<id>` in the session
  *   space, before the record changes): a session with one reads as revoked, whatever its record
  *   says, so an older copy of the record put back at rest cannot bring it back, and its id can
@@ -54,7 +76,7 @@ export type PersistentStoreSettings = {
  *   change computed, and written only if the record is still the one read, else read again.
  *
  * @example
- * const store = createPersistentStore(backend, { cipher: cipherOf(options, 'myStore'), scope: options.scope, onError: options.onError })
+ * const store = createPersistentStore(backend, { cipher: keyRingOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
 export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
   const { cipher, scope, now = systemClock } = settings
@@ -86,7 +108,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   async function read(id: string, value: string, buried?: boolean): Promise<Session | undefined> {
     let session: Session
     try {
-      session = await openRecord(id, value, (await cipher()).records)
+      session = (await openSessionRecord(await cipher(), id, value)).value
       if (session.id !== id) throw new InternalError(`it is filed under ${id} but holds session ${session.id}`)
     } catch (error) {
       report(`session ${id}`, error, value)
@@ -100,6 +122,42 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   /** Marks `session` revoked for good, before its record says so. */
   async function bury(session: Session): Promise<void> {
     await backend.putSession(tombstoneOf(session.id), JSON.stringify({ v: 1, tombstone: session.id, expiry: session.expiry }), undefined)
+  }
+
+  /**
+   * The signer of the key stored for `address`, opened with any key of the ring; one sealed
+   * under a previous key is first sealed again under the current one (`resealed`), in place
+   * only if the entry is still the one read: if it changed or went meanwhile, it is read again.
+   * Reported and `undefined` when no key opens it.
+   */
+  async function unlock(address: Address): Promise<{ account: LocalAccount; resealed: boolean } | undefined> {
+    const id = address.toLowerCase()
+    const sealed = await backend.getKey(id)
+    if (sealed === undefined) {
+      signers.delete(id)
+      return undefined
+    }
+    const cached = signers.get(id)
+    if (cached?.sealed === sealed) return { account: cached.account, resealed: false }
+    let opened: { account: LocalAccount; privateKey: Hex; stale: boolean }
+    const ring = await cipher()
+    try {
+      const { value: privateKey, stale } = await openKey(ring, address, sealed)
+      const account = privateKeyToAccount(privateKey)
+      if (account.address.toLowerCase() !== id) throw new InternalError(`it holds the key of another address`)
+      opened = { account, privateKey, stale }
+    } catch (error) {
+      report(`key ${address}`, error, sealed)
+      return undefined
+    }
+    if (!opened.stale) {
+      signers.set(id, { sealed, account: opened.account })
+      return { account: opened.account, resealed: false }
+    }
+    const resealed = datedKey(await ring.current.seal(address, opened.privateKey), keyStoredAt(sealed) ?? now())
+    if (!(await backend.replaceKey(id, sealed, resealed))) return unlock(address)
+    signers.set(id, { sealed: resealed, account: opened.account })
+    return { account: opened.account, resealed: true }
   }
 
   function checkScope(session: Session, field: string): void {
@@ -118,7 +176,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     async put(session) {
       checkScope(session, 'session')
       if (session.id.startsWith(tombstonePrefix)) throw new InvalidParamsError('session.id', `must not start with "${tombstonePrefix}": the store keeps its tombstones there`)
-      const value = await sealRecord(session, (await cipher()).records)
+      const value = await sealRecord(session, (await cipher()).current.records)
       // A revoked id stays revoked: its record may be gone (purged), its tombstone is not.
       if ((await backend.getSession(tombstoneOf(session.id))) !== undefined) throw duplicateSession(session.id)
       const outcome = await backend.putSession(session.id, value, session.keyAddress?.toLowerCase(), session.expiry)
@@ -144,7 +202,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
           if (next.id !== id) throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
           checkScope(next, 'session')
           if (next.status === 'revoked' && current.status !== 'revoked') await bury(next)
-          const written = await sealRecord(next, (await cipher()).records)
+          const written = await sealRecord(next, (await cipher()).current.records)
           let raced = false
           const found = await backend.updateSession(id, (stored) => {
             raced = stored !== value
@@ -184,11 +242,38 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
       return purged
     },
+    async reseal() {
+      const ring = await cipher()
+      let resealed = 0
+      const unreadable: string[] = []
+      for (const [id, value] of await backend.listSessions()) {
+        if (id.startsWith(tombstonePrefix)) continue
+        let stale: boolean
+        try {
+          stale = (await openSessionRecord(ring, id, value)).stale
+        } catch (error) {
+          report(`session ${id}`, error, value)
+          unreadable.push(`session ${id}`)
+          continue
+        }
+        // `update` reads with any key and writes under the current one, with its compare-and-set.
+        if (stale && (await store.update(id, (session) => session)) !== undefined) resealed++
+      }
+      for (const [stored] of await backend.listKeys()) {
+        // Checksummed, as everywhere else a key is named (and so reported once, not twice).
+        const address = isAddress(stored, { strict: false }) ? getAddress(stored) : (stored as Address)
+        const unlocked = await unlock(address)
+        if (unlocked?.resealed) resealed++
+        // One deleted meanwhile (a revoke, a purge) needs no key any more.
+        else if (unlocked === undefined && (await backend.getKey(stored)) !== undefined) unreadable.push(`key ${address}`)
+      }
+      return { resealed, unreadable }
+    },
     keys: {
       async import(privateKey) {
         // The memory key store's checks, so both refuse a bad key with the same coded error.
         const address = await memoryKeyStore().import(privateKey)
-        await backend.putKey(address.toLowerCase(), datedKey(await (await cipher()).seal(address, privateKey), now()))
+        await backend.putKey(address.toLowerCase(), datedKey(await (await cipher()).current.seal(address, privateKey), now()))
         return address
       },
       async generate() {
@@ -198,23 +283,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
         return (await backend.getKey(address.toLowerCase())) !== undefined
       },
       async signer(address) {
-        const id = address.toLowerCase()
-        const sealed = await backend.getKey(id)
-        if (sealed === undefined) {
-          signers.delete(id)
-          return undefined
-        }
-        const cached = signers.get(id)
-        if (cached?.sealed === sealed) return cached.account
-        try {
-          const account = privateKeyToAccount(await (await cipher()).open(address, sealed))
-          if (account.address.toLowerCase() !== id) throw new InternalError(`it holds the key of another address`)
-          signers.set(id, { sealed, account })
-          return account
-        } catch (error) {
-          report(`key ${address}`, error, sealed)
-          return undefined
-        }
+        return (await unlock(address))?.account
       },
       async delete(address) {
         const id = address.toLowerCase()

@@ -76,7 +76,7 @@ export async function purgeBackend(
   if (damaged) return stale.map((session) => session.id)
   for (const [address, sealed] of await backend.listKeys()) {
     if (used.has(address) || deleted.has(address)) continue
-    const created = keyCreatedAt(sealed)
+    const created = keyStoredAt(sealed)
     if (created !== undefined && now - created >= keyGrace) await backend.deleteKey(address)
   }
   return stale.map((session) => session.id)
@@ -94,8 +94,14 @@ export function datedKey(sealed: string, storedAt: number): string {
   return sealed.endsWith('}') ? `${sealed.slice(0, -1)},"storedAt":${Math.floor(storedAt)}}` : sealed
 }
 
-/** When a key entry was stored, from {@link datedKey}; `undefined` for one stored before keys were dated (kept: its age is unknown). */
-function keyCreatedAt(sealed: string): number | undefined {
+/**
+ * When a key entry was stored, from {@link datedKey}; `undefined` for one stored before keys
+ * were dated (purge keeps it: its age is unknown).
+ *
+ * @example
+ * keyStoredAt('{"v":1,…,"ct":"…","storedAt":1800000000}') // 1800000000
+ */
+export function keyStoredAt(sealed: string): number | undefined {
   const match = /,"storedAt":(\d+)}$/.exec(sealed)
   return match === null ? undefined : Number(match[1])
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { causeOf, InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
-import { cipherOf, partitionOf, type StoreOptions } from './options.js'
+import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
 /** A value a Redis command takes. */
@@ -93,6 +93,13 @@ return 1`,
   if redis.call('EXISTS', KEYS[i + 1]) == 0 then redis.call('SREM', KEYS[1], id) end
 end
 return 0`,
+  /**
+   * KEYS: key. ARGV: expected, next. Compare-and-set of a key entry: 1 when written, 0 when it
+   * changed or went (sent twice after a lost reply, the second finds `next` and answers 0).
+   */
+  replaceKey: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`,
   /** KEYS: session, index, its recent attempts. ARGV: id. Deletes and returns the old value. */
   delete: `local current = redis.call('GET', KEYS[1])
 redis.call('DEL', KEYS[1], KEYS[3])
@@ -130,7 +137,7 @@ return current`,
 export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): PersistentStore {
   const partition = partitionOf(options)
   const name = `redisStore ${partition}`
-  const cipher = cipherOf(options, 'redisStore')
+  const cipher = keyRingOf(options, 'redisStore')
   const maxRetries = options.maxRetries ?? 1000
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new InvalidParamsError('maxRetries', 'must be a whole number ≥ 0')
   const timeout = options.timeout ?? 5_000
@@ -215,6 +222,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     putKey: async (address, value) => {
       await send('SET', keyKey(address), value)
     },
+    replaceKey: async (address, expected, next) => Number(await run(scripts.replaceKey, [keyKey(address)], [expected, next])) === 1,
     deleteKey: async (address) => {
       await send('DEL', keyKey(address))
     },

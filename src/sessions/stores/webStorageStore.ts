@@ -1,7 +1,7 @@
 import { causeOf, InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
 import { databaseConnection, wrappingKeyOf } from './idb.js'
-import { cipherOf, partitionOf, type StoreOptions } from './options.js'
+import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
 /** The part of the Web Locks API the store uses (`navigator.locks`). */
@@ -58,7 +58,7 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
     throw new InvalidParamsError('encryptionKey', 'is required where IndexedDB is unavailable: session keys are never stored in plaintext by default', {
       hint: 'pass an AES-GCM CryptoKey (non-extractable) as encryptionKey, or plaintextKeys: true for tests',
     })
-  const cipher = cipherOf(options, 'webStorageStore', fallback)
+  const cipher = keyRingOf(options, 'webStorageStore', fallback)
   const sessionItem = (id: string) => `${partition}:s:${id}`
   const keyItem = (address: string) => `${partition}:k:${address}`
   const name = `webStorageStore ${partition}`
@@ -129,6 +129,13 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
     putKey: async (address, sealed) => {
       await ownTab()
       set(keyItem(address), sealed)
+    },
+    replaceKey: async (address, expected, next) => {
+      await ownTab()
+      // Checked and written synchronously, in the one tab that holds the store.
+      if (value(keyItem(address)) !== expected) return false
+      set(keyItem(address), next)
+      return true
     },
     deleteKey: async (address) => {
       await ownTab()

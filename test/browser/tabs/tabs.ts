@@ -1,7 +1,11 @@
 // A page for stores.browser.test.ts: each tab of it reserves calls of one session in a real
 // browser store, as keyleash does before it signs, and says how many it got.
+import { recoverMessageAddress, type Address, type Hex } from 'viem'
+import { keyState } from '../../../src/sessions/keyState.js'
 import { indexedDbStore } from '../../../src/sessions/stores/indexedDbStore.js'
+import type { StoreOptions } from '../../../src/sessions/stores/options.js'
 import { webStorageStore } from '../../../src/sessions/stores/webStorageStore.js'
+import type { ResealReturnType } from '../../../src/sessions/stores/persistentStore.js'
 import type { SessionStore } from '../../../src/sessions/types.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 
@@ -21,9 +25,28 @@ declare global {
       usage(kind: Kind): Promise<number | undefined>
       /** Deletes the database as another tab or "clear site data" would. */
       deleteDatabase(): Promise<void>
+      /** Stores a session and a fresh key in `namespace` under `encryptionKey`; resolves to the key's address. */
+      grantUnder(kind: Kind, namespace: string, encryptionKey: Hex): Promise<Address>
+      /**
+       * Opens `namespace` as a restarted page would, with these keys: re-seals everything first
+       * if asked, then reads the session, signs with its key and counts a call.
+       */
+      useUnder(kind: Kind, namespace: string, keyAddress: Address, keys: Pick<StoreOptions, 'encryptionKey' | 'previousEncryptionKeys'>, reseal: boolean): Promise<Used>
     }
   }
 }
+
+type Used = {
+  resealed: ResealReturnType | undefined
+  status: string | undefined
+  calls: number | undefined
+  key: string
+  signedBy: Address | undefined
+  errors: string[]
+}
+
+const rotated = '0x07a7ed'
+const openUnder = (kind: Kind, options: StoreOptions) => (kind === 'indexedDbStore' ? indexedDbStore(options) : webStorageStore(localStorage, options))
 
 window.keyleashTabs = {
   async grant(kind, limit) {
@@ -58,6 +81,24 @@ window.keyleashTabs = {
       request.onsuccess = () => resolve()
       request.onerror = () => reject(request.error)
     })
+  },
+  async grantUnder(kind, namespace, encryptionKey) {
+    const store = openUnder(kind, { namespace, encryptionKey })
+    const keyAddress = await store.keys.generate()
+    await store.put(sessionFixture({ id: rotated, keyAddress }))
+    return keyAddress
+  },
+  async useUnder(kind, namespace, keyAddress, keys, reseal) {
+    const errors: string[] = []
+    const store = openUnder(kind, { namespace, ...keys, onError: (error) => errors.push(error.message) })
+    const resealed = reseal ? await store.reseal() : undefined
+    const session = await store.get(rotated)
+    const key = await keyState(store, { keyAddress })
+    const signature = key.kind === 'signer' ? await key.signer.signMessage({ message: 'rotated' }) : undefined
+    const signedBy = signature === undefined ? undefined : await recoverMessageAddress({ message: 'rotated', signature })
+    // A record the store refuses cannot be updated (it says so): count only on one it reads.
+    const used = session === undefined ? undefined : await store.update(rotated, (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } }))
+    return { resealed, status: session?.status, calls: used?.usage.calls, key: key.kind, signedBy, errors }
   },
 }
 document.body.dataset.ready = 'true'

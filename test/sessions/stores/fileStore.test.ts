@@ -5,22 +5,13 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { fileStore, type FileStoreOptions } from '../../../src/sessions/stores/fileStore.js'
 import { encodeSession } from '../../../src/sessions/stores/serialize.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
+import { readAll } from './atRest.js'
 import { describeStoreContract, type StoreHarness } from './contract.js'
 
 const root = mkdtempSync(join(tmpdir(), 'keyleash-filestore-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let made = 0
 const encryptionKey = crypto.getRandomValues(new Uint8Array(32))
-
-function readAll(path: string): string {
-  if (!statSync(path, { throwIfNoEntry: false })) return ''
-  if (!statSync(path).isDirectory()) return readFileSync(path, 'utf8')
-  return readdirSync(path, { recursive: true, encoding: 'utf8' })
-    .map((name) => join(path, name))
-    .filter((file) => statSync(file).isFile())
-    .map((file) => readFileSync(file, 'utf8'))
-    .join('\n')
-}
 
 /** A fresh store at `path`, how the contract damages one of its sessions, and its entries at rest. */
 function harness(path: string, damage: (id: string) => void, raw: StoreHarness['raw']) {
