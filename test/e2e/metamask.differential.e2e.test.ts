@@ -140,7 +140,13 @@ test('behavior: over 320 random calls under nine grants, keyleash allows exactly
         await testClient.setNextBlockTimestamp({ timestamp: BigInt(clock) })
       }
       const hash = await direct.sendTransaction({ to: manager, data: redeemData, gas: 1_500_000n })
-      redeemed = (await publicClient.waitForTransactionReceipt({ hash })).status === 'success'
+      // A receipt that never comes (seen once, under load, after 180 s) fails fast with what the node holds.
+      const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 20_000 }).catch(async (error: unknown) => {
+        const pool = await testClient.getTxpoolContent().catch((e: unknown) => String(e))
+        const nonce = await publicClient.getTransactionCount({ address: key, blockTag: 'pending' })
+        throw new Error(`step ${step}: no receipt for ${hash} in 20 s (${(error as Error).name}); the key's pending nonce ${nonce}; txpool ${JSON.stringify(pool, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`)
+      })
+      redeemed = receipt.status === 'success'
       detail = local.reasons[0]?.message ?? ''
     }
     expect(redeemed, `step ${step}: grant ${granted[g]?.permission.type}, call ${JSON.stringify(call, (_, v) => (typeof v === 'bigint' ? v.toString() : v))} at ${clock}: keyleash ${local.allowed ? 'allowed' : 'refused'} it, the chain ${redeemed ? 'redeemed' : 'reverted'} (${detail})`).toBe(local.allowed)
