@@ -9,6 +9,7 @@ import type { MethodContext } from '../src/methods/types.js'
 import { withSessionKeys } from '../src/provider.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
 import { pickSession } from '../src/sessions/pickSession.js'
+import { resolveOptions } from '../src/resolveOptions.js'
 import { sessionIndex } from '../src/sessions/sessionIndex.js'
 import type { Session } from '../src/sessions/types.js'
 import { enforcedBy, enforcedRules } from '../src/permissions/enforcement.js'
@@ -42,7 +43,7 @@ async function pickContext(): Promise<MethodContext> {
   }
   const index = sessionIndex(store)
   // The accounts this provider serves: the `account` option, as a server would set it.
-  return { store, index, now: () => now, options: { account: [account] } } as unknown as MethodContext
+  return { store, index, now: () => now, options: resolveOptions({ account }) } as unknown as MethodContext
 }
 
 async function signingProvider() {

@@ -8,6 +8,7 @@ import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
+import { frozenCopy } from '../frozen.js'
 import { decodeSession, encodeSession, sealRecord } from './serialize.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
@@ -83,6 +84,15 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   const reported = new Set<string>()
   const updates = keyedMutex()
   const signers = new Map<string, { sealed: string; account: LocalAccount }>()
+  // The last record read or written per id, opened and frozen: the same text opens to the same
+  // session, so it is neither verified again (a WebCrypto call, on the thread pool, whose wait
+  // varied tenfold) nor parsed again on every read of an unchanged session.
+  const opened = new Map<string, { value: string; session: Session }>()
+  function remember(id: string, value: string, session: Session): Session {
+    const frozen = frozenCopy(session)
+    opened.set(id, { value, session: frozen })
+    return frozen
+  }
 
   /** Reports a damaged entry once per store instance and value, so a list in a loop does not flood. */
   function report(entry: string, cause: unknown, value: string): InternalError {
@@ -106,13 +116,16 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    * Reported and `undefined` if the entry is damaged or fails its tag.
    */
   async function read(id: string, value: string, buried?: boolean): Promise<Session | undefined> {
-    let session: Session
-    try {
-      session = (await openSessionRecord(await cipher(), id, value)).value
-      if (session.id !== id) throw new InternalError(`it is filed under ${id} but holds session ${session.id}`)
-    } catch (error) {
-      report(`session ${id}`, error, value)
-      return undefined
+    let session = opened.get(id)?.value === value ? opened.get(id)?.session : undefined
+    if (session === undefined) {
+      try {
+        session = (await openSessionRecord(await cipher(), id, value)).value
+        if (session.id !== id) throw new InternalError(`it is filed under ${id} but holds session ${session.id}`)
+      } catch (error) {
+        report(`session ${id}`, error, value)
+        return undefined
+      }
+      session = remember(id, value, session)
     }
     if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
     report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
@@ -209,7 +222,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
             return raced ? undefined : written
           })
           if (found === undefined) return undefined
-          if (!raced) return decodeSession(encodeSession(next))
+          if (!raced) return remember(id, written, decodeSession(encodeSession(next)))
         }
         throw new InternalError(`${backend.name}: session ${id} changed under every one of ${maxAttempts} attempts to update it`, {
           context: id,
@@ -220,6 +233,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     async delete(id) {
       if (id.startsWith(tombstonePrefix)) return
       const value = await backend.deleteSession(id)
+      opened.delete(id)
       const keyAddress = value === undefined ? undefined : (await read(id, value, false))?.keyAddress?.toLowerCase()
       if (keyAddress === undefined) return
       const others = await store.list()
@@ -238,6 +252,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
       const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
       const purged = await purgeBackend(backend, sessions, at, options)
+      for (const id of purged) opened.delete(id)
       // A tombstone outlives its session's expiry only as long as an old copy could still be live.
       for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
       return purged

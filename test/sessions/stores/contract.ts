@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { verifyMessage, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { purgeSessions } from '../../../src/sessions/stores/purge.js'
 import { encodeSession } from '../../../src/sessions/stores/serialize.js'
 import type { Session, SessionStore } from '../../../src/sessions/types.js'
@@ -377,6 +377,24 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
               data: { entry: 'session 0x01' },
             })
             expect(await store.get('0x02')).toStrictEqual(sessionFixture({ id: '0x02' }))
+          }))
+
+        test('behavior: a record is authenticated when its text is new, not on every read; one edited after it was read is refused', () =>
+          withRaw(async ({ store, raw }) => {
+            await store.put(sessionFixture({ id: '0x01' }))
+            expect(await store.get('0x01')).toStrictEqual(sessionFixture({ id: '0x01' }))
+            const verify = vi.spyOn(crypto.subtle, 'verify')
+            try {
+              for (let i = 0; i < 5; i++) expect((await store.get('0x01'))?.id).toBe('0x01')
+              expect(verify).not.toHaveBeenCalled()
+              await raw.set('session', '0x01', edit((await raw.get('session', '0x01'))!, ({ session }) => {
+                session.expiry = 4_000_000_000
+              }))
+              expect(await store.get('0x01')).toBeUndefined()
+              expect(verify).toHaveBeenCalled()
+            } finally {
+              verify.mockRestore()
+            }
           }))
 
         test('error: a record copied under another id, or written without the key, is refused', () =>
