@@ -14,8 +14,9 @@ import type { Session } from './types.js'
  * @example
  * const accounts = await accountScope(context) // ['0xd8dA…6045']
  */
-export async function accountScope(context: MethodContext): Promise<readonly Address[]> {
-  return context.options.account ?? (await walletAccounts(context.inner))
+export function accountScope(context: MethodContext): Promise<readonly Address[]> {
+  // Not async: one promise fewer on every send.
+  return context.options.account !== undefined ? Promise.resolve(context.options.account) : walletAccounts(context.inner)
 }
 
 /**
