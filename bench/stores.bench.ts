@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bench, do_not_optimize, run as runBenches } from 'mitata'
-import { encodeFunctionData, parseAbi } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { withSessionKeys } from '../src/provider.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
@@ -15,7 +14,7 @@ import { redisStore } from '../src/sessions/stores/redisStore.js'
 import { encodeSession } from '../src/sessions/stores/serialize.js'
 import type { Session } from '../src/sessions/types.js'
 import { scriptedPreparer } from '../test/utils/scriptedPreparer.js'
-import { account, nft, now, scriptedWallet } from '../test/utils/scriptedWallet.js'
+import { grantMint, nft, now, scriptedWallet, sendMint } from '../test/utils/scriptedWallet.js'
 import { sessionFixture } from '../test/utils/sessionFixture.js'
 import { withCountingRedis } from './countingRedis.js'
 
@@ -91,14 +90,8 @@ async function redisPerSignature(): Promise<void> {
       now: () => now,
       store: redisStore(client, { encryptionKey: crypto.getRandomValues(new Uint8Array(32)), namespace: 'bench' }),
     })
-    const key = await provider.sessions.importKey(generatePrivateKey())
-    const { permissionsContext: context } = (await provider.request({
-      method: 'wallet_grantPermissions',
-      params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } }] }],
-    })) as { permissionsContext: string }
-    const data = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
-    const send = () =>
-      provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data }], capabilities: { permissions: { context } } }] })
+    const context = await grantMint(provider, await provider.sessions.importKey(generatePrivateKey()))
+    const send = () => sendMint(provider, context)
     await send() // first signature decrypts the key and loads the scripts
     const signatures = 500
     const before = client.sent()

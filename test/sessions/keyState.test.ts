@@ -6,7 +6,7 @@ import { keyState } from '../../src/sessions/keyState.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { webStorageStore } from '../../src/sessions/stores/webStorageStore.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
-import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+import { account, grantMint, now, scriptedWallet, sendMint } from '../utils/scriptedWallet.js'
 import { rejectionOf } from '../utils/rejection.js'
 import { MemoryStorage, memoryLocks } from './stores/browserFakes.js'
 
@@ -27,10 +27,7 @@ describe('a session whose key the store holds but cannot open', () => {
     const store = webStorageStore(storage, { ...options, locks: memoryLocks() })
     const provider = withSessionKeys(scriptedWallet('erc7715', scriptedPreparer().script), { now: () => now, store })
     const key = await provider.sessions.importKey(generatePrivateKey())
-    const { permissionsContext: context } = (await provider.request({
-      method: 'wallet_grantPermissions',
-      params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } }] }],
-    })) as { permissionsContext: string }
+    const context = await grantMint(provider, key)
     expect((await provider.sessions.get(context))?.status).toBe('active')
 
     // The sealed key damaged at rest (or sealed under another key): still there, no longer opens.
@@ -42,7 +39,7 @@ describe('a session whose key the store holds but cannot open', () => {
     expect((await reloaded.sessions.get(context))?.status).toBe('locked')
     expect((await reloaded.sessions.list({ status: 'locked' })).map((s) => s.id)).toStrictEqual([context])
     const error = await rejectionOf(
-      reloaded.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data: '0x6a627842' }], capabilities: { permissions: { context } } }] }),
+      sendMint(reloaded, context, '0x6a627842'),
     )
     expect(error.code).toBe(4100)
     expect(error.message).toBe(

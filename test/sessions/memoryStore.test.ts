@@ -1,11 +1,11 @@
 import { inspect } from 'node:util'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { encodeFunctionData, parseAbi, verifyMessage } from 'viem'
+import { verifyMessage } from 'viem'
 import { describe, expect, test, vi } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
-import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+import { grantMint, now, scriptedWallet, sendMint } from '../utils/scriptedWallet.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
 
 describe('sessions', () => {
@@ -261,14 +261,8 @@ describe('the scope check over the memory store', () => {
   test('behavior: the permissions of a session are compiled once, then the cache hits on every later send', async () => {
     const preparer = scriptedPreparer()
     const provider = withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now })
-    const key = await provider.sessions.importKey(generatePrivateKey())
-    const { permissionsContext: context } = (await provider.request({
-      method: 'wallet_grantPermissions',
-      params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } }] }],
-    })) as { permissionsContext: string }
-    const data = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
-    const send = () =>
-      provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data }], capabilities: { permissions: { context } } }] })
+    const context = await grantMint(provider, await provider.sessions.importKey(generatePrivateKey()))
+    const send = () => sendMint(provider, context)
     // The scope cache is a WeakMap keyed by a session's permissions array: count what it is given to keep.
     const cached = vi.spyOn(WeakMap.prototype, 'set')
     try {

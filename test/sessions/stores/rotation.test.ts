@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { bytesToHex, encodeFunctionData, parseAbi, type Hex } from 'viem'
+import { bytesToHex, type Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, describe, expect, inject, test } from 'vitest'
 import type { InternalError } from '../../../src/errors.js'
@@ -18,7 +18,7 @@ import { redisStore } from '../../../src/sessions/stores/redisStore.js'
 import { rejectionOf } from '../../utils/rejection.js'
 import { scriptedPreparer } from '../../utils/scriptedPreparer.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
-import { account, nft, now, scriptedWallet } from '../../utils/scriptedWallet.js'
+import { account, grantMint, now, scriptedWallet, sendMint } from '../../utils/scriptedWallet.js'
 import { readAll } from './atRest.js'
 
 /*
@@ -82,24 +82,15 @@ const media: { name: string; skip: boolean; storage(): Storage }[] = [
 const keyA: Hex = bytesToHex(crypto.getRandomValues(new Uint8Array(32)))
 const keyB = crypto.getRandomValues(new Uint8Array(32))
 const keyC = crypto.getRandomValues(new Uint8Array(32))
-const mint = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
 
 /** A provider on `store` over a scripted wallet, and what it signed. */
 function app(store: PersistentStore) {
   const preparer = scriptedPreparer()
   const provider = withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now, store })
-  const send = (context: string) =>
-    provider.request({
-      method: 'wallet_sendCalls',
-      params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data: mint }], capabilities: { permissions: { context } } }],
-    })
+  const send = (context: string) => sendMint(provider, context)
   async function grant(privateKey: Hex) {
     const key = await provider.sessions.importKey(privateKey)
-    const { permissionsContext: context } = (await provider.request({
-      method: 'wallet_grantPermissions',
-      params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } }] }],
-    })) as { permissionsContext: string }
-    return { key, context }
+    return { key, context: await grantMint(provider, key) }
   }
   return { provider, send, grant, sent: preparer.sent }
 }
