@@ -13,19 +13,19 @@ import { failed } from './report.js'
 import * as wallets from '../src/wallets.js'
 
 const wallet = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
-// MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
-// MetaMask's kit posts analytics unless DO_NOT_TRACK is set before it loads (it loads below, on demand).
+// MetaMask's kit posts analytics unless DO_NOT_TRACK is set before it loads (its story loads it, on demand).
 process.env.DO_NOT_TRACK ||= '1'
-if (wallet === 'metamask') process.exit(await (await import('./metamask.js')).runMetaMaskDemo())
 // The dev wallet's dialects go by the names keyleash/wallets exports them under: what the app imports.
 const exportName = (dialect: unknown) => Object.entries(wallets).find(([, value]) => value === dialect)?.[0]
 const stories: Record<string, () => Promise<void>> = {
   openfort: openfortStory,
   ...Object.fromEntries(Object.entries(devWalletDialects).map(([name, dialect]) => [exportName(dialect) ?? name, () => devWalletStory(name as DevWalletDialectName)])),
+  // MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
+  metamask: async () => (await import('./metamask.js')).metamaskStory(),
 }
 const story = stories[wallet]
 if (!story) {
-  console.error(`--wallet=${wallet}: the demo runs on ${[...Object.keys(stories), 'metamask'].join(', ')}`)
+  console.error(`--wallet=${wallet}: the demo runs on ${Object.keys(stories).join(', ')}`)
   process.exit(2)
 }
 

@@ -5,8 +5,8 @@
  * prompt; past it keyleash refuses, naming what is left and until when; the next day (the chain's
  * clock moved) it spends again; a revoke disables the delegation on chain.
  *
- * No network: the chain is anvil on 127.0.0.1. Resolves to the exit code: 0 only if every step
- * did what it says.
+ * No network: the chain is anvil on 127.0.0.1. Its checks report through `demo/report.ts`, as the
+ * other stories' do.
  */
 import { DelegationManager } from '@metamask/delegation-abis'
 import { erc7715ProviderActions } from '@metamask/smart-accounts-kit/actions'
@@ -16,23 +16,18 @@ import { foundry } from 'viem/chains'
 import { createDevMetaMask, startDevChain } from '../src/devwallet/index.js'
 import { withSessionKeys } from '../src/index.js'
 import { erc7710Executor, executionPermissions } from '../src/wallets.js'
+import { check, short } from './report.js'
 
 const day = 86_400
-const short = (value: string) => `${value.slice(0, 6)}…${value.slice(-4)}`
 const tokens = (value: bigint) => `${formatUnits(value, 18)} DEMO`
 
 /**
- * Runs the story and prints it; resolves to the process exit code.
+ * Runs the story and prints it.
  *
  * @example
- * process.exit(await runMetaMaskDemo())
+ * await metamaskStory()
  */
-export async function runMetaMaskDemo(): Promise<number> {
-  let failures = 0
-  const check = (ok: boolean, what: string) => {
-    console.log(`   ${ok ? '✓' : '✗'} ${what}`)
-    if (!ok) failures++
-  }
+export async function metamaskStory(): Promise<void> {
   console.log('1. Start a local chain and the development MetaMask (its Delegation Framework deployed by the Smart Accounts Kit)')
   const chain = await startDevChain()
   try {
@@ -127,6 +122,4 @@ export async function runMetaMaskDemo(): Promise<number> {
   } finally {
     await chain.stop()
   }
-  console.log(failures === 0 ? '\nEvery step did what it said.' : `\n${failures} step(s) did not do what they said.`)
-  return failures === 0 ? 0 : 1
 }
