@@ -44,7 +44,19 @@ export function frozenCopy<value>(value: value): value {
 export function frozenReplace<value extends object>(current: value, next: value): value {
   if (next === current) return current
   if (holdsMutablePart(current) || Object.isFrozen(next)) return frozenCopy(next)
-  return freezeInPlace(next, current) ? next : frozenCopy(next)
+  return freezeOwned(next, current)
+}
+
+/**
+ * `value`, which nothing else holds (just decoded, just built), deeply frozen where it is
+ * rather than copied, passing over the parts it shares with `shared` (frozen already); a
+ * frozen copy instead when it holds bytes or dates.
+ *
+ * @example
+ * const session = freezeOwned(decodeSession(text))
+ */
+export function freezeOwned<value extends object>(value: value, shared?: unknown): value {
+  return freezeInPlace(value, shared) ? value : frozenCopy(value)
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { frozenCopy, frozenReplace, handOut } from '../../src/sessions/frozen.js'
+import { freezeOwned, frozenCopy, frozenReplace, handOut } from '../../src/sessions/frozen.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
 
 function everyPartFrozen(value: unknown): boolean {
@@ -53,6 +53,16 @@ describe('frozenCopy', () => {
     const fromBytes = frozenReplace(copy, withBytes)
     expect(fromBytes).not.toBe(withBytes)
     expect(handOut(fromBytes)).not.toBe(fromBytes)
+  })
+
+  test('behavior: a value nothing else holds is frozen where it is, not copied; one holding bytes is copied', () => {
+    const decoded = sessionFixture({ walletData: { nested: [{ a: 1 }] } })
+    expect(freezeOwned(decoded)).toBe(decoded)
+    expect(everyPartFrozen(decoded)).toBe(true)
+    const withBytes = sessionFixture({ walletData: { bytes: new Uint8Array([1]) } })
+    const frozen = freezeOwned(withBytes)
+    expect(frozen).not.toBe(withBytes)
+    expect(handOut(frozen)).not.toBe(frozen)
   })
 
   test('behavior: something frozen by someone else is copied, since a part of it may still change', () => {

@@ -8,7 +8,7 @@ import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
-import { frozenCopy } from '../frozen.js'
+import { freezeOwned } from '../frozen.js'
 import { decodeSession, encodeSession, sealRecord } from './serialize.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
@@ -87,11 +87,11 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   // The last record read or written per id, opened and frozen: the same text opens to the same
   // session, so it is neither verified again (a WebCrypto call, on the thread pool, whose wait
   // varied tenfold) nor parsed again on every read of an unchanged session.
-  const opened = new Map<string, { value: string; session: Session }>()
-  function remember(id: string, value: string, session: Session): Session {
-    const frozen = frozenCopy(session)
-    opened.set(id, { value, session: frozen })
-    return frozen
+  const lastRecords = new Map<string, { value: string; session: Session }>()
+  function remember(id: string, value: string, decoded: Session): Session {
+    const session = freezeOwned(decoded)
+    lastRecords.set(id, { value, session })
+    return session
   }
 
   /** Reports a damaged entry once per store instance and value, so a list in a loop does not flood. */
@@ -116,7 +116,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    * Reported and `undefined` if the entry is damaged or fails its tag.
    */
   async function read(id: string, value: string, buried?: boolean): Promise<Session | undefined> {
-    let session = opened.get(id)?.value === value ? opened.get(id)?.session : undefined
+    const last = lastRecords.get(id)
+    let session = last?.value === value ? last.session : undefined
     if (session === undefined) {
       try {
         session = (await openSessionRecord(await cipher(), id, value)).value
@@ -233,7 +234,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     async delete(id) {
       if (id.startsWith(tombstonePrefix)) return
       const value = await backend.deleteSession(id)
-      opened.delete(id)
+      lastRecords.delete(id)
       const keyAddress = value === undefined ? undefined : (await read(id, value, false))?.keyAddress?.toLowerCase()
       if (keyAddress === undefined) return
       const others = await store.list()
@@ -252,7 +253,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
       const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
       const purged = await purgeBackend(backend, sessions, at, options)
-      for (const id of purged) opened.delete(id)
+      for (const id of purged) lastRecords.delete(id)
       // A tombstone outlives its session's expiry only as long as an old copy could still be live.
       for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
       return purged
