@@ -1,5 +1,5 @@
 import { hexToNumber, type Address, type Hex } from 'viem'
-import { isAddressShape } from './permissions/read.js'
+import { isAddressShape } from './permissions/isAddressShape.js'
 import { InternalError, UnauthorizedError } from './errors.js'
 import type { Eip1193Provider } from './types.js'
 

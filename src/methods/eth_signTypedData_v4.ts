@@ -1,6 +1,7 @@
-import { isAddress, type TypedDataDefinition } from 'viem'
+import type { TypedDataDefinition } from 'viem'
 import { UnauthorizedError } from '../errors.js'
 import { readTypedData } from '../permissions/read.js'
+import { isAddressShape } from '../permissions/isAddressShape.js'
 import { authorisation } from '../permissions/signRequest.js'
 import { assertOptedIn, sessionSigner } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
@@ -20,7 +21,7 @@ import type { MethodHandler } from './types.js'
  */
 export const eth_signTypedData_v4: MethodHandler = async (params, context, request) => {
   const [address, payload] = Array.isArray(params) ? params : []
-  const found = typeof address === 'string' && isAddress(address, { strict: false }) ? await sessionSigner(context, address) : undefined
+  const found = isAddressShape(address) ? await sessionSigner(context, address) : undefined
   if (!found) return context.inner.request(request)
   const typedData = readTypedData(payload, 'params[1]')
   const why = authorisation(typedData, found.sessions)

@@ -1,7 +1,8 @@
-import { isAddress, isHex } from 'viem'
+import { isHex } from 'viem'
 import { messageKind } from '../permissions/signRequest.js'
 import { assertOptedIn, sessionSigner } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
+import { isAddressShape } from '../permissions/isAddressShape.js'
 
 /**
  * `personal_sign` from a session key's address: refused with 4100 unless the app opted in
@@ -16,7 +17,7 @@ import type { MethodHandler } from './types.js'
  */
 export const personal_sign: MethodHandler = async (params, context, request) => {
   const [message, address] = Array.isArray(params) ? params : []
-  const found = typeof address === 'string' && isAddress(address, { strict: false }) && typeof message === 'string' ? await sessionSigner(context, address) : undefined
+  const found = isAddressShape(address) && typeof message === 'string' ? await sessionSigner(context, address) : undefined
   if (!found) return context.inner.request(request)
   assertOptedIn(context, found, messageKind(message as string), address as `0x${string}`)
   return found.signer.signMessage({ message: isHex(message) ? { raw: message } : (message as string) })

@@ -1,5 +1,6 @@
 import { getAddress, isHex, type Address, type Hex } from 'viem'
 import { InvalidParamsError, redactHex } from '../errors.js'
+import { isAddressShape } from './isAddressShape.js'
 
 /*
  * Readers for untrusted JSON: each checks one value, names its field path in the
@@ -32,18 +33,6 @@ export function readString(value: unknown, field: string): string {
 // Checksumming hashes the address; grants name the same few addresses over and over.
 const addresses = new Map<string, Address>()
 const addressLimit = 1024
-
-/**
- * An address's shape, checksum or not: viem's `isAddress(value, { strict: false })` without its
- * cache's bookkeeping, which costs more than the test on the hot path.
- *
- * @example
- * isAddressShape('0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266') // true
- */
-export function isAddressShape(value: unknown): value is Address {
-  return typeof value === 'string' && addressShape.test(value)
-}
-const addressShape = /^0x[0-9a-fA-F]{40}$/
 
 /** `value` as a checksummed address. Mixed case must be a valid checksum. */
 export function readAddress(value: unknown, field: string): Address {

@@ -2,7 +2,7 @@ import type { Address, Hex } from 'viem'
 import type { Session, SessionUsage } from '../sessions/types.js'
 import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
 import type { PermissionKinds } from './dialects/types.js'
-import { isAddressShape } from './read.js'
+import { isAddressShape } from './isAddressShape.js'
 import type { SpendReasonDetails } from './spendRules.js'
 import type { Permission, Policy } from './types.js'
 

@@ -1,8 +1,9 @@
-import { isAddress, type Address } from 'viem'
+import type { Address } from 'viem'
 import type { MethodContext } from '../methods/types.js'
 import { inScope } from './accountScope.js'
 import { sessionStatus } from './status.js'
 import type { Session } from './types.js'
+import { isAddressShape } from '../permissions/isAddressShape.js'
 
 /**
  * The session a permissions context names, among the sessions of `accounts` (the provider's,
@@ -18,7 +19,7 @@ import type { Session } from './types.js'
 export async function findSession(context: MethodContext, id: string, accounts: readonly Address[]): Promise<Session | undefined> {
   const byId = await context.store.get(id)
   if (byId !== undefined) return inScope(accounts, byId) ? byId : undefined
-  if (!isAddress(id, { strict: false })) return undefined
+  if (!isAddressShape(id)) return undefined
   const byKey = async () => {
     const indexed = await context.index.byKey(id)
     for (let i = indexed.length - 1; i >= 0; i--) {

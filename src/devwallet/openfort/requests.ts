@@ -1,7 +1,8 @@
-import { type Address, type Hex, getAddress, isAddress, isHex } from 'viem'
+import { type Address, type Hex, getAddress, isHex } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import { ANY_SELECTOR, type AccountCall } from '../contracts.js'
 import type { Registration } from '../registration.js'
+import { isAddressShape } from '../../permissions/isAddressShape.js'
 
 /** A JSON body as received. */
 export type Body = Readonly<Record<string, unknown>>
@@ -91,7 +92,7 @@ function readSeconds(value: unknown, field: string): number {
 }
 
 function readAddress(value: unknown, field: string): Address {
-  if (typeof value !== 'string' || !isAddress(value, { strict: false })) throw new InvalidParamsError(field, `must be an address, got ${JSON.stringify(value)}`)
+  if (!isAddressShape(value)) throw new InvalidParamsError(field, `must be an address, got ${JSON.stringify(value)}`)
   return getAddress(value)
 }
 

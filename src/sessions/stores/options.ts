@@ -2,6 +2,7 @@ import type { Address } from 'viem'
 import { InvalidParamsError, type InternalError } from '../../errors.js'
 import { aesGcmCipher, bytesToHex, encryptionKeyBytes, plaintextCipher, type EncryptionKey, type KeyCipher } from './encryption.js'
 import type { KeyRing } from './keyRing.js'
+import { isAddressShape } from '../../permissions/isAddressShape.js'
 
 /**
  * Called with what a store skipped: a damaged session or key entry (truncated, overwritten,
@@ -68,7 +69,7 @@ export function partitionOf(options: StoreOptions): string {
     partition += `/c${scope.chainId}`
   }
   if (scope?.account !== undefined) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(scope.account)) throw new InvalidParamsError('scope.account', 'must be a 0x-prefixed 20-byte address')
+    if (!isAddressShape(scope.account)) throw new InvalidParamsError('scope.account', 'must be a 0x-prefixed 20-byte address')
     partition += `/a${scope.account.toLowerCase()}`
   }
   return partition

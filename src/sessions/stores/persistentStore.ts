@@ -1,5 +1,5 @@
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
-import { getAddress, isAddress, type Address, type Hex, type LocalAccount } from 'viem'
+import { getAddress, type Address, type Hex, type LocalAccount } from 'viem'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
@@ -10,6 +10,7 @@ import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
 import { freezeOwned } from '../frozen.js'
 import { decodeSession, encodeSession, sealRecord } from './serialize.js'
+import { isAddressShape } from '../../permissions/isAddressShape.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
 export type PersistentStore = SessionStore & {
@@ -277,7 +278,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       }
       for (const [stored] of await backend.listKeys()) {
         // Checksummed, as everywhere else a key is named (and so reported once, not twice).
-        const address = isAddress(stored, { strict: false }) ? getAddress(stored) : (stored as Address)
+        const address = isAddressShape(stored) ? getAddress(stored) : (stored as Address)
         const unlocked = await unlock(address)
         if (unlocked?.resealed) resealed++
         // One deleted meanwhile (a revoke, a purge) needs no key any more.
