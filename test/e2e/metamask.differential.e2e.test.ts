@@ -10,6 +10,7 @@ import { withSessionKeys } from '../../src/provider.js'
 import type { Session } from '../../src/sessions/types.js'
 import { advancedPermissions, erc7710Executor, executionPermissions } from '../../src/wallets.js'
 import { useMetaMaskChain } from '../utils/metamaskFramework.js'
+import { receiptOf } from '../utils/receipt.js'
 
 /*
  * keyleash's local decision against MetaMask's real enforcers, call by call: 320 random calls
@@ -140,12 +141,7 @@ test('behavior: over 320 random calls under nine grants, keyleash allows exactly
         await testClient.setNextBlockTimestamp({ timestamp: BigInt(clock) })
       }
       const hash = await direct.sendTransaction({ to: manager, data: redeemData, gas: 1_500_000n })
-      // A receipt that never comes (seen once, under load, after 180 s) fails fast with what the node holds.
-      const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 20_000 }).catch(async (error: unknown) => {
-        const pool = await testClient.getTxpoolContent().catch((e: unknown) => String(e))
-        const nonce = await publicClient.getTransactionCount({ address: key, blockTag: 'pending' })
-        throw new Error(`step ${step}: no receipt for ${hash} in 20 s (${(error as Error).name}); the key's pending nonce ${nonce}; txpool ${JSON.stringify(pool, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`)
-      })
+      const receipt = await receiptOf(publicClient, hash)
       redeemed = receipt.status === 'success'
       detail = local.reasons[0]?.message ?? ''
     }

@@ -12,6 +12,7 @@ import { withSessionKeys } from '../../src/provider.js'
 import type { Session } from '../../src/sessions/types.js'
 import { advancedPermissions, erc7710Executor, executionPermissions } from '../../src/wallets.js'
 import { useMetaMaskChain } from '../utils/metamaskFramework.js'
+import { receiptOf } from '../utils/receipt.js'
 
 /*
  * `token-approval-revocation` against MetaMask's ApprovalRevocationEnforcer: for each revoking
@@ -37,7 +38,7 @@ async function asAccount(to: Address, data: Hex) {
   await testClient.impersonateAccount({ address: metamask.account })
   const hash = await createWalletClient({ account: metamask.account, chain: anvil, transport: http(rpcUrl) }).sendTransaction({ to, data })
   await testClient.stopImpersonatingAccount({ address: metamask.account })
-  expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success')
+  expect((await receiptOf(publicClient, hash)).status).toBe('success')
 }
 
 test('behavior: keyleash allows the revoking calls the ApprovalRevocationEnforcer redeems; a revocation of nothing, which the enforcer refuses, is caught before it is sent', async () => {
@@ -84,7 +85,7 @@ test('behavior: keyleash allows the revoking calls the ApprovalRevocationEnforce
     const local = checkScope(session, [call], { chainId: anvil.id, now, canSign: true, permissionKinds: advancedPermissions }).allowed
     const data = encodeFunctionData({ abi: DelegationManager, functionName: 'redeemDelegations', args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [call.to, 0n, call.data ?? '0x'])]] })
     const hash = await direct.sendTransaction({ to: metamask.environment.DelegationManager, data, gas: 1_000_000n })
-    const redeemed = (await publicClient.waitForTransactionReceipt({ hash })).status === 'success'
+    const redeemed = (await receiptOf(publicClient, hash)).status === 'success'
     verdicts.push({ name, keyleash: local, chain: redeemed })
   }
   // The enforcer also refuses to revoke what is not there: state keyleash's pure check cannot
