@@ -2,6 +2,7 @@ import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
+import { sessionWith } from './sessionWith.js'
 
 /** Options of `sessions.revoke` (and of the revoke behind it). */
 export type RevokeOptions = {
@@ -39,12 +40,12 @@ export async function revokeSession(session: Session, context: MethodContext, op
     await store.update(session.id, (stored) => {
       // Set on every call: a persistent store may call `change` again after a conflict.
       marked = stored.status !== 'revoked'
-      return marked ? { ...stored, status: 'revoked' } : undefined
+      return marked ? sessionWith(stored, { status: 'revoked' }) : undefined
     })
   } catch (error) {
     failures.push(new InternalError(`the session could not be marked revoked in the store: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
   }
-  if (marked) context.emit('sessionRevoked', { ...session, status: 'revoked' })
+  if (marked) context.emit('sessionRevoked', sessionWith(session, { status: 'revoked' }))
   const keyFailure = await deleteKey(session, context)
   if (keyFailure !== undefined) failures.push(keyFailure)
 

@@ -3,6 +3,7 @@ import type { ScopeCall } from '../permissions/scope.js'
 import { isLive } from './find.js'
 import { frozenCopy, frozenReplace } from './frozen.js'
 import type { Session, SessionStore } from './types.js'
+import { sessionWith } from './sessionWith.js'
 
 /**
  * Sessions by what they are looked up by: the key that signs (`personal_sign` from a session
@@ -109,7 +110,7 @@ export function sessionIndex(store: SessionStore): SessionIndex {
     revoked(id) {
       change((index) => {
         const entry = index.byId.get(id)
-        if (entry !== undefined) entry.session = frozenReplace(entry.session, { ...entry.session, status: 'revoked' })
+        if (entry !== undefined) entry.session = frozenReplace(entry.session, sessionWith(entry.session, { status: 'revoked' }))
       })
     },
     refresh(now) {

@@ -4,6 +4,7 @@ import type { MethodContext } from '../methods/types.js'
 import { keyState } from './keyState.js'
 import { signingWhileLive } from './sessionSigner.js'
 import type { Session, SessionUsage, SpendUsage } from './types.js'
+import { sessionWith } from './sessionWith.js'
 
 /**
  * Runs calls under a session: checks them against what was granted and reserves the usage in
@@ -31,7 +32,7 @@ export async function runInSession(context: MethodContext, session: Session, cal
     decision = checkScope(stored, calls, options)
     if (!decision.allowed) return undefined
     before = stored.usage
-    return { ...stored, usage: decision.usage }
+    return sessionWith(stored, { usage: decision.usage })
   })
   if (decision === undefined) throw new UnauthorizedError(`session ${session.id} is no longer in the store`, { context: session.id })
   if (!decision.allowed) {
@@ -54,7 +55,7 @@ export async function runInSession(context: MethodContext, session: Session, cal
   } catch (error) {
     // Signed calls that reached the wallet may execute whatever it answered: what they used stays used.
     if (submitted) throw error
-    await store.update(session.id, (stored) => ({ ...stored, usage: release(stored.usage, before as SessionUsage, reserved) }))
+    await store.update(session.id, (stored) => sessionWith(stored, { usage: release(stored.usage, before as SessionUsage, reserved) }))
     throw error
   }
 }
