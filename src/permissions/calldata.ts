@@ -1,4 +1,4 @@
-import { type Hex, isHex } from 'viem'
+import type { Hex } from 'viem'
 
 /** The selector of a call without one (calldata shorter than 4 bytes), as the session account reads it. */
 export const noSelector = '0x00000000'
@@ -19,13 +19,6 @@ export const tokenAmountArgument: ReadonlyMap<string, number> = new Map([
   ['0xd505accf', 2], // permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
 ])
 
-/**
- * Whether `data` is calldata at all: hex of whole bytes. Anything else can never reach a contract,
- * so the scope check refuses it instead of guessing what it would mean.
- */
-export function isCalldata(data: string): data is Hex {
-  return isHex(data, { strict: true, even: true })
-}
 
 /**
  * The lower-case 4-byte selector of well-formed calldata, or {@link noSelector} when it is shorter

@@ -1,6 +1,6 @@
-import { isHex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import { describe, readAddress, readArray, readObject, readQuantity } from './read.js'
+import { isHexBytes } from './isHexBytes.js'
 import type { ScopeCall } from './scope.js'
 
 /**
@@ -17,7 +17,7 @@ export function readCalls(value: unknown, field: string): ScopeCall[] {
     const at = `${field}[${i}]`
     const call = readObject(raw, at)
     const data = call.data ?? call.input
-    if (data !== undefined && (typeof data !== 'string' || !isHex(data) || data.length % 2 !== 0))
+    if (data !== undefined && (typeof data !== 'string' || !isHexBytes(data)))
       throw new InvalidParamsError(`${at}.data`, `${describe(data)} is not 0x-prefixed hex bytes`)
     // Keys set one by one, not spread in: this runs on every send.
     const read: ScopeCall = { to: readAddress(call.to, `${at}.to`) }

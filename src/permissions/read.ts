@@ -1,6 +1,7 @@
-import { getAddress, isHex, type Address, type Hex } from 'viem'
+import { getAddress, type Address, type Hex } from 'viem'
 import { InvalidParamsError, redactHex } from '../errors.js'
 import { isAddressShape } from './isAddressShape.js'
+import { isHexBytes } from './isHexBytes.js'
 
 /*
  * Readers for untrusted JSON: each checks one value, names its field path in the
@@ -51,7 +52,7 @@ export function readAddress(value: unknown, field: string): Address {
 
 /** `value` as hex bytes of one of the given lengths. */
 export function readHexBytes(value: unknown, field: string, lengths: readonly number[]): Hex {
-  if (typeof value !== 'string' || !isHex(value) || value.length % 2 !== 0)
+  if (typeof value !== 'string' || !isHexBytes(value))
     throw new InvalidParamsError(field, `${describe(value)} is not 0x-prefixed hex bytes`)
   const length = (value.length - 2) / 2
   if (!lengths.includes(length))
@@ -60,6 +61,7 @@ export function readHexBytes(value: unknown, field: string, lengths: readonly nu
 }
 
 const decimal = /^(0|[1-9][0-9]*)$/
+const hexQuantity = /^0x[0-9a-fA-F]+$/
 
 /**
  * A non-negative integer quantity: a JSON number (safe integer), a bigint, a decimal
@@ -69,7 +71,7 @@ export function readQuantity(value: unknown, field: string): bigint {
   if (value === undefined) throw new InvalidParamsError(field, 'is required (a non-negative integer)')
   if (typeof value === 'bigint' && value >= 0n) return value
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
-  if (typeof value === 'string' && (decimal.test(value) || (isHex(value) && value.length > 2))) return BigInt(value)
+  if (typeof value === 'string' && (hexQuantity.test(value) || decimal.test(value))) return BigInt(value)
   throw new InvalidParamsError(field, `${describe(value)} is not a non-negative integer (a number, a decimal string or 0x-hex)`)
 }
 

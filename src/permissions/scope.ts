@@ -1,10 +1,11 @@
 import type { Address, Hex } from 'viem'
 import type { Session, SessionUsage } from '../sessions/types.js'
-import { isCalldata, noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
+import { noSelector, readWord, selectorOf, tokenAmountArgument, transferSelector } from './calldata.js'
 import type { PermissionKinds } from './dialects/types.js'
 import { isAddressShape } from './isAddressShape.js'
 import type { SpendReasonDetails } from './spendRules.js'
 import type { Permission, Policy } from './types.js'
+import { isHexBytes } from './isHexBytes.js'
 
 /** One call of a batch, as `wallet_sendCalls` carries it. */
 export type ScopeCall = {
@@ -133,14 +134,13 @@ export function checkScope(
   const account = session.account.toLowerCase()
   const tally: Tally = { calls: session.usage.calls, native: session.usage.native, spent: session.usage.spent }
 
-  const reasons: (ScopeReason | null)[] = new Array(calls.length)
-  let allowed = true
+  // Made at the first refusal: a batch that fits, the usual case, needs none.
+  let reasons: (ScopeReason | null)[] | undefined
   for (let index = 0; index < calls.length; index++) {
     const reason = checkCall(index, calls[index] as ScopeCall, scope, callLimit, account, tally)
-    reasons[index] = reason
-    if (reason) allowed = false
+    if (reason) (reasons ??= new Array<ScopeReason | null>(calls.length).fill(null))[index] = reason
   }
-  if (!allowed) return { allowed: false, reasons }
+  if (reasons) return { allowed: false, reasons }
   return { allowed: true, usage: { calls: tally.calls, native: tally.native, spent: tally.spent } }
 }
 
@@ -318,7 +318,7 @@ function checkCall(
   if (!plainTransfer) {
     const granted = scope.targets.get(target)
     if (granted === undefined) return targetNotAllowed(call, to, calldata, scope)
-    if (!isCalldata(calldata))
+    if (!isHexBytes(calldata))
       return {
         call,
         reason: 'selector-not-allowed',

@@ -1,8 +1,9 @@
 import { type Address, type Hex, formatEther, pad, size } from 'viem'
 import type { Session, SpendUsage } from '../sessions/types.js'
-import { isCalldata, readWord, selectorOf, transferSelector } from './calldata.js'
+import { readWord, selectorOf, transferSelector } from './calldata.js'
 import { type CheckScopeOptions, type CheckScopeReturnType, callLimitOf, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
+import { isHexBytes } from './isHexBytes.js'
 
 /**
  * The scope check of MetaMask's Advanced Permissions (`spend` and `revocation`), as its caveat
@@ -106,7 +107,7 @@ function checkCall(call: number, { to, data, value = 0n }: ScopeCall, permission
     payee = to
   } else {
     if (to.toLowerCase() !== token.toLowerCase()) return notATransfer(call, to, calldata, `the permission spends token ${short(token)} only`)
-    if (!isCalldata(calldata) || size(calldata) !== 68 || selectorOf(calldata) !== transferSelector)
+    if (!isHexBytes(calldata) || size(calldata) !== 68 || selectorOf(calldata) !== transferSelector)
       return notATransfer(call, to, calldata, 'an ERC-20 permission allows transfer(address,uint256) only, encoded in exactly 68 bytes')
     if (value !== 0n) return notATransfer(call, to, calldata, `an ERC-20 permission sends no ETH; the call sends ${value} wei`)
     amount = readWord(calldata, 1) as bigint
@@ -182,10 +183,10 @@ const permit2Calls: Readonly<Record<string, { flag: keyof RevocationMethods; zer
 }
 
 function checkRevocation(call: number, to: Address, calldata: Hex, value: bigint, methods: RevocationMethods): ScopeReason | { spent?: undefined } {
-  const selector = isCalldata(calldata) ? selectorOf(calldata) : ('0x00000000' as Hex)
+  const selector = isHexBytes(calldata) ? selectorOf(calldata) : ('0x00000000' as Hex)
   const refuse = (why: string): ScopeReason => ({ call, reason: 'not-a-revocation', message: `the call to ${short(to)} is not a revoking call this permission allows: ${why}`, target: to, selector })
   if (value !== 0n) return refuse(`it sends ${value} wei`)
-  if (!isCalldata(calldata)) return refuse('its calldata is not hex bytes')
+  if (!isHexBytes(calldata)) return refuse('its calldata is not hex bytes')
   const zero = (index: number) => readWord(calldata, index) === 0n
   if (selector === approveSelector) {
     if (methods.erc20Approve && zero(1)) return {}
@@ -202,7 +203,7 @@ function checkRevocation(call: number, to: Address, calldata: Hex, value: bigint
 }
 
 function notATransfer(call: number, to: Address, calldata: Hex, why: string): ScopeReason {
-  return { call, reason: 'not-a-transfer', message: `the call to ${short(to)} is not one this permission allows: ${why}`, target: to, selector: isCalldata(calldata) ? selectorOf(calldata) : ('0x00000000' as Hex) }
+  return { call, reason: 'not-a-transfer', message: `the call to ${short(to)} is not one this permission allows: ${why}`, target: to, selector: isHexBytes(calldata) ? selectorOf(calldata) : ('0x00000000' as Hex) }
 }
 
 function payeeNotAllowed(call: number, payee: Address, payees: readonly Address[]): ScopeReason {
