@@ -17,14 +17,14 @@ import { sessionWith } from './sessionWith.js'
  */
 export async function runInSession(context: MethodContext, session: Session, calls: readonly ScopeCall[], chainId: number): Promise<{ id: string }> {
   const { store } = context
-  // One read of the key: the signer, if the store holds it, is also the answer to "can it sign".
-  const key = await keyState(store, session)
-  if (key.kind === 'locked')
+  // The signer, when the store holds an open key, is also the answer to "can it sign"; only
+  // without one is the store asked why (a key it cannot open is an error of its own).
+  const signer = session.keyAddress === undefined ? undefined : await store.keys.signer(session.keyAddress)
+  if (signer === undefined && (await keyState(store, session)).kind === 'locked')
     throw new UnauthorizedError(`session ${session.id}: its key is in the store but cannot be opened here; this store was given another encryptionKey than the one the key was sealed with (or the key is damaged)`, {
       context: session.id,
       hint: 'open the store with the encryptionKey it was written with; sessions.get(id).status says locked until then',
     })
-  const signer = key.kind === 'signer' ? key.signer : undefined
   const options = { chainId, now: context.now(), canSign: signer !== undefined, permissionKinds: context.options.wallet.permissionKinds }
   let decision: CheckScopeReturnType | undefined
   let before: SessionUsage | undefined
