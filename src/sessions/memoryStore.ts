@@ -30,6 +30,18 @@ export function memoryStore(): SessionStore {
   const sessions = new Map<string, Session>()
   const keys = memoryKeyStore()
 
+  // No await between the read and the write: that is what makes `update` atomic.
+  function replace(id: string, change: (session: Session) => Session | undefined): Session | undefined {
+    const current = sessions.get(id)
+    if (current === undefined) return undefined
+    const next = change(handOut(current))
+    if (next === undefined) return handOut(current)
+    if (next.id !== id) throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
+    const stored = frozenReplace(current, next)
+    sessions.set(id, stored)
+    return handOut(stored)
+  }
+
   return {
     // Not async: an async function costs more than the promise it returns, and a send reads twice.
     get(id) {
@@ -46,17 +58,13 @@ export function memoryStore(): SessionStore {
         })
       sessions.set(session.id, frozenCopy(session))
     },
-    async update(id, change) {
-      // No await between the read and the write: that is what makes this atomic.
-      const current = sessions.get(id)
-      if (current === undefined) return undefined
-      const next = change(handOut(current))
-      if (next === undefined) return handOut(current)
-      if (next.id !== id)
-        throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
-      const stored = frozenReplace(current, next)
-      sessions.set(id, stored)
-      return handOut(stored)
+    update(id, change) {
+      // Not async either, for the same reason; a throw becomes the rejection an async function's would.
+      try {
+        return Promise.resolve(replace(id, change))
+      } catch (error) {
+        return Promise.reject(error)
+      }
     },
     async delete(id) {
       const session = sessions.get(id)

@@ -95,15 +95,15 @@ export function signingWhileLive(context: MethodContext, id: string, signer: Loc
   if (cached?.context === context) return cached.guarded
   const guard =
     <args extends unknown[], result>(sign: (...args: args) => Promise<result>) =>
-    async (...args: args): Promise<result> => {
-      const stored = await context.store.get(id)
-      if (!stored || !isLive(stored, context.now()))
-        throw new UnauthorizedError(`session ${id} was revoked or expired while its calls were being prepared; its key signed nothing`, {
-          context: id,
-          hint: 'grant a new session',
-        })
-      return sign(...args)
-    }
+    (...args: args): Promise<result> =>
+      context.store.get(id).then((stored) => {
+        if (!stored || !isLive(stored, context.now()))
+          throw new UnauthorizedError(`session ${id} was revoked or expired while its calls were being prepared; its key signed nothing`, {
+            context: id,
+            hint: 'grant a new session',
+          })
+        return sign(...args)
+      })
   const guarded: LocalAccount = Object.freeze({
     ...signer,
     signMessage: guard(signer.signMessage.bind(signer)),
