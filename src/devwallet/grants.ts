@@ -15,6 +15,7 @@ import { unsupportedMethod } from './errors.js'
 import { type Registration, chainNow, checkRegistration, describeRegistration, prepareOwnerBatch, prepareRegistration, selfCall } from './registration.js'
 import { enforcedBy, enforcedRules } from '../permissions/enforcement.js'
 import { advancedPermissions } from '../wallets/advancedPermissions.js'
+import { isKindPermission } from '../permissions/advancedTypes.js'
 
 // The dev wallet's SessionAccount holds its sessions to every rule on chain.
 const allWallet = enforcedBy(enforcedRules)
@@ -113,7 +114,7 @@ function planGrant(draft: GrantDraft, context: DevWalletContext): GrantPlan {
   let nativeAllowance = 0n
   for (const permission of draft.permissions) {
     if (permission.type === 'custom') continue
-    if (permission.type === 'spend' || permission.type === 'revocation')
+    if (isKindPermission(permission))
       throw new InvalidParamsError(`${path}permission`, "MetaMask's permission types need its Delegation Framework; use createDevMetaMask")
     permissions.push(permission)
     if (permission.type === 'contract-call') {

@@ -1,3 +1,6 @@
+import type { KindPermission } from './dialects/types.js'
+import type { Permission } from './types.js'
+
 /**
  * The wire names of MetaMask's Advanced Permissions (ERC-7715 2026,
  * `@metamask/7715-permission-types`), the eight types its Smart Accounts Kit sends. Core
@@ -30,4 +33,15 @@ export type AdvancedPermissionType = (typeof advancedPermissionTypes)[number]
  */
 export function isAdvancedPermissionType(type: unknown): type is AdvancedPermissionType {
   return (advancedPermissionTypes as readonly unknown[]).includes(type)
+}
+
+/**
+ * Whether a permission is of the kinds core keyleash leaves to a wallet dialect's
+ * `permissionKinds` (MetaMask's `spend` and `revocation`).
+ *
+ * @example
+ * isKindPermission({ type: 'contract-call', target, selectors: 'any' }) // false
+ */
+export function isKindPermission(permission: Permission): permission is KindPermission {
+  return permission.type === 'spend' || permission.type === 'revocation'
 }

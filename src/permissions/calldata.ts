@@ -19,7 +19,6 @@ export const tokenAmountArgument: ReadonlyMap<string, number> = new Map([
   ['0xd505accf', 2], // permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
 ])
 
-
 /**
  * The lower-case 4-byte selector of well-formed calldata, or {@link noSelector} when it is shorter
  * than 4 bytes (what `bytes4(0)` is in the session account).

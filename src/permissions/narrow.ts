@@ -2,6 +2,7 @@ import type { Hex } from 'viem'
 import type { PermissionKinds } from './dialects/types.js'
 import { mergePolicies, permissionKey } from './permission.js'
 import type { Grant, GrantRequest, Permission } from './types.js'
+import { isKindPermission } from './advancedTypes.js'
 
 /**
  * What a session may do: what the wallet granted, but never more than was asked. A
@@ -27,7 +28,7 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
     if (asked.type === 'contract-call' && granted.type === 'contract-call') {
       const selectors = intersect(asked.selectors, granted.selectors)
       if (selectors === 'any' || selectors.length > 0) permissions.push({ ...asked, selectors })
-    } else if (asked.type === 'spend' || asked.type === 'revocation') {
+    } else if (isKindPermission(asked)) {
       if (kinds && granted.type === asked.type) permissions.push(kinds.narrow(asked, granted))
     } else if ('allowance' in asked && 'allowance' in granted) {
       permissions.push({ ...asked, allowance: granted.allowance < asked.allowance ? granted.allowance : asked.allowance })

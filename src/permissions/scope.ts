@@ -6,6 +6,7 @@ import { isAddressShape } from './isAddressShape.js'
 import type { SpendReasonDetails } from './spendRules.js'
 import type { Permission, Policy } from './types.js'
 import { isHexBytes } from './isHexBytes.js'
+import { isKindPermission } from './advancedTypes.js'
 
 /** One call of a batch, as `wallet_sendCalls` carries it. */
 export type ScopeCall = {
@@ -142,10 +143,6 @@ export function checkScope(
   }
   if (reasons) return { allowed: false, reasons }
   return { allowed: true, usage: { calls: tally.calls, native: tally.native, spent: tally.spent } }
-}
-
-function isKindPermission(permission: Permission): boolean {
-  return permission.type === 'spend' || permission.type === 'revocation'
 }
 
 /** Every call refused: the session holds permissions of kinds the check was not given. */

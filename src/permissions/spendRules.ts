@@ -4,6 +4,8 @@ import { readWord, selectorOf, transferSelector } from './calldata.js'
 import { type CheckScopeOptions, type CheckScopeReturnType, callLimitOf, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 import { isHexBytes } from './isHexBytes.js'
+import { isKindPermission } from './advancedTypes.js'
+import type { KindPermission } from './dialects/types.js'
 
 /**
  * The scope check of MetaMask's Advanced Permissions (`spend` and `revocation`), as its caveat
@@ -40,8 +42,6 @@ export type SpendReasonDetails = {
   'not-a-revocation': { target: Address; selector: Hex }
 }
 
-type Advanced = Extract<Permission, { type: 'spend' | 'revocation' }>
-
 /**
  * Rules 1 onwards of the scope check for a session with MetaMask permissions (the session rules,
  * rule 0, are checked before). Pure; the usage returned adds what the calls spend.
@@ -66,7 +66,7 @@ export function checkSpendCalls(session: Session, batch: readonly ScopeCall[], o
       let fits = false
       for (let i = 0; i < permissions.length && !fits; i++) {
         const permission = permissions[i] as Permission
-        if (permission.type !== 'spend' && permission.type !== 'revocation') continue
+        if (!isKindPermission(permission)) continue
         const result = checkCall(call, batch[call] as ScopeCall, permission, (spends ?? session.usage.spends)?.[i], session.keyAddress, options.now)
         if ('reason' in result) reason ??= result
         else {
@@ -85,7 +85,7 @@ export function checkSpendCalls(session: Session, batch: readonly ScopeCall[], o
 }
 
 /** One call against one permission: why not, or what it leaves spent. */
-function checkCall(call: number, { to, data, value = 0n }: ScopeCall, permission: Advanced, used: SpendUsage | undefined, key: Address | undefined, now: number): ScopeReason | { spent?: SpendUsage } {
+function checkCall(call: number, { to, data, value = 0n }: ScopeCall, permission: KindPermission, used: SpendUsage | undefined, key: Address | undefined, now: number): ScopeReason | { spent?: SpendUsage } {
   const calldata: Hex = data ?? '0x'
   const redeemers = permission.redeemers
   if (redeemers && (key === undefined || !redeemers.some((r) => r.toLowerCase() === key.toLowerCase())))

@@ -8,6 +8,7 @@ import { readAddress, readAnswers, readArray, readGrantedExpiry, readObject, rea
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant } from '../permissions/types.js'
 import { advancedPermissions } from './advancedPermissions.js'
+import { isKindPermission } from '../permissions/advancedTypes.js'
 
 /**
  * A wallet that speaks ERC-7715 as of January 2026, `wallet_requestExecutionPermissions`: one
@@ -66,7 +67,7 @@ export const executionPermissions: WalletDialect = {
         throw new InvalidParamsError(`${at}.to`, `the wallet granted to ${String(answer.to)}, not the session account ${to}`)
       if (permission.type === 'spend' && permission.limit.startTime === undefined)
         throw new InvalidParamsError(`${at}.permission.data.startTime`, 'the wallet did not say when the grant starts; keyleash cannot count what is left without it')
-      const advanced = permission.type === 'spend' || permission.type === 'revocation'
+      const advanced = isKindPermission(permission)
       return {
         context: readString(answer.context, `${at}.context`),
         expiry: readGrantedExpiry(expiry, `${at}.rules[${expiryIndex}].data.timestamp`, request.expiry),

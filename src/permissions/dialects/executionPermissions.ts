@@ -8,6 +8,7 @@ import { signerAddress } from '../signer.js'
 import type { GrantRequest, Permission } from '../types.js'
 import { pick } from './erc7715.js'
 import type { AppDialect, PermissionKinds, PermissionRules, WireRule } from './types.js'
+import { isKindPermission } from '../advancedTypes.js'
 
 /**
  * ERC-7715 as of January 2026, `wallet_requestExecutionPermissions`, as an app asks in it:
@@ -120,6 +121,6 @@ export function encodeRequest(grant: Pick<GrantRequest, 'chainId' | 'account' | 
     // An app that did not say lets the wallet adjust, as ERC-7715 wallets assume.
     permission: { ...encodePermission(permission, kinds), isAdjustmentAllowed: grant.adjustmentAllowed ?? true },
     // encodePermission has refused a kind without `kinds` already.
-    rules: kinds && (permission.type === 'spend' || permission.type === 'revocation') ? [expiry, ...kinds.encodeRules(permission)] : [expiry],
+    rules: kinds && isKindPermission(permission) ? [expiry, ...kinds.encodeRules(permission)] : [expiry],
   }
 }

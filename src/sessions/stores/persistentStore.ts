@@ -9,6 +9,7 @@ import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
 import { freezeOwned } from '../frozen.js'
+import { sessionWith } from '../sessionWith.js'
 import { decodeSession, encodeSession, sealRecord } from './serialize.js'
 import { isAddressShape } from '../../permissions/isAddressShape.js'
 
@@ -131,7 +132,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     }
     if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
     report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
-    return { ...session, status: 'revoked' }
+    return sessionWith(session, { status: 'revoked' })
   }
 
   /** Marks `session` revoked for good, before its record says so. */
