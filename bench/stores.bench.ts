@@ -9,6 +9,7 @@ import { bench, do_not_optimize, run as runBenches } from 'mitata'
 import { generatePrivateKey } from 'viem/accounts'
 import { withSessionKeys } from '../src/provider.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
+import { sessionWith } from '../src/sessions/sessionWith.js'
 import { fileStore } from '../src/sessions/stores/fileStore.js'
 import { redisStore } from '../src/sessions/stores/redisStore.js'
 import { encodeSession } from '../src/sessions/stores/serialize.js'
@@ -29,7 +30,7 @@ async function memoryGetPut(): Promise<void> {
   const session = sessionFixture({ usage: { calls: 3, native: 5n, spent: { [nft.toLowerCase()]: 7n } } })
   await store.put(session)
   // `put` never replaces a session: what a send writes is an update, its usage counted.
-  const count = () => store.update(session.id, (stored) => ({ ...stored, usage: { ...stored.usage, calls: stored.usage.calls + 1 } }))
+  const count = () => store.update(session.id, (stored) => sessionWith(stored, { usage: { ...stored.usage, calls: stored.usage.calls + 1 } }))
   bench('memoryStore.get', async () => do_not_optimize(await store.get(session.id)))
   bench('memoryStore.update (a send counted)', async () => do_not_optimize(await count()))
   await runBenches()
