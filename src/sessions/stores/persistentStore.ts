@@ -9,7 +9,6 @@ import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
 import { freezeOwned } from '../frozen.js'
-import { sessionWith } from '../sessionWith.js'
 import { decodeSession, encodeSession, sealRecord } from './serialize.js'
 import { isAddressShape } from '../../permissions/isAddressShape.js'
 
@@ -132,7 +131,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     }
     if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
     report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
-    return sessionWith(session, { status: 'revoked' })
+    // A spread, not sessionWith: this is off the hot path, and sessionWith would add ~150 B to keyleash/browser.
+    return { ...session, status: 'revoked' }
   }
 
   /** Marks `session` revoked for good, before its record says so. */
