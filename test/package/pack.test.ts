@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -9,10 +9,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { snippets } from '../utils/readmeSnippets.js'
 
 /*
- * keyleash as an app gets it from the registry: built, packed with `npm pack`, installed from
- * the tarball in an empty folder next to viem (offline from the npm cache when it can), then
- * imported from ESM and from CommonJS, every entry. The build goes to a staging copy, so a
- * build running in the work tree at the same time is not disturbed.
+ * keyleash as an app gets it from the registry: packed with `npm pack` from a copy of the sources
+ * with no dist/ (as a fresh clone has them, so the package's own prepack must build it),
+ * installed from the tarball in an empty folder next to viem (offline from the npm cache when it
+ * can), then imported from ESM and from CommonJS, every entry. The copy keeps a build running in
+ * the work tree at the same time undisturbed.
  */
 
 const run = promisify(execFile)
@@ -24,11 +25,11 @@ const work = mkdtempSync(join(tmpdir(), 'keyleash-pack-'))
 const consumer = join(work, 'consumer')
 
 beforeAll(async () => {
+  // What a fresh clone has, with no dist/: `npm pack` must build it itself (prepack).
   const staging = join(work, 'staging')
-  cpSync(join(root, 'package.json'), join(staging, 'package.json'))
-  cpSync(join(root, 'README.md'), join(staging, 'README.md'))
-  cpSync(join(root, 'src'), join(staging, 'src'), { recursive: true })
-  await run('npx', ['tsup', '--out-dir', join(staging, 'dist'), '--silent'], { cwd: root })
+  for (const file of ['package.json', 'README.md', 'tsconfig.json', 'tsup.config.ts', 'src'])
+    cpSync(join(root, file), join(staging, file), { recursive: true })
+  symlinkSync(join(root, 'node_modules'), join(staging, 'node_modules'), 'dir')
   await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: staging })
   const tarball = join(work, `keyleash-${pkg.version}.tgz`)
 
