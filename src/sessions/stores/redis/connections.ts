@@ -45,7 +45,7 @@ export function topologyOf(client: IoredisClient | NodeRedisClient, name: string
   const send = wrap(io !== undefined ? (command, ...args) => io.call(command, ...args) : (command, ...args) => (node as NodeRedisClient).sendCommand([command, ...args.map(String)]))
   const cluster = typeof io?.nodes === 'function' ? (io as IoredisClient & { nodes: NonNullable<IoredisClient['nodes']> }) : undefined
   const addressOf = (redis: IoredisClient) => `${optionOf(redis, 'host') ?? '?'}:${optionOf(redis, 'port') ?? '?'}`
-  const pools = new Map<string, IoredisClient[]>()
+  const pools = new Map<string, { connection: IoredisClient; timer: ReturnType<typeof setTimeout> }[]>()
 
   /** The node that holds `key`'s slot now, and how to make a connection to it. */
   function primaryOf(key: string): { id: string; source: IoredisClient } | undefined {
@@ -75,13 +75,18 @@ export function topologyOf(client: IoredisClient | NodeRedisClient, name: string
       const primary = primaryOf(key)
       if (primary === undefined) return undefined
       const idle = pools.get(primary.id) ?? pools.set(primary.id, []).get(primary.id)!
-      const connection = idle.pop() ?? primary.source.duplicate!()
+      const spare = idle.pop()
+      if (spare !== undefined) clearTimeout(spare.timer)
+      const connection = spare?.connection ?? opened(primary.source.duplicate!())
       return {
         send: wrap((command, ...args) => connection.call(command, ...args)),
         release(failed) {
           // A connection that failed may be half-way through a reply: never lend it again.
           if (failed || idle.length >= maxIdle) return void connection.disconnect?.()
-          idle.push(connection)
+          const entry = { connection, timer: setTimeout(() => idle.includes(entry) && (idle.splice(idle.indexOf(entry), 1), connection.disconnect?.()), idleFor) }
+          // An idle connection must not keep the app's process alive.
+          ;(entry.timer as { unref?: () => void }).unref?.()
+          idle.push(entry)
         },
       }
     },
@@ -90,7 +95,11 @@ export function topologyOf(client: IoredisClient | NodeRedisClient, name: string
       for (const event of ['ready', '+node', '-node', 'refresh']) io?.on?.(event, listener)
       // The app closed its client: the store's own connections go too, or they would keep the process alive.
       io?.on?.('end', () => {
-        for (const idle of pools.values()) idle.splice(0).forEach((connection) => connection.disconnect?.())
+        for (const idle of pools.values())
+          idle.splice(0).forEach(({ connection, timer }) => {
+            clearTimeout(timer)
+            connection.disconnect?.()
+          })
       })
     },
   }
@@ -103,8 +112,16 @@ function optionOf(client: IoredisClient | undefined, name: string): unknown {
   return (client?.options as Record<string, unknown> | undefined)?.[name]
 }
 
-// Writes that wait for replicas, at once, per primary: more than this many idle connections are closed.
+// Writes that wait for replicas, at once, per primary: more than this many idle connections are
+// closed, and so is one idle for `idleFor` ms.
 const maxIdle = 16
+const idleFor = 10_000
+
+/** A connection the store opened: its errors reach the command that failed, not the process. */
+function opened(connection: IoredisClient): IoredisClient {
+  connection.on?.('error', () => {})
+  return connection
+}
 
 /**
  * `send` with a deadline: a command not answered within `timeout` ms rejects with a -32603;

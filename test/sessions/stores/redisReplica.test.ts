@@ -1,0 +1,164 @@
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, inject, test } from 'vitest'
+import { freePort } from '../../../src/devwallet/chain.js'
+import { redisStore, type RedisStoreOptions } from '../../../src/sessions/stores/redisStore.js'
+import type { Session } from '../../../src/sessions/types.js'
+import { startRedis, stopRedis } from '../../setup/redis.js'
+import { sessionFixture } from '../../utils/sessionFixture.js'
+
+/*
+ * A primary and its replica, real servers on 127.0.0.1. The replica reaches the primary
+ * through a proxy that holds the replication stream back 50 ms: killing the primary and the
+ * proxy together loses what is in flight, as a host that dies does (a process that dies
+ * alone lets the kernel send what it had written).
+ */
+
+const available = inject('redisUrl') !== ''
+const root = mkdtempSync(join(tmpdir(), 'keyleash-redis-replica-'))
+const servers: ChildProcess[] = []
+const clients: Redis[] = []
+afterAll(async () => {
+  clients.forEach((client) => client.disconnect())
+  await Promise.all(servers.map(stopRedis))
+  rmSync(root, { recursive: true, force: true })
+})
+
+let made = 0
+async function server(extra: string[] = []) {
+  const port = await freePort()
+  const dir = join(root, String(made++))
+  mkdirSync(dir)
+  const process = await startRedis(port, dir, 'aof', extra)
+  servers.push(process)
+  return { port, process }
+}
+
+function client(port: number): Redis {
+  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0 })
+  // Servers here are killed on purpose: the client's reconnection errors are expected.
+  redis.on('error', () => {})
+  clients.push(redis)
+  return redis
+}
+
+async function linkUp(replica: Redis): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if (String(await replica.call('INFO', 'replication')).includes('master_link_status:up')) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('the replica did not link up within 10 s')
+}
+
+const revoke = (session: Session): Session => ({ ...session, status: 'revoked' })
+
+/**
+ * Revokes 300 sessions, 30 at a time, on a primary whose replica is 50 ms behind; after the
+ * 150th acknowledged revoke, the primary's host dies. The replica is then promoted. Resolves to
+ * the acknowledged revokes the promoted replica does not have, and the errors the others got.
+ */
+async function revokesThroughAHostCrash(options: RedisStoreOptions) {
+  const primary = await server()
+  const proxy = await delayingProxy(primary.port, 50)
+  const replica = await server(['--replicaof', '127.0.0.1', String(proxy.port)])
+  await linkUp(client(replica.port))
+  const store = redisStore(client(primary.port), { plaintextKeys: true, ...options })
+  const ids = Array.from({ length: 300 }, (_, i) => `0x${(i + 1).toString(16)}`)
+  await Promise.all(ids.map((id) => store.put(sessionFixture({ id }))))
+  // Every session is on the replica before the revokes start.
+  await client(primary.port).call('WAIT', 1, 5000)
+  const acknowledged: string[] = []
+  const errors: { code: number; message: string }[] = []
+  let crashed: Promise<void> | undefined
+  const crash = async () => {
+    const exited = new Promise((resolve) => primary.process.once('exit', resolve))
+    primary.process.kill('SIGKILL')
+    proxy.cut()
+    await exited
+  }
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 30 }, async () => {
+      while (next < ids.length && crashed === undefined) {
+        const id = ids[next++]!
+        try {
+          await store.update(id, revoke)
+          acknowledged.push(id)
+          if (acknowledged.length === 150) crashed = crash()
+        } catch (error) {
+          errors.push({ code: (error as { code: number }).code, message: (error as Error).message })
+        }
+      }
+    }),
+  )
+  await crashed
+  const promoted = client(replica.port)
+  await promoted.call('REPLICAOF', 'NO', 'ONE')
+  const after = redisStore(promoted, { plaintextKeys: true, ...options, replicas: 0 })
+  const lost: string[] = []
+  for (const id of acknowledged) if ((await after.get(id))?.status !== 'revoked') lost.push(id)
+  await proxy.close()
+  return { acknowledged, lost, errors }
+}
+
+describe.runIf(available)('redisStore on a primary with a replica', () => {
+  test('behavior: a primary with a replica is waited for by default: a host crash 50 ms ahead of its replica loses no acknowledged revoke', async () => {
+    const { acknowledged, lost, errors } = await revokesThroughAHostCrash({})
+    expect(acknowledged.length).toBeGreaterThanOrEqual(150)
+    expect(lost).toStrictEqual([])
+    // What was cut off mid-way answered a coded error, never a client's own text.
+    expect(errors.every((error) => error.code === -32603 && !/MOVED|CLUSTERDOWN|Connection is closed/.test(error.message))).toBe(true)
+  }, 30_000)
+
+  test('control: without waiting (replicas: 0), the same crash loses acknowledged revokes', async () => {
+    const { lost } = await revokesThroughAHostCrash({ replicas: 0 })
+    expect(lost.length).toBeGreaterThan(0)
+  }, 30_000)
+})
+
+/**
+ * A TCP proxy on 127.0.0.1 to `target` that holds back what the target sends by `delay` ms.
+ * `cut()` drops every connection and whatever it still holds back.
+ */
+async function delayingProxy(target: number, delay: number) {
+  const sockets = new Set<Socket>()
+  const held = new Set<ReturnType<typeof setTimeout>>()
+  const proxy: Server = createServer((downstream) => {
+    const upstream = tcpConnect(target, '127.0.0.1')
+    sockets.add(downstream).add(upstream)
+    downstream.on('data', (chunk) => upstream.write(chunk))
+    upstream.on('data', (chunk) => {
+      const timer = setTimeout(() => {
+        held.delete(timer)
+        downstream.write(chunk)
+      }, delay)
+      held.add(timer)
+    })
+    const end = () => {
+      downstream.destroy()
+      upstream.destroy()
+    }
+    downstream.on('close', end).on('error', end)
+    upstream.on('close', end).on('error', end)
+  })
+  const port = await freePort()
+  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve))
+  const cut = () => {
+    held.forEach(clearTimeout)
+    held.clear()
+    sockets.forEach((socket) => socket.destroy())
+  }
+  return {
+    port,
+    cut,
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut()
+        proxy.close(() => resolve())
+      }),
+  }
+}
