@@ -114,6 +114,28 @@ describe.runIf(available)('redisStore on a primary with a replica', () => {
     expect(errors.every((error) => error.code === -32603 && !/MOVED|CLUSTERDOWN|Connection is closed/.test(error.message))).toBe(true)
   }, 30_000)
 
+  test('behavior: the wait is WAIT on this Redis 7.0 (WAITAOF needs 7.2), on a connection of its own, and a GET is not held up by it', async () => {
+    const primary = await server()
+    const proxy = await delayingProxy(primary.port, 300)
+    const replica = await server(['--replicaof', '127.0.0.1', String(proxy.port)])
+    await linkUp(client(replica.port))
+    const redis = client(primary.port)
+    const store = redisStore(redis, { plaintextKeys: true })
+    await store.put(sessionFixture())
+    const version = String(await redis.call('INFO', 'server')).match(/redis_version:(\d+)\.(\d+)/)!
+    const waited = String(await redis.call('INFO', 'commandstats'))
+    expect(waited.includes('cmdstat_waitaof:')).toBe(Number(version[1]) > 7 || (Number(version[1]) === 7 && Number(version[2]) >= 2))
+    expect(waited.includes('cmdstat_wait:')).toBe(!waited.includes('cmdstat_waitaof:'))
+    // A write waits ~300 ms for the replica; a read on the store's shared connection meanwhile does not.
+    const writing = store.update('0xc0ffee', revoke)
+    const started = performance.now()
+    await store.get('0xc0ffee')
+    const read = performance.now() - started
+    await writing
+    expect(read).toBeLessThan(200)
+    await proxy.close()
+  })
+
   test('control: without waiting (replicas: 0), the same crash loses acknowledged revokes', async () => {
     const { lost } = await revokesThroughAHostCrash({ replicas: 0 })
     expect(lost.length).toBeGreaterThan(0)
