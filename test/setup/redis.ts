@@ -95,6 +95,8 @@ export type TestCluster = {
   ports: number[]
   /** The running server of each port (replaced when a node is restarted). */
   servers: Map<number, ChildProcess>
+  /** Starts the node of `port` again, with its files (it rejoins the cluster it was in). */
+  restart(port: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -112,21 +114,20 @@ export async function startCluster(dir: string, masters = 3): Promise<TestCluste
   }
   const servers = new Map<number, ChildProcess>()
   const stop = () => Promise.all([...servers.values()].map(stopRedis)).then(() => undefined)
+  const start = async (port: number) => {
+    const nodeDir = join(dir, String(port))
+    mkdirSync(nodeDir, { recursive: true })
+    servers.set(port, await startRedis(port, nodeDir, 'aof', ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000', '--cluster-config-file', 'nodes.conf']))
+  }
   try {
-    await Promise.all(
-      ports.map(async (port) => {
-        const nodeDir = join(dir, String(port))
-        mkdirSync(nodeDir, { recursive: true })
-        servers.set(port, await startRedis(port, nodeDir, 'aof', ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000', '--cluster-config-file', 'nodes.conf']))
-      }),
-    )
+    await Promise.all(ports.map(start))
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'])
     for (const port of ports) await clusterOk(port)
   } catch (error) {
     await stop()
     throw error
   }
-  return { ports, servers, stop }
+  return { ports, servers, restart: start, stop }
 }
 
 /** Resolves once the node on `port` says `cluster_state:ok` and, a replica, that its link to its master is up (within 20 s). */

@@ -3,7 +3,7 @@ import { InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
-import { topologyOf, type IoredisClient, type NodeRedisClient } from './redis/connections.js'
+import { isUnreachable, topologyOf, type IoredisClient, type NodeRedisClient } from './redis/connections.js'
 import { assertConfirmed, hasWaitAof, notDurable, surveyNode, waitCommand, type Confirmation } from './redis/durability.js'
 import { bucketCount, redisLayout } from './redis/layout.js'
 import { evalCommands, isNoScript, runScript, scripts, type RedisArg, type Script, type Send } from './redis/scripts.js'
@@ -130,14 +130,18 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     await topology.send('PING')
     const nodes = topology.nodes()
     if (nodes.length === 0) throw new InternalError(`${name}: the Redis Cluster client knows no node yet`, { hint: 'it may be retried once the client is connected' })
+    // A node that does not answer (a dead replica, a master failing over) holds nothing this store
+    // could be acknowledged by; it is checked when it joins again (`onChange`). One that answers must pass.
     const found = await Promise.all(
-      nodes.map((node) => surveyNode(node.send, name, node.name, durability === 'aof').catch((error: unknown) => (durability === 'aof' ? Promise.reject(error) : undefined))),
+      nodes.map((node) =>
+        surveyNode(node.send, name, node.name, durability === 'aof').catch((error: unknown) => (durability === 'aof' && !isUnreachable(error) ? Promise.reject(error) : undefined)),
+      ),
     )
     // Once meant to have replicas, always: a replica that is down is a reason to refuse, not to stop waiting.
     hadReplicas ||= topology.expectsReplicas() || found.some((node) => (node?.connectedReplicas ?? 0) > 0)
     const needed = replicas ?? (hadReplicas ? 1 : 0)
     if (needed === 0) return undefined
-    return { replicas: needed, timeout: replicaTimeout, waitAof: found.every((node) => node !== undefined && hasWaitAof(node.version)), local: durability === 'aof' }
+    return { replicas: needed, timeout: replicaTimeout, waitAof: found.every((node) => node === undefined || hasWaitAof(node.version)) && found.some((node) => node !== undefined), local: durability === 'aof' }
   }
   const confirmation = () =>
     (surveyed ??= survey().catch((error: unknown) => {

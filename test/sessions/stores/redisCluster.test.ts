@@ -7,7 +7,7 @@ import { redisLayout, slotOf } from '../../../src/sessions/stores/redis/layout.j
 import { redisStore } from '../../../src/sessions/stores/redisStore.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 import { rejectionOf } from '../../utils/rejection.js'
-import { startCluster, type TestCluster } from '../../setup/redis.js'
+import { clusterOk, startCluster, type TestCluster } from '../../setup/redis.js'
 import { describeRedisContract, describeTwoInstances, encryptionKey, twoInstances, valuesUnder } from './redisSuites.js'
 
 /*
@@ -141,4 +141,50 @@ describe.runIf(available)('redisStore on a Redis Cluster (3 masters, 3 replicas)
     // Applied on the primary all the same: the reservation stays counted, never the reverse.
     expect((await store.get('0xc0ffee'))?.usage.calls).toBe(1)
   })
+
+  // Last: it leaves the cluster with another layout of masters.
+  test('behavior: a master killed under traffic: what fails meanwhile is a coded -32603, never a client text; nothing acknowledged is lost', async () => {
+    const client = connect()
+    client.on('error', () => {})
+    const namespace = plain()
+    const store = redisStore(client, { plaintextKeys: true, namespace, timeout: 3000, replicaTimeout: 500 })
+    const ids = Array.from({ length: 30 }, (_, i) => `0x${(i + 1).toString(16)}`)
+    await Promise.all(ids.map((id) => store.put(sessionFixture({ id }))))
+    const acknowledged = new Map(ids.map((id) => [id, 0]))
+    const errors: { code: number; message: string }[] = []
+    let running = true
+    const traffic = Promise.all(
+      ids.map(async (id) => {
+        while (running) {
+          try {
+            await store.update(id, (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } }))
+            acknowledged.set(id, acknowledged.get(id)! + 1)
+          } catch (error) {
+            errors.push({ code: (error as { code: number }).code, message: (error as Error).message })
+            await new Promise((resolve) => setTimeout(resolve, 50))
+          }
+        }
+      }),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const victim = Number(client.slots[slotOf(redisLayout(namespace).session(ids[0]!))]![0]!.split(':')[1])
+    const killed = cluster!.servers.get(victim)!
+    const exited = new Promise((resolve) => killed.once('exit', resolve))
+    killed.kill('SIGKILL')
+    await exited
+    // Its replica takes over; then the old master comes back as the new one's replica, and writes to those slots can be confirmed again.
+    for (const port of cluster!.ports) if (port !== victim) await clusterOk(port)
+    await cluster!.restart(victim)
+    await clusterOk(victim)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    running = false
+    await traffic
+    expect(errors.length).toBeGreaterThan(0)
+    expect(errors.filter((error) => error.code !== -32603 || /MOVED|ASK|CLUSTERDOWN|redirections|ECONNREFUSED|Connection is closed/.test(error.message))).toStrictEqual([])
+    // Every acknowledged count is there (a write that failed may be counted too: never fewer, sometimes more).
+    const reader = redisStore(connect(), { plaintextKeys: true, namespace })
+    for (const id of ids) expect((await reader.get(id))!.usage.calls).toBeGreaterThanOrEqual(acknowledged.get(id)!)
+    // After the failover, sends go through again.
+    expect(await store.update(ids[0]!, (s) => s)).toBeDefined()
+  }, 60_000)
 })

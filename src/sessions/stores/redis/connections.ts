@@ -55,6 +55,7 @@ export function topologyOf(client: IoredisClient | NodeRedisClient, name: string
     if (master === undefined)
       throw new InternalError(`${name}: the Redis Cluster has no primary for this session's slot right now (a failover is under way)`, {
         hint: 'nothing was written; retry in a few seconds',
+        retriable: true,
       })
     return { id: owner!, source: master }
   }
@@ -124,6 +125,17 @@ function opened(connection: IoredisClient): IoredisClient {
 }
 
 /**
+ * Whether an error is the store's word for a server that did not answer or a failover under
+ * way (`data.retriable`), as opposed to an answer.
+ *
+ * @example
+ * if (isUnreachable(error)) return undefined
+ */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof InternalError && error.data?.retriable === true
+}
+
+/**
  * `send` with a deadline: a command not answered within `timeout` ms rejects with a -32603;
  * and what the client rejects with is told as a coded error, never in the client's words.
  */
@@ -136,6 +148,7 @@ function withDeadline(send: Send, timeout: number, name: string): Send {
           reject(
             new InternalError(`${name}: Redis did not answer ${command} within ${timeout} ms`, {
               hint: 'the server is unreachable, paused or overloaded; nothing was signed, retry later',
+              retriable: true,
             }),
           ),
         timeout,
@@ -163,8 +176,9 @@ function codedError(error: unknown, name: string, command: string): unknown {
   if (text.includes('NOSCRIPT') || text.includes('KEYLEASH_NOT_DURABLE')) return error
   const found = failingOver.find(([pattern]) => pattern.test(text))
   if (found !== undefined)
-    return new InternalError(`${name}: ${found[1]}; ${command} may or may not have been applied`, {
+    return new InternalError(`${name}: ${found[1]}; ${command} was cut short (a write may or may not have been applied)`, {
       hint: 'it may be retried once the failover is over (seconds): a send was not signed (its call may stay counted); a revoke must be retried until it succeeds',
+      retriable: true,
       cause: causeOf(error),
     })
   return new InternalError(`${name}: Redis refused ${command}`, { hint: 'check the server and its logs; it may be retried', cause: causeOf(error) })
