@@ -94,7 +94,7 @@ export type RedisStoreOptions = StoreOptions & {
  * Node only (it hashes its scripts with `node:crypto`): import it from the Node entry.
  *
  * @example
- * import Redis from 'ioredis'
+ * import { Redis } from 'ioredis'
  * import { redisStore } from 'keyleash/node'
  * const store = redisStore(new Redis(process.env.REDIS_URL!), { encryptionKey: process.env.KEYLEASH_KEY as `0x${string}`, namespace: 'shop' })
  * const provider = withSessionKeys(inner, { store })

@@ -69,6 +69,8 @@ describe.runIf(available)('redisStore on a Redis Cluster (3 masters, 3 replicas)
         expect(new Set([layout.session(id), layout.attempts(id), layout.sessionIndex(id)].map(slotOf)).size).toBe(1)
         expect(new Set([layout.key(id), layout.keyIndex(id)].map(slotOf)).size).toBe(1)
       }
+      // A tombstone shares its session's slot: a revoke's two entries can be reached in one step.
+      expect(slotOf(layout.session('\u0000revoked/0xc0ffee'))).toBe(slotOf(layout.session('0xc0ffee')))
     }
   })
 

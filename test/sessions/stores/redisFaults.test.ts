@@ -91,9 +91,9 @@ describe.runIf(available)('redisStore under faults', () => {
       {
         "code": -32603,
         "data": {
-          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both), or pass durability: 'unchecked' only if the server persists every write some other way",
+          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both)",
         },
-        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); it has appendonly no, appendfsync everysec. A crash would restore an older snapshot: revoked sessions active again, their usage reset",
+        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); it has appendonly no, appendfsync everysec. A crash would restore an older snapshot: revoked sessions active again, their usage reset. If the server persists every write some other way, pass durability: 'unchecked'",
       }
     `)
     // The app that vouches for its server's durability may say so.
@@ -111,9 +111,9 @@ describe.runIf(available)('redisStore under faults', () => {
       {
         "code": -32603,
         "data": {
-          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both), or pass durability: 'unchecked' only if the server persists every write some other way",
+          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both)",
         },
-        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); the node that was to write has the append-only file off (changed at run time, or a new primary); nothing was written. A crash would restore an older snapshot: revoked sessions active again, their usage reset",
+        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); the node that was to write has the append-only file off (changed at run time, or a new primary); nothing was written. A crash would restore an older snapshot: revoked sessions active again, their usage reset. If the server persists every write some other way, pass durability: 'unchecked'",
       }
     `)
     // The refusal made the store check the server again: the revoke is refused by that check.

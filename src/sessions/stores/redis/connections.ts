@@ -12,6 +12,7 @@ export type IoredisClient = {
   call(command: string, ...args: RedisArg[]): Promise<unknown>
   /** A new connection like this one (for writes that wait for replicas: WAIT holds its connection). */
   duplicate?(): IoredisClient
+  /** Closes the connection (the store's own, once idle). */
   disconnect?(): void
   /** A Cluster's nodes. */
   nodes?(role: 'all' | 'master' | 'slave'): IoredisClient[]
@@ -19,11 +20,15 @@ export type IoredisClient = {
   slots?: readonly (readonly string[] | undefined)[]
   /** How it connects: read for a node's `host` and `port`, and `sentinels` when a Sentinel names the primary. */
   options?: object | undefined
+  /** Listens to the client's events: `ready` (connected again), `+node`, `-node`, `refresh` (a cluster's nodes or slots), `end`. */
   on?(event: string, listener: () => void): unknown
 }
 
 /** node-redis ≥ 4, structurally: the command and its arguments as strings. */
-export type NodeRedisClient = { sendCommand(args: string[]): Promise<unknown> }
+export type NodeRedisClient = {
+  /** The command and its arguments. */
+  sendCommand(args: string[]): Promise<unknown>
+}
 
 /** A connection that only this store's write uses while it is lent, given back with `release`. */
 export type Lease = { send: Send; release(failed: boolean): void }

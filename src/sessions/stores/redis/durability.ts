@@ -53,8 +53,8 @@ export function assertDurable(config: Record<string, string>, name: string, node
  */
 export function notDurable(name: string, found: string): InternalError {
   return new InternalError(
-    `${name}: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); ${found}. A crash would restore an older snapshot: revoked sessions active again, their usage reset`,
-    { hint: `run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both), or ${unchecked}` },
+    `${name}: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); ${found}. A crash would restore an older snapshot: revoked sessions active again, their usage reset. If the server persists every write some other way, pass durability: 'unchecked'`,
+    { hint: 'run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both)' },
   )
 }
 

@@ -55,9 +55,13 @@ export type RedisLayout = ReturnType<typeof redisLayout>
  */
 export const bucketCount = 64
 
-/** The bucket of a session id or key address. */
+/**
+ * The bucket of a session id or key address. Names that end alike after their last `/` share
+ * one: a session's tombstone (`…revoked/<id>`) sits in its session's slot, so one script or
+ * one `MGET` can reach both at once, on a cluster too.
+ */
 export function bucketOf(name: string): number {
-  return crc16(name) % bucketCount
+  return crc16(name.slice(name.lastIndexOf('/') + 1)) % bucketCount
 }
 
 /**
