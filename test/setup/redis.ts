@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -44,9 +44,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
  * durability the Redis store requires; `persistence: 'snapshots'` is Redis's own default
  * (RDB snapshots only), for tests that show what it loses.
  */
-export function redisArguments(port: number, dir: string, persistence: 'aof' | 'snapshots' = 'aof'): string[] {
+export function redisArguments(port: number, dir: string, persistence: 'aof' | 'snapshots' = 'aof', extra: readonly string[] = []): string[] {
   const durable = persistence === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''] : ['--appendonly', 'no', '--save', '3600 1']
-  return ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, ...durable, '--protected-mode', 'yes']
+  return ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, ...durable, '--protected-mode', 'yes', ...extra]
 }
 
 /** Stops a redis-server started by {@link startRedis}: SIGTERM, then SIGKILL after 3 s. */
@@ -59,9 +59,9 @@ export async function stopRedis(server: ChildProcess): Promise<void> {
 }
 
 /** Starts a redis-server (see {@link redisArguments}) and resolves once it accepts connections. */
-export function startRedis(port: number, dir: string, persistence: 'aof' | 'snapshots' = 'aof'): Promise<ChildProcess> {
+export function startRedis(port: number, dir: string, persistence: 'aof' | 'snapshots' = 'aof', extra: readonly string[] = []): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const server = spawn('redis-server', redisArguments(port, dir, persistence), {
+    const server = spawn('redis-server', redisArguments(port, dir, persistence, extra), {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -86,5 +86,69 @@ export function startRedis(port: number, dir: string, persistence: 'aof' | 'snap
       clearTimeout(timer)
       reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`))
     })
+  })
+}
+
+/** A Redis Cluster of real servers on 127.0.0.1, see {@link startCluster}. */
+export type TestCluster = {
+  /** Every node's port; the first `masters` were created masters, each next one a replica. */
+  ports: number[]
+  /** The running server of each port (replaced when a node is restarted). */
+  servers: Map<number, ChildProcess>
+  /** Starts the node of `port` again, with its files (it rejoins the cluster it was in). */
+  restart(port: number): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts `masters` masters and one replica each (`redis-cli --cluster create … --cluster-replicas
+ * 1`), every node with the durability the store requires and a short `cluster-node-timeout`
+ * (a failover in about two seconds), and resolves once every node says the cluster is ok.
+ */
+export async function startCluster(dir: string, masters = 3): Promise<TestCluster> {
+  const ports: number[] = []
+  // freePort hands out a port the system chose; the cluster bus listens on port + 10000, which must be free too.
+  while (ports.length < masters * 2) {
+    const port = await freePort()
+    if (port + 10_000 <= 65_535 && !ports.includes(port)) ports.push(port)
+  }
+  const servers = new Map<number, ChildProcess>()
+  const stop = () => Promise.all([...servers.values()].map(stopRedis)).then(() => undefined)
+  const start = async (port: number) => {
+    const nodeDir = join(dir, String(port))
+    mkdirSync(nodeDir, { recursive: true })
+    servers.set(port, await startRedis(port, nodeDir, 'aof', ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000', '--cluster-config-file', 'nodes.conf']))
+  }
+  try {
+    await Promise.all(ports.map(start))
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'])
+    for (const port of ports) await clusterOk(port)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { ports, servers, restart: start, stop }
+}
+
+/** Resolves once the node on `port` says `cluster_state:ok` and, a replica, that its link to its master is up (within 20 s). */
+export async function clusterOk(port: number): Promise<void> {
+  for (let waited = 0; waited < 20_000; waited += 100) {
+    const info = await run('redis-cli', ['-p', String(port), 'cluster', 'info']).catch(() => '')
+    const replication = await run('redis-cli', ['-p', String(port), 'info', 'replication']).catch(() => '')
+    if (info.includes('cluster_state:ok') && (replication.includes('role:master') || replication.includes('master_link_status:up'))) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the cluster node on ${port} is not ok after 20 s`)
+}
+
+/** Runs a command to its end; rejects with its output when it fails. */
+export function run(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${output.slice(-500)}`))))
   })
 }

@@ -7,3 +7,4 @@
  */
 export { fileStore, type FileStoreOptions } from './fileStore.js'
 export { redisStore, type RedisArg, type RedisClient, type RedisStoreOptions } from './redisStore.js'
+export type { IoredisClient, NodeRedisClient } from './redis/connections.js'

@@ -1,28 +1,24 @@
-import { createHash, randomUUID } from 'node:crypto'
-import { causeOf, InternalError, InvalidParamsError } from '../../errors.js'
+import { randomUUID } from 'node:crypto'
+import { InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
+import { isUnreachable, topologyOf, type IoredisClient, type NodeRedisClient } from './redis/connections.js'
+import { assertConfirmed, hasWaitAof, notDurable, surveyNode, waitCommand, type Confirmation } from './redis/durability.js'
+import { bucketCount, redisLayout } from './redis/layout.js'
+import { evalCommands, isNoScript, runScript, scripts, type RedisArg, type Script, type Send } from './redis/scripts.js'
 
-/** A value a Redis command takes. */
-export type RedisArg = string | number
+export type { RedisArg } from './redis/scripts.js'
 
 /**
  * The Redis client {@link redisStore} needs, structurally, so no client library is a
- * dependency of keyleash: an `ioredis` client (`call`) or a `redis` (node-redis ≥ 4)
- * client (`sendCommand`). The client must be connected and must not be in subscriber mode.
+ * dependency of keyleash: an `ioredis` client (`call`: a `Redis`, one with `sentinels`, or a
+ * `Cluster`) or a `redis` (node-redis ≥ 4) client (`sendCommand`, one server only). The
+ * client must be connected and must not be in subscriber mode.
  */
-export type RedisClient =
-  | {
-      /** ioredis: one command and its arguments. */
-      call(command: string, ...args: RedisArg[]): Promise<unknown>
-    }
-  | {
-      /** node-redis ≥ 4: the command and its arguments as strings. */
-      sendCommand(args: string[]): Promise<unknown>
-    }
+export type RedisClient = IoredisClient | NodeRedisClient
 
-/** Options of {@link redisStore}. `namespace` prefixes every Redis key (`<namespace>:s:<id>`). */
+/** Options of {@link redisStore}. `namespace` starts every Redis key (`<namespace>:{<bucket>}:s:<id>`). */
 export type RedisStoreOptions = StoreOptions & {
   /** How often `update` retries after another writer changed the session in between. Default: 1000. */
   maxRetries?: number | undefined
@@ -34,13 +30,28 @@ export type RedisStoreOptions = StoreOptions & {
    */
   timeout?: number | undefined
   /**
-   * `'aof'` (default): on first use the store checks that Redis writes every command to its
-   * append-only file before answering (`appendonly yes`, `appendfsync always`), and refuses
-   * to work otherwise. Without it, a crash restores the last snapshot: a revoked session comes
-   * back `active`, its usage reset, and its key signs again. `'unchecked'`: the app vouches for
-   * the server's durability itself (a managed Redis that hides `CONFIG`), or accepts the risk.
+   * `'aof'` (default): the store checks that every node (on a cluster: masters and replicas)
+   * writes every command to its append-only file before answering (`appendonly yes`,
+   * `appendfsync always`) on first use and again after a reconnection or a change of nodes,
+   * and each write checks in the same step that its node still has the append-only file on;
+   * it refuses to work otherwise. Without it, a crash restores the last snapshot: a revoked
+   * session comes back `active`, its usage reset, and its key signs again. `'unchecked'`: the
+   * app vouches for the servers' durability itself (a managed Redis that hides `CONFIG`), or
+   * accepts the risk.
    */
   durability?: 'aof' | 'unchecked' | undefined
+  /**
+   * How many replicas must hold a write before the store acknowledges it: a failover then
+   * cannot lose an acknowledged revoke or count. The write is followed by `WAIT` (by `WAITAOF`,
+   * which also waits for the replicas' append-only files, where every node is Redis ≥ 7.2) on a
+   * connection of its own. A write not confirmed within `replicaTimeout` fails: a send is
+   * refused (its call stays counted), a revoke answers an error to retry. Default: 1 when the
+   * primary has replicas (a cluster node with replicas, a client with `sentinels`, or a server
+   * with a replica connected when first checked), else 0.
+   */
+  replicas?: number | undefined
+  /** How long, in ms, a write waits for `replicas` before it fails (below `timeout`). Default: 1 000 (or half of `timeout`, if less). */
+  replicaTimeout?: number | undefined
   /**
    * How long, in seconds, Redis keeps a session's entry after the session expires before it
    * deletes it on its own (`EXPIREAT` expiry + this, set when the session is stored; an update
@@ -51,61 +62,12 @@ export type RedisStoreOptions = StoreOptions & {
    * Default: 86,400 (a day).
    */
   keepExpired?: number | undefined
+  /**
+   * The least time, in seconds, a session is kept after it expired, whoever deletes it: Redis
+   * lets an entry go no earlier than its expiry + the larger of `keepExpired` and this. Default: 86,400.
+   */
+  purgeMargin?: number | undefined
 }
-
-// Lua runs atomically in Redis: no other command runs between its reads and its writes.
-const scripts = {
-  /**
-   * KEYS: session, index, key. ARGV: value, id, check key ('1'|'0'), when Redis deletes the
-   * entry (unix seconds, '' for never). Writes only a new session whose key is held: 1 when
-   * written, -1 when the id is taken, 0 when the key is missing. A deadline already past (by
-   * Redis's clock) is not set: EXPIREAT would delete the entry at once.
-   */
-  put: `if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-if ARGV[4] ~= '' and tonumber(ARGV[4]) > tonumber(redis.call('TIME')[1]) then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
-return 1`,
-  /**
-   * KEYS: session, its recent attempts. ARGV: expected, next, attempt id. Compare-and-set: 1
-   * when written (or when this very attempt was written before: a client that lost the reply
-   * and sent the script again must not apply a relative change twice), 0 when the session
-   * changed since, -1 when it is gone. The last 64 attempt ids are kept per session, and go
-   * when the session's entry does. The session keeps its deadline (KEEPTTL).
-   */
-  cas: `if redis.call('LPOS', KEYS[2], ARGV[3]) then return 1 end
-local current = redis.call('GET', KEYS[1])
-if not current then return -1 end
-if current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
-redis.call('LPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], 0, 63)
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-return 1`,
-  /**
-   * KEYS: index, then the entry of each id. ARGV: the ids. Takes out of the index the ids whose
-   * entry is gone (Redis let it go after its deadline), checked here: one put again since
-   * the caller looked keeps its place.
-   */
-  prune: `for i, id in ipairs(ARGV) do
-  if redis.call('EXISTS', KEYS[i + 1]) == 0 then redis.call('SREM', KEYS[1], id) end
-end
-return 0`,
-  /**
-   * KEYS: key. ARGV: expected, next. Compare-and-set of a key entry: 1 when written, 0 when it
-   * changed or went (sent twice after a lost reply, the second finds `next` and answers 0).
-   */
-  replaceKey: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1`,
-  /** KEYS: session, index, its recent attempts. ARGV: id. Deletes and returns the old value. */
-  delete: `local current = redis.call('GET', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[3])
-redis.call('SREM', KEYS[2], ARGV[1])
-return current`,
-} as const
 
 /**
  * A {@link PersistentStore} in Redis, for servers: every instance of the app sharing one
@@ -113,23 +75,26 @@ return current`,
  * Keys are encrypted at rest with `encryptionKey` (required, or `plaintextKeys: true`).
  *
  * What it needs of Redis: persistence of every write before the answer (`appendonly yes`,
- * `appendfsync always`), checked on first use (see `durability`), and Redis ≥ 6.0.6.
+ * `appendfsync always`) on every node, checked (see `durability`), and Redis ≥ 6.0.6.
  *
+ * - One server, a primary with replicas (behind Sentinel or not), or a Redis Cluster: each
+ *   operation touches one slot, and sessions spread over a cluster's masters (`redis/layout.ts`).
  * - `update` is optimistic: read, change, then a Lua compare-and-set that writes only if the
  *   session is unchanged, else read and change again. Updates from this process queue in
  *   memory first, so only other processes can make it retry. Two round trips per update.
  *   Each attempt carries an id, so a compare-and-set the client sends twice (a reply lost
  *   with the connection) is applied once.
- * - Every command has a deadline (`timeout`).
- * - Writes that touch two keys (session + index) are one Lua script each, so they are atomic.
+ * - With replicas, a write is acknowledged once `replicas` of them hold it (`WAIT`/`WAITAOF`).
+ * - Every command has a deadline (`timeout`); a client's failure (a failover, a lost
+ *   connection) is a -32603 that says what happened.
  * - A session's entry has a deadline, its expiry + `keepExpired` (EXPIREAT): Redis deletes it
  *   on its own. Keys have none; `purge()` deletes those no session uses.
- * - Scripts run by `EVALSHA`, loaded on first use and again after a `SCRIPT FLUSH`.
+ * - Scripts run by `EVALSHA`, and by `EVAL` on a node that does not know them yet.
  *
  * Node only (it hashes its scripts with `node:crypto`): import it from the Node entry.
  *
  * @example
- * import Redis from 'ioredis'
+ * import { Redis } from 'ioredis'
  * import { redisStore } from 'keyleash/node'
  * const store = redisStore(new Redis(process.env.REDIS_URL!), { encryptionKey: process.env.KEYLEASH_KEY as `0x${string}`, namespace: 'shop' })
  * const provider = withSessionKeys(inner, { store })
@@ -138,56 +103,142 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   const partition = partitionOf(options)
   const name = `redisStore ${partition}`
   const cipher = keyRingOf(options, 'redisStore')
-  const maxRetries = options.maxRetries ?? 1000
-  if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new InvalidParamsError('maxRetries', 'must be a whole number ≥ 0')
+  const layout = redisLayout(partition)
+  const whole = (field: string, value: number | undefined, fallback: number, least: number, unit: string) => {
+    const chosen = value ?? fallback
+    if (!Number.isSafeInteger(chosen) || chosen < least) throw new InvalidParamsError(field, `must be a whole number${unit} ≥ ${least}`)
+    return chosen
+  }
+  const maxRetries = whole('maxRetries', options.maxRetries, 1000, 0, '')
   const timeout = options.timeout ?? 5_000
   if (!Number.isSafeInteger(timeout) || timeout <= 0) throw new InvalidParamsError('timeout', 'must be a whole number of ms > 0')
-  const keepExpired = options.keepExpired ?? 86_400
-  if (!Number.isSafeInteger(keepExpired) || keepExpired < 0) throw new InvalidParamsError('keepExpired', 'must be a whole number of seconds ≥ 0')
+  const keepExpired = whole('keepExpired', options.keepExpired, 86_400, 0, ' of seconds')
+  const purgeMargin = whole('purgeMargin', options.purgeMargin, 86_400, 0, ' of seconds')
+  const replicaTimeout = whole('replicaTimeout', options.replicaTimeout, Math.min(1_000, Math.ceil(timeout / 2)), 1, ' of ms')
+  if (replicaTimeout >= timeout) throw new InvalidParamsError('replicaTimeout', `must be below timeout (${timeout} ms): the wait for replicas is one command`)
+  const replicas = options.replicas === undefined ? undefined : whole('replicas', options.replicas, 0, 0, '')
   const durability = options.durability ?? 'aof'
   if (durability !== 'aof' && durability !== 'unchecked') throw new InvalidParamsError('durability', `must be 'aof' or 'unchecked', got ${JSON.stringify(durability)}`)
-  const send = checkedFirst(withDeadline(commandOf(client), timeout, name), durability === 'aof' ? (raw) => assertDurable(raw, name) : undefined)
-  const run = scriptRunner(send)
-  const sessionKey = (id: string) => `${partition}:s:${id}`
-  const attemptsKey = (id: string) => `${partition}:r:${id}`
-  const keyKey = (address: string) => `${partition}:k:${address}`
-  const index = `${partition}:ids`
+  const topology = topologyOf(client, name, timeout)
+  const guard = durability === 'aof' ? '1' : '0'
+
+  // What every node was found to be; checked again after a reconnection or a change of nodes.
+  let hadReplicas = false
+  let surveyed: Promise<Confirmation | undefined> | undefined
+  async function survey(): Promise<Confirmation | undefined> {
+    // A cluster client knows its nodes once it is connected; the first command waits for that.
+    await topology.send('PING')
+    const nodes = topology.nodes()
+    if (nodes.length === 0) throw new InternalError(`${name}: the Redis Cluster client knows no node yet`, { hint: 'it may be retried once the client is connected' })
+    // A node that does not answer (a dead replica, a master failing over) holds nothing this store
+    // could be acknowledged by; it is checked when it joins again (`onChange`). One that answers must pass.
+    const found = await Promise.all(
+      nodes.map((node) =>
+        surveyNode(node.send, name, node.name, durability === 'aof').catch((error: unknown) => (durability === 'aof' && !isUnreachable(error) ? Promise.reject(error) : undefined)),
+      ),
+    )
+    // Once meant to have replicas, always: a replica that is down is a reason to refuse, not to stop waiting.
+    hadReplicas ||= topology.expectsReplicas() || found.some((node) => (node?.connectedReplicas ?? 0) > 0)
+    const needed = replicas ?? (hadReplicas ? 1 : 0)
+    if (needed === 0) return undefined
+    return { replicas: needed, timeout: replicaTimeout, waitAof: found.every((node) => node === undefined || hasWaitAof(node.version)) && found.some((node) => node !== undefined), local: durability === 'aof' }
+  }
+  const confirmation = () =>
+    (surveyed ??= survey().catch((error: unknown) => {
+      surveyed = undefined
+      throw error
+    }))
+  topology.onChange(() => {
+    surveyed = undefined
+  })
+  const send: Send = async (command, ...args) => {
+    await confirmation()
+    return topology.send(command, ...args)
+  }
+
+  /** Runs a writing script; with replicas, acknowledged only once they hold it (see `replicas`). */
+  async function write(script: Script, keys: string[], args: RedisArg[]): Promise<unknown> {
+    const confirm = await confirmation()
+    const guarded = [guard, ...args]
+    try {
+      if (confirm === undefined) return await runScript(topology.send, script, keys, guarded)
+      const lease = topology.lease(keys[0]!)
+      // node-redis: no connection of its own, so the WAIT goes on the shared one, after the write.
+      if (lease === undefined) return await waited(topology.send, script, keys, guarded, confirm)
+      let failed = true
+      try {
+        const result = await waited(lease.send, script, keys, guarded, confirm)
+        failed = false
+        return result
+      } finally {
+        lease.release(failed)
+      }
+    } catch (error) {
+      if (!String((error as Error)?.message).includes('KEYLEASH_NOT_DURABLE')) throw error
+      // The node changed since it was checked: check every node again before the next command.
+      surveyed = undefined
+      throw notDurable(name, 'the node that was to write has the append-only file off (changed at run time, or a new primary); nothing was written')
+    }
+  }
+
+  /** The script, then at once on the same connection the wait for replicas: one round trip. */
+  async function waited(on: Send, script: Script, keys: string[], args: RedisArg[], confirm: Confirmation): Promise<unknown> {
+    const { bySha, byText } = evalCommands(script, keys, args)
+    let [result, wait] = await Promise.allSettled([on(...bySha), on(...waitCommand(confirm))])
+    if (result.status === 'rejected' && isNoScript(result.reason)) [result, wait] = await Promise.allSettled([on(...byText), on(...waitCommand(confirm))])
+    if (result.status === 'rejected') throw result.reason
+    if (wait.status === 'rejected') throw wait.reason
+    assertConfirmed(wait.value, confirm, name, bySha[0])
+    return result.value
+  }
+
+  /** Every entry of every bucket: one index read per bucket, all sent at once, then the entries. */
+  async function listBuckets(kind: 'sessions' | 'keys'): Promise<[string, string][]> {
+    const read = async (n: number): Promise<[string, string][]> => {
+      const bucket = layout.bucket(n)
+      const entryOf = kind === 'sessions' ? bucket.session : bucket.key
+      const names = await send('SMEMBERS', bucket[kind])
+      if (!Array.isArray(names) || names.length === 0) return []
+      const found: [string, string][] = []
+      // MGET in slices, so 10,000 entries are not one reply Redis must buffer whole.
+      for (let start = 0; start < names.length; start += 1000) {
+        const slice = names.slice(start, start + 1000).map(String)
+        const values = await send('MGET', ...slice.map(entryOf))
+        if (!Array.isArray(values)) continue
+        const gone: string[] = []
+        slice.forEach((name, i) => {
+          const value = asString(values[i])
+          if (value !== undefined) found.push([name, value])
+          else gone.push(name)
+        })
+        // Entries Redis let go after their deadline: their names leave the index too.
+        if (gone.length > 0) await runScript(send, scripts.prune, [bucket[kind], ...gone.map(entryOf)], gone)
+      }
+      return found
+    }
+    return (await Promise.all(Array.from({ length: bucketCount }, (_, n) => read(n)))).flat()
+  }
 
   const backend: StoreBackend = {
     name,
-    getSession: async (id) => asString(await send('GET', sessionKey(id))),
-    async listSessions() {
-      const ids = await send('SMEMBERS', index)
-      if (!Array.isArray(ids) || ids.length === 0) return []
-      const found: [string, string][] = []
-      // MGET in slices, so 10,000 sessions are not one reply Redis must buffer whole.
-      for (let start = 0; start < ids.length; start += 1000) {
-        const slice = ids.slice(start, start + 1000).map(String)
-        const values = await send('MGET', ...slice.map(sessionKey))
-        if (!Array.isArray(values)) continue
-        const gone: string[] = []
-        slice.forEach((id, i) => {
-          const value = asString(values[i])
-          if (value !== undefined) found.push([id, value])
-          else gone.push(id)
-        })
-        // Entries Redis let go after their deadline: their ids leave the index too.
-        if (gone.length > 0) await run(scripts.prune, [index, ...gone.map(sessionKey)], gone)
-      }
-      return found
-    },
+    getSession: async (id) => asString(await send('GET', layout.session(id))),
+    listSessions: () => listBuckets('sessions'),
     async putSession(id, value, keyAddress, expiry) {
-      const deadline = expiry === undefined || !Number.isSafeInteger(expiry) ? '' : expiry + keepExpired
-      const written = Number(await run(scripts.put, [sessionKey(id), index, keyKey(keyAddress ?? '')], [value, id, keyAddress === undefined ? '0' : '1', deadline]))
-      return written === 1 ? 'stored' : written === -1 ? 'exists' : 'no-key'
+      // The key sits in another bucket (another slot), so it is checked before the write, not in
+      // the same step: a key is deleted only when no session uses it, and purge spares a key
+      // younger than `keyGrace`, so a session written as its key goes can only be unusable.
+      if (keyAddress !== undefined && Number(await send('EXISTS', layout.key(keyAddress))) === 0) return 'no-key'
+      const deadline = expiry === undefined || !Number.isSafeInteger(expiry) ? '' : expiry + Math.max(keepExpired, purgeMargin)
+      const written = Number(await write(scripts.put, [layout.session(id), layout.sessionIndex(id)], [value, id, deadline]))
+      return written === 1 ? 'stored' : 'exists'
     },
     async updateSession(id, change) {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        const current = asString(await send('GET', sessionKey(id)))
+        const current = asString(await send('GET', layout.session(id)))
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
-        const result = Number(await run(scripts.cas, [sessionKey(id), attemptsKey(id)], [current, next, randomUUID()]))
+        const result = Number(await write(scripts.cas, [layout.session(id), layout.attempts(id)], [current, next, randomUUID()]))
         if (result === 1) return true
         if (result === -1) return undefined
         // Another process wrote in between: back off a little, with jitter, and redo the change.
@@ -198,129 +249,18 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         hint: 'too many processes update this session at once; raise maxRetries or retry later',
       })
     },
-    deleteSession: async (id) => asString(await run(scripts.delete, [sessionKey(id), index, attemptsKey(id)], [id])),
-    getKey: async (address) => asString(await send('GET', keyKey(address))),
-    async listKeys() {
-      // Keys have no index of their own (a key is one SET): SCAN, which purge alone uses.
-      const prefix = keyKey('')
-      const found: [string, string][] = []
-      let cursor = '0'
-      do {
-        const reply = await send('SCAN', cursor, 'MATCH', `${globEscaped(prefix)}*`, 'COUNT', 1000)
-        const [next, names] = Array.isArray(reply) ? reply : ['0', []]
-        cursor = String(next)
-        const addresses = (Array.isArray(names) ? names : []).map(String).map((name) => name.slice(prefix.length))
-        if (addresses.length === 0) continue
-        const values = await send('MGET', ...addresses.map(keyKey))
-        addresses.forEach((address, i) => {
-          const value = Array.isArray(values) ? asString(values[i]) : undefined
-          if (value !== undefined) found.push([address, value])
-        })
-      } while (cursor !== '0')
-      return found
-    },
+    deleteSession: async (id) => asString(await write(scripts.delete, [layout.session(id), layout.sessionIndex(id), layout.attempts(id)], [id])),
+    getKey: async (address) => asString(await send('GET', layout.key(address))),
+    listKeys: () => listBuckets('keys'),
     putKey: async (address, value) => {
-      await send('SET', keyKey(address), value)
+      await write(scripts.putKey, [layout.key(address), layout.keyIndex(address)], [value, address])
     },
-    replaceKey: async (address, expected, next) => Number(await run(scripts.replaceKey, [keyKey(address)], [expected, next])) === 1,
+    replaceKey: async (address, expected, next) => Number(await write(scripts.replaceKey, [layout.key(address)], [expected, next])) === 1,
     deleteKey: async (address) => {
-      await send('DEL', keyKey(address))
+      await write(scripts.deleteKey, [layout.key(address), layout.keyIndex(address)], [address])
     },
   }
   return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
-}
-
-type Send = (command: string, ...args: RedisArg[]) => Promise<unknown>
-
-function commandOf(client: RedisClient): Send {
-  if (typeof client === 'object' && client !== null) {
-    if ('call' in client && typeof client.call === 'function') return (command, ...args) => client.call(command, ...args)
-    if ('sendCommand' in client && typeof client.sendCommand === 'function')
-      return (command, ...args) => client.sendCommand([command, ...args.map(String)])
-  }
-  throw new InvalidParamsError('client', 'must be a connected Redis client: ioredis (`call`) or redis ≥ 4 (`sendCommand`)')
-}
-
-/** `send` with a deadline: a command not answered within `timeout` ms rejects with a -32603. */
-function withDeadline(send: Send, timeout: number, name: string): Send {
-  return (command, ...args) => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new InternalError(`${name}: Redis did not answer ${command} within ${timeout} ms`, {
-              hint: 'the server is unreachable, paused or overloaded; nothing was signed, retry later',
-            }),
-          ),
-        timeout,
-      )
-    })
-    return Promise.race([send(command, ...args), expired]).finally(() => clearTimeout(timer))
-  }
-}
-
-/**
- * `send` that first runs `check` once (with the raw `send`), before any command of the store:
- * a failed check fails every command, and is run again on the next one.
- */
-function checkedFirst(send: Send, check: ((send: Send) => Promise<void>) | undefined): Send {
-  if (check === undefined) return send
-  let checked: Promise<void> | undefined
-  return async (command, ...args) => {
-    await (checked ??= check(send).catch((error: unknown) => {
-      checked = undefined
-      throw error
-    }))
-    return send(command, ...args)
-  }
-}
-
-/** Refuses a Redis that answers before a write is on disk: a crash would then revive revoked sessions. */
-async function assertDurable(send: Send, name: string): Promise<void> {
-  const unchecked = "pass durability: 'unchecked' only if the server persists every write some other way"
-  let config: Record<string, string>
-  try {
-    config = configOf(await send('CONFIG', 'GET', 'append*'))
-  } catch (error) {
-    if (error instanceof InternalError) throw error
-    throw new InternalError(`${name}: could not read the server's persistence settings (CONFIG GET): ${(error as Error)?.message ?? String(error)}`, {
-      hint: `allow CONFIG GET, or ${unchecked}`,
-      cause: causeOf(error),
-    })
-  }
-  if (config.appendonly !== 'yes' || config.appendfsync !== 'always')
-    throw new InternalError(
-      `${name}: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); it has appendonly ${config.appendonly ?? '?'}, appendfsync ${config.appendfsync ?? '?'}. A crash would restore an older snapshot: revoked sessions active again, their usage reset`,
-      { hint: `run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both), or ${unchecked}` },
-    )
-}
-
-/** CONFIG GET's answer (a flat list, or a map in RESP3) as an object. */
-function configOf(reply: unknown): Record<string, string> {
-  if (reply instanceof Map) return Object.fromEntries([...reply].map(([k, v]) => [String(k), String(v)]))
-  const config: Record<string, string> = {}
-  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) config[String(reply[i])] = String(reply[i + 1])
-  return config
-}
-
-/** Runs a script by its SHA1, loading it when Redis does not know it (first use, or after SCRIPT FLUSH). */
-function scriptRunner(send: Send) {
-  return async (script: string, keys: string[], args: RedisArg[]): Promise<unknown> => {
-    const sha = createHash('sha1').update(script).digest('hex')
-    try {
-      return await send('EVALSHA', sha, keys.length, ...keys, ...args)
-    } catch (error) {
-      if (!String((error as { message?: unknown })?.message ?? error).includes('NOSCRIPT')) throw error
-      await send('SCRIPT', 'LOAD', script)
-      return send('EVALSHA', sha, keys.length, ...keys, ...args)
-    }
-  }
-}
-
-/** `text` with the characters a Redis MATCH pattern reads as wildcards escaped. */
-function globEscaped(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 function asString(value: unknown): string | undefined {

@@ -91,13 +91,40 @@ describe.runIf(available)('redisStore under faults', () => {
       {
         "code": -32603,
         "data": {
-          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both), or pass durability: 'unchecked' only if the server persists every write some other way",
+          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both)",
         },
-        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); it has appendonly no, appendfsync everysec. A crash would restore an older snapshot: revoked sessions active again, their usage reset",
+        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); it has appendonly no, appendfsync everysec. A crash would restore an older snapshot: revoked sessions active again, their usage reset. If the server persists every write some other way, pass durability: 'unchecked'",
       }
     `)
     // The app that vouches for its server's durability may say so.
     await redisStore(client(redis.port), { plaintextKeys: true, durability: 'unchecked' }).put(sessionFixture())
+  })
+
+  test('error: a server switched to appendonly no at run time refuses the next usage write and revoke before acknowledging them; a kill -9 then loses nothing acknowledged', async () => {
+    const redis = await server('aof')
+    const store = redisStore(client(redis.port), { plaintextKeys: true })
+    await store.put(sessionFixture())
+    await store.update('0xc0ffee', addCall)
+    await client(redis.port).call('CONFIG', 'SET', 'appendonly', 'no')
+    const refused = await rejectionOf(store.update('0xc0ffee', addCall))
+    expect(refused).toMatchInlineSnapshot(`
+      {
+        "code": -32603,
+        "data": {
+          "hint": "run redis-server with --appendonly yes --appendfsync always (or CONFIG SET both)",
+        },
+        "message": "redisStore keyleash: Redis must write every command to disk before it answers (appendonly yes, appendfsync always); the node that was to write has the append-only file off (changed at run time, or a new primary); nothing was written. A crash would restore an older snapshot: revoked sessions active again, their usage reset. If the server persists every write some other way, pass durability: 'unchecked'",
+      }
+    `)
+    // The refusal made the store check the server again: the revoke is refused by that check.
+    expect((await rejectionOf(store.update('0xc0ffee', (session) => ({ ...session, status: 'revoked' })))).message).toContain('it has appendonly no, appendfsync always')
+    const exited = new Promise((resolve) => redis.process.once('exit', resolve))
+    redis.process.kill('SIGKILL')
+    await exited
+    await redis.restart()
+    // What was acknowledged is there; what was refused never was: the app knows the revoke did not happen.
+    const after = await redisStore(client(redis.port), { plaintextKeys: true }).get('0xc0ffee')
+    expect({ status: after?.status, calls: after?.usage.calls }).toStrictEqual({ status: 'active', calls: 1 })
   })
 
   test('error: a paused server makes a command fail at its deadline with a -32603, and nothing is counted', async () => {
