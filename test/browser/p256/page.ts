@@ -31,7 +31,7 @@ async function everythingInIndexedDb(): Promise<unknown[]> {
       request.onsuccess = () => resolve(request.result)
       request.onerror = () => reject(request.error)
     })
-    for (const store of db.objectStoreNames)
+    for (const store of Array.from(db.objectStoreNames))
       values.push(
         ...(await new Promise<unknown[]>((resolve) => {
           const request = db.transaction([store]).objectStore(store).getAll()
