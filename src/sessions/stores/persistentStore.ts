@@ -271,7 +271,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
       const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
-      const purged = await purgeBackend(backend, sessions, at, options)
+      // A purged P-256 key goes with its CryptoKey.
+      const purged = await purgeBackend(vault ? { ...backend, deleteKey: (address) => store.keys.delete(address as Address) } : backend, sessions, at, options)
       for (const id of purged) lastRecords.delete(id)
       // A tombstone outlives its session's expiry only as long as an old copy could still be live.
       for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)

@@ -100,6 +100,26 @@ describe('indexedDbStore', () => {
     expect(await indexedDbStore({ indexedDB }).keys.signer(keyAddress)).toBeUndefined()
   })
 
+  test('behavior: purge deletes an expired session\'s P-256 key with its CryptoKey', async () => {
+    const indexedDB = new IDBFactory()
+    const store = indexedDbStore({ indexedDB })
+    const keyAddress = await store.keys.generate('p256')
+    const session = sessionFixture({ keyAddress })
+    await store.put(session)
+    expect(await store.purge(session.expiry + 1)).toStrictEqual([session.id])
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('keyleash')
+      request.onsuccess = () => resolve(request.result)
+    })
+    const names = await new Promise<IDBValidKey[]>((resolve) => {
+      const request = db.transaction(['meta']).objectStore('meta').getAllKeys()
+      request.onsuccess = () => resolve(request.result)
+    })
+    db.close()
+    expect(names).toStrictEqual(['wrapping-key'])
+    expect(await store.keys.has(keyAddress)).toBe(false)
+  })
+
   test('behavior: a store scoped to a chain does not see another chain, in the same database', async () => {
     const indexedDB = new IDBFactory()
     await indexedDbStore({ indexedDB, scope: { chainId: 10 } }).put(sessionFixture({ chainId: 10 }))
