@@ -73,6 +73,16 @@ describe('a P-256 session key on the dev wallet (ERC-7715 2025)', () => {
     expect((await provider.sessions.get(granted.context))?.usage.calls).toBe(5)
   }, 60_000)
 
+  test('error: a P-256 key has no address to sign as: personal_sign from its name is a 4100, even with signing opted into', async () => {
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', signing: { hashes: true, messages: true }, now })
+    const [granted] = (await provider.request({ method: 'wallet_grantPermissions', params: grantParams(wallet) })) as [{ context: string }]
+    const keyAddress = (await provider.sessions.get(granted.context))?.keyAddress as Hex
+    await expect(provider.request({ method: 'personal_sign', params: ['0x68656c6c6f', keyAddress] })).rejects.toMatchObject({
+      code: 4100,
+      message: `${keyAddress} names a P-256 session key, which has no Ethereum address to sign as: it signs only calls keyleash checks (wallet_sendCalls with the session's context)`,
+    })
+  })
+
   test('error: a signature by another P-256 key over the digest is refused by the wallet, and the account would refuse it on chain', async () => {
     const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', now })
     const [granted] = (await provider.request({ method: 'wallet_grantPermissions', params: grantParams(wallet) })) as [{ context: string }]
