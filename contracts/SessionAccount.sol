@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {P256} from "@openzeppelin/contracts/utils/cryptography/P256.sol";
 
 /// @title SessionAccount (keyleash dev wallet, for local development and tests only)
 /// @notice A smart account owned by one EOA that lets session keys act within a registered scope.
@@ -68,6 +69,12 @@ contract SessionAccount is EIP712 {
         uint256 spent;
     }
 
+    /// @notice A P-256 session key's public point.
+    struct P256Key {
+        bytes32 x;
+        bytes32 y;
+    }
+
     bytes4 public constant ANY_SELECTOR = 0xffffffff;
 
     bytes32 public constant CALL_TYPEHASH = keccak256("Call(address target,uint256 value,bytes data)");
@@ -91,14 +98,17 @@ contract SessionAccount is EIP712 {
     mapping(bytes32 epochTarget => bool) private _targetScoped;
     mapping(bytes32 epochToken => Spend) private _spends;
     mapping(uint256 nonce => bool) private _nonceUsed;
+    mapping(address key => P256Key) private _p256Keys;
 
     event SessionRegistered(address indexed key, uint48 validUntil);
     event SessionRevoked(address indexed key);
     event Executed(address indexed signer, uint256 nonce, uint256 calls);
+    event P256KeyRegistered(address indexed key, bytes32 x, bytes32 y);
 
     error NotOwner();
     error InvalidOwner();
     error InvalidSessionKey();
+    error InvalidP256Key();
     error DuplicateTokenAllowance(address token);
     error UnknownSession(address key);
     error SessionIsRevoked(address key);
@@ -178,6 +188,23 @@ contract SessionAccount is EIP712 {
             s.tokens.push(t.token);
         }
         emit SessionRegistered(key, validUntil);
+    }
+
+    /// @notice Files the P-256 point (x, y) under the address its sessions are registered and revoked
+    /// by (`p256KeyAddress`), so that `execute` can check the key's signatures. Register the session
+    /// itself with `registerSession(p256KeyAddress(x, y), …)`.
+    function registerP256Key(bytes32 x, bytes32 y) external onlyOwnerOrSelf {
+        if (!P256.isValidPublicKey(x, y)) revert InvalidP256Key();
+        address key = p256KeyAddress(x, y);
+        _p256Keys[key] = P256Key(x, y);
+        emit P256KeyRegistered(key, x, y);
+    }
+
+    /// @notice The address a P-256 key is filed under: the last 20 bytes of keccak256(x ‖ y), made
+    /// from its point as an EOA's address is made from a secp256k1 point. Nothing recovers it from a
+    /// signature; a P-256 signature names it.
+    function p256KeyAddress(bytes32 x, bytes32 y) public pure returns (address) {
+        return address(uint160(uint256(keccak256(abi.encodePacked(x, y)))));
     }
 
     function revokeSession(address key) external onlyOwnerOrSelf {
@@ -264,7 +291,21 @@ contract SessionAccount is EIP712 {
     /// bytes, the way Openfort's smart accounts take a signable hash. The EIP-191 reading is used only
     /// when it names the owner or a session key and the plain one does not, so errors still name the
     /// plain signer.
+    /// A P-256 session key's signature is 84 bytes, `key ‖ r ‖ s`: `key` names the registered point,
+    /// and (r, s) is over SHA-256 of the digest, which is what WebCrypto signs for a message of the
+    /// digest's 32 bytes. It is checked by the P256VERIFY precompile (0x100, EIP-7951 / RIP-7212);
+    /// without the precompile the account reverts `MissingPrecompile` rather than pay for a
+    /// Solidity fallback. `s` must be in the lower half of the order (no malleable twin).
     function _signerOf(bytes32 digest, bytes calldata signature) private view returns (address) {
+        if (signature.length == 84) {
+            address key = address(bytes20(signature[0:20]));
+            P256Key storage point = _p256Keys[key];
+            if (point.x == 0 && point.y == 0) revert UnknownSession(key);
+            bytes32 r = bytes32(signature[20:52]);
+            bytes32 s = bytes32(signature[52:84]);
+            if (!P256.verifyNative(sha256(abi.encodePacked(digest)), r, s, point.x, point.y)) revert InvalidSignature();
+            return key;
+        }
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err != ECDSA.RecoverError.NoError) revert InvalidSignature();
         if (signer == _owner || _sessions[signer].exists) return signer;

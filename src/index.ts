@@ -38,6 +38,7 @@ export type { CodedError, KeyleashErrorData } from './errors.js'
 export { memoryStore } from './sessions/memoryStore.js'
 export { memoryKeyStore } from './sessions/keyStore.js'
 export type { MemoryKeyStore } from './sessions/keyStore.js'
+export type { P256Signer, SessionKeySigner, SessionKeyType } from './sessions/p256Key.js'
 export type { KeyStore, Session, SessionSigning, SessionStatus, SessionStore, SessionUsage, SpendUsage } from './sessions/types.js'
 export type { SessionFilter, SessionInfo, SessionInfoStatus, SessionsApi } from './sessions/api.js'
 // The persistent stores themselves live in `keyleash/browser` and `keyleash/node`.

@@ -1,6 +1,7 @@
 import type { Address, Hex } from 'viem'
 import type { Executor } from './execution/types.js'
 import type { WalletDialect } from './permissions/dialects/types.js'
+import type { SessionKeyType } from './sessions/p256Key.js'
 import type { SessionStore } from './sessions/types.js'
 
 /** How `expiry` is read from an app's grant. */
@@ -67,6 +68,15 @@ export type KeyleashOptions = {
    * (such rules are enforced by keyleash alone, and `Session.enforcedBy` says which).
    */
   requireWalletEnforcement?: boolean | undefined
+  /**
+   * The curve of the session keys keyleash makes. `'secp256k1'` (default): what most wallets
+   * take. `'p256'`: a non-extractable WebCrypto P-256 key, which signs but whose bytes nothing
+   * can read (a script on the page can still use it through keyleash while the page is open).
+   * It needs a store that keeps a `CryptoKey` (`memoryStore`, `indexedDbStore`), an executor
+   * that signs with it (the default, `hashExecutor`), and a wallet that takes `secp256r1` keys
+   * (its dialect's `keyTypes`, and its `wallet_getCapabilities` where it answers them).
+   */
+  keyType?: SessionKeyType | undefined
   /**
    * Signs and submits calls that fit a session. Default: `erc7836Executor()` (the inner
    * wallet prepares, the session key signs, the wallet submits).

@@ -17,7 +17,7 @@ import type { SessionSigning } from './sessions/types.js'
 export const defaultMaxExpiry = 30 * 24 * 60 * 60
 
 // Every option withSessionKeys reads; anything else is a typo or an option of another library.
-const optionNames = ['store', 'wallet', 'expiryMode', 'maxExpiry', 'allow', 'requireWalletEnforcement', 'executor', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
+const optionNames = ['store', 'wallet', 'expiryMode', 'maxExpiry', 'allow', 'requireWalletEnforcement', 'executor', 'keyType', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
 
 /**
  * Checks every option of {@link withSessionKeys} when the provider is made, so that a wrong
@@ -50,8 +50,18 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const expiryMode = given.expiryMode ?? 'auto'
   if (expiryMode !== 'auto' && expiryMode !== 'timestamp' && expiryMode !== 'duration')
     throw new InvalidParamsError('expiryMode', `must be 'auto', 'timestamp' or 'duration', got ${describe(expiryMode)}`)
+  const keyType = given.keyType ?? 'secp256k1'
+  if (keyType !== 'secp256k1' && keyType !== 'p256') throw new InvalidParamsError('keyType', `must be 'secp256k1' or 'p256', got ${describe(keyType)}`)
+  if (keyType === 'p256') {
+    if (given.store !== undefined && !given.store.keys.keyTypes?.includes('p256'))
+      throw new InvalidParamsError('keyType', "is 'p256', but this store cannot keep a non-extractable CryptoKey: web storage holds only strings, and a file or Redis cannot hold a key that never leaves the process", {
+        hint: "use memoryStore() or indexedDbStore(), or keyType 'secp256k1'",
+      })
+    if (given.executor?.secp256k1Only !== undefined) throw new InvalidParamsError('keyType', `is 'p256', but ${given.executor.secp256k1Only}`)
+  }
   return {
     wallet,
+    keyType,
     expiryMode,
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
     allow: readAllowList(given.allow),

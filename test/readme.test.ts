@@ -119,6 +119,7 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'On a Node backend: sessions in a file or in Redis#0': { minted: 1, prompts: 1 },
   'On a Node backend: sessions in a file or in Redis#1': { minted: 1, prompts: 1 },
   'Rotating the encryption key#0': { minted: 1, prompts: 1 },
+  'Keys a page script cannot carry away (P-256)#0': { minted: 1, prompts: 1 },
 }
 
 describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README: %s', (_, snippet) => {
@@ -168,6 +169,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       expect(logged).toStrictEqual([0, 'active'])
       expect(readFileSync('./data/sessions.jsonl', 'utf8')).not.toContain(process.env.KEYLEASH_KEY!.slice(2))
     }
+    if (key === 'Keys a page script cannot carry away (P-256)#0') expect(logged).toStrictEqual([{ type: 'key', key: { keyType: 'secp256r1', publicKey: expect.stringMatching(/^0x04[0-9a-f]{128}$/) } }])
     if (key === 'On a Node backend: sessions in a file or in Redis#0')
       expect(readFileSync('./data/sessions.jsonl', 'utf8')).not.toContain(process.env.KEYLEASH_KEY!.slice(2))
     await wallet.close()

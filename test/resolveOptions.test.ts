@@ -4,6 +4,8 @@ import { defaultMaxExpiry, resolveOptions } from '../src/resolveOptions.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
 import { erc7715 } from '../src/permissions/dialects/erc7715.js'
 import { rejection } from './utils/rejection.js'
+import { erc7710Executor } from '../src/execution/erc7710.js'
+import { openfortExecutor } from '../src/execution/openfort.js'
 
 const nft = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 
@@ -12,6 +14,7 @@ describe('resolveOptions', () => {
     expect(resolveOptions({})).toStrictEqual({
       wallet: erc7715,
       expiryMode: 'auto',
+      keyType: 'secp256k1',
       maxExpiry: defaultMaxExpiry,
       allow: undefined,
       autoRoute: false,
@@ -26,6 +29,29 @@ describe('resolveOptions', () => {
       { target: nft, selectors: ['0x6a627842', '0xa9059cbb'] },
       { target: nft },
     ])
+  })
+
+  test("error: keyType 'p256' with an executor that signs only with secp256k1 keys is refused at setup, saying what to do", () => {
+    const backend = { url: 'http://127.0.0.1:1' }
+    expect(rejection(() => resolveOptions({ keyType: 'p256', executor: openfortExecutor({ backend, account: 'acc_1' }) }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "keyType: is 'p256', but Openfort registers a session key by its address (POST /v1/sessions), which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
+      }
+    `)
+    expect(rejection(() => resolveOptions({ keyType: 'p256', executor: erc7710Executor() }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "keyType: is 'p256', but erc7710Executor redeems the delegation as the session key itself, sending a transaction from its address, which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
+      }
+    `)
+    expect(rejection(() => resolveOptions({ keyType: 'ed25519' as never }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "keyType: must be 'secp256k1' or 'p256', got "ed25519"",
+      }
+    `)
+    expect(resolveOptions({ keyType: 'p256', store: memoryStore() }).keyType).toBe('p256')
   })
 
   test('error: an option withSessionKeys does not have is refused, with the one it probably meant', () => {

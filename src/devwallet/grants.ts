@@ -1,4 +1,4 @@
-import { type Address, encodeFunctionData, isAddressEqual } from 'viem'
+import { type Address, encodeFunctionData, isAddressEqual, slice } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import { erc7715, erc7715v2025Requests, executionPermissionRequests } from '../permissions/dialects/index.js'
 import type { AppDialect } from '../permissions/dialects/types.js'
@@ -104,9 +104,13 @@ function planGrant(draft: GrantDraft, context: DevWalletContext): GrantPlan {
   const field = `${path}${signerField(context.dialect)}`
   if (draft.signer === undefined)
     throw new InvalidParamsError(field, 'is required: the dev wallet grants to a key the app holds (an account, or an uncompressed secp256k1 key)')
+  const p256 = draft.signer.type === 'key' && draft.signer.key.keyType === 'secp256r1' ? draft.signer.key.publicKey : undefined
+  // What it advertises in wallet_getCapabilities: a dialect whose signer cannot name a P-256 key takes none.
+  if (p256 !== undefined && !devWalletDialects[context.dialect].keyTypes?.includes('secp256r1'))
+    throw new InvalidParamsError(field, `is a secp256r1 key, which this wallet's ${context.dialect} dialect does not carry; use erc7715-2025`)
   const key = signerAddress(draft.signer)
   if (key === undefined)
-    throw new InvalidParamsError(field, `a ${draft.signer.type} signer has no address the SessionAccount can check; send an account signer`)
+    throw new InvalidParamsError(field, `a ${draft.signer.type} signer has no address the SessionAccount can check; send an account signer, or an uncompressed secp256k1 or secp256r1 key`)
 
   const scopes: SessionScope[] = []
   const tokens: TokenAllowance[] = []
@@ -140,6 +144,7 @@ function planGrant(draft: GrantDraft, context: DevWalletContext): GrantPlan {
     policies.push(policy)
   }
   const registration: Registration = { key, validUntil: draft.expiry, scopes: unique(scopes), callLimit, nativeAllowance, tokens }
+  if (p256 !== undefined) registration.p256 = { x: slice(p256, 1, 33), y: slice(p256, 33) }
   checkRegistration(registration, context.account, path, signerField(context.dialect))
   return { registration, signer: draft.signer, permissions, policies }
 }

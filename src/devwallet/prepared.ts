@@ -1,13 +1,17 @@
-import { type Address, type Hex, getAddress, hashTypedData, isAddressEqual, numberToHex, recoverAddress } from 'viem'
+import { type Address, type Hex, concat, getAddress, hashTypedData, hexToBytes, isAddressEqual, numberToHex, recoverAddress } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import { describe, readAddress, readArray, readHexBytes, readObject, readQuantity } from '../permissions/read.js'
-import { signerAddress } from '../permissions/signer.js'
+import { pointAddress, signerAddress } from '../permissions/signer.js'
 import { SESSION_ACCOUNT_DOMAIN, executeTypedData, executeTypes, randomExecuteNonce } from './contracts.js'
 import type { DevWalletContext } from './context.js'
 import { checkAccount, checkCapabilities, checkChain, readCalls, recordBundle, sent, wireCalls } from './calls.js'
 
-/** The key that will sign a prepared batch: an address, or a secp256k1 public key (or its address). */
-export type PreparedCallsKey = { type: 'secp256k1' | 'address'; publicKey: Hex }
+/**
+ * The key that will sign a prepared batch: an address, a secp256k1 public key (or its
+ * address), or a P-256 public key (`p256`, its uncompressed point), which signs as WebCrypto
+ * does: SHA-256 of the digest's 32 bytes, then ECDSA, `r ‖ s`.
+ */
+export type PreparedCallsKey = { type: 'secp256k1' | 'address' | 'p256'; publicKey: Hex }
 
 /** What the wallet hands back to be signed and returned as it is (opaque to the app). */
 export type PreparedCallsContext = { calls: { to: Address; value: Hex; data: Hex }[]; nonce: Hex }
@@ -106,6 +110,12 @@ export async function sendPreparedCalls(params: unknown, context: DevWalletConte
   const key = readKey(request.key, 'params[0].key')
   const signature = readHexBytes(request.signature, 'params[0].signature', [64, 65])
   const digest = hashTypedData(executeTypedData(context.account, context.chainId, calls, nonce))
+  if (key.wire.type === 'p256') {
+    if (!(await verifiesP256(key.wire.publicKey, digest, signature)))
+      throw new InvalidParamsError('params[0].signature', `is not the P-256 key ${key.address}'s signature over this context's digest (64 bytes r ‖ s over SHA-256 of the digest, as WebCrypto signs it)`)
+    // The account reads a P-256 signature as `key ‖ r ‖ s`: the key's address names its point.
+    return { id: recordBundle(context, await sent(context, context.relay.send(calls, nonce, concat([key.address, signature])))) }
+  }
   let signer: Address
   try {
     signer = await recoverAddress({ hash: digest, signature })
@@ -121,11 +131,27 @@ export async function sendPreparedCalls(params: unknown, context: DevWalletConte
 function readKey(value: unknown, field: string): { address: Address; wire: PreparedCallsKey } {
   const key = readObject(value, field)
   const type = key.type
+  if (type === 'p256') {
+    const publicKey = readHexBytes(key.publicKey, `${field}.publicKey`, [65])
+    return { address: pointAddress(publicKey), wire: { type, publicKey } }
+  }
   if (type !== 'secp256k1' && type !== 'address')
-    throw new InvalidParamsError(`${field}.type`, `${describe(type)} is not a key type the account can check; use secp256k1 or address`)
+    throw new InvalidParamsError(`${field}.type`, `${describe(type)} is not a key type the account can check; use secp256k1, p256 or address`)
   // A 20-byte value is the key's address; a secp256k1 key may also come as its uncompressed point.
   const bytes = readHexBytes(key.publicKey, `${field}.publicKey`, type === 'address' ? [20] : [20, 65])
   const address = bytes.length === 42 ? getAddress(bytes) : signerAddress({ type: 'key', key: { keyType: 'secp256k1', publicKey: bytes } })
   if (address === undefined) throw new InvalidParamsError(`${field}.publicKey`, 'is not an uncompressed secp256k1 public key')
   return { address, wire: { type, publicKey: key.publicKey as Hex } }
+}
+
+/** Whether `signature` (r ‖ s) is the P-256 key `publicKey`'s over SHA-256 of `digest`, checked by WebCrypto, as the account's precompile will. */
+async function verifiesP256(publicKey: Hex, digest: Hex, signature: Hex): Promise<boolean> {
+  if (signature.length !== 130) return false
+  try {
+    const key = await crypto.subtle.importKey('raw', hexToBytes(publicKey) as Uint8Array<ArrayBuffer>, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify'])
+    return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, hexToBytes(signature) as Uint8Array<ArrayBuffer>, hexToBytes(digest) as Uint8Array<ArrayBuffer>)
+  } catch {
+    // A point not on the curve.
+    return false
+  }
 }

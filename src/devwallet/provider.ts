@@ -5,6 +5,7 @@ import type { RequestArguments } from '../types.js'
 import { getCallsStatus, sendCalls } from './calls.js'
 import type { DevWalletContext } from './context.js'
 import { disconnected, toNodeError, unsupportedMethod } from './errors.js'
+import { devWalletDialects } from './dialects.js'
 import { grant, revoke } from './grants.js'
 import { prepareCalls, sendPreparedCalls } from './prepared.js'
 import { personalSign, signTypedDataV4 } from './signing.js'
@@ -153,7 +154,8 @@ function capabilities(context: DevWalletContext) {
   return {
     [numberToHex(context.chainId)]: {
       atomic: { status: 'supported' },
-      permissions: { supported: true, signerTypes: ['account'], keyTypes: ['secp256k1'], permissionTypes },
+      // The key types the SessionAccount checks that this dialect's signer can name.
+      permissions: { supported: true, signerTypes: ['account'], keyTypes: devWalletDialects[context.dialect].keyTypes ?? ['secp256k1'], permissionTypes },
     },
   }
 }

@@ -7,6 +7,8 @@ import type { DevWalletContext } from './context.js'
 /** The arguments of `SessionAccount.registerSession`: what a grant becomes on-chain. */
 export type Registration = {
   key: Address
+  /** A P-256 key's point, filed on-chain (`registerP256Key`) before its session: `key` is the address it is filed under. */
+  p256?: { x: Hex; y: Hex } | undefined
   /** UNIX seconds (uint48). */
   validUntil: number
   scopes: readonly SessionScope[]
@@ -55,7 +57,8 @@ export function checkRegistration(registration: Registration, account: Address, 
  * await registration.send()
  */
 export function prepareRegistration(context: DevWalletContext, registrations: readonly Registration[]): Promise<{ send(): Promise<void> }> {
-  const calls = registrations.map((r) =>
+  const calls = registrations.flatMap((r) => [
+    ...(r.p256 ? [selfCall(context.account, encodeFunctionData({ abi: sessionAccountAbi, functionName: 'registerP256Key', args: [r.p256.x, r.p256.y] }))] : []),
     selfCall(
       context.account,
       encodeFunctionData({
@@ -64,7 +67,7 @@ export function prepareRegistration(context: DevWalletContext, registrations: re
         args: [r.key, r.validUntil, [...r.scopes], r.callLimit, r.nativeAllowance, [...r.tokens]],
       }),
     ),
-  )
+  ])
   return prepareOwnerBatch(context, calls)
 }
 
@@ -105,5 +108,5 @@ export function describeRegistration(r: Registration): string {
   if (r.nativeAllowance > 0n) parts.push(`send up to ${formatEther(r.nativeAllowance)} ETH`)
   for (const t of r.tokens) parts.push(`move up to ${t.allowance} of token ${t.token}`)
   if (r.callLimit > 0) parts.push(`at most ${r.callLimit} calls`)
-  return `session key ${r.key} until ${new Date(r.validUntil * 1000).toISOString()}: ${parts.join('; ')}`
+  return `${r.p256 ? 'P-256 ' : ''}session key ${r.key} until ${new Date(r.validUntil * 1000).toISOString()}: ${parts.join('; ')}`
 }

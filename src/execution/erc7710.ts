@@ -71,6 +71,7 @@ const singleMode: Hex = '0x00000000000000000000000000000000000000000000000000000
 export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor {
   const { wait = true } = options
   const execute: Executor = async ({ inner, session, calls, chainId, signer, submitting }) => {
+    if (signer.type !== 'local') throw new InternalError(secp256k1Only, { context: session.id })
     const manager = session.walletData?.delegationManager
     if (typeof manager !== 'string' || !isAddress(manager))
       throw new UnauthorizedError(`session ${session.id} has no delegationManager: it was not granted as an ERC-7710 delegation`, { context: session.id })
@@ -118,8 +119,11 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
   }
   // The id is the redemption's transaction hash: the wallet never saw it, the chain answers.
   execute.getCallsStatus = ({ id, chainId, inner }) => transactionCallsStatus(options.transport ?? custom(inner), id as Hex, chainId)
-  return execute
+  return Object.assign(execute, { secp256k1Only })
 }
+
+const secp256k1Only =
+  "erc7710Executor redeems the delegation as the session key itself, sending a transaction from its address, which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)"
 
 /** A permission context is a whole delegation chain: its start names it in a sentence, `data.context` holds it. */
 function label(context: string): string {

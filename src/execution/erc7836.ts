@@ -8,7 +8,8 @@ import type { Executor } from './types.js'
  * The default executor, ERC-7836: the wallet prepares the batch for its own account
  * (`wallet_prepareCalls`) and says what to sign (`digest`), the session key signs it, and the
  * wallet submits it (`wallet_sendPreparedCalls`). Works with any account implementation the
- * wallet knows, which is the point of ERC-7836.
+ * wallet knows, which is the point of ERC-7836. A P-256 key signs the digest as WebCrypto does
+ * (SHA-256 of its 32 bytes, then ECDSA, `r ‖ s`) and is named `{ type: 'p256', publicKey }`.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7836
  * @example
@@ -16,7 +17,8 @@ import type { Executor } from './types.js'
  */
 export function erc7836Executor(): Executor {
   return async ({ inner, session, calls, chainId, signer, submitting }) => {
-    const key = { type: 'secp256k1', publicKey: signer.address }
+    // ERC-7836 names the key by its type: a P-256 key by its point, a secp256k1 one by its address.
+    const key = signer.type === 'p256' ? { type: 'p256', publicKey: signer.publicKey } : { type: 'secp256k1', publicKey: signer.address }
     const chain = numberToHex(chainId)
     const answer = await inner.request({
       method: 'wallet_prepareCalls',

@@ -58,7 +58,7 @@ export function openfortExecutor(options: OpenfortExecutorOptions): Executor {
     }
     return answer
   }
-  return hashExecutor({
+  const execute = hashExecutor({
     signature: options.accountType === 'Delegated Account' ? 'raw' : 'eip191',
     async prepare({ session, calls, chainId }) {
       const account = typeof options.account === 'string' ? options.account : options.account(session.account)
@@ -77,5 +77,9 @@ export function openfortExecutor(options: OpenfortExecutorOptions): Executor {
         throw new KeyleashError(-32003, `the transaction intent ${id} reverted on chain: ${String(response.error?.reason ?? 'no reason given')}`)
       return { id }
     },
+  })
+  return Object.assign(execute, {
+    secp256k1Only:
+      "Openfort registers a session key by its address (POST /v1/sessions), which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
   })
 }

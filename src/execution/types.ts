@@ -1,5 +1,6 @@
-import type { Hex, LocalAccount } from 'viem'
+import type { Hex } from 'viem'
 import type { ScopeCall } from '../permissions/scope.js'
+import type { SessionKeySigner } from '../sessions/p256Key.js'
 import type { Session } from '../sessions/types.js'
 import type { Eip1193Provider } from '../types.js'
 
@@ -11,8 +12,13 @@ export type ExecuteParameters = {
   calls: readonly ScopeCall[]
   /** The chain the calls go to. */
   chainId: number
-  /** Signs with the session key; the key itself is never handed out. */
-  signer: LocalAccount
+  /**
+   * Signs with the session key; the key itself is never handed out. A secp256k1 key is a viem
+   * `LocalAccount` (`type: 'local'`); a P-256 key a `P256Signer` (`type: 'p256'`), which has
+   * `sign({ hash })` and `signMessage` only. An executor that cannot use a P-256 key says so
+   * in `secp256k1Only`.
+   */
+  signer: SessionKeySigner
   /**
    * Call right before the signed calls leave for anyone who could execute them (the wallet, a
    * backend, the chain). A failure before it gives the reserved usage back; a failure after it
@@ -82,4 +88,9 @@ export type Executor = {
   (parameters: ExecuteParameters): Promise<ExecuteReturnType>
   /** ERC-5792 status of calls `id`, which this executor answered. */
   getCallsStatus?: ((parameters: GetCallsStatusParameters) => Promise<CallsStatus>) | undefined
+  /**
+   * Set on an executor that signs with secp256k1 keys only: why, and what to do instead.
+   * `withSessionKeys` refuses it with `keyType: 'p256'` when the provider is made.
+   */
+  readonly secp256k1Only?: string | undefined
 }

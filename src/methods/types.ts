@@ -36,7 +36,7 @@ export type MethodHandler = (params: unknown, context: MethodContext, request: R
 export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired'
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'autoRoute' | 'requireWalletEnforcement'>> &
+export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'autoRoute' | 'requireWalletEnforcement' | 'keyType'>> &
   Pick<KeyleashOptions, 'allow'> & {
     /** The `account` option as a list; `undefined`: the inner wallet's connected accounts. */
     account: readonly Address[] | undefined

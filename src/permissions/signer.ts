@@ -1,4 +1,4 @@
-import { keccak256, getAddress, slice, type Address } from 'viem'
+import { keccak256, getAddress, slice, type Address, type Hex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import { describe, readAddress, readArray, readHexBytes, readObject, readString } from './read.js'
 import type { KeyType, PublicKey, Signer } from './types.js'
@@ -60,12 +60,26 @@ function parseKey(data: Readonly<Record<string, unknown>>, field: string): Publi
 }
 
 /**
- * The EVM address a signer signs as, when it has one: an `account`, or an uncompressed
- * secp256k1 `key`. Only these can be session keys the store holds.
+ * The address a signer is filed under, when it has one: an `account`, an uncompressed
+ * secp256k1 `key` (the address it signs as), or an uncompressed `secp256r1` key (a P-256 key
+ * has no address it signs as: this is the name keyleash's stores and the dev wallet's account
+ * give it, made from its point as an EOA's address is). Only these can be session keys the
+ * store holds.
  */
 export function signerAddress(signer: Signer): Address | undefined {
   if (signer.type === 'account') return signer.address
-  if (signer.type === 'key' && signer.key.keyType === 'secp256k1' && signer.key.publicKey.length === 132)
-    return getAddress(slice(keccak256(slice(signer.key.publicKey, 1)), 12))
+  if (signer.type === 'key' && (signer.key.keyType === 'secp256k1' || signer.key.keyType === 'secp256r1') && signer.key.publicKey.length === 132)
+    return pointAddress(signer.key.publicKey)
   return undefined
+}
+
+/**
+ * The last 20 bytes of keccak256 of an uncompressed point (`0x04 ‖ x ‖ y`) without its prefix:
+ * an EOA's address for a secp256k1 key, the name of a P-256 key.
+ *
+ * @example
+ * pointAddress(publicKey) // '0x…'
+ */
+export function pointAddress(publicKey: Hex): Address {
+  return getAddress(slice(keccak256(slice(publicKey, 1)), 12))
 }

@@ -1,8 +1,9 @@
 import type { Address, Hex } from 'viem'
 
 /**
- * The key types ERC-7715 names for a `key` signer. Only `secp256k1` keys can sign
- * for an EVM smart account today; the others are accepted and kept, never signed for.
+ * The key types ERC-7715 names for a `key` signer. keyleash signs with `secp256k1` keys and
+ * with `secp256r1` (P-256) keys it holds as non-extractable WebCrypto keys; the others are
+ * accepted and kept, never signed for.
  */
 export type KeyType = 'secp256k1' | 'secp256r1' | 'ed25519' | 'schnorr' | 'bls'
 

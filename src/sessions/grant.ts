@@ -7,10 +7,12 @@ import { assertWalletEnforces, enforcedBy } from '../permissions/enforcement.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
-import type { Grant, GrantRequest } from '../permissions/types.js'
+import type { Grant, GrantRequest, Signer } from '../permissions/types.js'
 import type { MethodContext } from '../methods/types.js'
 import { walletAccounts, walletChainId } from '../walletState.js'
+import type { SessionKeyType } from './p256Key.js'
 import type { KeyStore, Session } from './types.js'
+import { assertWalletTakesKeys } from './walletKeyTypes.js'
 
 /** The two methods apps grant with. */
 export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions'
@@ -38,11 +40,12 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     const dialect = options.wallet
     if (options.requireWalletEnforcement) assertWalletEnforces(requests, dialect)
+    await assertWalletTakesKeys(requests, options.keyType, context.inner, dialect, chainId)
     const made: Address[] = []
     // What the wallet has granted so far, read from its answers as soon as they arrive.
     const granted: RevocableGrant[] = []
     try {
-      const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made)))
+      const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made, options.keyType)))
       const grants = await forward(dialect, signed.map((s) => s.request), context, granted)
       const now = context.now()
       const sessions = grants.map((answer, i): Session => {
@@ -81,15 +84,19 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
 }
 
 /**
- * The signer each grant goes out with. None given: a new key, made here and kept in the
- * store. Given as an address: a signing session if the store holds its key (the app
- * imported it), otherwise one the middleware lists and revokes but never signs for.
+ * The signer each grant goes out with. None given: a new key of `keyType`, made here and kept
+ * in the store, offered as an `account` (secp256k1) or as a `secp256r1` `key` by its point
+ * (P-256, which has no address to sign as). Given as an address: a signing session if the
+ * store holds its key (the app imported it), otherwise one the middleware lists and revokes
+ * but never signs for.
  */
-async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address[]) {
+async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address[], keyType: SessionKeyType) {
   if (request.signer === undefined) {
-    const address = await keys.generate()
+    const address = await keys.generate(keyType)
     made.push(address)
-    return { request: { ...request, signer: { type: 'account', address } } as ResolvedGrantRequest, keyAddress: address }
+    const key = keyType === 'p256' ? await keys.signer(address) : undefined
+    const signer: Signer = key?.type === 'p256' ? { type: 'key', key: { keyType: 'secp256r1', publicKey: key.publicKey } } : { type: 'account', address }
+    return { request: { ...request, signer } as ResolvedGrantRequest, keyAddress: address }
   }
   const address = signerAddress(request.signer)
   const keyAddress = address !== undefined && (await keys.has(address)) ? address : undefined

@@ -1,4 +1,4 @@
-import type { LocalAccount } from 'viem'
+import type { SessionKeySigner } from './p256Key.js'
 import type { Session, SessionStore } from './types.js'
 
 /**
@@ -11,7 +11,7 @@ import type { Session, SessionStore } from './types.js'
  * const state = await keyState(store, session)
  * if (state.kind === 'locked') console.warn('this session cannot sign here')
  */
-export async function keyState(store: SessionStore, session: Pick<Session, 'keyAddress'>): Promise<{ kind: 'signer'; signer: LocalAccount } | { kind: 'locked' | 'none' }> {
+export async function keyState(store: SessionStore, session: Pick<Session, 'keyAddress'>): Promise<{ kind: 'signer'; signer: SessionKeySigner } | { kind: 'locked' | 'none' }> {
   if (session.keyAddress === undefined) return { kind: 'none' }
   const signer = await store.keys.signer(session.keyAddress)
   if (signer !== undefined) return { kind: 'signer', signer }

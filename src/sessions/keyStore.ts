@@ -1,4 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem'
+import { generateP256Key, p256Signer, type SessionKeySigner } from './p256Key.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { InvalidParamsError } from '../errors.js'
 import type { KeyStore } from './types.js'
@@ -19,6 +20,8 @@ const curveOrder = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd03
  * once, when stored, keyed by lower-case address: nothing returned holds a private key on any
  * property, so `JSON.stringify` and `util.inspect` of the key store (or of a store built on
  * it) show none. A key leaves only as that account, which keeps the key in its own closure.
+ * A P-256 key (`generate('p256')`) is a non-extractable WebCrypto `CryptoKey` held in the
+ * process: no one can read its bytes, not even this store.
  *
  * @example
  * import { generatePrivateKey } from 'viem/accounts'
@@ -32,11 +35,10 @@ export function memoryKeyStore(): MemoryKeyStore {
   // key is stored (it also checks the key), and the account keeps the key in its own closure.
   // Filed under its lower-case address and, since sessions name it so and `signer` runs on
   // every send, under its checksummed one too.
-  const accounts = new Map<string, LocalAccount>()
+  const accounts = new Map<string, SessionKeySigner>()
   const find = (address: Address) => accounts.get(address) ?? accounts.get(address.toLowerCase())
 
-  function hold(privateKey: Hex): Address {
-    const account = accountOf(privateKey)
+  function hold(account: SessionKeySigner): Address {
     accounts.set(account.address.toLowerCase(), account)
     accounts.set(account.address, account)
     return account.address
@@ -46,11 +48,12 @@ export function memoryKeyStore(): MemoryKeyStore {
     holds(address) {
       return find(address) !== undefined
     },
+    keyTypes: ['secp256k1', 'p256'],
     async import(privateKey) {
-      return hold(privateKey)
+      return hold(accountOf(privateKey))
     },
-    async generate() {
-      return hold(generatePrivateKey())
+    async generate(keyType) {
+      return hold(keyType === 'p256' ? p256Signer(await generateP256Key()) : accountOf(generatePrivateKey()))
     },
     async has(address) {
       return find(address) !== undefined

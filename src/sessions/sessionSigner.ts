@@ -1,4 +1,5 @@
 import type { Address, LocalAccount } from 'viem'
+import type { P256Signer, SessionKeySigner } from './p256Key.js'
 import { UnauthorizedError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { optedIn, type SignKind } from '../permissions/signRequest.js'
@@ -49,6 +50,11 @@ export async function sessionSigner(context: MethodContext, address: Address): P
   const signer = await context.store.keys.signer(address)
   if (!signer)
     throw new UnauthorizedError(`the store holds no key for ${address}; import it (sessions.importKey) or grant a new session`, { field: 'address' })
+  if (signer.type === 'p256')
+    throw new UnauthorizedError(`${address} names a P-256 session key, which has no Ethereum address to sign as: it signs only calls keyleash checks (wallet_sendCalls with the session's context)`, {
+      field: 'address',
+      hint: "for personal_sign or eth_signTypedData_v4 from a session key, grant with keyType 'secp256k1'",
+    })
   return { signer, sessions }
 }
 
@@ -87,12 +93,12 @@ export function assertOptedIn(context: MethodContext, { sessions }: SessionSigne
  * @example
  * const signer = signingWhileLive(context, session.id, await store.keys.signer(session.keyAddress))
  */
-export function signingWhileLive(context: MethodContext, id: string, signer: LocalAccount): LocalAccount {
+export function signingWhileLive<signer extends SessionKeySigner>(context: MethodContext, id: string, signer: signer): signer {
   // Made once per key, session and provider, not per send: eleven closures and a copy of the
   // account a send were a measurable part of keyleash's own cost on the hot path.
   let made = guardedSigners.get(signer)
   const cached = made?.get(id)
-  if (cached?.context === context) return cached.guarded
+  if (cached?.context === context) return cached.guarded as signer
   const guard =
     <args extends unknown[], result>(sign: (...args: args) => Promise<result>) =>
     (...args: args): Promise<result> =>
@@ -104,18 +110,21 @@ export function signingWhileLive(context: MethodContext, id: string, signer: Loc
           })
         return sign(...args)
       })
-  const guarded: LocalAccount = Object.freeze({
-    ...signer,
-    signMessage: guard(signer.signMessage.bind(signer)),
-    signTransaction: guard(signer.signTransaction.bind(signer)) as LocalAccount['signTransaction'],
-    signTypedData: guard(signer.signTypedData.bind(signer)) as LocalAccount['signTypedData'],
-    ...(signer.sign ? { sign: guard(signer.sign.bind(signer)) } : {}),
-    ...(signer.signAuthorization ? { signAuthorization: guard(signer.signAuthorization.bind(signer)) } : {}),
-  })
+  const guarded: SessionKeySigner =
+    signer.type === 'p256'
+      ? Object.freeze<P256Signer>({ ...signer, sign: guard(signer.sign), signMessage: guard(signer.signMessage) })
+      : Object.freeze<LocalAccount>({
+          ...signer,
+          signMessage: guard(signer.signMessage.bind(signer)),
+          signTransaction: guard(signer.signTransaction.bind(signer)) as LocalAccount['signTransaction'],
+          signTypedData: guard(signer.signTypedData.bind(signer)) as LocalAccount['signTypedData'],
+          ...(signer.sign ? { sign: guard(signer.sign.bind(signer)) } : {}),
+          ...(signer.signAuthorization ? { signAuthorization: guard(signer.signAuthorization.bind(signer)) } : {}),
+        })
   if (made === undefined) guardedSigners.set(signer, (made = new Map()))
   made.set(id, { context, guarded })
-  return guarded
+  return guarded as signer
 }
 
-// By the key's account (gone with it), then by session id.
-const guardedSigners = new WeakMap<LocalAccount, Map<string, { context: MethodContext; guarded: LocalAccount }>>()
+// By the key's signer (gone with it), then by session id.
+const guardedSigners = new WeakMap<SessionKeySigner, Map<string, { context: MethodContext; guarded: SessionKeySigner }>>()

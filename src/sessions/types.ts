@@ -1,6 +1,7 @@
-import type { Address, Hex, LocalAccount } from 'viem'
+import type { Address, Hex } from 'viem'
 import { InternalError } from '../errors.js'
 import type { EnforcedRule, Enforcer, Grant, Permission, Policy, Signer } from '../permissions/types.js'
+import type { SessionKeySigner, SessionKeyType } from './p256Key.js'
 
 /** `expired` is never stored: it is derived from `expiry` and the clock. */
 export type SessionStatus = 'active' | 'revoked' | 'expired'
@@ -100,12 +101,18 @@ export type SessionStore = {
 export type KeyStore = {
   /** Stores an app-made key; resolves to its address. */
   import(privateKey: Hex): Promise<Address>
-  /** Makes and stores a new secp256k1 key; resolves to its address. */
-  generate(): Promise<Address>
+  /**
+   * Makes and stores a new key, secp256k1 unless `keyType` says `'p256'` (a non-extractable
+   * WebCrypto key, where `keyTypes` lists it); resolves to its address (for a P-256 key, the
+   * name it is filed under).
+   */
+  generate(keyType?: SessionKeyType): Promise<Address>
+  /** The key types `generate` makes here. Absent: `['secp256k1']` (the store cannot hold a `CryptoKey`). */
+  keyTypes?: readonly SessionKeyType[] | undefined
   /** Whether a key for `address` is stored (whether or not it opens here). */
   has(address: Address): Promise<boolean>
-  /** A viem account that signs with the stored key, or `undefined` when none is held. */
-  signer(address: Address): Promise<LocalAccount | undefined>
+  /** What signs with the stored key (a viem account, or a P-256 signer), or `undefined` when none is held. */
+  signer(address: Address): Promise<SessionKeySigner | undefined>
   /** Deletes the key of `address`; a session that names it signs no more. */
   delete(address: Address): Promise<void>
 }

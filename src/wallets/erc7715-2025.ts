@@ -25,6 +25,8 @@ export const erc7715v2025: WalletDialect = {
   batches: true,
   // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
   enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
+  // Its `key` signer names the key's type: a P-256 key travels as `{ type: 'secp256r1', publicKey }`.
+  keyTypes: ['secp256k1', 'secp256r1'],
 
   encode(requests) {
     return requests.map((request, i) => {

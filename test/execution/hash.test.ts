@@ -1,4 +1,5 @@
-import { keccak256, recoverAddress, stringToHex, verifyMessage, type Hex } from 'viem'
+import { hashMessage, hexToBytes, keccak256, recoverAddress, stringToHex, verifyMessage, type Hex } from 'viem'
+import { generateP256Key, p256Signer } from '../../src/sessions/p256Key.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { hashExecutor } from '../../src/execution/hash.js'
@@ -52,5 +53,22 @@ describe('hashExecutor, raw', () => {
       executor({ inner: scriptedProvider(), session: sessionFixture(), calls: [], chainId: 31337, signer: privateKeyToAccount(generatePrivateKey()), submitting: () => {} }),
     ).rejects.toThrowErrorMatchingInlineSnapshot(`[InternalError: the backend gave a hash that is not 32 bytes; a raw signature needs one]`)
     expect(submitted).toBe(false)
+  })
+})
+
+describe('hashExecutor, P-256', () => {
+  test("behavior: a P-256 key signs the hash raw (SHA-256 of its 32 bytes, WebCrypto's prehash) or as EIP-191 (of its EIP-191 hash), each verifiable with its point", async () => {
+    const pair = await generateP256Key()
+    const signer = p256Signer(pair)
+    const verifier = await crypto.subtle.importKey('raw', hexToBytes(pair.publicKey) as Uint8Array<ArrayBuffer>, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify'])
+    const verifies = (signature: Hex, message: Hex) =>
+      crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, verifier, hexToBytes(signature) as Uint8Array<ArrayBuffer>, hexToBytes(message) as Uint8Array<ArrayBuffer>)
+    const signableHash = keccak256(stringToHex('intent'))
+    for (const mode of ['raw', 'eip191'] as const) {
+      let signature: Hex | undefined
+      const executor = hashExecutor({ signature: mode, prepare: async () => ({ hash: signableHash, intent: 'tin_1' }), submit: async (parameters) => ({ id: String((signature = parameters.signature)) }) })
+      await executor({ inner: scriptedProvider(), session: sessionFixture(), calls: [], chainId: 31337, signer, submitting: () => {} })
+      expect(await verifies(signature as Hex, mode === 'raw' ? signableHash : hashMessage({ raw: signableHash }))).toBe(true)
+    }
   })
 })

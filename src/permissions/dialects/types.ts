@@ -3,7 +3,7 @@ import type { Session } from '../../sessions/types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
 import type { CheckScopeOptions, CheckScopeReturnType, ScopeCall } from '../scope.js'
-import type { EnforcedRule, Grant, GrantRequest, Permission, Signer } from '../types.js'
+import type { EnforcedRule, Grant, GrantRequest, KeyType, Permission, Signer } from '../types.js'
 
 /** The shapes an app may ask in; the answer comes back in the same one. */
 export type AppDialectName = 'erc7715' | 'erc7715-2025' | 'execution-permissions'
@@ -52,6 +52,13 @@ export type WalletDialect = {
    * others hold only because keyleash checks them before signing (`Session.enforcedBy`).
    */
   enforces: readonly EnforcedRule[]
+  /**
+   * The key types the wallet takes for a `key` signer, as its dialect can carry them. Default:
+   * `['secp256k1']`. Where the wallet answers `wallet_getCapabilities` with
+   * `permissions.keyTypes`, keyleash takes only those of these; a P-256 (`secp256r1`) key
+   * offered to a wallet that does not take one is refused before the wallet is asked.
+   */
+  keyTypes?: readonly KeyType[] | undefined
   /**
    * Set when the wallet has no ERC-7836 `wallet_prepareCalls` (the default executor's seam):
    * the executor to use instead, and `withSessionKeys` refuses to start without an `executor`.

@@ -1,4 +1,5 @@
 import { causeOf, InternalError } from '../../errors.js'
+import type { CryptoKeyVault } from './p256Entry.js'
 
 /** The object stores of a keyleash IndexedDB database. */
 export const objectStores = { sessions: 'sessions', keys: 'keys', meta: 'meta' } as const
@@ -164,5 +165,28 @@ export function wrappingKeyOf(db: () => Promise<IDBDatabase>): () => Promise<Cry
       })
     }
     return current.key
+  }
+}
+
+/**
+ * The `CryptoKey`s of a store's P-256 keys, in the database's `meta` store under
+ * `p256 <partition> <address>`: IndexedDB keeps a `CryptoKey` by structured clone, so it
+ * signs after a reload and stays non-extractable; its bytes are never written by anyone.
+ *
+ * @example
+ * const vault = cryptoKeyVault(databaseConnection('keyleash', indexedDB), 'keyleash')
+ */
+export function cryptoKeyVault(db: () => Promise<IDBDatabase>, partition: string): CryptoKeyVault {
+  const { meta } = objectStores
+  const name = (address: string) => `p256\u0000${partition}\u0000${address}`
+  const write = async (change: (store: IDBObjectStore) => void) => transact<void>(await db(), [meta], 'readwrite', ({ tx }) => change(tx.objectStore(meta)))
+  return {
+    put: (address, key) => write((store) => store.put(key, name(address))),
+    async get(address) {
+      return transact<CryptoKey | undefined>(await db(), [meta], 'readonly', ({ tx, after, done }) =>
+        after(tx.objectStore(meta).get(name(address)) as IDBRequest<unknown>, (value) => done(value instanceof CryptoKey ? value : undefined)),
+      )
+    },
+    delete: (address) => write((store) => store.delete(name(address))),
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../../errors.js'
 import type { PutOutcome, StoreBackend } from './backend.js'
-import { databaseConnection, objectStores, transact, wrappingKeyOf } from './idb.js'
+import { cryptoKeyVault, databaseConnection, objectStores, transact, wrappingKeyOf } from './idb.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 
@@ -20,6 +20,9 @@ const { sessions, keys } = objectStores
  * and keeps in the same database (never plaintext unless `plaintextKeys: true`). That
  * protects keys from a copied disk and from other origins, not from a script running on the
  * page: it can use the wrapping key as the store does (see the README's security model).
+ * P-256 keys (`keyType: 'p256'`) are different: the store keeps their non-extractable
+ * `CryptoKey` itself (structured clone), so no one, on the page or off it, can read their
+ * bytes; a script on the page can still use them while it runs.
  *
  * `update` reads, changes and writes in one readwrite transaction; IndexedDB never runs two
  * overlapping readwrite transactions at once, so two tabs never sign past a call limit.
@@ -34,9 +37,10 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistentS
   if (factory === undefined) throw new InvalidParamsError('indexedDB', 'is not available here', { hint: 'use webStorageStore, or pass an IDBFactory' })
   const name = options.database ?? 'keyleash'
   const db = databaseConnection(name, factory)
-  const backend = indexedDbBackend(db, partitionOf(options), `indexedDbStore ${name}`)
+  const partition = partitionOf(options)
+  const backend = indexedDbBackend(db, partition, `indexedDbStore ${name}`)
   const cipher = keyRingOf(options, 'indexedDbStore', wrappingKeyOf(db))
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, vault: cryptoKeyVault(db, partition) })
 }
 
 /**

@@ -1,5 +1,8 @@
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 import { getAddress, type Address, type Hex, type LocalAccount } from 'viem'
+import { pointAddress } from '../../permissions/signer.js'
+import { generateP256Key, p256Signer, type SessionKeySigner } from '../p256Key.js'
+import { type CryptoKeyVault, p256Entry, p256EntryPoint } from './p256Entry.js'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
@@ -47,6 +50,8 @@ export type PersistentStoreSettings = {
   onError: StoreErrorHandler | undefined
   /** Unix seconds, for when a key was stored and purge's default `now`. Default: the system clock. */
   now?: (() => number) | undefined
+  /** Where P-256 keys' `CryptoKey`s are kept; without one the store makes secp256k1 keys only. */
+  vault?: CryptoKeyVault | undefined
 }
 
 /**
@@ -81,10 +86,10 @@ export type PersistentStoreSettings = {
  * const store = createPersistentStore(backend, { cipher: keyRingOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
 export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
-  const { cipher, scope, now = systemClock } = settings
+  const { cipher, scope, now = systemClock, vault } = settings
   const reported = new Set<string>()
   const updates = keyedMutex()
-  const signers = new Map<string, { sealed: string; account: LocalAccount }>()
+  const signers = new Map<string, { sealed: string; account: SessionKeySigner }>()
   // The last record read or written per id, opened and frozen: the same text opens to the same
   // session, so it is neither verified again (a WebCrypto call, on the thread pool, whose wait
   // varied tenfold) nor parsed again on every read of an unchanged session.
@@ -146,7 +151,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    * only if the entry is still the one read: if it changed or went meanwhile, it is read again.
    * Reported and `undefined` when no key opens it.
    */
-  async function unlock(address: Address): Promise<{ account: LocalAccount; resealed: boolean } | undefined> {
+  async function unlock(address: Address): Promise<{ account: SessionKeySigner; resealed: boolean } | undefined> {
     const id = address.toLowerCase()
     const sealed = await backend.getKey(id)
     if (sealed === undefined) {
@@ -155,6 +160,18 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     }
     const cached = signers.get(id)
     if (cached?.sealed === sealed) return { account: cached.account, resealed: false }
+    const point = p256EntryPoint(sealed)
+    if (point !== undefined) {
+      // Nothing to open or seal again: the entry is the public point, the CryptoKey is in the vault.
+      const privateKey = await vault?.get(id)
+      const account = privateKey && p256Signer({ privateKey, publicKey: point })
+      if (account?.address.toLowerCase() !== id) {
+        report(`key ${address}`, new InternalError(`its P-256 CryptoKey is not in this store${vault ? '' : ', which cannot hold one'}`), sealed)
+        return undefined
+      }
+      signers.set(id, { sealed, account })
+      return { account, resealed: false }
+    }
     let opened: { account: LocalAccount; privateKey: Hex; stale: boolean }
     const ring = await cipher()
     try {
@@ -254,7 +271,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
       const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
-      const purged = await purgeBackend(backend, sessions, at, options)
+      // A purged P-256 key goes with its CryptoKey.
+      const purged = await purgeBackend(vault ? { ...backend, deleteKey: (address) => store.keys.delete(address as Address) } : backend, sessions, at, options)
       for (const id of purged) lastRecords.delete(id)
       // A tombstone outlives its session's expiry only as long as an old copy could still be live.
       for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
@@ -294,8 +312,16 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
         await backend.putKey(address.toLowerCase(), datedKey(await (await cipher()).current.seal(address, privateKey), now()))
         return address
       },
-      async generate() {
-        return store.keys.import(generatePrivateKey())
+      keyTypes: vault ? ['secp256k1', 'p256'] : undefined,
+      async generate(keyType) {
+        if (keyType !== 'p256') return store.keys.import(generatePrivateKey())
+        if (!vault) throw new InvalidParamsError('keyType', `${backend.name} cannot keep a non-extractable CryptoKey`, { hint: 'use memoryStore() or indexedDbStore()' })
+        const pair = await generateP256Key()
+        const address = pointAddress(pair.publicKey)
+        // The CryptoKey first: an entry is never there without the key it names.
+        await vault.put(address.toLowerCase(), pair.privateKey)
+        await backend.putKey(address.toLowerCase(), datedKey(p256Entry(pair.publicKey), now()))
+        return address
       },
       async has(address) {
         return (await backend.getKey(address.toLowerCase())) !== undefined
@@ -307,6 +333,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
         const id = address.toLowerCase()
         signers.delete(id)
         await backend.deleteKey(id)
+        await vault?.delete(id)
       },
     },
   }

@@ -1,6 +1,8 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { describe, expect, test } from 'vitest'
 import { generatePrivateKey } from 'viem/accounts'
+import { hexToBytes, keccak256 } from 'viem'
+import type { P256Signer } from '../../../src/sessions/p256Key.js'
 import { transact } from '../../../src/sessions/stores/idb.js'
 import { indexedDbStore } from '../../../src/sessions/stores/indexedDbStore.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
@@ -65,6 +67,57 @@ describe('indexedDbStore', () => {
     db.close()
     expect({ extractable: key.extractable, algorithm: key.algorithm.name }).toStrictEqual({ extractable: false, algorithm: 'AES-GCM' })
     expect(await dumpDatabase(indexedDB, 'keyleash')).toContain('"alg":"A256GCM"')
+  })
+
+  test('behavior: a P-256 key is kept as its non-extractable CryptoKey, never its bytes, and signs after a reload; a revoke deletes it', async () => {
+    const indexedDB = new IDBFactory()
+    const store = indexedDbStore({ indexedDB })
+    expect(store.keys.keyTypes).toStrictEqual(['secp256k1', 'p256'])
+    const keyAddress = await store.keys.generate('p256')
+    await store.put(sessionFixture({ keyAddress }))
+    const reloaded = indexedDbStore({ indexedDB })
+    const signer = (await reloaded.keys.signer(keyAddress)) as P256Signer
+    expect(signer).toMatchObject({ type: 'p256', address: keyAddress })
+    const hash = keccak256('0x01')
+    const verifier = await crypto.subtle.importKey('raw', hexToBytes(signer.publicKey) as Uint8Array<ArrayBuffer>, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify'])
+    const signature = hexToBytes(await signer.sign({ hash })) as Uint8Array<ArrayBuffer>
+    expect(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, verifier, signature, hexToBytes(hash) as Uint8Array<ArrayBuffer>)).toBe(true)
+    // At rest: the key entry is the public point; the CryptoKey is in `meta`, not extractable.
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('keyleash')
+      request.onsuccess = () => resolve(request.result)
+    })
+    const kept = await new Promise<unknown>((resolve) => {
+      const request = db.transaction(['meta']).objectStore('meta').get(`p256\u0000keyleash\u0000${keyAddress.toLowerCase()}`)
+      request.onsuccess = () => resolve(request.result)
+    })
+    db.close()
+    expect(kept).toBeInstanceOf(CryptoKey)
+    await expect(crypto.subtle.exportKey('pkcs8', kept as CryptoKey)).rejects.toThrow()
+    expect(await dumpDatabase(indexedDB, 'keyleash')).toContain(`{"v":1,"alg":"P-256","publicKey":"${signer.publicKey}","storedAt":`)
+    await reloaded.delete('0xc0ffee')
+    expect(await reloaded.keys.has(keyAddress)).toBe(false)
+    expect(await indexedDbStore({ indexedDB }).keys.signer(keyAddress)).toBeUndefined()
+  })
+
+  test('behavior: purge deletes an expired session\'s P-256 key with its CryptoKey', async () => {
+    const indexedDB = new IDBFactory()
+    const store = indexedDbStore({ indexedDB })
+    const keyAddress = await store.keys.generate('p256')
+    const session = sessionFixture({ keyAddress })
+    await store.put(session)
+    expect(await store.purge(session.expiry + 1)).toStrictEqual([session.id])
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('keyleash')
+      request.onsuccess = () => resolve(request.result)
+    })
+    const names = await new Promise<IDBValidKey[]>((resolve) => {
+      const request = db.transaction(['meta']).objectStore('meta').getAllKeys()
+      request.onsuccess = () => resolve(request.result)
+    })
+    db.close()
+    expect(names).toStrictEqual(['wrapping-key'])
+    expect(await store.keys.has(keyAddress)).toBe(false)
   })
 
   test('behavior: a store scoped to a chain does not see another chain, in the same database', async () => {
