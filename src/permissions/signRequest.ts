@@ -87,11 +87,17 @@ export function authorisation(typedData: Fields & { types: Fields }, sessions: r
   return undefined
 }
 
-/** The addresses a signature could act on: the accounts, the contracts and tokens the sessions may call, Permit2. */
+/**
+ * The addresses a signature could act on: the accounts, the contracts and tokens the sessions
+ * may call, Permit2, and the session key itself (typed data naming the signer as payee, relayer
+ * or maker, such as EIP-3009's ReceiveWithAuthorization or a forwarder's request, moves what
+ * the key holds: its gas money under erc7710Executor, tokens an app paid it).
+ */
 function touchedAddresses(sessions: readonly Session[]): Map<string, string> {
   const touched = new Map<string, string>([[permit2Address, 'Permit2']])
   for (const session of sessions) {
     touched.set(session.account.toLowerCase(), 'the account of the session')
+    if (session.keyAddress !== undefined) touched.set(session.keyAddress.toLowerCase(), 'the session key itself')
     for (const permission of session.permissions) {
       if (permission.type === 'contract-call') touched.set(permission.target.toLowerCase(), 'a contract the session may call')
       else if (permission.type === 'erc20-transfer') touched.set(permission.token.toLowerCase(), 'a token the session may spend')

@@ -130,6 +130,27 @@ describe('eth_signTypedData_v4', () => {
     const naming = { ...typed, types: { Login: [{ name: 'who', type: 'address' }] }, message: { who: account } } as const
     await expect(client.signTypedData({ account: key as Address, ...naming })).rejects.toMatchObject({ code: 4100 })
   })
+  test('error: typed data naming the session key itself (EIP-3009, Polygon meta-transactions, ERC-2771, Hyperliquid, LooksRare) is never signed', async () => {
+    const { inner, client, key } = await setup(everything)
+    const usdc = { name: 'USD Coin', version: '2', chainId: 31337, verifyingContract: '0x3333333333333333333333333333333333333333' as Address }
+    const fields = (...list: string[]) => list.map((field) => ({ name: field.split(':')[0] as string, type: field.split(':')[1] as string }))
+    const authorization = fields('from:address', 'to:address', 'value:uint256', 'validAfter:uint256', 'validBefore:uint256', 'nonce:bytes32')
+    const nonce = keccak256('0x01')
+    const keyBound = [
+      { domain: usdc, types: { ReceiveWithAuthorization: authorization }, primaryType: 'ReceiveWithAuthorization', message: { from: key, to: '0x000000000000000000000000000000000000dEaD', value: 10n ** 6n, validAfter: 0n, validBefore: maxUint256, nonce } },
+      { domain: usdc, types: { CancelAuthorization: fields('authorizer:address', 'nonce:bytes32') }, primaryType: 'CancelAuthorization', message: { authorizer: key, nonce } },
+      { domain: usdc, types: { MetaTransaction: fields('nonce:uint256', 'from:address', 'functionSignature:bytes') }, primaryType: 'MetaTransaction', message: { nonce: 0n, from: key, functionSignature: '0xa9059cbb' } },
+      { domain: usdc, types: { ForwardRequest: fields('from:address', 'to:address', 'value:uint256', 'gas:uint256', 'nonce:uint256', 'data:bytes') }, primaryType: 'ForwardRequest', message: { from: key, to: usdc.verifyingContract, value: 0n, gas: 100000n, nonce: 0n, data: '0x' } },
+      { domain: { name: 'HyperliquidSignTransaction', version: '1', chainId: 42161 }, types: { 'HyperliquidTransaction:UsdSend': fields('hyperliquidChain:string', 'destination:string', 'amount:string', 'time:uint64') }, primaryType: 'HyperliquidTransaction:UsdSend', message: { hyperliquidChain: 'Mainnet', destination: key.toLowerCase(), amount: '1000', time: 1n } },
+      { domain: { name: 'LooksRareProtocol', version: '2', chainId: 31337 }, types: { Maker: fields('signer:address', 'collection:address', 'price:uint256') }, primaryType: 'Maker', message: { signer: key, collection: '0x4444444444444444444444444444444444444444', price: 1n } },
+    ] as const
+    for (const request of keyBound) {
+      const error = await client.signTypedData({ account: key as Address, ...request } as Parameters<typeof client.signTypedData>[0]).catch((e: unknown) => e)
+      expect(error, request.primaryType).toMatchObject({ code: 4100 })
+      expect((error as { details: string }).details, request.primaryType).toContain('which is the session key itself')
+    }
+    expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
+  })
   test('behavior: any other address goes to the wallet', async () => {
     const { client } = await setup()
     expect(await client.signTypedData({ account, ...typed })).toBe('0xfromwallet')
