@@ -5,6 +5,7 @@ import type { KeyleashOptions } from '../../src/options.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+import { rejectionOf } from '../utils/rejection.js'
 
 async function setup(options: KeyleashOptions = {}) {
   let clock = now
@@ -91,15 +92,41 @@ describe('personal_sign', () => {
     await expect(client.signMessage({ account: key, message: 'after' })).rejects.toMatchObject({ code: 4100 })
     expect(inner.paramsOf('personal_sign')).toHaveLength(0)
   })
-  test('error: the key of another account\'s session (one store, two users) never signs', async () => {
+  test('behavior: the key of another account\'s session (one store, two users), live or revoked, is answered as an address keyleash does not know: the wallet\'s, nothing of the other user shown', async () => {
     const store = memoryStore()
-    const { key } = await setup({ store, ...everything })
-    const other = withSessionKeys(scriptedWallet('erc7715', { eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'] }), { store, now: () => now, ...everything })
-    await expect(other.request({ method: 'personal_sign', params: [signableHash, key] })).rejects.toMatchObject({
-      code: 4100,
-      message: expect.stringContaining('belongs to an account this provider does not serve'),
+    const alice = await setup({ store, ...everything })
+    const innerB = scriptedWallet('erc7715', { eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'], personal_sign: '0xfromwallet', eth_signTypedData_v4: '0xfromwallet' })
+    const other = withSessionKeys(innerB, { store, now: () => now, ...everything })
+    const stranger = '0x2222222222222222222222222222222222222222'
+    const answers = async (address: string) => [
+      await other.request({ method: 'personal_sign', params: [signableHash, address] }).catch((e: unknown) => e),
+      await other.request({ method: 'eth_signTypedData_v4', params: [address, JSON.stringify({ ...typed, message: { id: '7' } })] }).catch((e: unknown) => e),
+    ]
+    const unknown = await answers(stranger)
+    expect(unknown).toStrictEqual(['0xfromwallet', '0xfromwallet'])
+    expect(await answers(alice.key)).toStrictEqual(unknown)
+    await alice.provider.sessions.revoke(alice.context)
+    expect(await answers(alice.key)).toStrictEqual(unknown)
+    expect(innerB.paramsOf('personal_sign').map((params) => (params as unknown[])[1])).toStrictEqual([stranger, alice.key, alice.key])
+  })
+  test('error: a key the app brought to two accounts\' grants does not sign for either while both are live, and the refusal names neither session', async () => {
+    const store = memoryStore()
+    const alice = await setup({ store, ...everything })
+    const innerB = scriptedWallet('erc7715', {
+      eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'],
+      wallet_grantPermissions: ([request]: { expiry: number; permissions: unknown }[]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0x0b0b' }),
     })
-    await expect(other.request({ method: 'eth_signTypedData_v4', params: [key, JSON.stringify({ ...typed, message: { id: '7' } })] })).rejects.toMatchObject({ code: 4100 })
+    const bob = withSessionKeys(innerB, { store, now: () => now, ...everything })
+    const { permissionsContext } = (await bob.request({
+      method: 'wallet_grantPermissions',
+      params: [{ expiry: 3600, signer: { type: 'account', data: { id: alice.key } }, permissions: [{ type: 'contract-call', data: { address: nft } }] }],
+    })) as { permissionsContext: string }
+    const error = await rejectionOf(bob.request({ method: 'personal_sign', params: [signableHash, alice.key] }))
+    expect(error).toMatchObject({ code: 4100, data: { field: 'address' } })
+    expect(JSON.stringify(error)).not.toContain(alice.context)
+    await alice.provider.sessions.revoke(alice.context)
+    expect(await bob.request({ method: 'personal_sign', params: [signableHash, alice.key] })).toMatch(/^0x[0-9a-f]{130}$/)
+    expect(permissionsContext).not.toBe(alice.context)
   })
 })
 
