@@ -16,16 +16,19 @@ export type SignKind = keyof SessionSigning
 export const permit2Address = '0x000000000022d473030f116ddee9f6b43ac78ba3'
 
 /**
- * The kind of a `personal_sign` message. Exactly 32 bytes is a hash whatever its bytes look like
- * (a digest can be anything); other hex is text only when it is valid UTF-8 without control
- * characters and quotes no 32-byte hex (a hash written out as text is still a hash).
+ * The kind of a `personal_sign` message. Exactly 32 bytes is a hash whatever its bytes look like,
+ * sent as hex or as text: its EIP-191 signature is the very one a digest of those bytes gets,
+ * and about one digest in 2^35.6 is printable UTF-8, few enough to grind for. Other hex is text
+ * only when it is valid UTF-8 without control characters and quotes no 32-byte hex (a hash
+ * written out as text is still a hash).
  *
  * @example
  * messageKind(keccak256('0x01')) // 'hashes'
+ * messageKind('an exactly thirty-two-byte text!') // 'hashes'
  * messageKind(stringToHex('Sign in to example.com')) // 'messages'
  */
 export function messageKind(message: string): Extract<SignKind, 'hashes' | 'messages'> {
-  if (!isHex(message)) return looksLikeText(message) ? 'messages' : 'hashes'
+  if (!isHex(message)) return digestLength(message) || !looksLikeText(message) ? 'hashes' : 'messages'
   if (message.length % 2 !== 0 || size(message) === 32) return 'hashes'
   let text: string
   try {
@@ -34,6 +37,11 @@ export function messageKind(message: string): Extract<SignKind, 'hashes' | 'mess
     return 'hashes'
   }
   return looksLikeText(text) ? 'messages' : 'hashes'
+}
+
+function digestLength(text: string): boolean {
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: only texts of 11 to 32 units can be 32 bytes.
+  return text.length >= 11 && text.length <= 32 && new TextEncoder().encode(text).length === 32
 }
 
 function looksLikeText(text: string): boolean {

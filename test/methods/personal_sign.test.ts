@@ -67,6 +67,20 @@ describe('personal_sign', () => {
     expect(await verifyMessage({ address: key, message: 'Sign in to example.com', signature })).toBe(true)
     await expect(client.signMessage({ account: key, message: `approve ${signableHash}` })).rejects.toMatchObject({ code: 4100 })
   })
+  test('error: a text of digest length (32 bytes as UTF-8, sent as text) is a hash: signed only under signing.hashes', async () => {
+    const text = 'Sign in, nonce 8f3a2c91 — ok!!'
+    expect(new TextEncoder().encode(text)).toHaveLength(32)
+    const messagesOnly = await setup({ signing: { messages: true } })
+    expect(await rejectionOf(messagesOnly.provider.request({ method: 'personal_sign', params: [text, messagesOnly.key] }))).toMatchObject({
+      code: 4100,
+      data: { hint: expect.stringContaining('signing: { hashes: true }') },
+    })
+    const both = await setup({ signing: { messages: true, hashes: true } })
+    const signature = (await both.provider.request({ method: 'personal_sign', params: [text, both.key] })) as Hex
+    // Its signature is the one the 32-byte digest of the same bytes gets.
+    expect(await verifyMessage({ address: both.key, message: { raw: stringToHex(text) }, signature })).toBe(true)
+    expect(await both.provider.request({ method: 'personal_sign', params: ['Sign in to example.com', both.key] })).toMatch(/^0x/)
+  })
   test('behavior: the opt-in is recorded on the session, and a session granted without it does not sign under a provider made with it', async () => {
     const store = memoryStore()
     const before = await setup({ store })
