@@ -219,3 +219,75 @@ describe('sessions shared through one store', () => {
     expect(innerB.paramsOf('personal_sign')).toHaveLength(1)
   })
 })
+
+describe('size limits, before anything reads the request', () => {
+  const limit = "on what a session key signs; keyleash refused it unread"
+  /** Typed data whose `Login` holds `field` of `type`, set to `value`; `Node` is a struct that nests itself. */
+  const typedWith = (type: string, value: unknown) => ({
+    domain: typed.domain,
+    types: { Login: [{ name: 'id', type }], Node: [{ name: 'next', type: 'Node[]' }] },
+    primaryType: 'Login',
+    message: { id: value },
+  })
+  /** A Node nested `depth` levels deep, built without recursion. */
+  const nodes = (depth: number) => {
+    let node: unknown = { next: [] }
+    for (let i = 0; i < depth; i++) node = { next: [node] }
+    return node
+  }
+
+  test.each([
+    ['a 4 MB string, as JSON', JSON.stringify(typedWith('string', 'x'.repeat(4 * 2 ** 20))), 'params[1]: is over the limit of 32768 characters of JSON'],
+    ['a 4 MB string, as an object', typedWith('string', 'x'.repeat(4 * 2 ** 20)), 'params[1]: is over the limit of 32768 characters in all'],
+    ['10,000 strings of 1 kB, as an object', typedWith('string[]', Array.from({ length: 10_000 }, () => 'y'.repeat(1024))), 'params[1]: is over the limit of 512 values'],
+    ['40 strings of 1 kB, as an object', typedWith('string[]', Array.from({ length: 40 }, () => 'y'.repeat(1024))), 'params[1]: is over the limit of 32768 characters in all'],
+    ['a million-element array, as an object', typedWith('uint256[]', new Array(1_000_000).fill(0)), 'params[1]: is over the limit of 512 values'],
+    ['a million-element array of arrays, as an object', typedWith('uint256[][]', new Array(1_000_000).fill([])), 'params[1]: is over the limit of 512 values'],
+    ['10,000 levels of nesting, as an object', typedWith('Node', nodes(10_000)), 'params[1]: is over the limit of 32 levels of nesting'],
+    ['5,000 levels of nesting, as JSON', JSON.stringify(typedWith('uint256', '@')).replace('"@"', '['.repeat(5_000) + ']'.repeat(5_000)).replace('"uint256"', `"uint256${'[]'.repeat(5_000)}"`), 'params[1]: is over the limit of 32 levels of nesting'],
+  ])('error: eth_signTypedData_v4 with %s is refused with -32602 naming the field and the limit, before the classifier reads it, opted in or not', async (_, payload, message) => {
+    for (const options of [everything, {}]) {
+      const { provider, key, inner } = await setup(options)
+      expect(await rejectionOf(provider.request({ method: 'eth_signTypedData_v4', params: [key, payload] }))).toMatchObject({ code: -32602, message: `${message} ${limit}`, data: { field: 'params[1]' } })
+      expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
+    }
+  })
+
+  test('behavior: a million-element array is refused by its length: not one element is read', async () => {
+    const { provider, key } = await setup(everything)
+    let reads = 0
+    const huge = new Proxy(new Array(1_000_000), {
+      get: (target, property, receiver) => {
+        if (typeof property === 'string' && /^\d+$/.test(property)) reads++
+        return Reflect.get(target, property, receiver)
+      },
+    })
+    expect(await rejectionOf(provider.request({ method: 'eth_signTypedData_v4', params: [key, typedWith('uint256[]', huge)] }))).toMatchObject({ code: -32602 })
+    expect(reads).toBe(0)
+  })
+
+  test('behavior: keys EIP-712 does not sign (100,000 in the message, 100,000 types) are never enumerated; the signature covers what the types declare', async () => {
+    const { provider, key } = await setup(everything)
+    let enumerations = 0
+    const counted = <T extends object>(target: T) =>
+      new Proxy(target, {
+        ownKeys: (inner) => {
+          enumerations++
+          return Reflect.ownKeys(inner)
+        },
+      })
+    const extra = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]))
+    const request = { ...typed, types: counted({ ...extra, Login: typed.types.Login }), message: counted({ ...extra, id: 7n }) }
+    const signature = (await provider.request({ method: 'eth_signTypedData_v4', params: [key, request] })) as Hex
+    expect(await verifyTypedData({ address: key, ...typed, signature })).toBe(true)
+    expect(enumerations).toBe(0)
+  })
+
+  test('behavior: typed data just within the limits is still classified and signed', async () => {
+    const { provider, key } = await setup(everything)
+    const message = { id: '7' }
+    const within = { ...typed, types: { Login: [{ name: 'id', type: 'uint256' }], Padding: Array.from({ length: 100 }, (_, i) => ({ name: `f${i}`, type: 'string' })) }, message }
+    expect(await provider.request({ method: 'eth_signTypedData_v4', params: [key, JSON.stringify(within)] })).toMatch(/^0x[0-9a-f]{130}$/)
+    expect(await provider.request({ method: 'personal_sign', params: [stringToHex('z'.repeat(16_000)), key] })).toMatch(/^0x[0-9a-f]{130}$/)
+  })
+})
