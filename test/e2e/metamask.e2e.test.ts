@@ -56,6 +56,49 @@ function send(provider: ReturnType<typeof withSessionKeys>, context: Hex, calls:
   return provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: numberToHex(anvil.id), atomicRequired: true, calls, capabilities: { permissions: { context } } }] })
 }
 
+describe('erc7710Executor: one key, concurrent sends', () => {
+  const shop = '0x00000000000000000000000000000000000005a1' as Address
+  const balanceOf = (address: Address) => publicClient.readContract({ address: metamask.contracts.token, abi: erc20Abi, functionName: 'balanceOf', args: [address] })
+  const hundredADay = (key: Address, now: number) => [
+    { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-periodic' as const, data: { tokenAddress: metamask.contracts.token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: false } },
+  ]
+
+  test('behavior: ten concurrent sends under one key all execute, each on its own nonce: 100 of a 100-per-day allowance moved, 100 booked', async () => {
+    const { provider, client, key, now } = await setup()
+    const context = (await client.requestExecutionPermissions(hundredADay(key, now)))[0]?.context as Hex
+    const before = await balanceOf(shop)
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => send(provider, context, [{ to: metamask.contracts.token, data: transfer(shop, 10n) }])))
+    expect(results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'sent'))).toStrictEqual(Array(10).fill('sent'))
+    expect((await balanceOf(shop)) - before).toBe(100n)
+    expect(await rejectionOf(send(provider, context, [{ to: metamask.contracts.token, data: transfer(shop, 1n) }]))).toMatchObject({ code: 4100, data: { reasons: [{ reason: 'spend-over-period-limit', remaining: '0' }] } })
+  })
+
+  test('error: a transaction the node refuses (its nonce taken by another sender of the key) never reached the chain: its reservation is given back', async () => {
+    const { key, privateKey, now } = await setup()
+    // The key's nonce is taken, for real, by another sender right before keyleash's transaction arrives.
+    const node = http(rpcUrl)({ chain: anvil })
+    const elsewhere = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    let races = 1
+    const racing = custom({
+      request: async (args: { method: string; params?: unknown }) => {
+        if (args.method === 'eth_sendRawTransaction' && races-- > 0) await elsewhere.sendTransaction({ to: key, value: 0n })
+        return node.request(args as Parameters<typeof node.request>[0])
+      },
+    })
+    const raced = withSessionKeys(metamask.provider, { wallet: executionPermissions, executor: erc7710Executor({ transport: racing }), now: () => now })
+    await raced.sessions.importKey(privateKey)
+    const client = createWalletClient({ chain: anvil, transport: custom(raced) }).extend(erc7715ProviderActions())
+    const context = (await client.requestExecutionPermissions(hundredADay(key, now)))[0]?.context as Hex
+    const before = await balanceOf(shop)
+    const refused = await rejectionOf(send(raced, context, [{ to: metamask.contracts.token, data: transfer(shop, 30n) }]))
+    expect(String(refused.message)).toMatch(/nonce/i)
+    expect(await balanceOf(shop)).toBe(before)
+    // Nothing stays booked: the whole 100 is still there.
+    await send(raced, context, [{ to: metamask.contracts.token, data: transfer(shop, 100n) }])
+    expect((await balanceOf(shop)) - before).toBe(100n)
+  })
+})
+
 describe('the kit through keyleash to the development MetaMask', () => {
   test('default: all eight permission types are granted in one request, after one prompt, and the kit parses every answer', async () => {
     const { client, key, now } = await setup()
