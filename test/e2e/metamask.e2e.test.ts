@@ -246,6 +246,47 @@ describe('the kit through keyleash to the development MetaMask', () => {
   })
 })
 
+describe('a user who adjusts the grant (isAdjustmentAllowed)', () => {
+  test('behavior: the user lowers a daily allowance on the confirmation screen: the kit, keyleash and the chain all hold the lowered amount', async () => {
+    const adjusting = await createDevMetaMask({
+      rpcUrl,
+      environment: framework(),
+      approve: (prompt) => (prompt.method === 'wallet_requestExecutionPermissions' ? { adjust: [{ periodAmount: '0x28' }] } : true),
+    })
+    const { provider, client, key, privateKey, now } = await setup(adjusting)
+    const token = adjusting.contracts.token
+    const shop = '0x00000000000000000000000000000000000005a2' as Address
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-periodic', data: { tokenAddress: token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: true } },
+    ])
+    expect(grant?.permission.data).toMatchObject({ periodAmount: 40n, periodDuration: day })
+    const context = grant?.context as Hex
+    expect((await provider.sessions.get(context))?.permissions).toMatchObject([{ type: 'spend', limit: { kind: 'periodic', periodAmount: 40n } }])
+    expect((await rejectionOf(send(provider, context, [{ to: token, data: transfer(shop, 41n) }]))).data.reasons[0]).toMatchObject({ reason: 'spend-over-period-limit', periodAmount: '40' })
+    await send(provider, context, [{ to: token, data: transfer(shop, 40n) }])
+    expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [shop] })).toBe(40n)
+    // The session key itself, skipping keyleash: the enforcer holds the lowered amount too.
+    const sessionClient = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    const redeem = sessionClient.writeContract({
+      address: adjusting.environment.DelegationManager,
+      abi: DelegationManager,
+      functionName: 'redeemDelegations',
+      args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [token, 0n, transfer(shop, 1n)])]],
+    })
+    await expect(redeem).rejects.toThrow(/transfer-amount-exceeded/)
+  })
+
+  test('error: a permission asked with isAdjustmentAllowed: false is not adjusted: the approval hook\'s edit is refused and nothing is granted', async () => {
+    const adjusting = await createDevMetaMask({ rpcUrl, environment: framework(), approve: () => ({ adjust: [{ periodAmount: '0x28' }] }) })
+    const { provider, client, key, now } = await setup(adjusting)
+    const asked = client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-periodic', data: { tokenAddress: adjusting.contracts.token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    await expect(asked).rejects.toThrow(/does not allow adjustment/)
+    expect(await provider.sessions.list()).toStrictEqual([])
+  })
+})
+
 describe('a counterfactual account (not deployed until used)', () => {
   async function counterfactual() {
     const wallet = await createDevMetaMask({ rpcUrl, environment: framework(), deployAccount: false, token: metamask.contracts.token })
