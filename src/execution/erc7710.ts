@@ -10,6 +10,7 @@ import {
   encodePacked,
   isAddress,
   isHex,
+  keccak256,
 } from 'viem'
 import { InternalError, UnauthorizedError } from '../errors.js'
 import { transactionCallsStatus } from './callsStatus.js'
@@ -59,7 +60,12 @@ const singleMode: Hex = '0x00000000000000000000000000000000000000000000000000000
  * Gas is paid by the session key's address, which must hold ETH: fund it after the grant (on the
  * dev chain, `anvil_setBalance`, or `fund(publicClient, sessionKey, parseEther('1'))` from
  * `keyleash/devwallet`). A gas estimate that fails (an enforcer would revert) fails the call before
- * anything is sent, and the usage it reserved is given back.
+ * anything is sent, and the usage it reserved is given back; so does a transaction the node
+ * refuses and does not know (a nonce another sender took, no funds).
+ *
+ * A key's transactions are sent one at a time in this process (each reads its nonce after the
+ * one before was accepted), so concurrent sends never collide on a nonce; their receipts are
+ * awaited together. Processes sharing one key are not ordered with each other.
  *
  * @see https://eips.ethereum.org/EIPS/eip-7710
  * @example
@@ -80,37 +86,50 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
     const transport = options.transport ?? custom(inner)
     const wallet = createWalletClient({ account: signer, chain, transport })
     const reader = createPublicClient({ chain, transport, pollingInterval: 50 })
-    // A counterfactual account (the grant named its factory in `dependencies`) is deployed first:
-    // the DelegationManager has it execute the calls. Deploying is not the calls: no usage rides on it.
-    const dependencies = (session.walletData?.dependencies ?? []) as readonly { factory: Address; factoryData: Hex }[]
-    if (dependencies.length > 0 && !(await reader.getCode({ address: session.account }))) {
-      for (const { factory, factoryData } of dependencies) {
-        const hash = await wallet.sendTransaction({ to: factory, data: factoryData })
-        if ((await reader.waitForTransactionReceipt({ hash })).status !== 'success')
-          throw new InternalError(`deploying account ${session.account} from its factory ${factory} reverted (transaction ${hash})`, { context: session.id })
+    // One key's transactions take its nonces in turn: concurrent sends would all read the
+    // same pending nonce, and all but one would fail. The receipt is awaited outside the turn.
+    const hash = await inTurn(`${chainId}:${signer.address.toLowerCase()}`, async () => {
+      // A counterfactual account (the grant named its factory in `dependencies`) is deployed first:
+      // the DelegationManager has it execute the calls. Deploying is not the calls: no usage rides on it.
+      const dependencies = (session.walletData?.dependencies ?? []) as readonly { factory: Address; factoryData: Hex }[]
+      if (dependencies.length > 0 && !(await reader.getCode({ address: session.account }))) {
+        for (const { factory, factoryData } of dependencies) {
+          const deployed = await wallet.sendTransaction({ to: factory, data: factoryData })
+          if ((await reader.waitForTransactionReceipt({ hash: deployed })).status !== 'success')
+            throw new InternalError(`deploying account ${session.account} from its factory ${factory} reverted (transaction ${deployed})`, { context: session.id })
+        }
       }
-    }
-    const data = encodeFunctionData({
-      abi: redeemDelegationsAbi,
-      functionName: 'redeemDelegations',
-      args: [
-        calls.map(() => session.id as Hex),
-        calls.map(() => singleMode),
-        calls.map(({ to, data = '0x', value = 0n }) => encodePacked(['address', 'uint256', 'bytes'], [to, value, data])),
-      ],
-    })
-    let request
-    try {
-      request = await wallet.prepareTransactionRequest({ to: manager as Address, data })
-    } catch (error) {
-      throw new UnauthorizedError(`the redemption under session ${label(session.id)} cannot be sent: ${reason(error)}`, {
-        context: session.id,
-        hint: `an enforcer reverts it, or the session key ${signer.address} has no ETH for gas (it pays: fund it)`,
+      const data = encodeFunctionData({
+        abi: redeemDelegationsAbi,
+        functionName: 'redeemDelegations',
+        args: [
+          calls.map(() => session.id as Hex),
+          calls.map(() => singleMode),
+          calls.map(({ to, data = '0x', value = 0n }) => encodePacked(['address', 'uint256', 'bytes'], [to, value, data])),
+        ],
       })
-    }
-    const signed = await wallet.signTransaction(request)
-    submitting()
-    const hash = await wallet.sendRawTransaction({ serializedTransaction: signed })
+      let request
+      try {
+        request = await wallet.prepareTransactionRequest({ to: manager as Address, data })
+      } catch (error) {
+        throw new UnauthorizedError(`the redemption under session ${label(session.id)} cannot be sent: ${reason(error)}`, {
+          context: session.id,
+          hint: `an enforcer reverts it, or the session key ${signer.address} has no ETH for gas (it pays: fund it)`,
+        })
+      }
+      const signed = await wallet.signTransaction(request)
+      const sent = keccak256(signed)
+      try {
+        await wallet.sendRawTransaction({ serializedTransaction: signed })
+      } catch (error) {
+        // Refused by the node (a nonce taken, no funds): it never reached the chain, and the
+        // usage it reserved is given back. Only one the node knows of may still execute.
+        if ((await known(reader, sent)) !== false) submitting()
+        throw error
+      }
+      submitting()
+      return sent
+    })
     if (wait) {
       const receipt = await reader.waitForTransactionReceipt({ hash })
       if (receipt.status !== 'success') throw new InternalError(`the redemption under session ${label(session.id)} reverted (transaction ${hash})`, { context: session.id })
@@ -124,6 +143,35 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
 
 const secp256k1Only =
   "erc7710Executor redeems the delegation as the session key itself, sending a transaction from its address, which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)"
+
+// The last transaction of each key (by chain and address) in this process, for inTurn.
+const turns = new Map<string, Promise<unknown>>()
+
+/** Runs `task` after every earlier task of `key` in this process has settled. */
+async function inTurn<result>(key: string, task: () => Promise<result>): Promise<result> {
+  const before = turns.get(key) ?? Promise.resolve()
+  const mine = before.then(task, task)
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  )
+  turns.set(key, settled)
+  try {
+    return await mine
+  } finally {
+    // The last in line leaves no entry behind.
+    if (turns.get(key) === settled) turns.delete(key)
+  }
+}
+
+/** Whether the node knows transaction `hash`: `undefined` when it cannot be asked (then it may have been sent). */
+async function known(reader: { request: (args: { method: 'eth_getTransactionByHash'; params: [Hex] }) => Promise<unknown> }, hash: Hex): Promise<boolean | undefined> {
+  try {
+    return (await reader.request({ method: 'eth_getTransactionByHash', params: [hash] })) !== null
+  } catch {
+    return undefined
+  }
+}
 
 /** A permission context is a whole delegation chain: its start names it in a sentence, `data.context` holds it. */
 function label(context: string): string {

@@ -1,5 +1,6 @@
 import { type Address, type Hex, numberToHex } from 'viem'
-import { InternalError, KeyleashError } from '../errors.js'
+import { InternalError, InvalidParamsError, KeyleashError } from '../errors.js'
+import { openfortLimits } from '../wallets/openfort.js'
 import { hashExecutor } from './hash.js'
 import type { Executor } from './types.js'
 
@@ -31,7 +32,8 @@ export type OpenfortExecutorOptions = {
  * intent for the calls (`POST /v1/transaction_intents`), has the session key sign its
  * `nextAction.payload.signableHash` as Openfort's SDK signs for that account type, and posts
  * the signature (`POST /v1/transaction_intents/:id/signature`). Resolves to the intent id,
- * which Openfort's provider answers `wallet_getCallsStatus` for. Openfort has no ERC-7836
+ * which Openfort's provider answers `wallet_getCallsStatus` for. More than 9 calls are refused
+ * (-32602) before Openfort is asked: its account runs at most 9 in a batch. Openfort has no ERC-7836
  * `wallet_prepareCalls`, so `wallet: openfort` needs this executor.
  *
  * @example
@@ -61,6 +63,11 @@ export function openfortExecutor(options: OpenfortExecutorOptions): Executor {
   const execute = hashExecutor({
     signature: options.accountType === 'Delegated Account' ? 'raw' : 'eip191',
     async prepare({ session, calls, chainId }) {
+      // Refused before Openfort is asked: its account's executeBatch reverts past 9 calls.
+      if (calls.length > openfortLimits.callsPerBatch)
+        throw new InvalidParamsError('params[0].calls', `Openfort's account runs at most ${openfortLimits.callsPerBatch} calls in one batch; this one has ${calls.length}`, {
+          hint: `send them in batches of at most ${openfortLimits.callsPerBatch}`,
+        })
       const account = typeof options.account === 'string' ? options.account : options.account(session.account)
       const interactions = calls.map((call) => ({ to: call.to, data: call.data ?? '0x', value: numberToHex(call.value ?? 0n) }))
       const intent = await post('/v1/transaction_intents', { account, chainId, interactions })

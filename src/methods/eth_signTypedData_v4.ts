@@ -1,8 +1,7 @@
 import type { TypedDataDefinition } from 'viem'
 import { UnauthorizedError } from '../errors.js'
-import { readTypedData } from '../permissions/read.js'
 import { isAddressShape } from '../permissions/isAddressShape.js'
-import { authorisation } from '../permissions/signRequest.js'
+import { authorisation, readSignableTypedData } from '../permissions/signRequest.js'
 import { assertOptedIn, sessionSigner } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
 
@@ -12,7 +11,8 @@ import type { MethodHandler } from './types.js'
  * addressed to the account or to a contract the session may call) is refused with 4100, always:
  * such calls go through `wallet_sendCalls`, where keyleash checks them against the grant. Other
  * typed data is signed locally only when the app opted in (`signing: { typedData: true }`), 4100
- * otherwise. Any other address goes to the wallet untouched.
+ * otherwise. Typed data past `signLimits` (size, values, nesting) is refused with -32602
+ * before it is read. Any other address goes to the wallet untouched.
  *
  * @see https://eips.ethereum.org/EIPS/eip-712
  * @example
@@ -23,7 +23,7 @@ export const eth_signTypedData_v4: MethodHandler = async (params, context, reque
   const [address, payload] = Array.isArray(params) ? params : []
   const found = isAddressShape(address) ? await sessionSigner(context, address) : undefined
   if (!found) return context.inner.request(request)
-  const typedData = readTypedData(payload, 'params[1]')
+  const typedData = readSignableTypedData(payload, 'params[1]')
   const why = authorisation(typedData, found.sessions)
   if (why !== undefined)
     throw new UnauthorizedError(`${address} is a session key, and this typed data would authorise calls or spending by the account: ${why}. A session key signs those only for calls keyleash has checked`, {

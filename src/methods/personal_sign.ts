@@ -1,5 +1,5 @@
 import { isHex } from 'viem'
-import { messageKind } from '../permissions/signRequest.js'
+import { assertMessageSize, messageKind } from '../permissions/signRequest.js'
 import { assertOptedIn, sessionSigner } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
 import { isAddressShape } from '../permissions/isAddressShape.js'
@@ -9,7 +9,8 @@ import { isAddressShape } from '../permissions/isAddressShape.js'
  * (`signing: { hashes: true }` for opaque bytes and 32-byte hashes, such as the seed's
  * `signableHash`; `signing: { messages: true }` for readable text), because keyleash cannot
  * check what such a signature authorises. Opted in, it is signed locally without a prompt, hex
- * as raw bytes. Any other address goes to the wallet untouched.
+ * as raw bytes. A message past `signLimits` is refused with -32602 before it is read. Any
+ * other address goes to the wallet untouched.
  *
  * @example
  * const provider = withSessionKeys(inner, { wallet: openfort, signing: { hashes: true } })
@@ -19,6 +20,7 @@ export const personal_sign: MethodHandler = async (params, context, request) => 
   const [message, address] = Array.isArray(params) ? params : []
   const found = isAddressShape(address) && typeof message === 'string' ? await sessionSigner(context, address) : undefined
   if (!found) return context.inner.request(request)
+  assertMessageSize(message as string, 'params[0]')
   assertOptedIn(context, found, messageKind(message as string), address as `0x${string}`)
   return found.signer.signMessage({ message: isHex(message) ? { raw: message } : (message as string) })
 }

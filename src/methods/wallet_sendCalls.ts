@@ -3,7 +3,8 @@ import { readCalls } from '../permissions/calls.js'
 import { readAddress, readArray, readChainId, readObject, readString } from '../permissions/read.js'
 import { pickSession } from '../sessions/pickSession.js'
 import { runInSession } from '../sessions/use.js'
-import { accountScope, assertInScope } from '../sessions/accountScope.js'
+import { accountScope, inScope } from '../sessions/accountScope.js'
+import { notHeld } from '../sessions/find.js'
 import { notConnected } from '../walletState.js'
 import type { MethodHandler } from './types.js'
 
@@ -39,10 +40,11 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
     const session = await pickSession(context, chainId, account, calls)
     return session ? runInSession(context, session, calls, chainId) : forward()
   }
-  const session = await context.store.get(readString(permissionsContext, 'params[0].capabilities.permissions.context'))
-  if (!session) return forward()
-  // Another user's session on a shared store is refused, never signed, whatever `from` says.
-  assertInScope(accounts, session)
+  const field = 'params[0].capabilities.permissions.context'
+  const id = readString(permissionsContext, field)
+  const session = await context.store.get(id)
+  // Another user's session on a shared store is answered as none, never signed, whatever `from` says.
+  if (!session || !inScope(accounts, session)) throw notHeld(field, id)
   if (account.toLowerCase() !== session.account.toLowerCase())
     throw new UnauthorizedError(`params[0].from: ${account}${from === undefined ? ' (the wallet\'s account; no from was given)' : ''} is not the account of session ${session.id} (${session.account})`, {
       field: 'params[0].from',

@@ -1,5 +1,4 @@
 import type { Address } from 'viem'
-import { UnauthorizedError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { walletAccounts } from '../walletState.js'
 import type { Session } from './types.js'
@@ -30,17 +29,3 @@ export function inScope(accounts: readonly Address[], session: Pick<Session, 'ac
   return accounts.some((candidate) => candidate.toLowerCase() === account)
 }
 
-/**
- * Throws 4100 unless `session` belongs to one of `accounts` (the provider's: {@link accountScope}).
- * The message names the session only: the other account is not this caller's to learn.
- *
- * @example
- * assertInScope(await accountScope(context), session)
- */
-export function assertInScope(accounts: readonly Address[], session: Pick<Session, 'account' | 'id'>): void {
-  if (!inScope(accounts, session))
-    throw new UnauthorizedError(`session ${session.id} belongs to an account this provider does not serve`, {
-      context: session.id,
-      hint: 'connect the account that granted it, or set the `account` option of withSessionKeys to it',
-    })
-}

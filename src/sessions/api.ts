@@ -1,10 +1,9 @@
 import type { Address, Hex } from 'viem'
-import { InvalidParamsError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { walletChainId } from '../walletState.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import { accountScope, inScope } from './accountScope.js'
-import { findSession } from './find.js'
+import { findSession, notHeld } from './find.js'
 import { revokeSession, type RevokeOptions } from './revoke.js'
 import type { Session, SessionStatus } from './types.js'
 import { keyState } from './keyState.js'
@@ -133,8 +132,7 @@ export async function getSession(context: MethodContext, id: string, accounts: r
 
 async function stored(context: MethodContext, id: string, accounts: readonly Address[]): Promise<Session> {
   const session = await findSession(context, id, accounts)
-  // The same words for another user's session as for none: no way to learn what others hold.
-  if (!session) throw new InvalidParamsError('id', `${id} names no session keyleash holds for this provider's accounts`)
+  if (!session) throw notHeld('id', id)
   return session
 }
 

@@ -1,4 +1,5 @@
 import type { Address } from 'viem'
+import { InvalidParamsError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { inScope } from './accountScope.js'
 import { sessionStatus } from './status.js'
@@ -36,4 +37,20 @@ export async function findSession(context: MethodContext, id: string, accounts: 
 /** Sessions that may still be used: not revoked, not past their expiry. */
 export function isLive(session: Session, now: number): boolean {
   return sessionStatus(session, now) === 'active'
+}
+
+/**
+ * The one answer to a permissions context keyleash does not hold for this provider: unknown,
+ * another account's (a store shared by several users), or a record this store cannot open
+ * (written under another `encryptionKey`, or damaged). All three get the same words, so no
+ * caller learns what others hold, and keyleash gives it itself: the wallet never granted
+ * through keyleash would only say to wrap it with `withSessionKeys`, which the app did.
+ *
+ * @example
+ * if (!session) throw notHeld('params[0].capabilities.permissions.context', id)
+ */
+export function notHeld(field: string, id: string): InvalidParamsError {
+  return new InvalidParamsError(field, `${id} names no session keyleash holds for this provider's accounts`, {
+    hint: "use the context the grant answered through withSessionKeys on this store, with the account that granted it connected (or named in the `account` option); a store opened with another encryptionKey than it was written with holds none of its sessions (its onError says so)",
+  })
 }

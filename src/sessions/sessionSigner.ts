@@ -13,9 +13,10 @@ export type SessionSignerReturnType = { signer: LocalAccount; sessions: readonly
 /**
  * The signer for `address` when it is the key of a live session, with every live session it
  * signs for; `undefined` when it is not a session key at all (the request is then the
- * wallet's). The key of a session that has expired or was revoked never signs again, nor does
- * the key of a session of an account this provider does not serve (a store shared by several
- * users): both are a 4100, not a pass-through. What the key may sign is the caller's to decide.
+ * wallet's). The key of a session of an account this provider does not serve (a store shared
+ * by several users) is not a session key here, exactly as an unknown address. The key of one of
+ * this provider's sessions that has expired or was revoked never signs again: a 4100, not a
+ * pass-through. What the key may sign is the caller's to decide.
  *
  * @example
  * const found = await sessionSigner(context, '0x…')
@@ -26,26 +27,23 @@ export async function sessionSigner(context: MethodContext, address: Address): P
   // Not a session key as far as this instance knows: another one sharing the store may have granted it.
   if (indexed.length === 0 && context.index.refresh(now)) indexed = await context.index.byKey(address)
   if (indexed.length === 0) return undefined
-  // The index may be older than the store (a revoke by another instance): confirm in the store.
-  const sessions: Session[] = []
-  for (const candidate of indexed) {
-    if (!isLive(candidate, now)) continue
-    const stored = await context.store.get(candidate.id)
-    if (stored && isLive(stored, now)) sessions.push(stored)
-  }
+  // Another account's sessions (a store shared by several users) are none of this caller's:
+  // a key that is only theirs is no session key here, live or revoked alike.
+  const accounts = await accountScope(context)
+  const own = indexed.filter((candidate) => inScope(accounts, candidate))
+  if (own.length === 0) return undefined
+  const sessions = await liveInStore(context, own, now)
   if (sessions.length === 0)
     throw new UnauthorizedError(`${address} is the key of a session that has expired or was revoked; it signs no more`, {
       field: 'address',
       hint: 'grant a new session',
     })
-  // A signature by the key is good for every session it is the key of: one outside this provider's accounts is enough to refuse.
-  const accounts = await accountScope(context)
-  const foreign = sessions.find((session) => !inScope(accounts, session))
-  if (foreign)
-    throw new UnauthorizedError(`${address} is the key of session ${foreign.id}, which belongs to an account this provider does not serve; it does not sign here`, {
+  // A signature by the key is good for every session it is the key of: a live one of another
+  // account (one key the app brought to two users' grants) is enough to refuse, unnamed.
+  if ((await liveInStore(context, indexed.filter((candidate) => !inScope(accounts, candidate)), now)).length > 0)
+    throw new UnauthorizedError(`${address} is also the key of a live session of an account this provider does not serve; a signature by it would be good there too, so it does not sign here`, {
       field: 'address',
-      context: foreign.id,
-      hint: 'connect the account that granted it, or set the `account` option of withSessionKeys to it',
+      hint: 'give each account a session key of its own',
     })
   const signer = await context.store.keys.signer(address)
   if (!signer)
@@ -56,6 +54,17 @@ export async function sessionSigner(context: MethodContext, address: Address): P
       hint: "for personal_sign or eth_signTypedData_v4 from a session key, grant with keyType 'secp256k1'",
     })
   return { signer, sessions }
+}
+
+/** The sessions among `candidates` that are live, confirmed in the store (the index may be older: a revoke by another instance). */
+async function liveInStore(context: MethodContext, candidates: readonly Session[], now: number): Promise<Session[]> {
+  const live: Session[] = []
+  for (const candidate of candidates) {
+    if (!isLive(candidate, now)) continue
+    const stored = await context.store.get(candidate.id)
+    if (stored && isLive(stored, now)) live.push(stored)
+  }
+  return live
 }
 
 const kinds: Record<SignKind, string> = {

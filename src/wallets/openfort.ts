@@ -10,7 +10,8 @@ import type { Grant, Permission, Policy, Signer } from '../permissions/types.js'
  * Openfort's embedded wallet (`@openfort/openfort-js` 1.6.0), as its SDK really behaves: the
  * June 2024 request shape with an `expiry` that is a duration; the session key named by its
  * address (an `account` signer, or a `key` signer, which the SDK reads the same way);
- * `contract-call` permissions only, of which Openfort whitelists the TARGETS and never the
+ * `contract-call` permissions only, at most 10 target contracts a session (more are refused
+ * before the wallet is asked: its account reverts), of which Openfort whitelists the TARGETS and never the
  * functions (selectors are enforced by keyleash alone, see `Session.enforcedBy`); one limit, a
  * `call-limit` read from `type.custom` with `data.limit`. It answers every permission with a
  * `usage-limit` policy (the call limit; `limit` undefined when none) and `calls: []`, and
@@ -33,10 +34,17 @@ export const openfort: WalletDialect = {
 
   encode(requests, { now }) {
     return requests.map((request) => {
+      const targets = new Set<string>()
       request.permissions.forEach((permission, i) => {
         if (permission.type !== 'contract-call')
           throw new InvalidParamsError(`permissions[${i}].type`, `Openfort grants contract-call permissions only, not ${permission.type}`)
+        targets.add(permission.target.toLowerCase())
       })
+      // The SDK sends any number; the account's registerSessionKey reverts "Whitelist too big" past 10.
+      if (targets.size > maxTargets)
+        throw new InvalidParamsError('permissions', `Openfort's account registers a session key for at most ${maxTargets} target contracts; this grant names ${targets.size}`, {
+          hint: `split the targets over several sessions of at most ${maxTargets} each`,
+        })
       return {
         expiry: request.expiry - now,
         signer: encodeOpenfortSigner(request.signer),
@@ -81,6 +89,16 @@ export const openfort: WalletDialect = {
     return requests.flatMap((request) => (request.signer.type === 'account' ? [{ id: request.signer.address, signer: request.signer }] : []))
   },
 }
+
+/**
+ * Openfort's accounts on chain: a session key's whitelist holds at most 10 targets, and a batch
+ * at most 9 calls (facts of `BaseOpenfortAccount` and the 7702 account's key manager).
+ *
+ * @example
+ * if (calls.length > openfortLimits.callsPerBatch) split(calls)
+ */
+export const openfortLimits = { targets: 10, callsPerBatch: 9 } as const
+const maxTargets = openfortLimits.targets
 
 /** The SDK reads `signer.data.id` as the session key's address, for `account` and `key` alike. */
 function encodeOpenfortSigner(signer: Signer) {

@@ -56,6 +56,49 @@ function send(provider: ReturnType<typeof withSessionKeys>, context: Hex, calls:
   return provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: numberToHex(anvil.id), atomicRequired: true, calls, capabilities: { permissions: { context } } }] })
 }
 
+describe('erc7710Executor: one key, concurrent sends', () => {
+  const shop = '0x00000000000000000000000000000000000005a1' as Address
+  const balanceOf = (address: Address) => publicClient.readContract({ address: metamask.contracts.token, abi: erc20Abi, functionName: 'balanceOf', args: [address] })
+  const hundredADay = (key: Address, now: number) => [
+    { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-periodic' as const, data: { tokenAddress: metamask.contracts.token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: false } },
+  ]
+
+  test('behavior: ten concurrent sends under one key all execute, each on its own nonce: 100 of a 100-per-day allowance moved, 100 booked', async () => {
+    const { provider, client, key, now } = await setup()
+    const context = (await client.requestExecutionPermissions(hundredADay(key, now)))[0]?.context as Hex
+    const before = await balanceOf(shop)
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => send(provider, context, [{ to: metamask.contracts.token, data: transfer(shop, 10n) }])))
+    expect(results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'sent'))).toStrictEqual(Array(10).fill('sent'))
+    expect((await balanceOf(shop)) - before).toBe(100n)
+    expect(await rejectionOf(send(provider, context, [{ to: metamask.contracts.token, data: transfer(shop, 1n) }]))).toMatchObject({ code: 4100, data: { reasons: [{ reason: 'spend-over-period-limit', remaining: '0' }] } })
+  })
+
+  test('error: a transaction the node refuses (its nonce taken by another sender of the key) never reached the chain: its reservation is given back', async () => {
+    const { key, privateKey, now } = await setup()
+    // The key's nonce is taken, for real, by another sender right before keyleash's transaction arrives.
+    const node = http(rpcUrl)({ chain: anvil })
+    const elsewhere = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    let races = 1
+    const racing = custom({
+      request: async (args: { method: string; params?: unknown }) => {
+        if (args.method === 'eth_sendRawTransaction' && races-- > 0) await elsewhere.sendTransaction({ to: key, value: 0n })
+        return node.request(args as Parameters<typeof node.request>[0])
+      },
+    })
+    const raced = withSessionKeys(metamask.provider, { wallet: executionPermissions, executor: erc7710Executor({ transport: racing }), now: () => now })
+    await raced.sessions.importKey(privateKey)
+    const client = createWalletClient({ chain: anvil, transport: custom(raced) }).extend(erc7715ProviderActions())
+    const context = (await client.requestExecutionPermissions(hundredADay(key, now)))[0]?.context as Hex
+    const before = await balanceOf(shop)
+    const refused = await rejectionOf(send(raced, context, [{ to: metamask.contracts.token, data: transfer(shop, 30n) }]))
+    expect(String(refused.message)).toMatch(/nonce/i)
+    expect(await balanceOf(shop)).toBe(before)
+    // Nothing stays booked: the whole 100 is still there.
+    await send(raced, context, [{ to: metamask.contracts.token, data: transfer(shop, 100n) }])
+    expect((await balanceOf(shop)) - before).toBe(100n)
+  })
+})
+
 describe('the kit through keyleash to the development MetaMask', () => {
   test('default: all eight permission types are granted in one request, after one prompt, and the kit parses every answer', async () => {
     const { client, key, now } = await setup()
@@ -214,6 +257,47 @@ describe('the kit through keyleash to the development MetaMask', () => {
     await send(provider, context, calls)
     expect((await provider.sessions.get(context))?.usage.spends).toStrictEqual({ 0: { period: 0, spent: 70n } })
     expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [key] })).toBe(70n)
+  })
+})
+
+describe('a user who adjusts the grant (isAdjustmentAllowed)', () => {
+  test('behavior: the user lowers a daily allowance on the confirmation screen: the kit, keyleash and the chain all hold the lowered amount', async () => {
+    const adjusting = await createDevMetaMask({
+      rpcUrl,
+      environment: framework(),
+      approve: (prompt) => (prompt.method === 'wallet_requestExecutionPermissions' ? { adjust: [{ periodAmount: '0x28' }] } : true),
+    })
+    const { provider, client, key, privateKey, now } = await setup(adjusting)
+    const token = adjusting.contracts.token
+    const shop = '0x00000000000000000000000000000000000005a2' as Address
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-periodic', data: { tokenAddress: token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: true } },
+    ])
+    expect(grant?.permission.data).toMatchObject({ periodAmount: 40n, periodDuration: day })
+    const context = grant?.context as Hex
+    expect((await provider.sessions.get(context))?.permissions).toMatchObject([{ type: 'spend', limit: { kind: 'periodic', periodAmount: 40n } }])
+    expect((await rejectionOf(send(provider, context, [{ to: token, data: transfer(shop, 41n) }]))).data.reasons[0]).toMatchObject({ reason: 'spend-over-period-limit', periodAmount: '40' })
+    await send(provider, context, [{ to: token, data: transfer(shop, 40n) }])
+    expect(await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [shop] })).toBe(40n)
+    // The session key itself, skipping keyleash: the enforcer holds the lowered amount too.
+    const sessionClient = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
+    const redeem = sessionClient.writeContract({
+      address: adjusting.environment.DelegationManager,
+      abi: DelegationManager,
+      functionName: 'redeemDelegations',
+      args: [[context], [zeroHash], [encodePacked(['address', 'uint256', 'bytes'], [token, 0n, transfer(shop, 1n)])]],
+    })
+    await expect(redeem).rejects.toThrow(/transfer-amount-exceeded/)
+  })
+
+  test('error: a permission asked with isAdjustmentAllowed: false is not adjusted: the approval hook\'s edit is refused and nothing is granted', async () => {
+    const adjusting = await createDevMetaMask({ rpcUrl, environment: framework(), approve: () => ({ adjust: [{ periodAmount: '0x28' }] }) })
+    const { provider, client, key, now } = await setup(adjusting)
+    const asked = client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'erc20-token-periodic', data: { tokenAddress: adjusting.contracts.token, periodAmount: 100n, periodDuration: day, startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    await expect(asked).rejects.toThrow(/does not allow adjustment/)
+    expect(await provider.sessions.list()).toStrictEqual([])
   })
 })
 

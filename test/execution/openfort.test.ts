@@ -47,6 +47,17 @@ describe('openfortExecutor', () => {
     expect(steps).toStrictEqual(['submitting'])
   })
 
+  test('error: more than 9 calls are refused (-32602) before Openfort is asked: its account runs at most 9 in a batch', async () => {
+    const steps: string[] = []
+    const before = user.backend.requests.length
+    const executor = openfortExecutor({ backend: { url: user.backend.url, headers: { authorization: `Bearer ${user.backend.secretKey}` } }, account: () => user.openfortAccount.id })
+    const mint = { to: user.contracts.nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [user.account] }) }
+    const ten = executor({ inner: scriptedProvider(), session: sessionFixture({ account: user.account }), calls: Array(10).fill(mint), chainId: 31337, signer: key, submitting: () => steps.push('submitting') })
+    await expect(ten).rejects.toMatchObject({ code: -32602, message: "params[0].calls: Openfort's account runs at most 9 calls in one batch; this one has 10" })
+    expect(steps).toStrictEqual([])
+    expect(user.backend.requests.length).toBe(before)
+  })
+
   test('error: an intent without a signable hash is refused before anything is signed or handed over', async () => {
     const steps: string[] = []
     const fetcher = (async () => new Response(JSON.stringify({ id: 'tin_1' }), { status: 200 })) as typeof fetch

@@ -5,6 +5,7 @@ import type { KeyleashOptions } from '../../src/options.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+import { rejectionOf } from '../utils/rejection.js'
 
 async function setup(options: KeyleashOptions = {}) {
   let clock = now
@@ -66,6 +67,20 @@ describe('personal_sign', () => {
     expect(await verifyMessage({ address: key, message: 'Sign in to example.com', signature })).toBe(true)
     await expect(client.signMessage({ account: key, message: `approve ${signableHash}` })).rejects.toMatchObject({ code: 4100 })
   })
+  test('error: a text of digest length (32 bytes as UTF-8, sent as text) is a hash: signed only under signing.hashes', async () => {
+    const text = 'Sign in, nonce 8f3a2c91 — ok!!'
+    expect(new TextEncoder().encode(text)).toHaveLength(32)
+    const messagesOnly = await setup({ signing: { messages: true } })
+    expect(await rejectionOf(messagesOnly.provider.request({ method: 'personal_sign', params: [text, messagesOnly.key] }))).toMatchObject({
+      code: 4100,
+      data: { hint: expect.stringContaining('signing: { hashes: true }') },
+    })
+    const both = await setup({ signing: { messages: true, hashes: true } })
+    const signature = (await both.provider.request({ method: 'personal_sign', params: [text, both.key] })) as Hex
+    // Its signature is the one the 32-byte digest of the same bytes gets.
+    expect(await verifyMessage({ address: both.key, message: { raw: stringToHex(text) }, signature })).toBe(true)
+    expect(await both.provider.request({ method: 'personal_sign', params: ['Sign in to example.com', both.key] })).toMatch(/^0x/)
+  })
   test('behavior: the opt-in is recorded on the session, and a session granted without it does not sign under a provider made with it', async () => {
     const store = memoryStore()
     const before = await setup({ store })
@@ -91,15 +106,41 @@ describe('personal_sign', () => {
     await expect(client.signMessage({ account: key, message: 'after' })).rejects.toMatchObject({ code: 4100 })
     expect(inner.paramsOf('personal_sign')).toHaveLength(0)
   })
-  test('error: the key of another account\'s session (one store, two users) never signs', async () => {
+  test('behavior: the key of another account\'s session (one store, two users), live or revoked, is answered as an address keyleash does not know: the wallet\'s, nothing of the other user shown', async () => {
     const store = memoryStore()
-    const { key } = await setup({ store, ...everything })
-    const other = withSessionKeys(scriptedWallet('erc7715', { eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'] }), { store, now: () => now, ...everything })
-    await expect(other.request({ method: 'personal_sign', params: [signableHash, key] })).rejects.toMatchObject({
-      code: 4100,
-      message: expect.stringContaining('belongs to an account this provider does not serve'),
+    const alice = await setup({ store, ...everything })
+    const innerB = scriptedWallet('erc7715', { eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'], personal_sign: '0xfromwallet', eth_signTypedData_v4: '0xfromwallet' })
+    const other = withSessionKeys(innerB, { store, now: () => now, ...everything })
+    const stranger = '0x2222222222222222222222222222222222222222'
+    const answers = async (address: string) => [
+      await other.request({ method: 'personal_sign', params: [signableHash, address] }).catch((e: unknown) => e),
+      await other.request({ method: 'eth_signTypedData_v4', params: [address, JSON.stringify({ ...typed, message: { id: '7' } })] }).catch((e: unknown) => e),
+    ]
+    const unknown = await answers(stranger)
+    expect(unknown).toStrictEqual(['0xfromwallet', '0xfromwallet'])
+    expect(await answers(alice.key)).toStrictEqual(unknown)
+    await alice.provider.sessions.revoke(alice.context)
+    expect(await answers(alice.key)).toStrictEqual(unknown)
+    expect(innerB.paramsOf('personal_sign').map((params) => (params as unknown[])[1])).toStrictEqual([stranger, alice.key, alice.key])
+  })
+  test('error: a key the app brought to two accounts\' grants does not sign for either while both are live, and the refusal names neither session', async () => {
+    const store = memoryStore()
+    const alice = await setup({ store, ...everything })
+    const innerB = scriptedWallet('erc7715', {
+      eth_accounts: ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8'],
+      wallet_grantPermissions: ([request]: { expiry: number; permissions: unknown }[]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0x0b0b' }),
     })
-    await expect(other.request({ method: 'eth_signTypedData_v4', params: [key, JSON.stringify({ ...typed, message: { id: '7' } })] })).rejects.toMatchObject({ code: 4100 })
+    const bob = withSessionKeys(innerB, { store, now: () => now, ...everything })
+    const { permissionsContext } = (await bob.request({
+      method: 'wallet_grantPermissions',
+      params: [{ expiry: 3600, signer: { type: 'account', data: { id: alice.key } }, permissions: [{ type: 'contract-call', data: { address: nft } }] }],
+    })) as { permissionsContext: string }
+    const error = await rejectionOf(bob.request({ method: 'personal_sign', params: [signableHash, alice.key] }))
+    expect(error).toMatchObject({ code: 4100, data: { field: 'address' } })
+    expect(JSON.stringify(error)).not.toContain(alice.context)
+    await alice.provider.sessions.revoke(alice.context)
+    expect(await bob.request({ method: 'personal_sign', params: [signableHash, alice.key] })).toMatch(/^0x[0-9a-f]{130}$/)
+    expect(permissionsContext).not.toBe(alice.context)
   })
 })
 
@@ -130,6 +171,27 @@ describe('eth_signTypedData_v4', () => {
     const naming = { ...typed, types: { Login: [{ name: 'who', type: 'address' }] }, message: { who: account } } as const
     await expect(client.signTypedData({ account: key as Address, ...naming })).rejects.toMatchObject({ code: 4100 })
   })
+  test('error: typed data naming the session key itself (EIP-3009, Polygon meta-transactions, ERC-2771, Hyperliquid, LooksRare) is never signed', async () => {
+    const { inner, client, key } = await setup(everything)
+    const usdc = { name: 'USD Coin', version: '2', chainId: 31337, verifyingContract: '0x3333333333333333333333333333333333333333' as Address }
+    const fields = (...list: string[]) => list.map((field) => ({ name: field.split(':')[0] as string, type: field.split(':')[1] as string }))
+    const authorization = fields('from:address', 'to:address', 'value:uint256', 'validAfter:uint256', 'validBefore:uint256', 'nonce:bytes32')
+    const nonce = keccak256('0x01')
+    const keyBound = [
+      { domain: usdc, types: { ReceiveWithAuthorization: authorization }, primaryType: 'ReceiveWithAuthorization', message: { from: key, to: '0x000000000000000000000000000000000000dEaD', value: 10n ** 6n, validAfter: 0n, validBefore: maxUint256, nonce } },
+      { domain: usdc, types: { CancelAuthorization: fields('authorizer:address', 'nonce:bytes32') }, primaryType: 'CancelAuthorization', message: { authorizer: key, nonce } },
+      { domain: usdc, types: { MetaTransaction: fields('nonce:uint256', 'from:address', 'functionSignature:bytes') }, primaryType: 'MetaTransaction', message: { nonce: 0n, from: key, functionSignature: '0xa9059cbb' } },
+      { domain: usdc, types: { ForwardRequest: fields('from:address', 'to:address', 'value:uint256', 'gas:uint256', 'nonce:uint256', 'data:bytes') }, primaryType: 'ForwardRequest', message: { from: key, to: usdc.verifyingContract, value: 0n, gas: 100000n, nonce: 0n, data: '0x' } },
+      { domain: { name: 'HyperliquidSignTransaction', version: '1', chainId: 42161 }, types: { 'HyperliquidTransaction:UsdSend': fields('hyperliquidChain:string', 'destination:string', 'amount:string', 'time:uint64') }, primaryType: 'HyperliquidTransaction:UsdSend', message: { hyperliquidChain: 'Mainnet', destination: key.toLowerCase(), amount: '1000', time: 1n } },
+      { domain: { name: 'LooksRareProtocol', version: '2', chainId: 31337 }, types: { Maker: fields('signer:address', 'collection:address', 'price:uint256') }, primaryType: 'Maker', message: { signer: key, collection: '0x4444444444444444444444444444444444444444', price: 1n } },
+    ] as const
+    for (const request of keyBound) {
+      const error = await client.signTypedData({ account: key as Address, ...request } as Parameters<typeof client.signTypedData>[0]).catch((e: unknown) => e)
+      expect(error, request.primaryType).toMatchObject({ code: 4100 })
+      expect((error as { details: string }).details, request.primaryType).toContain('which is the session key itself')
+    }
+    expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
+  })
   test('behavior: any other address goes to the wallet', async () => {
     const { client } = await setup()
     expect(await client.signTypedData({ account, ...typed })).toBe('0xfromwallet')
@@ -155,5 +217,77 @@ describe('sessions shared through one store', () => {
     const signature = (await b.request({ method: 'personal_sign', params: ['0x1234', key] })) as Hex
     expect(await verifyMessage({ address: key, message: { raw: '0x1234' }, signature })).toBe(true)
     expect(innerB.paramsOf('personal_sign')).toHaveLength(1)
+  })
+})
+
+describe('size limits, before anything reads the request', () => {
+  const limit = "on what a session key signs; keyleash refused it unread"
+  /** Typed data whose `Login` holds `field` of `type`, set to `value`; `Node` is a struct that nests itself. */
+  const typedWith = (type: string, value: unknown) => ({
+    domain: typed.domain,
+    types: { Login: [{ name: 'id', type }], Node: [{ name: 'next', type: 'Node[]' }] },
+    primaryType: 'Login',
+    message: { id: value },
+  })
+  /** A Node nested `depth` levels deep, built without recursion. */
+  const nodes = (depth: number) => {
+    let node: unknown = { next: [] }
+    for (let i = 0; i < depth; i++) node = { next: [node] }
+    return node
+  }
+
+  test.each([
+    ['a 4 MB string, as JSON', JSON.stringify(typedWith('string', 'x'.repeat(4 * 2 ** 20))), 'params[1]: is over the limit of 32768 characters of JSON'],
+    ['a 4 MB string, as an object', typedWith('string', 'x'.repeat(4 * 2 ** 20)), 'params[1]: is over the limit of 32768 characters in all'],
+    ['10,000 strings of 1 kB, as an object', typedWith('string[]', Array.from({ length: 10_000 }, () => 'y'.repeat(1024))), 'params[1]: is over the limit of 512 values'],
+    ['40 strings of 1 kB, as an object', typedWith('string[]', Array.from({ length: 40 }, () => 'y'.repeat(1024))), 'params[1]: is over the limit of 32768 characters in all'],
+    ['a million-element array, as an object', typedWith('uint256[]', new Array(1_000_000).fill(0)), 'params[1]: is over the limit of 512 values'],
+    ['a million-element array of arrays, as an object', typedWith('uint256[][]', new Array(1_000_000).fill([])), 'params[1]: is over the limit of 512 values'],
+    ['10,000 levels of nesting, as an object', typedWith('Node', nodes(10_000)), 'params[1]: is over the limit of 32 levels of nesting'],
+    ['5,000 levels of nesting, as JSON', JSON.stringify(typedWith('uint256', '@')).replace('"@"', '['.repeat(5_000) + ']'.repeat(5_000)).replace('"uint256"', `"uint256${'[]'.repeat(5_000)}"`), 'params[1]: is over the limit of 32 levels of nesting'],
+  ])('error: eth_signTypedData_v4 with %s is refused with -32602 naming the field and the limit, before the classifier reads it, opted in or not', async (_, payload, message) => {
+    for (const options of [everything, {}]) {
+      const { provider, key, inner } = await setup(options)
+      expect(await rejectionOf(provider.request({ method: 'eth_signTypedData_v4', params: [key, payload] }))).toMatchObject({ code: -32602, message: `${message} ${limit}`, data: { field: 'params[1]' } })
+      expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
+    }
+  })
+
+  test('behavior: a million-element array is refused by its length: not one element is read', async () => {
+    const { provider, key } = await setup(everything)
+    let reads = 0
+    const huge = new Proxy(new Array(1_000_000), {
+      get: (target, property, receiver) => {
+        if (typeof property === 'string' && /^\d+$/.test(property)) reads++
+        return Reflect.get(target, property, receiver)
+      },
+    })
+    expect(await rejectionOf(provider.request({ method: 'eth_signTypedData_v4', params: [key, typedWith('uint256[]', huge)] }))).toMatchObject({ code: -32602 })
+    expect(reads).toBe(0)
+  })
+
+  test('behavior: keys EIP-712 does not sign (100,000 in the message, 100,000 types) are never enumerated; the signature covers what the types declare', async () => {
+    const { provider, key } = await setup(everything)
+    let enumerations = 0
+    const counted = <T extends object>(target: T) =>
+      new Proxy(target, {
+        ownKeys: (inner) => {
+          enumerations++
+          return Reflect.ownKeys(inner)
+        },
+      })
+    const extra = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]))
+    const request = { ...typed, types: counted({ ...extra, Login: typed.types.Login }), message: counted({ ...extra, id: 7n }) }
+    const signature = (await provider.request({ method: 'eth_signTypedData_v4', params: [key, request] })) as Hex
+    expect(await verifyTypedData({ address: key, ...typed, signature })).toBe(true)
+    expect(enumerations).toBe(0)
+  })
+
+  test('behavior: typed data just within the limits is still classified and signed', async () => {
+    const { provider, key } = await setup(everything)
+    const message = { id: '7' }
+    const within = { ...typed, types: { Login: [{ name: 'id', type: 'uint256' }], Padding: Array.from({ length: 100 }, (_, i) => ({ name: `f${i}`, type: 'string' })) }, message }
+    expect(await provider.request({ method: 'eth_signTypedData_v4', params: [key, JSON.stringify(within)] })).toMatch(/^0x[0-9a-f]{130}$/)
+    expect(await provider.request({ method: 'personal_sign', params: [stringToHex('z'.repeat(16_000)), key] })).toMatch(/^0x[0-9a-f]{130}$/)
   })
 })

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { encodeFunctionData, keccak256, parseAbi, type Address, type Hex } from 'viem'
 import type { Executor } from '../../src/execution/types.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
+import { fileStore } from '../../src/sessions/stores/fileStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
@@ -109,13 +113,38 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect((await provider.sessions.get(context))?.usage.calls).toBe(0)
   })
 
-  test('behavior: a context keyleash did not grant, and calls without one, go to the wallet untouched', async () => {
-    const { inner, send } = await setup()
+  test('error: a context keyleash does not hold is answered by keyleash (-32602, what to do), never sent to the wallet; calls without one go to the wallet', async () => {
+    const { inner, send, provider } = await setup()
     inner.script({ wallet_sendCalls: { id: 'from-the-wallet' } })
-    expect(await send([{ to: nft, data: mint() }], { permissions: { context: '0xelsewhere' } })).toStrictEqual({ id: 'from-the-wallet' })
+    const error = await rejectionOf(send([{ to: nft, data: mint() }], { permissions: { context: '0xelsewhere' } }))
+    expect(error).toMatchObject({
+      code: -32602,
+      message: "params[0].capabilities.permissions.context: 0xelsewhere names no session keyleash holds for this provider's accounts",
+      data: { field: 'params[0].capabilities.permissions.context', hint: expect.stringContaining('encryptionKey') },
+    })
+    // sessions.check answers the same context with the same rule.
+    expect((await rejectionOf(provider.sessions.check('0xelsewhere', []))).message).toBe("id: 0xelsewhere names no session keyleash holds for this provider's accounts")
     expect(await send([{ to: nft, data: mint() }], {})).toStrictEqual({ id: 'from-the-wallet' })
-    expect(inner.paramsOf('wallet_sendCalls')).toHaveLength(2)
+    expect(inner.paramsOf('wallet_sendCalls')).toHaveLength(1)
     expect(inner.paramsOf('wallet_prepareCalls')).toHaveLength(0)
+  })
+
+  test('error: a context whose record the store cannot open (another encryptionKey) gets the answer of an unknown one', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'keyleash-sendcalls-')), 'sessions.jsonl')
+    try {
+      const written = await setup({ store: fileStore(path, { encryptionKey: keccak256('0x01') }) })
+      const errors: unknown[] = []
+      const reopened = withSessionKeys(scriptedWallet('erc7715', scriptedPreparer().script), { now: () => now, store: fileStore(path, { encryptionKey: keccak256('0x02'), onError: (e) => errors.push(e) }) })
+      const sendAs = (context: string) =>
+        reopened.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data: mint() }], capabilities: { permissions: { context } } }] })
+      const [sealed, unknown] = [await rejectionOf(sendAs(written.context)), await rejectionOf(sendAs('0x0999'))]
+      expect(sealed.code).toBe(-32602)
+      expect(sealed.message.replace(written.context, '<context>')).toBe(unknown.message.replace('0x0999', '<context>'))
+      expect(sealed.data).toStrictEqual(unknown.data)
+      expect(errors.length).toBeGreaterThan(0)
+    } finally {
+      rmSync(dirname(path), { recursive: true, force: true })
+    }
   })
 
   test('error: expired and revoked sessions never sign; the reason says which', async () => {
@@ -176,15 +205,23 @@ describe('one store, two users', () => {
     return { a, b, innerB, sendB, sentB: preparer.sent }
   }
 
-  test('error: B sending under A\'s context is refused (4100), with or without from, and nothing is signed', async () => {
+  test('error: B sending under A\'s context, live or revoked, with or without from, gets the answer of an unknown context: nothing signed, nothing of A shown', async () => {
     const { a, innerB, sendB, sentB } = await asB()
     const capabilities = { permissions: { context: a.context } }
-    for (const body of [{ capabilities }, { capabilities, from: account }, { capabilities, from: userB }])
-      expect(await rejectionOf(sendB([{ to: nft, data: mint() }], body))).toMatchObject({ code: 4100 })
-    expect(await rejectionOf(sendB([{ to: nft, data: mint() }], { capabilities }))).toMatchObject({ message: `session ${a.context} belongs to an account this provider does not serve` })
+    const unknown = await rejectionOf(sendB([{ to: nft, data: mint() }], { capabilities: { permissions: { context: '0x0999' } } }))
+    const answers = async () => {
+      const found = []
+      for (const body of [{ capabilities }, { capabilities, from: account }, { capabilities, from: userB }]) found.push(await rejectionOf(sendB([{ to: nft, data: mint() }], body)))
+      return found.map((error) => ({ code: error.code, message: error.message.replace(a.context, '0x0999'), data: error.data }))
+    }
+    const same = { code: unknown.code, message: unknown.message, data: unknown.data }
+    expect(await answers()).toStrictEqual([same, same, same])
+    expect((await a.provider.sessions.get(a.context))?.usage.calls).toBe(0)
+    await a.provider.sessions.revoke(a.context, { wallet: false })
+    expect(await answers()).toStrictEqual([same, same, same])
     expect(sentB).toHaveLength(0)
     expect(innerB.paramsOf('wallet_prepareCalls')).toHaveLength(0)
-    expect((await a.provider.sessions.get(a.context))?.usage.calls).toBe(0)
+    expect(innerB.paramsOf('wallet_sendCalls')).toHaveLength(0)
   })
 
   test('error: with no from, the calls are the wallet\'s account\'s: a context of another account of the same provider is refused', async () => {

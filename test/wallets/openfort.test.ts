@@ -43,9 +43,16 @@ describe('encode (what Openfort\'s SDK receives)', () => {
     expect(named('flattened-call-limit').backend).not.toHaveProperty('limit')
   })
 
-  test('behavior: no cap on targets (the SDK whitelisted 11); selectors are sent but only targets reach the backend', () => {
-    expect(openfort.encode([requestOf('eleven-targets')], { now })).toStrictEqual(named('eleven-targets').params)
+  test('error: more than 10 targets are refused before the SDK is asked (it whitelisted 11, recorded; the account reverts "Whitelist too big")', () => {
     expect(named('eleven-targets').backend?.whitelist).toHaveLength(11)
+    expect(() => openfort.encode([requestOf('eleven-targets')], { now })).toThrow(
+      expect.objectContaining({ code: -32602, message: "permissions: Openfort's account registers a session key for at most 10 target contracts; this grant names 11" }),
+    )
+    const ten = requestOf('eleven-targets')
+    expect(openfort.encode([{ ...ten, permissions: ten.permissions.slice(0, 10) }], { now })).toHaveLength(1)
+  })
+
+  test('behavior: selectors are sent but only targets reach the backend', () => {
     expect(Object.keys(named('two-targets').backend as object).sort()).toStrictEqual(['account', 'address', 'chainId', 'optimistic', 'validAfter', 'validUntil', 'whitelist'])
   })
 

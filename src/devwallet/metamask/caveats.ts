@@ -34,7 +34,8 @@ export type CaveatsParameters = {
  * permission's own, from `@metamask/7715-permission-types` (the builders the wallet side uses),
  * then the rules, from the kit's caveat builder: `expiry` → `TimestampEnforcer`, `redeemer` →
  * `RedeemerEnforcer`, `payee` → `AllowedTargetsEnforcer` (ETH) or `AllowedCalldataEnforcer` (the
- * `transfer` recipient), and the `NonceEnforcer` the wallet's decoders require.
+ * `transfer` recipient) on streams and periods but on no allowance (as the snap does), and the
+ * `NonceEnforcer` the wallet's decoders require.
  * `erc20-token-revocation` has no builder in the package: it is `approve(spender, 0)` on any
  * token, written with the kit's `allowedMethods`, `allowedCalldata` and `valueLte`.
  *
@@ -73,7 +74,8 @@ export function buildCaveats(environment: SmartAccountsEnvironment, { permission
   for (const caveat of own) builder.addCaveat(caveat)
   builder.addCaveat('timestamp', { afterThreshold: 0, beforeThreshold: expiry })
   if (permission.redeemers) builder.addCaveat('redeemer', { redeemers: [...permission.redeemers] })
-  if (permission.type === 'spend' && permission.payees) {
+  // MetaMask's permissions snap puts no payee caveat on an allowance: its payee is not enforced on chain.
+  if (permission.type === 'spend' && permission.payees && permission.limit.kind !== 'allowance') {
     if (permission.token === 'native') builder.addCaveat('allowedTargets', { targets: [...permission.payees] })
     else {
       // The wallet's payee decoder reads one 32-byte recipient word: one payee per ERC-20 grant.

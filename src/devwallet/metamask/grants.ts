@@ -10,6 +10,7 @@ import { readArray, readObject, readString } from '../../permissions/read.js'
 import { signerAddress } from '../../permissions/signer.js'
 import { advancedPermissions } from '../../wallets/advancedPermissions.js'
 import type { Permission } from '../../permissions/types.js'
+import type { GrantDraft } from '../../permissions/grantRequest.js'
 import type { ApprovalPrompt } from '../context.js'
 import { type PopulatedPermission, buildCaveats } from './caveats.js'
 
@@ -30,7 +31,11 @@ export type MetaMaskContext = {
   smartAccount: MetaMaskSmartAccount
   /** Runs calls from the account (a user operation the owner signs), e.g. `disableDelegation`. */
   execute(calls: readonly { to: Address; data: Hex }[]): Promise<Hex>
-  ask(prompt: ApprovalPrompt): Promise<void>
+  /**
+   * Asks the approval hook; throws 4001 when it says no. Resolves to the user's edits, per
+   * request, of `permission.data` (wire shape), when the user changed any.
+   */
+  ask(prompt: ApprovalPrompt): Promise<readonly (Record<string, unknown> | undefined)[] | undefined>
   /** By permission context. */
   grants: Map<Hex, MetaMaskGrant>
 }
@@ -49,26 +54,25 @@ export type MetaMaskContext = {
 export async function requestExecutionPermissions(params: unknown, context: MetaMaskContext): Promise<Record<string, unknown>[]> {
   const now = Number((await context.publicClient.getBlock()).timestamp)
   const raw = readArray(params, 'params')
-  const drafts = executionPermissionRequests.parse(params, { now, mode: 'timestamp', maxExpiry }, advancedPermissions)
-  const account = context.smartAccount.address
-  const plans = drafts.map((draft, i) => {
-    const path = `[${i}].`
-    if (draft.chainId !== context.chainId) throw new InvalidParamsError(`${path}chainId`, `${draft.chainId} is not this wallet's chain (${context.chainId})`)
-    if (draft.account !== undefined && !isAddressEqual(draft.account, account))
-      throw new InvalidParamsError(`${path}from`, `${draft.account} is not this wallet's account (${account})`)
-    const to = draft.signer ? signerAddress(draft.signer) : undefined
-    if (to === undefined) throw new InvalidParamsError(`${path}to`, 'is required: the account the permission is granted to')
-    const [permission] = draft.permissions
-    if (permission?.type !== 'spend' && permission?.type !== 'revocation')
-      throw new InvalidParamsError(`${path}permission.type`, `MetaMask grants its Advanced Permission types only, not ${permission?.type}`)
-    const body = readObject(raw[i], `[${i}]`)
-    return { path, to, permission, populated: populate(permission, now, body), expiry: draft.expiry, rules: body.rules ?? [] }
-  })
-  await context.ask({
+  const drafts = executionPermissionRequests.parse(raw, { now, mode: 'timestamp', maxExpiry }, advancedPermissions)
+  const asked = drafts.map((draft, i) => plan(draft, raw[i], i, now, context))
+  const adjust = await context.ask({
     method: 'wallet_requestExecutionPermissions',
-    summary: plans.map((plan) => `${plan.populated.type} to ${plan.to} until ${new Date(plan.expiry * 1000).toISOString()}`).join('\n'),
+    summary: asked.map((planned) => `${planned.populated.type} to ${planned.to} until ${new Date(planned.expiry * 1000).toISOString()}`).join('\n'),
     params,
   })
+  // The user edited the screen: what is granted is the request with the user's values.
+  const plans = asked.map((planned, i) => {
+    const edits = adjust?.[i]
+    if (edits === undefined) return planned
+    if (!planned.populated.isAdjustmentAllowed) throw new InternalError(`request ${i} does not allow adjustment (isAdjustmentAllowed is not true); the approval hook may not change it`)
+    const entry = readObject(raw[i], `[${i}]`)
+    const permission = readObject(entry.permission, `[${i}].permission`)
+    const edited = { ...entry, permission: { ...permission, data: { ...readObject(permission.data, `[${i}].permission.data`), ...edits } } }
+    const entries = raw.map((other, j) => (j === i ? edited : other))
+    return plan(executionPermissionRequests.parse(entries, { now, mode: 'timestamp', maxExpiry }, advancedPermissions)[i] as GrantDraft, edited, i, now, context)
+  })
+  const account = context.smartAccount.address
   const nonce = await context.publicClient.readContract({
     address: context.environment.caveatEnforcers.NonceEnforcer as Address,
     abi: NonceEnforcer,
@@ -105,6 +109,22 @@ export async function requestExecutionPermissions(params: unknown, context: Meta
     answers.push(answer)
   }
   return answers
+}
+
+/** One request, read and checked against this wallet, with what its delegation is built from. */
+function plan(draft: GrantDraft, entry: unknown, i: number, now: number, context: MetaMaskContext) {
+  const path = `[${i}].`
+  const account = context.smartAccount.address
+  if (draft.chainId !== context.chainId) throw new InvalidParamsError(`${path}chainId`, `${draft.chainId} is not this wallet's chain (${context.chainId})`)
+  if (draft.account !== undefined && !isAddressEqual(draft.account, account))
+    throw new InvalidParamsError(`${path}from`, `${draft.account} is not this wallet's account (${account})`)
+  const to = draft.signer ? signerAddress(draft.signer) : undefined
+  if (to === undefined) throw new InvalidParamsError(`${path}to`, 'is required: the account the permission is granted to')
+  const [permission] = draft.permissions
+  if (permission?.type !== 'spend' && permission?.type !== 'revocation')
+    throw new InvalidParamsError(`${path}permission.type`, `MetaMask grants its Advanced Permission types only, not ${permission?.type}`)
+  const body = readObject(entry, `[${i}]`)
+  return { path, to, permission, populated: populate(permission, now, body), expiry: draft.expiry, rules: body.rules ?? [] }
 }
 
 /** The permission as granted: the wire shape with the defaults MetaMask fills in. */

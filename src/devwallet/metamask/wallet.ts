@@ -4,7 +4,7 @@ import { entryPoint07Abi, toPackedUserOperation } from 'viem/account-abstraction
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { InternalError } from '../../errors.js'
 import { demoTokenAbi } from '../artifacts.js'
-import type { Approve } from '../context.js'
+import type { ApprovalPrompt } from '../context.js'
 import { deployDemoToken } from '../contracts.js'
 import { userRejected } from '../errors.js'
 import { type DevWalletProvider, read, routedProvider } from '../provider.js'
@@ -22,8 +22,14 @@ import {
 export type CreateDevMetaMaskOptions = {
   /** JSON-RPC URL of an anvil chain, e.g. `startDevChain()`'s `rpcUrl`. */
   rpcUrl: string
-  /** The confirmation screen's stand-in: `true` approves, `false` rejects with 4001. Default: approve everything. */
-  approve?: Approve
+  /**
+   * The confirmation screen's stand-in: `true` approves, `false` rejects with 4001. Default:
+   * approve everything. For `wallet_requestExecutionPermissions` it may also answer as a user who
+   * edits the screen: `{ adjust: [data, …] }`, per request in order, the fields of
+   * `permission.data` the user changed (wire shape, e.g. `{ periodAmount: '0x28' }`; `undefined`
+   * leaves a request as asked). Only a request with `isAdjustmentAllowed: true` may be adjusted.
+   */
+  approve?: ((prompt: ApprovalPrompt) => boolean | { adjust: readonly (Record<string, unknown> | undefined)[] } | Promise<boolean | { adjust: readonly (Record<string, unknown> | undefined)[] }>) | undefined
   /** A Delegation Framework already deployed on this chain (e.g. by a test run's global setup); default: deploy it, once per process and chain. */
   environment?: SmartAccountsEnvironment
   /** A demo ERC-20 to hold instead of deploying one. */
@@ -119,7 +125,9 @@ export async function devMetaMask(options: CreateDevMetaMaskOptions): Promise<De
     },
     async ask(prompt) {
       prompts += 1
-      if (!(await approve(prompt))) throw userRejected(prompt.method)
+      const answer = await approve(prompt)
+      if (answer === false) throw userRejected(prompt.method)
+      return answer === true ? undefined : answer.adjust
     },
     grants: new Map(),
   }
