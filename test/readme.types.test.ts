@@ -6,7 +6,8 @@ import { expect, test } from 'vitest'
 import { snippets } from './utils/readmeSnippets.js'
 
 /*
- * Every `ts` block of README.md, type-checked as written under the project's strict settings:
+ * Every `ts` block of README.md, type-checked as written under the project's strict settings, with
+ * `module: nodenext` as a Node app has it:
  * `keyleash` and its subpaths resolve to this repository's sources, and the free names the
  * README announces (`embeddedWalletProvider`, `account`, `chain`, `nft`, `calls`, `backend`,
  * `accountId`) are declared with the types an app would have. test/readme.test.ts runs them.
@@ -55,6 +56,9 @@ test('default: every ts block of the README type-checks under strict, as written
       extends: '../../../tsconfig.json',
       compilerOptions: {
         noEmit: true,
+        // As an app on Node has it (the README's blocks are ES modules with top-level await).
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
         baseUrl: '../../..',
         paths: { keyleash: ['src/index.ts'], 'keyleash/devwallet': ['src/devwallet/index.ts'], 'keyleash/*': ['src/*.ts'] },
       },
