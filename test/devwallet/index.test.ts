@@ -8,6 +8,7 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
       "DevChainError",
       "SESSION_ACCOUNT_DOMAIN",
       "createDevMetaMask",
+      "createDevOpenfort",
       "createDevWallet",
       "demoNftAbi",
       "demoTokenAbi",
