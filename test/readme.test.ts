@@ -5,7 +5,7 @@ import { transform } from 'esbuild'
 import { createPublicClient, defineChain, encodeFunctionData, http } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test, vi } from 'vitest'
-import { demoNftAbi } from '../src/devwallet/artifacts.js'
+import { demoNftAbi, demoTokenAbi } from '../src/devwallet/artifacts.js'
 import type { DevWalletDialectName } from '../src/devwallet/dialects.js'
 import { createDevWallet } from '../src/devwallet/wallet.js'
 import * as wallets from '../src/wallets.js'
@@ -16,7 +16,7 @@ import { snippets } from './utils/readmeSnippets.js'
 /*
  * Every `ts` block of README.md runs here, as written, against a wallet on the shared chain:
  * the free names the README announces (`embeddedWalletProvider`, `account`, `chain`, `nft`,
- * `calls`, and `backend` and `accountId` for Openfort's) are given, `keyleash` imports load this
+ * `token`, `calls`, and `backend` and `accountId` for Openfort's) are given, `keyleash` imports load this
  * repository's sources, and what each block must have done (mints, prompts) is checked. A block
  * that gives keyleash `wallet: openfort` runs on Openfort's own SDK over the development backend;
  * the others on the dev wallet, speaking the dialect the block gives (from `keyleash/wallets`).
@@ -112,7 +112,12 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'keyleash#0': { minted: 0, prompts: 0 },
   // It makes its own chain and wallet: what it did is in what it printed (checked below).
   'Quick start, on the development wallet#0': { minted: 0, prompts: 0 },
+  // It makes the names the others are given, on a chain of its own (stopped after it).
+  'The snippets below#0': { minted: 0, prompts: 0 },
   'Quick start with viem#0': { minted: 1, prompts: 1 },
+  // The tokens' mint (a prompt, no session yet) and the grant.
+  'Grants for native value and token spend#0': { minted: 0, prompts: 2 },
+  'Grants for native value and token spend#1': { minted: 0, prompts: 1 },
   'Sessions and events#0': { minted: 0, prompts: 2 },
   // It makes its own chain and Openfort user, as the dev wallet's quick start does.
   "Quick start: Openfort's embedded wallet#0": { minted: 0, prompts: 0 },
@@ -147,6 +152,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       account: wallet.account,
       chain,
       nft: wallet.contracts.nft,
+      token: wallet.contracts.token,
       calls: [{ to: wallet.contracts.nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [wallet.account] }) }],
       backend,
       accountId,
@@ -154,7 +160,9 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       load,
     }
     const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>
-    const run = new AsyncFunction(...Object.keys(given), await compile(snippet.code))
+    // The block that makes the app's names leaves its chain running for the blocks after it; here, nothing comes after.
+    const code = key === 'The snippets below#0' ? `${snippet.code}\nawait wallet.close()\nawait devChain.stop()` : snippet.code
+    const run = new AsyncFunction(...Object.keys(given), await compile(code))
     await run(...Object.values(given))
     vi.mocked(console.log).mockRestore()
 
@@ -166,6 +174,12 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       expect(logged.slice(1, 3)).toStrictEqual([4100, expect.stringContaining('does not enforce the selector rule')])
     }
     if (key === 'Quick start, on the development wallet#0') expect(logged).toStrictEqual(['success', 'prompts:', 1])
+    if (key === 'Grants for native value and token spend#0') {
+      expect(logged).toStrictEqual(['success', 'value-over-limit'])
+      const shop = '0x000000000000000000000000000000000000dEaD'
+      expect(await publicClient.readContract({ address: wallet.contracts.token, abi: demoTokenAbi, functionName: 'balanceOf', args: [shop] })).toBe(4n * 10n ** 18n)
+    }
+    if (key === 'Grants for native value and token spend#1') expect(logged).toStrictEqual([['contract-call', 'native-token-transfer', 'erc20-token-transfer']])
     if (key === "Quick start: Openfort's embedded wallet#0") expect(logged).toStrictEqual(['success', 'owner signatures:', 1])
     if (key === 'Sessions and events#0') expect(logged.filter((entry) => typeof entry === 'string' && !entry.startsWith('0x'))).toStrictEqual(['granted', 'selector-not-allowed', 'revoked'])
     if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not granted/i)

@@ -34,6 +34,8 @@ declare global {
   const chain: Chain
   /** A contract with mint(address). */
   const nft: Address
+  /** An ERC-20 with mint(address,uint256). */
+  const token: Address
   /** Calls to it. */
   const calls: { to: Address; data: Hex }[]
   /** Openfort's backend, and the user's account id there. */
@@ -69,4 +71,4 @@ test('default: every ts block of the README type-checks under strict, as written
     (error: { stdout: string }) => ({ stdout: error.stdout }),
   )
   expect(stdout).toBe('')
-}, 120_000)
+}, 300_000)
