@@ -10,6 +10,7 @@ import { sessionIndex } from './sessions/sessionIndex.js'
 import type { Session } from './sessions/types.js'
 import { SafeEmitter } from './emitter.js'
 import type { KeyleashRequest } from './rpcSchema.js'
+import { callsIds } from './execution/callsIds.js'
 import { erc7836Executor } from './execution/erc7836.js'
 import type { Executor } from './execution/types.js'
 import type { WalletDialect } from './permissions/dialects/types.js'
@@ -115,6 +116,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
     },
     serialize: serialQueue(),
     executor: options.executor ?? defaultExecutor(resolved.wallet),
+    callsIds: callsIds(),
     index,
   }
   forwardEvents(inner, emitter)

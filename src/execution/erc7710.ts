@@ -12,6 +12,7 @@ import {
   isHex,
 } from 'viem'
 import { InternalError, UnauthorizedError } from '../errors.js'
+import { transactionCallsStatus } from './callsStatus.js'
 import type { Executor } from './types.js'
 
 /** Options of {@link erc7710Executor}. */
@@ -69,7 +70,7 @@ const singleMode: Hex = '0x00000000000000000000000000000000000000000000000000000
  */
 export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor {
   const { wait = true } = options
-  return async ({ inner, session, calls, chainId, signer, submitting }) => {
+  const execute: Executor = async ({ inner, session, calls, chainId, signer, submitting }) => {
     const manager = session.walletData?.delegationManager
     if (typeof manager !== 'string' || !isAddress(manager))
       throw new UnauthorizedError(`session ${session.id} has no delegationManager: it was not granted as an ERC-7710 delegation`, { context: session.id })
@@ -115,6 +116,9 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
     }
     return { id: hash }
   }
+  // The id is the redemption's transaction hash: the wallet never saw it, the chain answers.
+  execute.getCallsStatus = ({ id, chainId, inner }) => transactionCallsStatus(options.transport ?? custom(inner), id as Hex, chainId)
+  return execute
 }
 
 /** A permission context is a whole delegation chain: its start names it in a sentence, `data.context` holds it. */

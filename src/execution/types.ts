@@ -1,4 +1,4 @@
-import type { LocalAccount } from 'viem'
+import type { Hex, LocalAccount } from 'viem'
 import type { ScopeCall } from '../permissions/scope.js'
 import type { Session } from '../sessions/types.js'
 import type { Eip1193Provider } from '../types.js'
@@ -24,11 +24,51 @@ export type ExecuteParameters = {
 /** What an executor answers: an ERC-5792 calls id the app can ask `wallet_getCallsStatus` about. */
 export type ExecuteReturnType = { id: string }
 
+/** One receipt of an ERC-5792 status: the fields of a transaction receipt the EIP names, as the node gives them. */
+export type CallsReceipt = {
+  logs: readonly { address: Hex; data: Hex; topics: readonly Hex[] }[]
+  /** `0x1` success, `0x0` failure. */
+  status: Hex
+  blockHash: Hex
+  blockNumber: Hex
+  gasUsed: Hex
+  transactionHash: Hex
+}
+
+/**
+ * ERC-5792 (v2) `wallet_getCallsStatus` answer. `status`: 100 pending, 200 confirmed, 400 not
+ * included and never will be, 500 reverted entirely, 600 reverted in part.
+ */
+export type CallsStatus = {
+  version: '2.0.0'
+  id: string
+  chainId: Hex
+  status: 100 | 200 | 400 | 500 | 600
+  /** Whether the calls ran as one unit: all of them or none. */
+  atomic: boolean
+  receipts?: readonly CallsReceipt[] | undefined
+  capabilities?: Record<string, unknown> | undefined
+}
+
+/** What an executor's `getCallsStatus` is handed: an id it answered, and the chain it sent it to. */
+export type GetCallsStatusParameters = {
+  id: string
+  chainId: number
+  /** The wrapped wallet, for executors that read the chain through it. */
+  inner: Eip1193Provider
+}
+
 /**
  * The seam between "these calls are allowed" and "these calls happened": makes the session key
  * sign what the account needs and gets it submitted. A failure must throw (coded where it can);
  * the middleware releases the usage it reserved only if the executor had not yet called
  * `submitting()`.
+ *
+ * An executor that makes its own calls ids (it sent a transaction or a UserOperation itself, so
+ * the wallet never heard of them) says how to read their status with `getCallsStatus`: keyleash
+ * then answers `wallet_getCallsStatus` for the ids it returned, and every other id still goes to
+ * the wallet. Without it, the id is the wallet's (ERC-7836's `wallet_sendPreparedCalls`) and the
+ * wallet answers.
  *
  * @example
  * const myExecutor: Executor = async ({ calls, signer, submitting }) => {
@@ -38,4 +78,8 @@ export type ExecuteReturnType = { id: string }
  *   return { id: await submit(signature) }
  * }
  */
-export type Executor = (parameters: ExecuteParameters) => Promise<ExecuteReturnType>
+export type Executor = {
+  (parameters: ExecuteParameters): Promise<ExecuteReturnType>
+  /** ERC-5792 status of calls `id`, which this executor answered. */
+  getCallsStatus?: ((parameters: GetCallsStatusParameters) => Promise<CallsStatus>) | undefined
+}

@@ -5,6 +5,7 @@ import { readAddress, readArray, readChainId, readObject } from '../permissions/
 import { pickSession } from '../sessions/pickSession.js'
 import { runInSession } from '../sessions/use.js'
 import type { MethodContext, MethodHandler } from './types.js'
+import { callsStatus } from './wallet_getCallsStatus.js'
 import { walletChainId } from '../walletState.js'
 
 /**
@@ -38,7 +39,7 @@ const pollLimit = 240
 /** The hash of the transaction that carried calls `id`, once the wallet reports a receipt. */
 async function transactionHashOf(context: MethodContext, id: string): Promise<Hex> {
   for (let attempt = 0; attempt < pollLimit; attempt++) {
-    const status = (await context.inner.request({ method: 'wallet_getCallsStatus', params: [id] })) as { receipts?: { transactionHash?: Hex }[] }
+    const status = (await callsStatus(context, id)) as { receipts?: readonly { transactionHash?: Hex }[] } | undefined
     const hash = status?.receipts?.[0]?.transactionHash
     if (hash) return hash
     await new Promise((resolve) => setTimeout(resolve, pollInterval))

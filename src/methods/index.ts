@@ -3,6 +3,7 @@ import { eth_signTypedData_v4 } from './eth_signTypedData_v4.js'
 import { personal_sign } from './personal_sign.js'
 import type { MethodHandler } from './types.js'
 import { wallet_sendCalls } from './wallet_sendCalls.js'
+import { wallet_getCallsStatus } from './wallet_getCallsStatus.js'
 import { wallet_getGrantedExecutionPermissions } from './wallet_getGrantedExecutionPermissions.js'
 import { wallet_getPermissions } from './wallet_getPermissions.js'
 import { wallet_grantPermissions } from './wallet_grantPermissions.js'
@@ -28,6 +29,7 @@ export const methodHandlers: { readonly [method: string]: MethodHandler | undefi
   wallet_getPermissions,
   wallet_getGrantedExecutionPermissions,
   wallet_sendCalls,
+  wallet_getCallsStatus,
   eth_sendTransaction,
   personal_sign,
   eth_signTypedData_v4,

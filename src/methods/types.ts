@@ -1,4 +1,5 @@
 import type { Address } from 'viem'
+import type { CallsIds } from '../execution/callsIds.js'
 import type { Executor } from '../execution/types.js'
 import type { SessionIndex } from '../sessions/sessionIndex.js'
 import type { SessionSigning, SessionStore } from '../sessions/types.js'
@@ -19,6 +20,8 @@ export type MethodContext = {
   serialize<T>(task: () => Promise<T>): Promise<T>
   /** Signs and submits calls that fit a session. */
   executor: Executor
+  /** The calls ids the executor answered, which keyleash answers `wallet_getCallsStatus` for. */
+  callsIds: CallsIds
   /** Live sessions by key and by target, for lookups that must not scan the store. */
   index: SessionIndex
 }

@@ -51,7 +51,10 @@ export async function runInSession(context: MethodContext, session: Session, cal
   try {
     if (!signer) throw new InternalError(`session ${session.id} has no key to sign with`, { context: session.id })
     // Each signature re-reads the session: a revoke after the reservation still stops the key.
-    return await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting })
+    const sent = await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting })
+    // Ids the executor made itself are answered here; the wallet never heard of them.
+    if (context.executor.getCallsStatus !== undefined) context.callsIds.add(sent.id, chainId)
+    return sent
   } catch (error) {
     // Signed calls that reached the wallet may execute whatever it answered: what they used stays used.
     if (submitted) throw error

@@ -124,6 +124,20 @@ describe('the kit through keyleash to the development MetaMask', () => {
     expect(metamask.prompts).toBe(prompts)
   })
 
+  test('behavior: keyleash answers wallet_getCallsStatus for the redemptions it sent, so viem waits on them; other ids still go to MetaMask', async () => {
+    const { provider, client, key, now } = await setup()
+    const [grant] = await client.requestExecutionPermissions([
+      { chainId: anvil.id, to: key, expiry: now + day, permission: { type: 'native-token-allowance', data: { allowanceAmount: parseEther('1'), startTime: now }, isAdjustmentAllowed: false } },
+    ])
+    const { id } = (await send(provider, grant?.context as Hex, [{ to: key, value: '0x1' }])) as { id: string }
+    const status = await client.waitForCallsStatus({ id, pollingInterval: 10 })
+    expect(status).toMatchObject({ id, chainId: anvil.id, status: 'success', statusCode: 200, atomic: true, version: '2.0.0' })
+    expect(status.receipts?.map((r) => r.transactionHash)).toStrictEqual([id])
+    expect(status.receipts?.[0]?.status).toBe('success')
+    // An id keyleash did not make is MetaMask's to answer: the development MetaMask has no such method.
+    expect(await rejectionOf(provider.request({ method: 'wallet_getCallsStatus', params: [zeroHash] }))).toMatchObject({ code: 4200 })
+  })
+
   test('behavior: revoked through keyleash, the delegation is disabled on chain: a redemption that skips keyleash reverts', async () => {
     const { provider, client, key, privateKey, now } = await setup()
     const [grant] = await client.requestExecutionPermissions([
