@@ -127,6 +127,8 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'On a Node backend: sessions in a file or in Redis#0': { minted: 1, prompts: 1 },
   'On a Node backend: sessions in a file or in Redis#1': { minted: 1, prompts: 1 },
   'Rotating the encryption key#0': { minted: 1, prompts: 1 },
+  // It makes its own chain and development MetaMask.
+  'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0': { minted: 0, prompts: 0 },
 }
 
 describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README: %s', (_, snippet) => {
@@ -179,6 +181,8 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       const shop = '0x000000000000000000000000000000000000dEaD'
       expect(await publicClient.readContract({ address: wallet.contracts.token, abi: demoTokenAbi, functionName: 'balanceOf', args: [shop] })).toBe(4n * 10n ** 18n)
     }
+    if (key === 'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0')
+      expect(logged).toStrictEqual(['success', 'spend-over-period-limit', expect.stringMatching(/^40000000000000000000 wei of token 0x\w+…\w+ left until .+; the call moves 60000000000000000000 wei of token/)])
     if (key === 'Grants for native value and token spend#1') expect(logged).toStrictEqual([['contract-call', 'native-token-transfer', 'erc20-token-transfer']])
     if (key === "Quick start: Openfort's embedded wallet#0") expect(logged).toStrictEqual(['success', 'owner signatures:', 1])
     if (key === 'Sessions and events#0') expect(logged.filter((entry) => typeof entry === 'string' && !entry.startsWith('0x'))).toStrictEqual(['granted', 'selector-not-allowed', 'revoked'])
