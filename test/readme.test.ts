@@ -7,6 +7,7 @@ import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test, vi } from 'vitest'
 import { demoNftAbi, demoTokenAbi } from '../src/devwallet/artifacts.js'
 import type { DevWalletDialectName } from '../src/devwallet/dialects.js'
+import { serveDevWallet } from '../src/devwallet/serve.js'
 import { createDevWallet } from '../src/devwallet/wallet.js'
 import * as wallets from '../src/wallets.js'
 import { useSharedChain } from './utils/chain.js'
@@ -127,6 +128,9 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'On a Node backend: sessions in a file or in Redis#0': { minted: 1, prompts: 1 },
   'On a Node backend: sessions in a file or in Redis#1': { minted: 1, prompts: 1 },
   'Rotating the encryption key#0': { minted: 1, prompts: 1 },
+  // The wallet's process (its server closed after it), and an app process over a served wallet.
+  'Across processes, on the development wallet#0': { minted: 0, prompts: 0 },
+  'Across processes, on the development wallet#1': { minted: 0, prompts: 0 },
   // It makes its own chain and development MetaMask.
   'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0': { minted: 0, prompts: 0 },
 }
@@ -163,7 +167,11 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
     }
     const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>
     // The block that makes the app's names leaves its chain running for the blocks after it; here, nothing comes after.
-    const code = key === 'The snippets below#0' ? `${snippet.code}\nawait wallet.close()\nawait devChain.stop()` : snippet.code
+    const closing: Record<string, string> = { 'The snippets below#0': 'await wallet.close()\nawait devChain.stop()', 'Across processes, on the development wallet#0': 'await served.close()' }
+    const code = `${snippet.code}\n${closing[key] ?? ''}`
+    // The app's block reaches a wallet served on the shared chain (test/devwallet/serve.test.ts runs it across processes).
+    const served = key === 'Across processes, on the development wallet#1' ? await serveDevWallet({ rpcUrl }) : undefined
+    if (served) vi.stubEnv('DEV_WALLET_URL', served.url)
     const run = new AsyncFunction(...Object.keys(given), await compile(code))
     await run(...Object.values(given))
     vi.mocked(console.log).mockRestore()
@@ -180,6 +188,12 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       expect(logged).toStrictEqual(['success', 'value-over-limit'])
       const shop = '0x000000000000000000000000000000000000dEaD'
       expect(await publicClient.readContract({ address: wallet.contracts.token, abi: demoTokenAbi, functionName: 'balanceOf', args: [shop] })).toBe(4n * 10n ** 18n)
+    }
+    if (key === 'Across processes, on the development wallet#0') expect(logged).toStrictEqual([expect.stringMatching(/^DEV_WALLET_URL=http:\/\/127\.0\.0\.1:\d+$/)])
+    if (served) {
+      expect(logged).toStrictEqual(['granted', 'prompts:', 1])
+      expect(await publicClient.readContract({ address: served.wallet.contracts.nft, abi: demoNftAbi, functionName: 'balanceOf', args: [served.wallet.account] })).toBe(1n)
+      await served.close()
     }
     if (key === 'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0')
       expect(logged).toStrictEqual(['success', 'spend-over-period-limit', expect.stringMatching(/^40000000000000000000 wei of token 0x\w+…\w+ left until .+; the call moves 60000000000000000000 wei of token/)])

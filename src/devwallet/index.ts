@@ -16,6 +16,15 @@
  */
 export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDevChainOptions, startDevChain } from './chain.js'
 export { type CreateDevWalletOptions, type DevWallet, createDevWallet, fund } from './wallet.js'
+export {
+  type ConnectedDevWallet,
+  type DevWalletClientProvider,
+  type DevWalletInfo,
+  type ServeDevWalletOptions,
+  type ServedDevWallet,
+  connectDevWallet,
+  serveDevWallet,
+} from './serve.js'
 export { type CreateDevMetaMaskOptions, type DelegationEnvironment, type DevMetaMask, createDevMetaMask } from './metamask/index.js'
 export type { DevWalletProvider } from './provider.js'
 export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
