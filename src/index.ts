@@ -32,6 +32,7 @@ export type {
   NativeTokenTransferPermissionRequest,
   PermissionPolicyRequest,
   PermissionRequest,
+  PermissionRequestBase,
   Quantity,
   SendCallsRequest,
 } from './rpcSchema.js'

@@ -28,7 +28,7 @@ export type PermissionPolicyRequest =
   | { type: 'token-allowance' | 'spent-limit'; data: { allowance: Quantity } }
 
 /** What every permission of a grant request may carry besides its type and data. */
-type PermissionRequestBase = {
+export type PermissionRequestBase = {
   /** Limits on the session (a token permission's allowance among them). */
   policies?: readonly PermissionPolicyRequest[] | undefined
   /** Whether the wallet must grant it; a type keyleash cannot enforce must say `false`. */

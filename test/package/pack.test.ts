@@ -42,7 +42,8 @@ beforeAll(async () => {
   // Packing builds every entry first: minutes on a busy machine.
 }, 600_000)
 
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+// The consumer app's node_modules (the dev chain, Openfort's SDK, MetaMask's kit) take a while to delete on a busy machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000)
 
 /** A script that loads every entry and uses the core one, printed as JSON. */
 function script(load: (entry: string) => string): string {
