@@ -12,7 +12,8 @@ import { openfortStory } from './openfort.js'
 import { failed } from './report.js'
 import * as wallets from '../src/wallets.js'
 
-const wallet = process.argv.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
+const args = process.argv.slice(2)
+const wallet = args.find((arg) => arg.startsWith('--wallet='))?.slice('--wallet='.length) ?? 'openfort'
 // MetaMask's kit posts analytics unless DO_NOT_TRACK is set before it loads (its story loads it, on demand).
 process.env.DO_NOT_TRACK ||= '1'
 // The dev wallet's dialects go by the names keyleash/wallets exports them under: what the app imports.
@@ -23,9 +24,29 @@ const stories: Record<string, () => Promise<void>> = {
   // MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
   metamask: async () => (await import('./metamask.js')).metamaskStory(),
 }
+const about: Record<string, string> = {
+  openfort: "Openfort's own SDK, over its development backend",
+  erc7715: "the dev wallet, speaking viem's June 2024 shape",
+  erc7715v2025: 'the dev wallet, speaking the Feb 2025 list',
+  executionPermissions: 'the dev wallet, speaking wallet_requestExecutionPermissions',
+  metamask: "MetaMask's Delegation Framework: a daily token allowance",
+}
+const usage = `Usage: npm run demo [-- --wallet=<name>]
+
+Runs a story (grant a session key, act with it, calls outside the grant, revoke) on a local
+anvil chain and exits 0 only if every step did what it says.
+
+  --wallet=<name>  the wallet to run it on (default: openfort):
+${Object.keys(stories).map((name) => `                     ${name.padEnd(22)}${about[name] ?? ''}`).join('\n')}
+  --help           prints this and exits`
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(usage)
+  process.exit(0)
+}
+const unknown = args.filter((arg) => !arg.startsWith('--wallet='))
 const story = stories[wallet]
-if (!story) {
-  console.error(`--wallet=${wallet}: the demo runs on ${Object.keys(stories).join(', ')}`)
+if (!story || unknown.length > 0) {
+  console.error(`${story ? `${unknown.join(' ')}: not an option` : `--wallet=${wallet}: the demo runs on ${Object.keys(stories).join(', ')}`}\n\n${usage}`)
   process.exit(2)
 }
 

@@ -12,7 +12,7 @@ import { erc7715Actions } from 'viem/experimental'
 import { demoNftAbi, sessionAccountAbi, startDevChain } from '../src/devwallet/index.js'
 import { withSessionKeys } from '../src/index.js'
 import { openfort, openfortExecutor } from '../src/wallets.js'
-import { type DevOpenfort, createDevOpenfort } from '../test/utils/openfortSdk.js'
+import { type DevOpenfort, createDevOpenfort } from '../src/devwallet/openfort/sdk.js'
 import { check, rpcErrorOf, short } from './report.js'
 
 /**

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import type { Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startDevChain } from '../src/devwallet/chain.js'
-import { createDevOpenfort } from '../test/utils/openfortSdk.js'
+import { createDevOpenfort } from '../src/devwallet/openfort/sdk.js'
 
 type Recorded = { name: string; params: unknown; answer?: unknown; error?: { code: unknown; message: unknown }; backend?: unknown }
 

@@ -18,6 +18,9 @@ export { defaultMaxExpiry } from './resolveOptions.js'
 export type { KeyleashEventMap, KeyleashProvider } from './provider.js'
 export type { AllowList, ExpiryMode, KeyleashOptions, SigningOptions } from './options.js'
 export type {
+  ContractCallPermissionRequest,
+  CustomPermissionRequest,
+  Erc20TokenTransferPermissionRequest,
   ExecutionPermissionAnswer,
   ExecutionPermissionRequest,
   GrantAnswer2024,
@@ -26,6 +29,11 @@ export type {
   GrantRequest2024,
   GrantRequest2025,
   KeyleashRequest,
+  NativeTokenTransferPermissionRequest,
+  PermissionPolicyRequest,
+  PermissionRequest,
+  PermissionRequestBase,
+  Quantity,
   SendCallsRequest,
 } from './rpcSchema.js'
 export type { RevokeOptions } from './sessions/revoke.js'

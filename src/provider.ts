@@ -56,10 +56,16 @@ export interface KeyleashProvider {
   addListener<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
   /** Adds `listener` for the next `event` only. */
   once<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
-  /** Removes `listener` (every listener of `event` when none is given). */
-  removeListener<event extends keyof KeyleashEventMap>(event: event, listener?: KeyleashEventMap[event]): this
+  // Two signatures rather than an optional listener: wagmi's `injected({ target })` takes a
+  // provider whose removeListener has a required one, and an optional one does not fit it.
+  /** Removes `listener`. */
+  removeListener<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
+  /** Removes every listener of `event`. */
+  removeListener(event: keyof KeyleashEventMap): this
   /** The same as `removeListener`. */
-  off<event extends keyof KeyleashEventMap>(event: event, listener?: KeyleashEventMap[event]): this
+  off<event extends keyof KeyleashEventMap>(event: event, listener: KeyleashEventMap[event]): this
+  /** The same as `removeListener`. */
+  off(event: keyof KeyleashEventMap): this
   /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: keyof KeyleashEventMap): this
   /** The listeners of `event`, as they were added. */

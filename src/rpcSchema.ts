@@ -9,11 +9,84 @@ export type GrantedPermission = {
   required?: boolean | undefined
 }
 
+/** An amount in a grant request: 0x-hex (what viem sends), a decimal string, a bigint or a safe integer; in wei or the token's smallest unit. */
+export type Quantity = Hex | `${bigint}` | bigint | number
+
+/**
+ * A policy of a permission, as the ERC-7715 drafts write it: a limit keyleash enforces (and the
+ * wallet too, where it can). `call-limit` also goes under `type.custom` (Openfort reads it
+ * there, with `limit` for `count`); `token-allowance` / `spent-limit` cap a token permission's
+ * spend (the smaller of it and `data.allowance`).
+ *
+ * @example
+ * const policies: PermissionPolicyRequest[] = [{ type: { custom: 'call-limit' }, data: { count: 10 } }]
+ */
+export type PermissionPolicyRequest =
+  | { type: 'call-limit' | { custom: 'call-limit' }; data: { count: number } | { limit: number } }
+  | { type: 'rate-limit'; data: { count: number; interval: number } }
+  | { type: 'gas-limit'; data: { limit: Quantity } }
+  | { type: 'token-allowance' | 'spent-limit'; data: { allowance: Quantity } }
+
+/** What every permission of a grant request may carry besides its type and data. */
+export type PermissionRequestBase = {
+  /** Limits on the session (a token permission's allowance among them). */
+  policies?: readonly PermissionPolicyRequest[] | undefined
+  /** Whether the wallet must grant it; a type keyleash cannot enforce must say `false`. */
+  required?: boolean | undefined
+}
+
+/** `contract-call`: the functions of one contract the session key may call (`calls` empty or absent: every function). */
+export type ContractCallPermissionRequest = PermissionRequestBase & {
+  type: 'contract-call'
+  /** `calls`: function signatures (`'mint(address)'`) or 4-byte selectors. */
+  data: { address: Address; calls?: readonly string[] | undefined }
+}
+
+/** `native-token-transfer`: the native value (wei) the session's calls may send in all, as `data.allowance` or a `token-allowance` policy. */
+export type NativeTokenTransferPermissionRequest = PermissionRequestBase & {
+  type: 'native-token-transfer'
+  /** `ticker` is viem's label (`'ETH'`), kept but not read. */
+  data?: { allowance?: Quantity | undefined; ticker?: string | undefined } | undefined
+}
+
+/**
+ * `erc20-token-transfer`: what the session may spend of one token in all (`transfer`,
+ * `transferFrom`, `approve`, `permit` counted), as `data.allowance` or a `token-allowance` policy.
+ */
+export type Erc20TokenTransferPermissionRequest = PermissionRequestBase & {
+  type: 'erc20-token-transfer'
+  /** `address`: the token. `ticker` is viem's label, kept but not read. */
+  data: { address: Address; allowance?: Quantity | undefined; ticker?: string | undefined }
+}
+
+/** A permission type keyleash does not know: kept, never signed under; it must say `required: false`. */
+export type CustomPermissionRequest = PermissionRequestBase & {
+  type: { custom: string }
+  data?: unknown
+}
+
+/**
+ * One permission of a `wallet_grantPermissions` request (June 2024 and 2025 shapes), typed per
+ * permission type.
+ *
+ * @example
+ * const permissions: PermissionRequest[] = [
+ *   { type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } },
+ *   { type: 'native-token-transfer', data: { allowance: '0x2386f26fc10000' } }, // 0.01 ETH in all
+ *   { type: 'erc20-token-transfer', data: { address: token }, policies: [{ type: 'token-allowance', data: { allowance: '0x56bc75e2d63100000' } }] },
+ * ]
+ */
+export type PermissionRequest =
+  | ContractCallPermissionRequest
+  | NativeTokenTransferPermissionRequest
+  | Erc20TokenTransferPermissionRequest
+  | CustomPermissionRequest
+
 /** One grant request in viem's June 2024 shape (`erc7715Actions().grantPermissions` sends it). */
 export type GrantRequest2024 = {
   expiry: number
   signer?: Record<string, unknown> | undefined
-  permissions: readonly Record<string, unknown>[]
+  permissions: readonly PermissionRequest[]
   chainId?: undefined
 }
 
@@ -31,7 +104,7 @@ export type GrantRequest2025 = {
   address?: Address | undefined
   expiry: number
   signer: Record<string, unknown>
-  permissions: readonly Record<string, unknown>[]
+  permissions: readonly PermissionRequest[]
 }
 
 /** keyleash's answer to a 2025 grant, and `wallet_getPermissions`: each request as granted, with its context. */

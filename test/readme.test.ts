@@ -4,19 +4,20 @@ import { join } from 'node:path'
 import { transform } from 'esbuild'
 import { createPublicClient, defineChain, encodeFunctionData, http } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test, vi } from 'vitest'
-import { demoNftAbi } from '../src/devwallet/artifacts.js'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test, vi } from 'vitest'
+import { demoNftAbi, demoTokenAbi } from '../src/devwallet/artifacts.js'
 import type { DevWalletDialectName } from '../src/devwallet/dialects.js'
+import { serveDevWallet } from '../src/devwallet/serve.js'
 import { createDevWallet } from '../src/devwallet/wallet.js'
 import * as wallets from '../src/wallets.js'
 import { useSharedChain } from './utils/chain.js'
-import { createDevOpenfort } from './utils/openfortSdk.js'
+import { createDevOpenfort } from '../src/devwallet/openfort/sdk.js'
 import { snippets } from './utils/readmeSnippets.js'
 
 /*
  * Every `ts` block of README.md runs here, as written, against a wallet on the shared chain:
  * the free names the README announces (`embeddedWalletProvider`, `account`, `chain`, `nft`,
- * `calls`, and `backend` and `accountId` for Openfort's) are given, `keyleash` imports load this
+ * `token`, `calls`, and `backend` and `accountId` for Openfort's) are given, `keyleash` imports load this
  * repository's sources, and what each block must have done (mints, prompts) is checked. A block
  * that gives keyleash `wallet: openfort` runs on Openfort's own SDK over the development backend;
  * the others on the dev wallet, speaking the dialect the block gives (from `keyleash/wallets`).
@@ -84,10 +85,12 @@ const all = snippets(readme)
 const folder = mkdtempSync(join(tmpdir(), 'keyleash-readme-'))
 const cwd = process.cwd()
 
-beforeAll(async () => {
-  // The README's sessions run on the system clock; make it the chain's, which other files may have moved.
+beforeEach(async () => {
+  // The README's sessions run on the system clock; make it the shared chain's, which other files may have moved.
   const block = await publicClient.getBlock()
   vi.useFakeTimers({ toFake: ['Date'], now: Number(block.timestamp) * 1000 })
+})
+beforeAll(() => {
   vi.stubEnv('KEYLEASH_KEY', generatePrivateKey())
   vi.stubEnv('REDIS_URL', redisUrl)
 })
@@ -110,9 +113,15 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'keyleash#0': { minted: 0, prompts: 0 },
   // It makes its own chain and wallet: what it did is in what it printed (checked below).
   'Quick start, on the development wallet#0': { minted: 0, prompts: 0 },
+  // It makes the names the others are given, on a chain of its own (stopped after it).
+  'The snippets below#0': { minted: 0, prompts: 0 },
   'Quick start with viem#0': { minted: 1, prompts: 1 },
+  // The tokens' mint (a prompt, no session yet) and the grant.
+  'Grants for native value and token spend#0': { minted: 0, prompts: 2 },
+  'Grants for native value and token spend#1': { minted: 0, prompts: 1 },
   'Sessions and events#0': { minted: 0, prompts: 2 },
-  "Quick start: Openfort's embedded wallet#0": { minted: 1, prompts: 1 },
+  // It makes its own chain and Openfort user, as the dev wallet's quick start does.
+  "Quick start: Openfort's embedded wallet#0": { minted: 0, prompts: 0 },
   "Quick start: Openfort's embedded wallet#1": { minted: 0, prompts: 1 },
   'With viem#0': { minted: 1, prompts: 1 },
   'With wagmi#0': { minted: 1, prompts: 1 },
@@ -120,6 +129,11 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'On a Node backend: sessions in a file or in Redis#1': { minted: 1, prompts: 1 },
   'Rotating the encryption key#0': { minted: 1, prompts: 1 },
   'Keys a page script cannot carry away (P-256)#0': { minted: 1, prompts: 1 },
+  // The wallet's process (its server closed after it), and an app process over a served wallet.
+  'Across processes, on the development wallet#0': { minted: 0, prompts: 0 },
+  'Across processes, on the development wallet#1': { minted: 0, prompts: 0 },
+  // It makes its own chain and development MetaMask.
+  'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0': { minted: 0, prompts: 0 },
 }
 
 describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README: %s', (_, snippet) => {
@@ -132,6 +146,8 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       ctx.skip('no redis-server (scripts/ensure-redis.sh)')
     }
     const { wallet, backend, accountId } = await walletFor(snippet.code)
+    // A block that starts its own chain runs on the system clock, as that chain does.
+    if (snippet.code.includes('startDevChain(')) vi.useRealTimers()
     const logged: unknown[] = []
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(...args))
     // wagmi needs a `window` (its injected connector, and EIP-6963 discovery's events); the provider is handed to it directly.
@@ -143,6 +159,7 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       account: wallet.account,
       chain,
       nft: wallet.contracts.nft,
+      token: wallet.contracts.token,
       calls: [{ to: wallet.contracts.nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [wallet.account] }) }],
       backend,
       accountId,
@@ -150,7 +167,13 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       load,
     }
     const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>
-    const run = new AsyncFunction(...Object.keys(given), await compile(snippet.code))
+    // The block that makes the app's names leaves its chain running for the blocks after it; here, nothing comes after.
+    const closing: Record<string, string> = { 'The snippets below#0': 'await wallet.close()\nawait devChain.stop()', 'Across processes, on the development wallet#0': 'await served.close()' }
+    const code = `${snippet.code}\n${closing[key] ?? ''}`
+    // The app's block reaches a wallet served on the shared chain (test/devwallet/serve.test.ts runs it across processes).
+    const served = key === 'Across processes, on the development wallet#1' ? await serveDevWallet({ rpcUrl }) : undefined
+    if (served) vi.stubEnv('DEV_WALLET_URL', served.url)
+    const run = new AsyncFunction(...Object.keys(given), await compile(code))
     await run(...Object.values(given))
     vi.mocked(console.log).mockRestore()
 
@@ -162,6 +185,21 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
       expect(logged.slice(1, 3)).toStrictEqual([4100, expect.stringContaining('does not enforce the selector rule')])
     }
     if (key === 'Quick start, on the development wallet#0') expect(logged).toStrictEqual(['success', 'prompts:', 1])
+    if (key === 'Grants for native value and token spend#0') {
+      expect(logged).toStrictEqual(['success', 'value-over-limit'])
+      const shop = '0x000000000000000000000000000000000000dEaD'
+      expect(await publicClient.readContract({ address: wallet.contracts.token, abi: demoTokenAbi, functionName: 'balanceOf', args: [shop] })).toBe(4n * 10n ** 18n)
+    }
+    if (key === 'Across processes, on the development wallet#0') expect(logged).toStrictEqual([expect.stringMatching(/^DEV_WALLET_URL=http:\/\/127\.0\.0\.1:\d+$/)])
+    if (served) {
+      expect(logged).toStrictEqual(['granted', 'prompts:', 1])
+      expect(await publicClient.readContract({ address: served.wallet.contracts.nft, abi: demoNftAbi, functionName: 'balanceOf', args: [served.wallet.account] })).toBe(1n)
+      await served.close()
+    }
+    if (key === 'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0')
+      expect(logged).toStrictEqual(['success', 'spend-over-period-limit', expect.stringMatching(/^40000000000000000000 wei of token 0x\w+…\w+ left until .+; the call moves 60000000000000000000 wei of token/)])
+    if (key === 'Grants for native value and token spend#1') expect(logged).toStrictEqual([['contract-call', 'native-token-transfer', 'erc20-token-transfer']])
+    if (key === "Quick start: Openfort's embedded wallet#0") expect(logged).toStrictEqual(['success', 'owner signatures:', 1])
     if (key === 'Sessions and events#0') expect(logged.filter((entry) => typeof entry === 'string' && !entry.startsWith('0x'))).toStrictEqual(['granted', 'selector-not-allowed', 'revoked'])
     if (key === 'With viem#0') expect(String(logged[0])).toMatch(/^the calls do not fit session 0x[0-9a-f]+: call 0: function 0xa9059cbb of 0x\w+…\w+ is not granted/i)
     // The send under the new key with the old one as previous re-sealed all there was: reseal() finds nothing left.

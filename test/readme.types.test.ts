@@ -6,7 +6,8 @@ import { expect, test } from 'vitest'
 import { snippets } from './utils/readmeSnippets.js'
 
 /*
- * Every `ts` block of README.md, type-checked as written under the project's strict settings:
+ * Every `ts` block of README.md, type-checked as written under the project's strict settings, with
+ * `module: nodenext` as a Node app has it:
  * `keyleash` and its subpaths resolve to this repository's sources, and the free names the
  * README announces (`embeddedWalletProvider`, `account`, `chain`, `nft`, `calls`, `backend`,
  * `accountId`) are declared with the types an app would have. test/readme.test.ts runs them.
@@ -33,6 +34,8 @@ declare global {
   const chain: Chain
   /** A contract with mint(address). */
   const nft: Address
+  /** An ERC-20 with mint(address,uint256). */
+  const token: Address
   /** Calls to it. */
   const calls: { to: Address; data: Hex }[]
   /** Openfort's backend, and the user's account id there. */
@@ -55,6 +58,9 @@ test('default: every ts block of the README type-checks under strict, as written
       extends: '../../../tsconfig.json',
       compilerOptions: {
         noEmit: true,
+        // As an app on Node has it (the README's blocks are ES modules with top-level await).
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
         baseUrl: '../../..',
         paths: { keyleash: ['src/index.ts'], 'keyleash/devwallet': ['src/devwallet/index.ts'], 'keyleash/*': ['src/*.ts'] },
       },
@@ -65,4 +71,4 @@ test('default: every ts block of the README type-checks under strict, as written
     (error: { stdout: string }) => ({ stdout: error.stdout }),
   )
   expect(stdout).toBe('')
-}, 120_000)
+}, 300_000)

@@ -123,7 +123,9 @@ function checkCall(call: number, { to, data, value = 0n }: ScopeCall, permission
 
 function checkAmount(call: number, token: Address | 'native', limit: SpendLimit, amount: bigint, used: SpendUsage | undefined, now: number): ScopeReason | { spent: SpendUsage } {
   const startTime = limit.startTime ?? Number.POSITIVE_INFINITY
-  const show = (value: bigint) => (token === 'native' ? `${formatEther(value)} ETH` : `${value} of token ${short(token)}`)
+  // A token's decimals are on chain, out of reach of this pure check: its amounts are said in
+  // its smallest unit, and named so ("wei"), never shown as if they were whole tokens.
+  const show = (value: bigint) => (token === 'native' ? `${formatEther(value)} ETH` : `${value} wei of token ${short(token)}`)
   if (limit.kind === 'stream') {
     const elapsed = now > startTime ? BigInt(now - startTime) : 0n
     const unlocked = now < startTime ? 0n : min(limit.maxAmount, limit.initialAmount + limit.amountPerSecond * elapsed)
@@ -133,7 +135,7 @@ function checkAmount(call: number, token: Address | 'native', limit: SpendLimit,
       return {
         call,
         reason: 'spend-over-stream',
-        message: `the stream has ${show(available)} available now (it grows by ${limit.amountPerSecond} a second up to ${limit.maxAmount}); the call moves ${show(amount)}`,
+        message: `the stream has ${show(available)} available now (it grows by ${show(limit.amountPerSecond)} a second up to ${show(limit.maxAmount)}); the call moves ${show(amount)}`,
         token,
         amount: amount.toString(),
         available: available.toString(),

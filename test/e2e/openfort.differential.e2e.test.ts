@@ -13,7 +13,7 @@ import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { SessionStore } from '../../src/sessions/types.js'
 import { openfort } from '../../src/wallets/openfort.js'
 import { useSharedChain } from '../utils/chain.js'
-import { type DevOpenfort, createDevOpenfort } from '../utils/openfortSdk.js'
+import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { random } from '../utils/random.js'
 import { errorReason } from '../utils/revertReasons.js'
 

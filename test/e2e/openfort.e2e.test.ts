@@ -12,7 +12,7 @@ import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { openfort as openfortDialect } from '../../src/wallets/openfort.js'
 import { useSharedChain } from '../utils/chain.js'
-import { type DevOpenfort, createDevOpenfort } from '../utils/openfortSdk.js'
+import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { rejectionOf } from '../utils/rejection.js'
 
 /*

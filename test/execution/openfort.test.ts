@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { demoNftAbi } from '../../src/devwallet/artifacts.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
 import { useSharedChain } from '../utils/chain.js'
-import { type DevOpenfort, createDevOpenfort } from '../utils/openfortSdk.js'
+import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { scriptedProvider } from '../utils/scriptedProvider.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
 

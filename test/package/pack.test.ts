@@ -39,9 +39,11 @@ beforeAll(async () => {
   const install = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, `viem@${versionOf('viem')}`, `@foundry-rs/anvil@${versionOf('@foundry-rs/anvil')}`]
   // Offline first: everything keyleash needs is in the cache of a machine that ran `npm ci`.
   await run('npm', [...install, '--offline'], { cwd: consumer }).catch(() => run('npm', install, { cwd: consumer }))
-}, 180_000)
+  // Packing builds every entry first: minutes on a busy machine.
+}, 600_000)
 
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+// The consumer app's node_modules (the dev chain, Openfort's SDK, MetaMask's kit) take a while to delete on a busy machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000)
 
 /** A script that loads every entry and uses the core one, printed as JSON. */
 function script(load: (entry: string) => string): string {
@@ -160,30 +162,24 @@ console.log(JSON.stringify(seen))
   expect(JSON.parse(stdout)).toStrictEqual(names.map((name) => [name, false]))
 })
 
-// The names the README says an app has ("The snippets below"), made as its quick start makes them.
-const appNames = `import { encodeFunctionData, parseAbi } from 'viem'
-import { foundry } from 'viem/chains'
-import { createDevWallet, startDevChain } from 'keyleash/devwallet'
-export const devChain = await startDevChain()
-export const wallet = await createDevWallet({ rpcUrl: devChain.rpcUrl })
-export const embeddedWalletProvider = wallet.provider
-export const account = wallet.account
-export const chain = foundry
-export const nft = wallet.contracts.nft
-export const calls = [{ to: nft, data: encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] }) }]
-`
+// The names the README's other blocks use, made by its block under "The snippets below", exported for them.
+async function appNames(): Promise<string> {
+  return `${await appModule('The snippets below')}\nexport { devChain, wallet, embeddedWalletProvider, account, chain, nft, calls }\n`
+}
 
 /** README block `heading`#`index`, as an ES module of the consumer app: types stripped, the app's names imported when it uses them. */
 async function appModule(heading: string, index = 0): Promise<string> {
   const snippet = snippets(readFileSync(join(root, 'README.md'), 'utf8')).find((s) => s.heading === heading && s.index === index)
   if (snippet === undefined) throw new Error(`README has no ts block #${index} under "${heading}"`)
   const { code } = await transform(snippet.code, { loader: 'ts', format: 'esm', target: 'es2022' })
-  const free = ['embeddedWalletProvider', 'account', 'chain', 'nft', 'calls'].filter((name) => new RegExp(`\\b${name}\\b`).test(snippet.code))
+  // A whole program (it starts its own chain) makes every name it uses.
+  const whole = snippet.code.includes('startDevChain(')
+  const free = whole ? [] : ['embeddedWalletProvider', 'account', 'chain', 'nft', 'calls'].filter((name) => new RegExp(`\\b${name}\\b`).test(snippet.code))
   return free.length === 0 ? code : `import { ${free.join(', ')} } from './names.mjs'\n${code}`
 }
 
 test('behavior: a fresh app that follows only the README mints without a prompt, is refused a call outside the grant, revokes, and finds its session after a restart with the file store', async () => {
-  writeFileSync(join(consumer, 'names.mjs'), appNames)
+  writeFileSync(join(consumer, 'names.mjs'), await appNames())
   const steps: [string, string][] = [
     ['quickstart.mjs', await appModule('Quick start, on the development wallet')],
     ['sessions.mjs', await appModule('Sessions and events')],
@@ -207,3 +203,51 @@ test('behavior: a fresh app that follows only the README mints without a prompt,
   expect(file).toMatch(/"alg":"A256GCM","iv":"[0-9a-f]+","ct":"[0-9a-f]+"/) // the session key, sealed
   expect(file).not.toContain(encryptionKey.slice(2))
 }, 120_000)
+
+/** Installs `names` in the consumer app at the versions this repository runs (offline first, from the npm cache). */
+async function installInApp(names: string[]): Promise<void> {
+  const install = ['install', '--no-audit', '--no-fund', '--no-package-lock', ...names.map((name) => `${name}@${versionOf(name)}`)]
+  await run('npm', [...install, '--offline'], { cwd: consumer }).catch(() => run('npm', install, { cwd: consumer }))
+}
+
+test('behavior: the packed types check with skipLibCheck: false under module nodenext, without the optional peers (MetaMask\'s kit, Openfort\'s SDK)', async () => {
+  await installInApp(['@types/node', 'typescript'])
+  const installed = readdirSync(join(consumer, 'node_modules'))
+  expect(installed.filter((name) => name === '@openfort' || name === '@wagmi')).toStrictEqual([])
+  expect(readdirSync(join(consumer, 'node_modules/@metamask'))).not.toContain('smart-accounts-kit')
+  // Every entry but keyleash/wagmi, whose types are wagmi's: an app that imports it has @wagmi/core.
+  writeFileSync(
+    join(consumer, 'types.mts'),
+    `import type { KeyleashProvider, PermissionRequest } from 'keyleash'
+import type { DevMetaMask, DevOpenfort, DevWallet } from 'keyleash/devwallet'
+import type { fileStore } from 'keyleash/node'
+import type { indexedDbStore } from 'keyleash/browser'
+import type { openfort } from 'keyleash/wallets'
+export type Used = [KeyleashProvider, PermissionRequest, DevMetaMask, DevOpenfort, DevWallet, typeof fileStore, typeof indexedDbStore, typeof openfort]
+`,
+  )
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: ['node'], skipLibCheck: false, noEmit: true }, files: ['types.mts'] }),
+  )
+  const { stdout } = await run(process.execPath, [join(consumer, 'node_modules/typescript/bin/tsc'), '-p', consumer]).catch((error: { stdout: string }) => ({ stdout: error.stdout }))
+  expect(stdout).toBe('')
+}, 300_000)
+
+/** Runs README block `heading`#0, a whole program, as a module of the consumer app in a process of its own; its output. */
+async function runQuickStart(heading: string, file: string): Promise<string> {
+  writeFileSync(join(consumer, file), await appModule(heading))
+  const { stdout } = await run(process.execPath, [file], { cwd: consumer, env: { ...process.env, DO_NOT_TRACK: '1' } })
+  return stdout.trim()
+}
+
+test("behavior: Openfort's quick start runs as written in a fresh app, on the SDK's own provider over the development backend", async () => {
+  await installInApp(['@openfort/openfort-js'])
+  expect(await runQuickStart("Quick start: Openfort's embedded wallet", 'openfort.mjs')).toBe('success owner signatures: 1')
+}, 300_000)
+
+test("behavior: MetaMask's quick start runs as written in a fresh app, through waitForCallsStatus, and says what is left", async () => {
+  await installInApp(['@metamask/smart-accounts-kit', '@metamask/7715-permission-types', '@metamask/delegation-abis'])
+  const output = await runQuickStart('MetaMask Advanced Permissions (ERC-7715 + ERC-7710)', 'metamask.mjs')
+  expect(output).toMatch(/^success\nspend-over-period-limit 40000000000000000000 wei of token 0x\w+…\w+ left until /)
+}, 300_000)

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import type { AllowList } from '../../src/options.js'
 import { maxPermissions, resolveGrant, type GrantDraft } from '../../src/permissions/grantRequest.js'
 import { withSessionKeys } from '../../src/provider.js'
+import type { ContractCallPermissionRequest } from '../../src/rpcSchema.js'
 import { rejection, rejectionOf } from '../utils/rejection.js'
 import { scriptedWallet } from '../utils/scriptedWallet.js'
 import { account, nft, now, token } from './dialects/fixtures.js'
@@ -65,7 +66,8 @@ describe('the app\'s allow-list', () => {
 })
 
 describe('the size of a grant', () => {
-  const many = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'contract-call', data: { address: `0x${(i + 1).toString(16).padStart(40, '0')}` } }))
+  const many = (n: number): ContractCallPermissionRequest[] =>
+    Array.from({ length: n }, (_, i) => ({ type: 'contract-call', data: { address: `0x${(i + 1).toString(16).padStart(40, '0')}` } }))
 
   test('error: 16,000 permissions are refused fast (-32602 naming permissions), before the wallet sees them', async () => {
     const inner = scriptedWallet('erc7715')

@@ -1,6 +1,6 @@
-import type { CreateDevMetaMaskOptions, DevMetaMask } from './wallet.js'
+import type { CreateDevMetaMaskOptions, DevMetaMask } from './types.js'
 
-export type { CreateDevMetaMaskOptions, DevMetaMask } from './wallet.js'
+export type { CreateDevMetaMaskOptions, DelegationEnvironment, DevMetaMask } from './types.js'
 
 /**
  * A development MetaMask on MetaMask's real Delegation Framework, **for local development and

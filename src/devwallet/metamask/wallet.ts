@@ -1,4 +1,4 @@
-import { Implementation, type MetaMaskSmartAccount, type SmartAccountsEnvironment, toMetaMaskSmartAccount } from '@metamask/smart-accounts-kit'
+import { Implementation, type MetaMaskSmartAccount, toMetaMaskSmartAccount } from '@metamask/smart-accounts-kit'
 import { type Address, type Hex, type PublicClient, numberToHex, parseEther, parseUnits } from 'viem'
 import { entryPoint07Abi, toPackedUserOperation } from 'viem/account-abstraction'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
@@ -7,9 +7,10 @@ import { demoTokenAbi } from '../artifacts.js'
 import type { ApprovalPrompt } from '../context.js'
 import { deployDemoToken } from '../contracts.js'
 import { userRejected } from '../errors.js'
-import { type DevWalletProvider, read, routedProvider } from '../provider.js'
+import { read, routedProvider } from '../provider.js'
 import { devClients, fund } from '../wallet.js'
 import { deployDelegationFramework } from './framework.js'
+import type { CreateDevMetaMaskOptions, DevMetaMask } from './types.js'
 import {
   type MetaMaskContext,
   grantedExecutionPermissions,
@@ -17,47 +18,6 @@ import {
   revokeExecutionPermission,
   supportedExecutionPermissions,
 } from './grants.js'
-
-/** Options of {@link createDevMetaMask}. */
-export type CreateDevMetaMaskOptions = {
-  /** JSON-RPC URL of an anvil chain, e.g. `startDevChain()`'s `rpcUrl`. */
-  rpcUrl: string
-  /**
-   * The confirmation screen's stand-in: `true` approves, `false` rejects with 4001. Default:
-   * approve everything. For `wallet_requestExecutionPermissions` it may also answer as a user who
-   * edits the screen: `{ adjust: [data, …] }`, per request in order, the fields of
-   * `permission.data` the user changed (wire shape, e.g. `{ periodAmount: '0x28' }`; `undefined`
-   * leaves a request as asked). Only a request with `isAdjustmentAllowed: true` may be adjusted.
-   */
-  approve?: ((prompt: ApprovalPrompt) => boolean | { adjust: readonly (Record<string, unknown> | undefined)[] } | Promise<boolean | { adjust: readonly (Record<string, unknown> | undefined)[] }>) | undefined
-  /** A Delegation Framework already deployed on this chain (e.g. by a test run's global setup); default: deploy it, once per process and chain. */
-  environment?: SmartAccountsEnvironment
-  /** A demo ERC-20 to hold instead of deploying one. */
-  token?: Address
-  /**
-   * Deploy the account now (default), or leave it counterfactual: grants then name its factory in
-   * `dependencies`, and whoever redeems first deploys it, as with a new MetaMask smart account.
-   */
-  deployAccount?: boolean
-}
-
-/** A running development MetaMask: see {@link createDevMetaMask}. */
-export type DevMetaMask = {
-  /** The EIP-1193 provider, speaking `wallet_requestExecutionPermissions` as MetaMask does. */
-  provider: DevWalletProvider
-  /** The user's Hybrid DeleGator smart account (`eth_accounts`), funded with 10 ETH and 1,000,000 demo tokens. */
-  account: Address
-  /** The EOA that owns the account; its key never leaves the wallet. */
-  owner: Address
-  /** The deployed Delegation Framework (DelegationManager, EntryPoint, enforcers …). */
-  environment: SmartAccountsEnvironment
-  /** The demo ERC-20 (`mint(address,uint256)`) the account holds. */
-  contracts: { token: Address }
-  /** How many times the approval hook has been asked. */
-  readonly prompts: number
-  /** Closes the provider: every later request is a 4900. */
-  close(): Promise<void>
-}
 
 const accountFunds = parseEther('10')
 const accountTokens = parseUnits('1000000', 18)

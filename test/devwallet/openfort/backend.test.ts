@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { demoNftAbi, sessionAccountAbi } from '../../../src/devwallet/artifacts.js'
 import { ANY_SELECTOR } from '../../../src/devwallet/contracts.js'
 import { useSharedChain } from '../../utils/chain.js'
-import { type DevOpenfort, createDevOpenfort } from '../../utils/openfortSdk.js'
+import { type DevOpenfort, createDevOpenfort } from '../../../src/devwallet/openfort/sdk.js'
 import { rejectionOf } from '../../utils/rejection.js'
 
 /*

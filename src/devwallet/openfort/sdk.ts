@@ -1,40 +1,43 @@
 /**
- * Openfort's own `EvmProvider` (`@openfort/openfort-js` 1.6.0), built in Node over the development
+ * Openfort's own `EvmProvider` (`@openfort/openfort-js`), built in Node over the development
  * backend: the SDK's real provider and its real backend API clients, pointed at
  * `startOpenfortBackend`'s server, with the iframe signer (which needs a browser) replaced by a
- * local owner key. For tests and the demo only: the SDK is a dev dependency, so keyleash's own
- * entries never import this file (`keyleash/devwallet` holds the backend only).
+ * local owner key. The SDK is the app's to install: it is loaded only when called.
  */
 import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Address, type Hex, isHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import type { ApprovalPrompt, Approve } from '../../src/devwallet/context.js'
-import { userRejected } from '../../src/devwallet/errors.js'
-import {
-  type OpenfortAccount,
-  type OpenfortAccountType,
-  type OpenfortBackend,
-  startOpenfortBackend,
-} from '../../src/devwallet/openfort/backend.js'
-import type { Eip1193Provider } from '../../src/types.js'
+import { InternalError } from '../../errors.js'
+import type { Eip1193Provider } from '../../types.js'
+import type { ApprovalPrompt, Approve } from '../context.js'
+import { userRejected } from '../errors.js'
+import { type OpenfortAccount, type OpenfortAccountType, type OpenfortBackend, startOpenfortBackend } from './backend.js'
 
-/** The SDK's signer seam (`ensureSigner()`): what its iframe signer does, with a local key. */
+/** The SDK's signer seam (`ensureSigner()`): what its iframe signer does, here with a local owner key. */
 export type OpenfortSigner = {
+  /** Signs as the iframe signer does: an EIP-191 message when `requireHash`, else the 32 bytes raw. */
   sign(message: Uint8Array | string, requireArrayify?: boolean, requireHash?: boolean): Promise<string>
+  /** Logs the user out (the SDK's `onLogout`). */
   disconnect(): Promise<void>
+  /** The SDK asks it to follow a chain switch. */
   switchChain(parameters: { chainId: number }): Promise<void>
 }
 
-/** The SDK's `EvmProvider`: EIP-1193 with `on`/`removeListener`. */
+/** The SDK's `EvmProvider`: EIP-1193 with `on`/`removeListener` (so it fits wagmi's `injected({ target })` too). */
 export type OpenfortProvider = Eip1193Provider & {
+  /** Adds a listener of an EIP-1193 event. */
   on(event: string, listener: (...args: unknown[]) => void): void
+  /** Removes a listener added with `on`. */
   removeListener(event: string, listener: (...args: unknown[]) => void): void
 }
 
+/** Options of {@link createDevOpenfort}. */
 export type CreateDevOpenfortOptions = {
+  /** JSON-RPC URL of an anvil chain, e.g. `startDevChain()`'s `rpcUrl`. */
   rpcUrl: string
   /** Stands in for the owner's confirmation: `false` rejects with 4001. Default: approve everything. */
   approve?: Approve
@@ -44,19 +47,27 @@ export type CreateDevOpenfortOptions = {
   backend?: OpenfortBackend
 }
 
+/** A user logged in to Openfort's own SDK over the development backend: see {@link createDevOpenfort}. */
 export type DevOpenfort = {
-  /** Openfort's own provider. */
+  /** Openfort's own provider: the SDK's `EvmProvider`, logged in as the user. */
   provider: OpenfortProvider
   /** The smart account (`eth_accounts`). */
   account: Address
+  /** The user's Openfort account id (`acc_…`): `openfortExecutor`'s `account`. */
+  accountId: string
+  /** Where the app's server reaches the backend, with its secret key: `openfortExecutor`'s `backend`. */
+  api: { url: string; headers: Record<string, string> }
   /** The owner's address; its key stays in the signer. */
   owner: Address
   /** The SDK's stored account (`openfort.account`), with its backend id. */
   openfortAccount: OpenfortAccount
+  /** The demo NFT (`mint(address)`) and ERC-20 on the chain. */
   contracts: { nft: Address; token: Address }
+  /** The development backend the SDK talks to. */
   backend: OpenfortBackend
   /** How many owner signatures were asked for. */
   readonly prompts: number
+  /** Stops the backend it started (not one passed in `backend`, nor the chain). */
   close(): Promise<void>
 }
 
@@ -65,25 +76,51 @@ type SdkModules = {
   BackendApiClients: new (parameters: { basePath: string; accessToken: string; storage?: unknown; onLogout?: () => void }) => unknown
 }
 
+/** The SDK version whose files {@link createDevOpenfort} loads by path. */
+const sdkVersion = '1.6'
 let modules: Promise<SdkModules> | undefined
 
-/** The SDK's dist files: its package exports only the browser entry, so they are loaded by path. */
+/**
+ * The SDK's dist files: its package exports only the browser entry (whose signer is an iframe),
+ * so the provider and API clients are loaded by path, from the app's own install.
+ */
 function loadSdk(): Promise<SdkModules> {
   modules ??= (async () => {
-    const root = dirname(createRequire(import.meta.url).resolve('@openfort/openfort-js/package.json'))
+    const install = `npm i -D @openfort/openfort-js@~${sdkVersion}.0`
+    let root: string
+    try {
+      root = dirname(createRequire(import.meta.url).resolve('@openfort/openfort-js/package.json'))
+    } catch {
+      throw new InternalError(`createDevOpenfort needs Openfort's SDK, which is not installed: ${install}`)
+    }
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+    if (!version.startsWith(`${sdkVersion}.`)) throw new InternalError(`createDevOpenfort runs @openfort/openfort-js ${sdkVersion}.x, and ${version} is installed: ${install}`)
     const load = (path: string) => import(pathToFileURL(join(root, 'dist', path)).href) as Promise<Record<string, unknown>>
     const [provider, clients] = await Promise.all([load('sdk/src/wallets/evm/evmProvider.js'), load('packages/internal/openapi-clients/dist/index.js')])
     return { EvmProvider: provider.EvmProvider, BackendApiClients: clients.BackendApiClients } as SdkModules
   })()
+  // A failed load (the SDK not installed yet) is tried again on the next call.
+  modules.catch(() => (modules = undefined))
   return modules
 }
 
 /**
- * Openfort's `EvmProvider` for a new account on the development backend, logged in.
+ * Openfort's own provider in Node, **for local development and tests only**: the real
+ * `EvmProvider` of `@openfort/openfort-js` (which the app installs: a dev dependency) for a new
+ * user on the development backend (`startOpenfortBackend`, started here unless `backend` is
+ * given), logged in. The SDK's public entry builds its signer in an iframe, which Node has not;
+ * here the owner's key is a local one that signs as that signer does, and asks `approve` first.
+ * Everything else (sessions, their owner signatures, transaction intents, `wallet_getCallsStatus`)
+ * is the SDK's own code talking to the backend over HTTP.
  *
  * @example
- * const openfort = await createDevOpenfort({ rpcUrl: chain.rpcUrl })
- * const provider = withSessionKeys(openfort.provider, { wallet: openfort, executor: openfortExecutor(…) })
+ * import { withSessionKeys } from 'keyleash'
+ * import { createDevOpenfort, startDevChain } from 'keyleash/devwallet'
+ * import { openfort, openfortExecutor } from 'keyleash/wallets'
+ *
+ * const chain = await startDevChain()
+ * const user = await createDevOpenfort({ rpcUrl: chain.rpcUrl })
+ * const provider = withSessionKeys(user.provider, { wallet: openfort, executor: openfortExecutor({ backend: user.api, account: user.accountId }) })
  */
 export async function createDevOpenfort(options: CreateDevOpenfortOptions): Promise<DevOpenfort> {
   const { EvmProvider, BackendApiClients } = await loadSdk()
@@ -147,6 +184,8 @@ export async function createDevOpenfort(options: CreateDevOpenfortOptions): Prom
   return {
     provider,
     account: openfortAccount.address,
+    accountId: openfortAccount.id,
+    api: { url: backend.url, headers: { authorization: `Bearer ${backend.secretKey}` } },
     owner: owner.address,
     openfortAccount,
     contracts: backend.contracts,
