@@ -10,7 +10,7 @@ import { walletKeyTypes } from '../../src/sessions/walletKeyTypes.js'
 import { erc7715v2025 } from '../../src/wallets/erc7715-2025.js'
 import { openfort } from '../../src/wallets/openfort.js'
 import { useSharedChain } from '../utils/chain.js'
-import { type DevOpenfort, createDevOpenfort } from '../utils/openfortSdk.js'
+import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 
 /*
  * Which key types a wallet takes: its dialect's `keyTypes`, narrowed by what the wallet's own
