@@ -17,6 +17,7 @@ describe('resolveOptions', () => {
       autoRoute: false,
       requireWalletEnforcement: false,
       account: undefined,
+      requests: {},
       signing: {},
     })
   })
