@@ -149,8 +149,11 @@ async function table(name: string, fill: (count: number) => Promise<Filled>): Pr
   const results = new Map<Pacing, Map<number, Measured>>()
   try {
     for (const size of sizes) filled.push(await fill(size))
+    // One wallet per store across the pacings: its contexts never repeat, and a persistent
+    // store's tombstone of a revoked session refuses the same id granted again.
+    const wallets = filled.map(() => instantWallet())
     for (const pacing of pacings) {
-      const rounds = filled.map((store) => rounder(store, pacing))
+      const rounds = filled.map((store, i) => rounder(store, pacing, wallets[i]!))
       const started = performance.now()
       for (let round = 0; round < maxRounds && (round < minRounds || performance.now() - started < budgetMs * sizes.length); round++)
         for (const next of rounds) await next.round()
@@ -164,8 +167,8 @@ async function table(name: string, fill: (count: number) => Promise<Filled>): Pr
 }
 
 /** One round of the five operations on a filled store, each timed (and its commands counted), and the medians so far. */
-function rounder({ store, key, commands }: Filled, pacing: Pacing): { round(): Promise<void>; figures(): Measured } {
-  const provider = withSessionKeys(instantWallet(), { now: () => now, store, autoRoute: true })
+function rounder({ store, key, commands }: Filled, pacing: Pacing, wallet: ReturnType<typeof instantWallet>): { round(): Promise<void>; figures(): Measured } {
+  const provider = withSessionKeys(wallet, { now: () => now, store, autoRoute: true })
   const grant = { method: 'wallet_grantPermissions', params: grantRequest(key) }
   const data = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
   const calls = [{ to: nft, data }]

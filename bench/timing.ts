@@ -7,7 +7,7 @@
  *
  * To adopt it in a new bench file:
  * ```ts
- * import { compare, printLoad, throughput } from './timing.js'
+ * import { compare, describeComparison, describeThroughput, printLoad, throughput } from './timing.js'
  * printLoad('my bench')
  * const paired = await compare({ floor: { name: 'direct', run: direct }, subject: { name: 'keyleash', run: viaKeyleash } })
  * console.log(describeComparison(paired, 1.03))
