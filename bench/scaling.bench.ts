@@ -156,7 +156,8 @@ async function table(name: string, fill: (count: number) => Promise<Filled>): Pr
       const rounds = filled.map((store, i) => rounder(store, pacing, wallets[i]!))
       const started = performance.now()
       for (let round = 0; round < maxRounds && (round < minRounds || performance.now() - started < budgetMs * sizes.length); round++)
-        for (const next of rounds) await next.round()
+        // The sizes' order rotates too: whichever size runs right after the largest store pays its garbage.
+        for (let turn = 0; turn < rounds.length; turn++) await rounds[(turn + round) % rounds.length]!.round()
       console.log(`${name}, ${pacing}: measured`)
       results.set(pacing, new Map(sizes.map((size, i) => [size, rounds[i]!.figures()])))
     }
