@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
+import { inlineErrorCodes } from './scripts/inlineErrorCodes.js'
 
 export default defineConfig({
   entry: { index: 'src/index.ts', browser: 'src/browser.ts', node: 'src/node.ts', wagmi: 'src/wagmi.ts', wallets: 'src/wallets.ts', 'devwallet/index': 'src/devwallet/index.ts' },
@@ -13,5 +14,8 @@ export default defineConfig({
   // `import.meta.url` in CommonJS (the dev wallet finds anvil's binary from it).
   shims: true,
   // MetaMask's kit is loaded by the development MetaMask only, from the app's own install.
+  // The core's error codes, rpc-errors' own table, without loading all of rpc-errors in Node.
+  noExternal: ['@metamask/rpc-errors'],
+  esbuildPlugins: [inlineErrorCodes],
   external: ['viem', '@metamask/smart-accounts-kit', '@metamask/7715-permission-types', '@metamask/delegation-abis'],
 })

@@ -17,12 +17,19 @@
  * is how this runner starts it, and how `node --import tsx bench/x.bench.ts` runs it alone
  * (through tsx: see above).
  *
+ * Every `bench/*.bench.ts` is found by its name: a new bench file needs no list kept here. The
+ * machine's load is printed before each, since on a shared machine it says how far to trust
+ * the figures; bench/timing.ts is the one way to time (paired rounds in rotating order, CPU
+ * beside wall, medians of per-round ratios with their spread, throughput over total time).
+ *
  * `npm run bench -- scope` runs only the files whose name contains `scope`.
  */
 import { spawnSync } from 'node:child_process'
 import { readdir, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { build } from 'tsup'
+import { inlineErrorCodes } from '../scripts/inlineErrorCodes.js'
+import { loadLine } from './timing.js'
 
 const dir = fileURLToPath(new URL('.', import.meta.url))
 // Inside the repository, so that the bundles find its node_modules (the dev chain's anvil too).
@@ -35,7 +42,10 @@ const files = (await readdir(dir))
 await rm(out, { recursive: true, force: true })
 await build({
   config: false,
-  entry: Object.fromEntries(files.map((file) => [file.slice(0, -'.ts'.length), dir + file])),
+  // keyleash's core entry too, built as the package is, for the cold-import bench.
+  entry: { ...Object.fromEntries(files.map((file) => [file.slice(0, -'.ts'.length), dir + file])), keyleash: fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
+  noExternal: ['@metamask/rpc-errors'],
+  esbuildPlugins: [inlineErrorCodes],
   outDir: out,
   format: ['esm'],
   target: 'es2022',
@@ -47,8 +57,10 @@ await build({
   silent: true,
 })
 
+console.log(`npm run bench: ${files.length} files; ${loadLine()}`)
 for (const file of files) {
-  console.log(`\n# ${file}\n`)
+  console.log(`\n# ${file} (${loadLine()})\n`)
   const { status, signal } = spawnSync(process.execPath, [`${out}${file.slice(0, -'.ts'.length)}.js`], { stdio: 'inherit' })
   if (status !== 0) throw new Error(`bench/${file} failed (${signal ?? `exit code ${status}`})`)
 }
+console.log(`\nnpm run bench: done; ${loadLine()}`)

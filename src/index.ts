@@ -59,6 +59,11 @@ export { checkScope } from './permissions/scope.js'
 export type { CheckScopeOptions, CheckScopeReturnType, ReasonCode, ScopeCall, ScopeReason, ScopeReasonDetails } from './permissions/scope.js'
 export type { EnforcedRule, Enforcer, GrantRequest, Grant, KeyType, Permission, Policy, PublicKey, RevocationMethods, Signer, SpendLimit } from './permissions/types.js'
 // The wallet dialects themselves are in `keyleash/wallets`; these types are for writing one's own.
+// The request drafts an app may ask in besides viem's June 2024 one: passed in `requests`.
+export { erc7715v2025Requests, executionPermissionRequests } from './permissions/dialects/index.js'
+export type { AppDialect, AppDialectName } from './permissions/dialects/types.js'
+export type { GrantDraft } from './permissions/grantRequest.js'
+export type { ExpiryRules } from './permissions/expiry.js'
 export type { CodecContext, KindPermission, PermissionKinds, PermissionRules, ResolvedGrantRequest, RevocableGrant, WalletDialect, WireRule } from './permissions/dialects/types.js'
 export type { SpendReasonDetails } from './permissions/spendRules.js'
 

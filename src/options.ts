@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem'
 import type { Executor } from './execution/types.js'
-import type { WalletDialect } from './permissions/dialects/types.js'
+import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import type { SessionKeyType } from './sessions/p256Key.js'
 import type { SessionStore } from './sessions/types.js'
 
@@ -52,6 +52,19 @@ export type KeyleashOptions = {
    * `executionPermissions`) or one of the app's own. Default: `erc7715` (viem's, June 2024 draft).
    */
   wallet?: WalletDialect | undefined
+  /**
+   * The drafts the app's own requests may be in besides viem's June 2024 one (always read):
+   * `erc7715v2025Requests` (the February 2025 list of `wallet_grantPermissions`, and
+   * `wallet_getPermissions`), `executionPermissionRequests` (`wallet_requestExecutionPermissions`
+   * and `wallet_getGrantedExecutionPermissions`, 2026), imported from `keyleash`. The wallet's
+   * own draft is read too (`wallet: executionPermissions` brings the 2026 one). A request in a
+   * draft not read is refused with -32602 saying what to pass. Default: none.
+   *
+   * @example
+   * import { erc7715v2025Requests, withSessionKeys } from 'keyleash'
+   * withSessionKeys(inner, { requests: [erc7715v2025Requests] })
+   */
+  requests?: readonly AppDialect[] | undefined
   /**
    * How `expiry` is read. `'auto'` (default): a future timestamp is a timestamp, a small
    * value (below any plausible timestamp) a duration, a millisecond value is refused.

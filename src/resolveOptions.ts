@@ -3,7 +3,8 @@ import { InvalidParamsError } from './errors.js'
 import type { ResolvedOptions } from './methods/types.js'
 import type { AllowList, KeyleashOptions } from './options.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
-import type { WalletDialect } from './permissions/dialects/types.js'
+import type { RequestDialects } from './permissions/dialects/index.js'
+import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import { describe, readAddress, readSeconds } from './permissions/read.js'
 import { toSelector } from './permissions/selectors.js'
 import type { SessionSigning } from './sessions/types.js'
@@ -17,7 +18,7 @@ import type { SessionSigning } from './sessions/types.js'
 export const defaultMaxExpiry = 30 * 24 * 60 * 60
 
 // Every option withSessionKeys reads; anything else is a typo or an option of another library.
-const optionNames = ['store', 'wallet', 'expiryMode', 'maxExpiry', 'allow', 'requireWalletEnforcement', 'executor', 'keyType', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
+const optionNames = ['store', 'wallet', 'requests', 'expiryMode', 'maxExpiry', 'allow', 'requireWalletEnforcement', 'executor', 'keyType', 'autoRoute', 'account', 'signing', 'now'] as const satisfies readonly (keyof KeyleashOptions)[]
 
 /**
  * Checks every option of {@link withSessionKeys} when the provider is made, so that a wrong
@@ -68,6 +69,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     autoRoute: given.autoRoute ?? false,
     requireWalletEnforcement: given.requireWalletEnforcement ?? false,
     account: readAccountOption(given.account),
+    requests: readRequests(given.requests, wallet),
     signing: readSigningOption(given.signing),
   }
 }
@@ -115,6 +117,23 @@ function readAllowList(allow: unknown): AllowList | undefined {
     return { target: address, selectors: selectors.map((selector: unknown, j) => toSelector(selector, `${field}.selectors[${j}]`)) }
   })
 }
+
+/** The drafts read besides June 2024's, by name: the `requests` option, then the wallet's own. */
+function readRequests(requests: unknown, wallet: WalletDialect): RequestDialects {
+  if (requests !== undefined && !Array.isArray(requests))
+    throw new InvalidParamsError('requests', `must be a list of request drafts (erc7715v2025Requests, executionPermissionRequests from keyleash), got ${describe(requests)}`)
+  const read: { -readonly [name in keyof RequestDialects]: AppDialect } = {}
+  const given: readonly unknown[] = requests ?? []
+  for (const [i, dialect] of [...given, ...(wallet.requests === undefined ? [] : [wallet.requests])].entries()) {
+    if (!isAppDialect(dialect))
+      throw new InvalidParamsError(i < given.length ? `requests[${i}]` : 'wallet.requests', `must be a request draft (erc7715v2025Requests or executionPermissionRequests from keyleash), got ${describe(dialect)}`)
+    if (dialect.name !== 'erc7715') read[dialect.name] = dialect
+  }
+  return read
+}
+
+const isAppDialect = (value: unknown): value is AppDialect =>
+  hasFunctions(value, ['parse', 'answer']) && ['erc7715', 'erc7715-2025', 'execution-permissions'].includes((value as { name?: unknown }).name as string)
 
 function readAccountOption(account: unknown): readonly Address[] | undefined {
   if (account === undefined) return undefined

@@ -20,6 +20,7 @@ describe('resolveOptions', () => {
       autoRoute: false,
       requireWalletEnforcement: false,
       account: undefined,
+      requests: {},
       signing: {},
     })
   })

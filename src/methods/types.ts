@@ -5,6 +5,7 @@ import type { SessionIndex } from '../sessions/sessionIndex.js'
 import type { SessionSigning, SessionStore } from '../sessions/types.js'
 import type { Eip1193Provider, RequestArguments } from '../types.js'
 import type { KeyleashOptions } from '../options.js'
+import type { RequestDialects } from '../permissions/dialects/index.js'
 
 /** What every owned method's handler gets besides its params. */
 export type MethodContext = {
@@ -40,6 +41,8 @@ export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryM
   Pick<KeyleashOptions, 'allow'> & {
     /** The `account` option as a list; `undefined`: the inner wallet's connected accounts. */
     account: readonly Address[] | undefined
+    /** The drafts read besides June 2024's: the `requests` option and the wallet's own. */
+    requests: RequestDialects
     /** The `signing` option, reduced to what is on. */
     signing: SessionSigning
   }

@@ -29,7 +29,7 @@ export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPe
  */
 export async function grant(method: GrantMethod, params: unknown, context: MethodContext): Promise<unknown> {
   const { options, store } = context
-  const app = appDialectOf(method, params)
+  const app = appDialectOf(method, params, options.requests)
   // MetaMask's permission types are read, narrowed and written by its dialect's code, if it is the wallet's.
   const kinds = options.wallet.permissionKinds
   const drafts = app.parse(params, { now: context.now(), mode: options.expiryMode, maxExpiry: options.maxExpiry }, kinds)

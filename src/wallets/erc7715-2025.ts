@@ -1,5 +1,5 @@
 import { InvalidParamsError } from '../errors.js'
-import { encodeRequest } from '../permissions/dialects/erc7715-2025.js'
+import { encodeRequest, erc7715v2025Requests } from '../permissions/dialects/erc7715-2025.js'
 import { erc7715, pick } from '../permissions/dialects/erc7715.js'
 import type { WalletDialect } from '../permissions/dialects/types.js'
 import { parsePermission } from '../permissions/permission.js'
@@ -23,6 +23,8 @@ export const erc7715v2025: WalletDialect = {
   grantMethod: 'wallet_grantPermissions',
   revokeMethod: 'wallet_revokePermissions',
   batches: true,
+  // Its apps ask in the same draft.
+  requests: erc7715v2025Requests,
   // What the dev wallet's SessionAccount, which speaks it, holds every session to on chain.
   enforces: ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'],
   // Its `key` signer names the key's type: a P-256 key travels as `{ type: 'secp256r1', publicKey }`.

@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../errors.js'
 import { type Address, type Hex, isAddressEqual, isHex } from 'viem'
-import { encodeRequest, readRules } from '../permissions/dialects/executionPermissions.js'
+import { encodeRequest, executionPermissionRequests, readRules } from '../permissions/dialects/executionPermissions.js'
 import { erc7715 } from '../permissions/dialects/erc7715.js'
 import type { ResolvedGrantRequest, WalletDialect } from '../permissions/dialects/types.js'
 import { encodePermission, parsePermission } from '../permissions/permission.js'
@@ -34,6 +34,8 @@ export const executionPermissions: WalletDialect = {
   // calls, so a call limit is keyleash's alone (under-claiming for the dev wallet, which does).
   enforces: ['target', 'selector', 'value', 'spend', 'expiry'],
   permissionKinds: advancedPermissions,
+  // Its apps ask in the same draft.
+  requests: executionPermissionRequests,
 
   encode(requests) {
     return requests.map((request, i) => {

@@ -27,7 +27,7 @@ const consumer = join(work, 'consumer')
 beforeAll(async () => {
   // What a fresh clone has, with no dist/: `npm pack` must build it itself (prepack).
   const staging = join(work, 'staging')
-  for (const file of ['package.json', 'README.md', 'tsconfig.json', 'tsup.config.ts', 'src'])
+  for (const file of ['package.json', 'README.md', 'tsconfig.json', 'tsup.config.ts', 'scripts', 'src'])
     cpSync(join(root, file), join(staging, file), { recursive: true })
   symlinkSync(join(root, 'node_modules'), join(staging, 'node_modules'), 'dir')
   await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: staging })
@@ -106,6 +106,26 @@ test('behavior: a browser bundle of the core entry holds no Node built-in, no de
   const inputs = Object.keys(result.metafile.inputs)
   expect(inputs.filter((input) => /devwallet|wagmi|^node:/.test(input))).toStrictEqual([])
   expect(inputs.some((input) => input.includes('node_modules/keyleash/dist/index.js'))).toBe(true)
+})
+
+test('behavior: importing the core entry in Node loads none of @metamask/rpc-errors or @metamask/utils: the codes are rpc-errors\' table, built in', async () => {
+  const loaded = async (format: 'esm' | 'cjs') => {
+    const result = await build({
+      stdin: { contents: format === 'esm' ? `export * from 'keyleash'` : `module.exports = require('keyleash')`, resolveDir: consumer },
+      bundle: true,
+      platform: 'node',
+      format,
+      external: ['viem', 'viem/*'],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    })
+    return Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/@metamask/'))
+  }
+  expect(await loaded('esm')).toStrictEqual([])
+  expect(await loaded('cjs')).toStrictEqual([])
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const { InvalidParamsError, UnauthorizedError } = await import('keyleash'); console.log(InvalidParamsError.code, UnauthorizedError.code)`], { cwd: consumer })
+  expect(stdout.trim()).toBe('-32602 4100')
 })
 
 test('behavior: the core entry carries no wallet dialect but the default; keyleash/wallets carries the others', async () => {

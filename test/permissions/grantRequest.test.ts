@@ -4,6 +4,7 @@ import type { AllowList } from '../../src/options.js'
 import { maxPermissions, resolveGrant, type GrantDraft } from '../../src/permissions/grantRequest.js'
 import { withSessionKeys } from '../../src/provider.js'
 import type { ContractCallPermissionRequest } from '../../src/rpcSchema.js'
+import { executionPermissionRequests } from '../../src/permissions/dialects/index.js'
 import { rejection, rejectionOf } from '../utils/rejection.js'
 import { scriptedWallet } from '../utils/scriptedWallet.js'
 import { account, nft, now, token } from './dialects/fixtures.js'
@@ -80,7 +81,7 @@ describe('the size of a grant', () => {
   })
 
   test('error: 16,000 grant requests in one call are refused alike (-32602 naming params)', async () => {
-    const provider = withSessionKeys(scriptedWallet('erc7715'), { now: () => now })
+    const provider = withSessionKeys(scriptedWallet('erc7715'), { now: () => now, requests: [executionPermissionRequests] })
     const request = { chainId: '0x7a69', to: account, permission: { type: 'contract-call', data: { address: nft } }, rules: [{ type: 'expiry', data: { timestamp: now + 60 } }] }
     const error = await rejectionOf(provider.request({ method: 'wallet_requestExecutionPermissions', params: Array(16_000).fill(request) }))
     expect(error).toMatchObject({ code: -32602, message: `params: holds 16000 entries; at most ${maxPermissions} per grant` })

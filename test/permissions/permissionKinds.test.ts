@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { checkScope } from '../../src/permissions/scope.js'
 import type { Permission } from '../../src/permissions/types.js'
 import { withSessionKeys } from '../../src/provider.js'
+import { executionPermissionRequests } from '../../src/permissions/dialects/index.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { advancedPermissions, executionPermissions } from '../../src/wallets.js'
 import { rejectionOf } from '../utils/rejection.js'
@@ -25,7 +26,7 @@ const request = (permission: object, rules: object[] = []) => ({
 describe('a request for MetaMask permissions, without its dialect', () => {
   test('error: a MetaMask type is -32602 naming the field and the wallet option; nothing reaches the wallet', async () => {
     const inner = scriptedWallet('erc7715')
-    const provider = withSessionKeys(inner, { now: () => now })
+    const provider = withSessionKeys(inner, { now: () => now, requests: [executionPermissionRequests] })
     expect(await rejectionOf(provider.request(request(periodic)))).toMatchInlineSnapshot(`
       {
         "code": -32602,
@@ -42,7 +43,7 @@ describe('a request for MetaMask permissions, without its dialect', () => {
     expect(inner.paramsOf('wallet_grantPermissions')).toStrictEqual([])
   })
   test("error: a redeemer or payee rule is -32602 naming the rule and the wallet option", async () => {
-    const provider = withSessionKeys(scriptedWallet('erc7715'), { now: () => now })
+    const provider = withSessionKeys(scriptedWallet('erc7715'), { now: () => now, requests: [executionPermissionRequests] })
     const call = { type: 'contract-call', data: { address: token, calls: ['transfer(address,uint256)'] } }
     expect(await rejectionOf(provider.request(request(call, [{ type: 'payee', data: { addresses: [shop] } }])))).toMatchInlineSnapshot(`
       {
@@ -105,7 +106,7 @@ describe('a stored MetaMask session, checked without its dialect', () => {
     const store = memoryStore()
     const metamask = withSessionKeys(scriptedWallet('execution-permissions'), { wallet: executionPermissions, store, now: () => now })
     await metamask.request(request(periodic))
-    const other = withSessionKeys(scriptedWallet('erc7715'), { store, now: () => now })
+    const other = withSessionKeys(scriptedWallet('erc7715'), { store, now: () => now, requests: [executionPermissionRequests] })
     expect(await metamask.request({ method: 'wallet_getGrantedExecutionPermissions' })).toMatchObject([{ permission: { type: 'native-token-periodic' } }])
     expect(await rejectionOf(other.request({ method: 'wallet_getGrantedExecutionPermissions' }))).toMatchObject({
       code: -32603,

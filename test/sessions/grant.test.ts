@@ -4,6 +4,7 @@ import { erc7715Actions } from 'viem/experimental'
 import { describe, expect, test, vi } from 'vitest'
 import { type DevWalletDialectName, devWalletDialects } from '../../src/devwallet/dialects.js'
 import { withSessionKeys } from '../../src/provider.js'
+import { erc7715v2025Requests, executionPermissionRequests } from '../../src/permissions/dialects/index.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
@@ -151,6 +152,31 @@ describe('dialect by dialect', () => {
     expect(await provider.sessions.list()).toHaveLength(2)
   })
 
+  test('error: a request in a draft the provider was not given is -32602 saying what to import and pass; nothing reaches the wallet', async () => {
+    const inner = scriptedWallet('erc7715')
+    const provider = withSessionKeys(inner, { now: () => now })
+    const list = [{ chainId: '0x7a69', expiry: now + 60, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] } }] }]
+    const refusals = await Promise.all([
+      rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: list })),
+      rejectionOf(provider.request({ method: 'wallet_getPermissions' })),
+      rejectionOf(provider.request({ method: 'wallet_requestExecutionPermissions', params: [] })),
+      rejectionOf(provider.request({ method: 'wallet_getGrantedExecutionPermissions' })),
+    ])
+    expect(refusals.map((error) => [error.code, error.message, (error.data as { hint: string }).hint])).toStrictEqual([
+      [-32602, 'params: a list of grant requests asks in ERC-7715 as merged in February 2025, a draft this provider was not given', "import { erc7715v2025Requests } from 'keyleash' and pass withSessionKeys(inner, { requests: [erc7715v2025Requests] })"],
+      [-32602, 'params: wallet_getPermissions answers in ERC-7715 as merged in February 2025, a draft this provider was not given', "import { erc7715v2025Requests } from 'keyleash' and pass withSessionKeys(inner, { requests: [erc7715v2025Requests] })"],
+      [-32602, 'params: wallet_requestExecutionPermissions asks in ERC-7715 of January 2026, a draft this provider was not given', "import { executionPermissionRequests } from 'keyleash' and pass withSessionKeys(inner, { requests: [executionPermissionRequests] })"],
+      [-32602, 'params: wallet_getGrantedExecutionPermissions answers in ERC-7715 of January 2026, a draft this provider was not given', "import { executionPermissionRequests } from 'keyleash' and pass withSessionKeys(inner, { requests: [executionPermissionRequests] })"],
+    ])
+    expect(inner.requests.filter(({ method }) => method !== 'eth_chainId' && method !== 'eth_accounts')).toStrictEqual([])
+    // Given, they are read; the wallet's own draft is read without being passed.
+    const given = withSessionKeys(scriptedWallet('erc7715'), { now: () => now, requests: [erc7715v2025Requests, executionPermissionRequests] })
+    expect(await given.request({ method: 'wallet_getPermissions' })).toStrictEqual([])
+    expect(await given.request({ method: 'wallet_getGrantedExecutionPermissions' })).toStrictEqual([])
+    const byWallet = withSessionKeys(scriptedWallet('execution-permissions'), { now: () => now, wallet: devWalletDialects['execution-permissions'] })
+    expect(await byWallet.request({ method: 'wallet_getGrantedExecutionPermissions' })).toStrictEqual([])
+  })
+
   test('behavior: a 2025 list to a one-at-a-time wallet: when the second fails, the first is revoked', async () => {
     let calls = 0
     const inner = scriptedWallet('erc7715', {
@@ -159,7 +185,7 @@ describe('dialect by dialect', () => {
         return { expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0xfirst' }
       },
     })
-    const { provider } = setup('erc7715', {}, inner)
+    const { provider } = setup('erc7715', { requests: [erc7715v2025Requests] }, inner)
     const request = (address: Address) => ({ chainId: '0x7a69', expiry: now + 60, permissions: [{ type: 'contract-call', data: { address, calls: [] } }] })
     expect(await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [request(nft), request(token)] }))).toMatchObject({ code: 4001 })
     expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0xfirst' }]])
@@ -284,7 +310,7 @@ describe('managing sessions', () => {
   test('behavior: wallet_getPermissions lists live sessions only, never expired or revoked ones', async () => {
     let clock = now
     const inner = scriptedWallet('erc7715')
-    const provider = withSessionKeys(inner, { now: () => clock })
+    const provider = withSessionKeys(inner, { now: () => clock, requests: [erc7715v2025Requests, executionPermissionRequests] })
     await provider.request({ method: 'wallet_grantPermissions', params: [{ ...seedGrant(), expiry: 60 }] })
     const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })) as { permissionsContext: string }
     await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })

@@ -4,6 +4,7 @@ import { devWalletDialects } from '../../src/devwallet/dialects.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
+import { erc7715v2025Requests, executionPermissionRequests } from '../../src/permissions/dialects/index.js'
 import { rejectionOf } from '../utils/rejection.js'
 
 /*
@@ -28,7 +29,7 @@ async function twoUsers() {
       permissionsContext: `0x0${(bobs++).toString(16)}`,
     }),
   })
-  const options = { store, now: () => now, wallet: devWalletDialects.erc7715 }
+  const options = { store, now: () => now, wallet: devWalletDialects.erc7715, requests: [erc7715v2025Requests, executionPermissionRequests] }
   const a = withSessionKeys(aliceWallet, options)
   const b = withSessionKeys(bobWallet, options)
   const { permissionsContext: bobsContext } = (await b.request({ method: 'wallet_grantPermissions', params: [seedGrant] })) as { permissionsContext: string }

@@ -85,6 +85,12 @@ export type WalletDialect = {
    * such a type is refused (-32602), and a stored session holding one is never signed under.
    */
   permissionKinds?: PermissionKinds | undefined
+  /**
+   * The draft this wallet's apps ask in, when it is not viem's June 2024 one: read by a provider
+   * made with this wallet as if passed in `requests` (`erc7715v2025` brings the 2025 list,
+   * `executionPermissions` the 2026 requests).
+   */
+  requests?: AppDialect | undefined
 }
 
 /** A permission of the kinds core keyleash leaves to {@link PermissionKinds}: MetaMask's `spend` and `revocation`. */
@@ -127,11 +133,20 @@ export type PermissionKinds = {
 
 /**
  * How an app may ask: reads its params into checked drafts, and answers with the stored
- * sessions in the same shape.
+ * sessions in the same shape. viem's June 2024 draft is always read; the others are values an
+ * app passes in the `requests` option of `withSessionKeys`, so an app that does not ask in them
+ * does not ship their parsers.
+ *
+ * @example
+ * import { erc7715v2025Requests, withSessionKeys } from 'keyleash'
+ *
+ * const provider = withSessionKeys(inner, { requests: [erc7715v2025Requests] })
  */
 export type AppDialect = {
+  /** Which draft: `erc7715-2025` or `execution-permissions` (`erc7715`, June 2024, is always read). */
   name: AppDialectName
-  /** `kinds`: the wallet dialect's `permissionKinds`, for the types core does not read itself. */
+  /** The app's params, checked, as drafts. `kinds`: the wallet dialect's `permissionKinds`, for the types core does not read itself. */
   parse(params: unknown, rules: ExpiryRules, kinds?: PermissionKinds): GrantDraft[]
+  /** The stored sessions, in the shape the app asked in (what the grant and the listing methods answer). */
   answer(sessions: readonly Session[], kinds?: PermissionKinds): unknown
 }
