@@ -1,8 +1,10 @@
 /**
  * `keyleash/devwallet`: a real, local embedded wallet for the demo and the tests — anvil, a
  * session-key smart account, demo contracts, and an EIP-1193 provider speaking ERC-7715 (in a
- * chosen dialect), ERC-5792 and ERC-7836 — and `startOpenfortBackend`, a development backend for
- * Openfort's own SDK (`@openfort/openfort-js`, which the app brings) on the same chain. For local
+ * chosen dialect), ERC-5792 and ERC-7836 — `startOpenfortBackend`, a development backend for
+ * Openfort's own SDK (`@openfort/openfort-js`, which the app brings) on the same chain, and
+ * `createDevThirdweb`, thirdweb's smart account (ERC-4337) owned by an EOA wallet that speaks no
+ * ERC-7715, with `startBundler` (alto, on 127.0.0.1) to run its UserOperations. For local
  * development and tests only.
  *
  * @example
@@ -16,6 +18,9 @@
 export { DevChainError, type DevChain, type StartDevChainErrorType, type StartDevChainOptions, startDevChain } from './chain.js'
 export { type CreateDevWalletOptions, type DevWallet, createDevWallet, fund } from './wallet.js'
 export { type CreateDevMetaMaskOptions, type DevMetaMask, createDevMetaMask } from './metamask/index.js'
+export { type CreateDevThirdwebOptions, type DevThirdweb, createDevThirdweb, thirdwebAccountAbi } from './thirdweb/index.js'
+export { type DevBundler, DevBundlerError, type StartBundlerOptions, startBundler } from './erc4337/bundler.js'
+export { deployEntryPoints } from './erc4337/entryPoints.js'
 export type { DevWalletProvider } from './provider.js'
 export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
 export {

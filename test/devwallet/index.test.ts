@@ -5,15 +5,18 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
   expect(Object.keys(devwallet).sort()).toMatchInlineSnapshot(`
     [
       "ANY_SELECTOR",
+      "DevBundlerError",
       "DevChainError",
       "SESSION_ACCOUNT_DOMAIN",
       "createDevMetaMask",
+      "createDevThirdweb",
       "createDevWallet",
       "demoNftAbi",
       "demoTokenAbi",
       "deployDemoNft",
       "deployDemoToken",
       "deployDevContracts",
+      "deployEntryPoints",
       "deploySessionAccount",
       "devWalletDialects",
       "executeTypedData",
@@ -21,8 +24,10 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
       "fund",
       "randomExecuteNonce",
       "sessionAccountAbi",
+      "startBundler",
       "startDevChain",
       "startOpenfortBackend",
+      "thirdwebAccountAbi",
     ]
   `)
 })
