@@ -1,10 +1,11 @@
-import { type Address, createPublicClient, createWalletClient, custom, http, parseEther, toHex, zeroAddress } from 'viem'
+import { type Address, createPublicClient, http, parseEther, zeroAddress } from 'viem'
 import { entryPoint06Address, entryPoint07Address } from 'viem/account-abstraction'
 import { anvil } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startDevChain, type DevChain } from '../../../src/devwallet/chain.js'
 import { createDevThirdweb, type DevThirdweb, thirdwebAccountAbi } from '../../../src/devwallet/thirdweb/index.js'
 import { rejectionOf } from '../../utils/rejection.js'
+import { setSignerPermissions } from '../../utils/thirdweb.js'
 
 // Its own anvil: thirdweb's factory and the EntryPoints stay for the file, and no snapshot of the shared chain is reverted under them.
 let chain: DevChain
@@ -39,42 +40,11 @@ describe('createDevThirdweb', () => {
   })
 
   test('behavior: the owner signs a SignerPermissionRequest (one prompt) and sends setPermissionsForSigner (one prompt): the account reads the session key back', async () => {
-    const owner = createWalletClient({ account: wallet.owner, chain: anvil, transport: custom(wallet.provider) })
     const publicClient = createPublicClient({ chain: anvil, transport: http(chain.rpcUrl) })
     const sessionKey: Address = '0x00000000000000000000000000000000000005E5'
     const { timestamp } = await publicClient.getBlock()
-    const request = {
-      signer: sessionKey,
-      isAdmin: 0,
-      approvedTargets: [wallet.contracts.nft],
-      nativeTokenLimitPerTransaction: parseEther('0.01'),
-      permissionStartTimestamp: 0n,
-      permissionEndTimestamp: timestamp + 3600n,
-      reqValidityStartTimestamp: 0n,
-      reqValidityEndTimestamp: timestamp + 600n,
-      uid: toHex(1, { size: 32 }),
-    } as const
     const before = approvals.length
-    const signature = await owner.signTypedData({
-      domain: { name: 'Account', version: '1', chainId: anvil.id, verifyingContract: wallet.account },
-      types: {
-        SignerPermissionRequest: [
-          { name: 'signer', type: 'address' },
-          { name: 'isAdmin', type: 'uint8' },
-          { name: 'approvedTargets', type: 'address[]' },
-          { name: 'nativeTokenLimitPerTransaction', type: 'uint256' },
-          { name: 'permissionStartTimestamp', type: 'uint128' },
-          { name: 'permissionEndTimestamp', type: 'uint128' },
-          { name: 'reqValidityStartTimestamp', type: 'uint128' },
-          { name: 'reqValidityEndTimestamp', type: 'uint128' },
-          { name: 'uid', type: 'bytes32' },
-        ],
-      },
-      primaryType: 'SignerPermissionRequest',
-      message: request,
-    })
-    const hash = await owner.writeContract({ address: wallet.account, abi: thirdwebAccountAbi, functionName: 'setPermissionsForSigner', args: [request, signature] })
-    expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success')
+    await setSignerPermissions(chain.rpcUrl, wallet, sessionKey, { targets: [wallet.contracts.nft], nativeLimit: parseEther('0.01'), end: timestamp + 3600n })
     expect(approvals.slice(before)).toStrictEqual(['eth_signTypedData_v4', 'eth_sendTransaction'])
     expect(await publicClient.readContract({ address: wallet.account, abi: thirdwebAccountAbi, functionName: 'getPermissionsForSigner', args: [sessionKey] })).toStrictEqual({
       signer: sessionKey,
