@@ -1,12 +1,14 @@
-import { type Address, type Hex, createPublicClient, createWalletClient, encodeFunctionData, erc721Abi, http, numberToHex, parseEther } from 'viem'
+import { createRequire } from 'node:module'
+import { type Address, type Hex, createPublicClient, getAddress, createWalletClient, encodeFunctionData, erc721Abi, http, numberToHex, parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { entryPoint07Address } from 'viem/account-abstraction'
 import { anvil } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type DevChain, startDevChain } from '../../src/devwallet/chain.js'
 import { demoNftAbi, demoTokenAbi } from '../../src/devwallet/artifacts.js'
 import { type DevBundler, startBundler } from '../../src/devwallet/erc4337/bundler.js'
 import { type DevThirdweb, createDevThirdweb } from '../../src/devwallet/thirdweb/index.js'
-import { fund } from '../../src/devwallet/wallet.js'
+import { devClients, fund } from '../../src/devwallet/wallet.js'
 import { erc4337Executor, type Erc4337ExecutorOptions } from '../../src/execution/erc4337.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
@@ -135,5 +137,33 @@ describe('erc4337Executor by handleOps from a relayer', () => {
     expect(failed.code).toBe(-32603)
     expect(failed.message).toContain(broke.address)
     expect((await store.get(id))?.usage.calls).toBe(0)
+  })
+})
+
+describe('erc4337Executor on EntryPoint v0.7 (packed UserOperations)', () => {
+  test('default: a session key that owns eth-infinitism\'s SimpleAccount v0.7 mints through alto', async () => {
+    // eth-infinitism's own SimpleAccountFactory, as @account-abstraction/contracts 0.7.0 publishes it.
+    const { abi, bytecode } = createRequire(import.meta.url)('@account-abstraction/contracts/artifacts/SimpleAccountFactory.json') as { abi: never; bytecode: Hex }
+    const { publicClient: reader, relayerClient } = await devClients(chain.rpcUrl)
+    const deployed = await reader.waitForTransactionReceipt({ hash: await relayerClient.deployContract({ abi, bytecode, args: [entryPoint07Address] as never }) })
+    const factory = getAddress(deployed.contractAddress as Address)
+    const store = memoryStore()
+    const simpleAccount = { ...thirdwebAccount(), entryPoint: { address: entryPoint07Address, version: '0.7' as const } }
+    const privateKey = generatePrivateKey()
+    const key = privateKeyToAccount(privateKey).address
+    const { result: account, request } = await reader.simulateContract({ address: factory, abi: abi as never, functionName: 'createAccount' as never, args: [key, 0n] as never, account: relayerClient.account })
+    const provider = withSessionKeys(wallet.provider, { store, account: account as Address, executor: erc4337Executor({ account: simpleAccount, bundler: bundler.url, transport: http(chain.rpcUrl) }) })
+    await provider.sessions.importKey(privateKey)
+    await reader.waitForTransactionReceipt({ hash: await relayerClient.writeContract(request as never) })
+    await fund(reader, account as Address, parseEther('1'))
+    const id = '0x0700'
+    const { timestamp } = await reader.getBlock()
+    await store.put(sessionFixture({ id, chainId: anvil.id, account: account as Address, signer: { type: 'account', address: key }, keyAddress: key, expiry: Number(timestamp) + 3600, permissions: [{ type: 'contract-call', target: wallet.contracts.nft, selectors: 'any' }], policies: [] }))
+    const sent = (await provider.request({
+      method: 'wallet_sendCalls',
+      params: [{ version: '2.0.0', from: account as Address, chainId: numberToHex(anvil.id), atomicRequired: true, calls: [{ to: wallet.contracts.nft, data: mint(account as Address) }], capabilities: { permissions: { context: id } } }],
+    })) as { id: Hex }
+    expect(await nftBalance(account as Address)).toBe(1n)
+    expect(await provider.request({ method: 'wallet_getCallsStatus', params: [sent.id] })).toMatchObject({ status: 200, receipts: [{ status: '0x1' }] })
   })
 })
