@@ -3,7 +3,9 @@
  * app imports the one its wallet speaks and passes it as the `wallet` option, so it ships that
  * one only; the default, `erc7715`, is in the core entry anyway. What only one wallet needs
  * lives here with its dialect: MetaMask's Advanced Permissions (`advancedPermissions`, which
- * `executionPermissions` carries) and `erc7710Executor`, Openfort's `openfortExecutor`.
+ * `executionPermissions` carries) and `erc7710Executor`, Openfort's `openfortExecutor`, and for
+ * accounts that run their session keys through ERC-4337, `erc4337Executor` with an account
+ * family (`thirdwebAccount`).
  *
  * @example
  * import { withSessionKeys } from 'keyleash'
@@ -21,6 +23,8 @@ export { advancedPermissions } from './wallets/advancedPermissions.js'
 export { erc7710Executor, type Erc7710ExecutorOptions } from './execution/erc7710.js'
 export { openfort } from './wallets/openfort.js'
 export { openfortExecutor, type OpenfortExecutorOptions, type OpenfortIntentsBackend } from './execution/openfort.js'
+export { erc4337Executor, type Erc4337Account, type Erc4337ExecutorOptions } from './execution/erc4337.js'
+export { thirdwebAccount, type ThirdwebAccountOptions } from './wallets/thirdweb/account.js'
 export type { PermissionKinds, WalletDialect } from './permissions/dialects/types.js'
 
 /**

@@ -153,7 +153,7 @@ export function recordBundle(context: DevWalletContext, hash: Hex, id?: string):
  * @example
  * checkAccount('wallet_prepareCalls', from, context)
  */
-export function checkAccount(method: string, address: Address, context: DevWalletContext): void {
+export function checkAccount(method: string, address: Address, context: Pick<DevWalletContext, 'account'>): void {
   if (!isAddressEqual(address, context.account)) throw unauthorized(method, address)
 }
 

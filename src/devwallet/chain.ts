@@ -47,8 +47,10 @@ let exitHooksInstalled = false
 function killAll(): void {
   for (const c of running) c.kill('SIGKILL')
 }
-function trackChild(child: ChildProcess): void {
+/** Kills `child` when this process exits or is signalled, if `stop()` was never called. */
+export function trackChild(child: ChildProcess): void {
   running.add(child)
+  child.once('exit', () => running.delete(child))
   if (exitHooksInstalled) return
   exitHooksInstalled = true
   process.on('exit', killAll)
@@ -126,6 +128,24 @@ async function answersChainId(rpcUrl: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * Ends `child` (SIGTERM, SIGKILL after `graceMs`) and resolves once it has exited. Safe to call twice.
+ *
+ * @example
+ * const stop = () => stopChild(child, 2000)
+ */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    // Hold the event loop open until the process is really gone, so `await stop()` means "no process".
+    child.ref()
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    await waitForExit(child)
+    clearTimeout(timer)
+  }
+  running.delete(child)
+}
+
 function waitForExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
@@ -162,20 +182,9 @@ async function attempt(bin: string, port: number, options: StartDevChainOptions)
   child.once('error', (e) => {
     spawnError = e
   })
-  child.once('exit', () => running.delete(child))
 
   const rpcUrl = `http://127.0.0.1:${port}`
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      // Hold the event loop open until anvil is really gone, so `await stop()` means "no process".
-      child.ref()
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2000)
-      await waitForExit(child)
-      clearTimeout(timer)
-    }
-    running.delete(child)
-  }
+  const stop = () => stopChild(child, 2000)
 
   const deadline = Date.now() + (options.timeoutMs ?? 10_000)
   while (Date.now() < deadline) {

@@ -2,8 +2,10 @@
  * `keyleash/devwallet`: a real, local embedded wallet for the demo and the tests — anvil, a
  * session-key smart account, demo contracts, and an EIP-1193 provider speaking ERC-7715 (in a
  * chosen dialect), ERC-5792 and ERC-7836 — `startOpenfortBackend`, a development backend for
- * Openfort's own SDK on the same chain, and `createDevOpenfort`, the SDK's own provider
- * (`@openfort/openfort-js`, which the app installs) over it in Node. For local development and
+ * Openfort's own SDK on the same chain, `createDevOpenfort`, the SDK's own provider
+ * (`@openfort/openfort-js`, which the app installs) over it in Node, and `createDevThirdweb`,
+ * thirdweb's smart account (ERC-4337) owned by an EOA wallet that speaks no ERC-7715, with
+ * `startBundler` (alto, on 127.0.0.1) to run its UserOperations. For local development and
  * tests only.
  *
  * @example
@@ -26,6 +28,9 @@ export {
   serveDevWallet,
 } from './serve.js'
 export { type CreateDevMetaMaskOptions, type DelegationEnvironment, type DevMetaMask, createDevMetaMask } from './metamask/index.js'
+export { type CreateDevThirdwebOptions, type DevThirdweb, createDevThirdweb, thirdwebAccountAbi } from './thirdweb/index.js'
+export { type DevBundler, DevBundlerError, type StartBundlerOptions, startBundler } from './erc4337/bundler.js'
+export { deployEntryPoints } from './erc4337/entryPoints.js'
 export type { DevWalletProvider } from './provider.js'
 export { devWalletDialects, type DevWalletDialectName } from './dialects.js'
 export {

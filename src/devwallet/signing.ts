@@ -12,6 +12,9 @@ import type { DevWalletContext } from './context.js'
  * address succeed.
  */
 
+/** What signing needs of a wallet: its account, the key that signs for it, and the approval hook. */
+type Signer = Pick<DevWalletContext, 'account' | 'owner' | 'ask'>
+
 /**
  * `personal_sign([message, address])` for the account: the approval hook confirms, the owner
  * signs the EIP-191 message. `message` is hex bytes (as viem sends it) or plain text.
@@ -20,7 +23,7 @@ import type { DevWalletContext } from './context.js'
  * const signature = await walletClient.signMessage({ account, message: 'hello' })
  * await publicClient.verifyMessage({ address: account, message: 'hello', signature }) // true
  */
-export async function personalSign(params: unknown, context: DevWalletContext): Promise<Hex> {
+export async function personalSign(params: unknown, context: Signer): Promise<Hex> {
   const [message, address] = readArray(params, 'params')
   checkAccount('personal_sign', readAddress(address, 'params[1]'), context)
   if (typeof message !== 'string') throw new InvalidParamsError('params[0]', `must be the message, hex or text, got ${describe(message)}`)
@@ -36,7 +39,7 @@ export async function personalSign(params: unknown, context: DevWalletContext): 
  * const signature = await walletClient.signTypedData({ account, domain, types, primaryType, message })
  * await publicClient.verifyTypedData({ address: account, domain, types, primaryType, message, signature }) // true
  */
-export async function signTypedDataV4(params: unknown, context: DevWalletContext): Promise<Hex> {
+export async function signTypedDataV4(params: unknown, context: Signer): Promise<Hex> {
   const [address, raw] = readArray(params, 'params')
   checkAccount('eth_signTypedData_v4', readAddress(address, 'params[0]'), context)
   const typedData = readTypedData(raw, 'params[1]')

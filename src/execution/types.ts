@@ -25,6 +25,12 @@ export type ExecuteParameters = {
    * keeps it, because the calls may have gone through.
    */
   submitting(): void
+  /**
+   * Call when calls handed on after `submitting()` were refused before anyone could execute them
+   * (a bundler that rejected the UserOperation, a relayer's `handleOps` that reverted): the
+   * reserved usage is given back, as for a failure before `submitting()`.
+   */
+  refused?(): void
 }
 
 /** What an executor answers: an ERC-5792 calls id the app can ask `wallet_getCallsStatus` about. */

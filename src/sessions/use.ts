@@ -48,10 +48,13 @@ export async function runInSession(context: MethodContext, session: Session, cal
   const submitting = () => {
     submitted = true
   }
+  const refused = () => {
+    submitted = false
+  }
   try {
     if (!signer) throw new InternalError(`session ${session.id} has no key to sign with`, { context: session.id })
     // Each signature re-reads the session: a revoke after the reservation still stops the key.
-    const sent = await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting })
+    const sent = await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting, refused })
     // Ids the executor made itself are answered here; the wallet never heard of them.
     if (context.executor.getCallsStatus !== undefined) context.callsIds.add(sent.id, chainId)
     return sent

@@ -5,17 +5,20 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
   expect(Object.keys(devwallet).sort()).toMatchInlineSnapshot(`
     [
       "ANY_SELECTOR",
+      "DevBundlerError",
       "DevChainError",
       "SESSION_ACCOUNT_DOMAIN",
       "connectDevWallet",
       "createDevMetaMask",
       "createDevOpenfort",
+      "createDevThirdweb",
       "createDevWallet",
       "demoNftAbi",
       "demoTokenAbi",
       "deployDemoNft",
       "deployDemoToken",
       "deployDevContracts",
+      "deployEntryPoints",
       "deploySessionAccount",
       "devWalletDialects",
       "executeTypedData",
@@ -24,8 +27,10 @@ test('default: the keyleash/devwallet entry exports exactly this', () => {
       "randomExecuteNonce",
       "serveDevWallet",
       "sessionAccountAbi",
+      "startBundler",
       "startDevChain",
       "startOpenfortBackend",
+      "thirdwebAccountAbi",
     ]
   `)
 })

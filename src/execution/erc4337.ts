@@ -1,0 +1,277 @@
+import {
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type RpcTransactionReceipt,
+  type Transport,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  encodeFunctionData,
+  http,
+  isHex,
+  parseEventLogs,
+} from 'viem'
+import {
+  type UserOperation,
+  entryPoint06Abi,
+  entryPoint07Abi,
+  formatUserOperationRequest,
+  getUserOperationHash,
+  toPackedUserOperation,
+} from 'viem/account-abstraction'
+import { InternalError, InvalidParamsError, UnauthorizedError } from '../errors.js'
+import type { ScopeCall } from '../permissions/scope.js'
+import { aaError } from './aaErrors.js'
+import { callsStatusOf } from './callsStatus.js'
+import type { CallsStatus, Executor } from './types.js'
+
+/**
+ * What the executor needs to know of an account family (its folder says it, as permissionless.js
+ * keeps one per account): where it validates, how it encodes calls, how a session key signs.
+ */
+export type Erc4337Account = {
+  /** The EntryPoint the account validates UserOperations on. */
+  entryPoint: { address: Address; version: '0.6' | '0.7' }
+  /**
+   * Whether the account takes any ERC-4337 nonce key (the EntryPoint's 2D nonces): each send then
+   * uses a key of its own and concurrent sends never share a nonce. Otherwise sends from one
+   * account go one at a time, each after the one before is on chain or failed.
+   */
+  parallelNonces: boolean
+  /** The account's `callData` for the calls (its `execute` / `executeBatch`). */
+  encodeCalls(calls: readonly ScopeCall[]): Hex
+  /** A signature of the real one's shape, for gas estimation. */
+  dummySignature: Hex
+  /** The session key's signature of a UserOperation hash, as the account's validation reads it. */
+  signUserOperationHash(hash: Hex, signer: LocalAccount): Promise<Hex>
+}
+
+/** Options of {@link erc4337Executor}: a `bundler`, or a `relayer` that sends `handleOps` itself. */
+export type Erc4337ExecutorOptions = {
+  /** The account family: `thirdwebAccount()` from `keyleash/wallets`, or your own. */
+  account: Erc4337Account
+  /** The bundler's URL (or a viem transport to it): `eth_estimateUserOperationGas`, `eth_sendUserOperation`, `eth_getUserOperationReceipt`. */
+  bundler?: string | Transport | undefined
+  /** With no bundler: the account that sends `handleOps` to the EntryPoint and pays its gas (the account refunds it, as to a bundler). */
+  relayer?: LocalAccount | undefined
+  /** Where the chain is read (nonce, fees) and the relayer's transaction is sent. Default: the wrapped wallet. */
+  transport?: Transport | undefined
+  /** How long to wait for a UserOperation to be on chain, in ms. Default: 60 000. */
+  timeoutMs?: number | undefined
+}
+
+// Gas limits for `handleOps` from a relayer, where no bundler estimates: validation of a session
+// key (thirdweb's `isValidSigner` walks its targets) stays far below; the account pays only what is used.
+const relayedVerificationGas = 500_000n
+const relayedPreVerificationGas = 60_000n
+const pollInterval = 100
+
+/**
+ * ERC-4337: calls under a session are sent as a UserOperation the session key signs, for accounts
+ * whose session keys are their own (thirdweb's, Safe / Kernel / Nexus with their modules), on
+ * EntryPoint v0.6 or v0.7 (packed). Through a bundler (`bundler`), or with none by `handleOps`
+ * from a `relayer` the app names. The calls id is the UserOperation hash; keyleash answers
+ * `wallet_getCallsStatus` for it from the UserOperation's receipt. An `AAxx` error from the
+ * bundler or the EntryPoint becomes a coded error that says what happened and what to do
+ * (`AA24`: the account refused the session key's signature), and the usage the send reserved is
+ * given back when the UserOperation never reached the mempool or the chain.
+ *
+ * @see https://eips.ethereum.org/EIPS/eip-4337
+ * @example
+ * import { withSessionKeys } from 'keyleash'
+ * import { erc4337Executor, thirdweb, thirdwebAccount } from 'keyleash/wallets'
+ *
+ * const provider = withSessionKeys(ownerWallet, { wallet: thirdweb, executor: erc4337Executor({ account: thirdwebAccount(), bundler: 'https://bundler.example/rpc' }) })
+ */
+export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
+  const { account: family, relayer, timeoutMs = 60_000 } = options
+  if ((options.bundler === undefined) === (relayer === undefined))
+    throw new InvalidParamsError('executor', 'erc4337Executor needs a bundler (its URL) or a relayer (the account that sends handleOps), one of them')
+  const bundler = typeof options.bundler === 'string' ? http(options.bundler, { retryCount: 0 }) : options.bundler
+  const { address: entryPoint, version } = family.entryPoint
+  const abi = version === '0.6' ? entryPoint06Abi : entryPoint07Abi
+  // The relayer's transactions, by the UserOperation they carried: its status is read from them.
+  const relayed = new Map<Hex, Hex>()
+  const queues = new Map<string, Promise<unknown>>()
+
+  const clientsOf = (inner: Parameters<Executor>[0]['inner'], chainId: number) => {
+    const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
+    const transport = options.transport ?? custom(inner)
+    return { chain, transport, reader: createPublicClient({ chain, transport, pollingInterval: pollInterval }) as PublicClient }
+  }
+
+  const execute: Executor = ({ inner, session, calls, chainId, signer, submitting, refused }) => {
+    if (session.signer.type === 'key' && session.signer.key.keyType !== 'secp256k1')
+      throw new UnauthorizedError(`session ${session.id} holds a ${session.signer.key.keyType} key; ERC-4337 accounts here check secp256k1 signatures only`, { context: session.id, hint: 'grant the session with a secp256k1 key' })
+    const { chain, transport, reader } = clientsOf(inner, chainId)
+    const send = async (): Promise<{ id: string }> => {
+      const sender = session.account
+      const key = family.parallelNonces ? randomNonceKey() : 0n
+      const [nonce, fees] = await Promise.all([
+        reader.readContract({ address: entryPoint, abi, functionName: 'getNonce', args: [sender, key] }),
+        reader.estimateFeesPerGas(),
+      ])
+      const callData = family.encodeCalls(calls)
+      const draft = { sender, nonce, callData, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas, ...(version === '0.6' ? { initCode: '0x' as Hex, paymasterAndData: '0x' as Hex } : {}) }
+      const gas = bundler ? await estimate(draft) : await relayedGas(reader, sender, callData)
+      const userOperation = { ...draft, ...gas, signature: '0x' as Hex } as UserOperation
+      const hash = getUserOperationHash({ chainId, entryPointAddress: entryPoint, entryPointVersion: version, userOperation } as Parameters<typeof getUserOperationHash>[0])
+      userOperation.signature = await family.signUserOperationHash(hash, signer)
+      const id = bundler ? await sendToBundler(userOperation, session.id, submitting, refused) : await sendByRelayer(userOperation, session.id, submitting, refused)
+      await landed(id, session.id)
+      return { id }
+    }
+
+    const estimate = async (draft: Record<string, unknown>) => {
+      const request = bundler!({ chain: undefined, retryCount: 0 }).request
+      try {
+        const gas = (await request({ method: 'eth_estimateUserOperationGas', params: [formatUserOperationRequest({ ...draft, signature: family.dummySignature } as UserOperation), entryPoint] })) as Record<string, Hex>
+        return Object.fromEntries(['callGasLimit', 'verificationGasLimit', 'preVerificationGas'].map((field) => [field, BigInt(gas[field] ?? '0x0')]))
+      } catch (error) {
+        throw failure(error, session.id, 'the bundler could not estimate the UserOperation')
+      }
+    }
+
+    const relayedGas = async (client: PublicClient, sender: Address, callData: Hex) => {
+      let callGasLimit: bigint
+      try {
+        // The EntryPoint calls the account: estimated as that call.
+        callGasLimit = ((await client.estimateGas({ account: entryPoint, to: sender, data: callData })) * 6n) / 5n
+      } catch (error) {
+        throw failure(error, session.id, 'the account\'s calls revert')
+      }
+      return { callGasLimit, verificationGasLimit: relayedVerificationGas, preVerificationGas: relayedPreVerificationGas }
+    }
+
+    const sendToBundler = async (userOperation: UserOperation, context: string, submitting: () => void, refused: (() => void) | undefined): Promise<Hex> => {
+      const request = bundler!({ chain: undefined, retryCount: 0 }).request
+      submitting()
+      try {
+        return (await request({ method: 'eth_sendUserOperation', params: [formatUserOperationRequest(userOperation), entryPoint] })) as Hex
+      } catch (error) {
+        // An answer that is an error: the bundler refused it, so it is in no mempool. (No answer at all: it may be.)
+        if (codeOf(error) !== undefined) refused?.()
+        throw failure(error, context, 'the bundler refused the UserOperation')
+      }
+    }
+
+    const sendByRelayer = async (userOperation: UserOperation, context: string, submitting: () => void, refused: (() => void) | undefined): Promise<Hex> => {
+      const wallet = createWalletClient({ account: relayer!, chain, transport })
+      const ops = [version === '0.6' ? userOperation : toPackedUserOperation(userOperation)]
+      try {
+        // Simulated before anything leaves: an AA error here costs nothing and sends nothing.
+        await reader.simulateContract({ address: entryPoint, abi: abi as typeof entryPoint06Abi, functionName: 'handleOps', args: [ops as never, relayer!.address], account: relayer! })
+      } catch (error) {
+        throw failure(error, context, `handleOps from the relayer ${relayer!.address} fails`)
+      }
+      const data = encodeFunctionData({ abi: abi as typeof entryPoint06Abi, functionName: 'handleOps', args: [ops as never, relayer!.address] })
+      let signed: Hex
+      try {
+        signed = await wallet.signTransaction(await wallet.prepareTransactionRequest({ to: entryPoint, data }))
+      } catch (error) {
+        throw failure(error, context, `the relayer ${relayer!.address} cannot send handleOps (does it hold ETH for gas?)`)
+      }
+      submitting()
+      let transaction: Hex
+      try {
+        transaction = await wallet.sendRawTransaction({ serializedTransaction: signed })
+      } catch (error) {
+        // The node refused it (no funds, a nonce taken): it is in no mempool.
+        refused?.()
+        throw failure(error, context, `the relayer ${relayer!.address} could not send handleOps`)
+      }
+      const receipt = await reader.waitForTransactionReceipt({ hash: transaction, timeout: timeoutMs })
+      if (receipt.status !== 'success') {
+        // handleOps reverted whole: no UserOperation in it ran.
+        refused?.()
+        throw new InternalError(`handleOps from the relayer ${relayer!.address} reverted (transaction ${transaction}); the calls did not run`, { context })
+      }
+      const hash = getUserOperationHash({ chainId: chain.id, entryPointAddress: entryPoint, entryPointVersion: version, userOperation } as Parameters<typeof getUserOperationHash>[0])
+      relayed.set(hash, transaction)
+      return hash
+    }
+
+    const landed = async (id: Hex, context: string): Promise<void> => {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const status = await statusOf(id, chainId, reader)
+        if (status.status === 200) return
+        if (status.status === 500)
+          throw new InternalError(`UserOperation ${id} is on chain (transaction ${status.receipts?.[0]?.transactionHash}) but the account's calls reverted`, { context, id })
+        if (Date.now() > deadline) throw new InternalError(`UserOperation ${id} was sent but is not on chain after ${timeoutMs} ms`, { context, id, hint: 'ask wallet_getCallsStatus about it later' })
+        await new Promise((resolve) => setTimeout(resolve, pollInterval))
+      }
+    }
+
+    // Accounts with one nonce sequence: a send waits for the one before it to be settled.
+    if (family.parallelNonces) return send()
+    const queue = `${chainId}:${session.account.toLowerCase()}`
+    const result = (queues.get(queue) ?? Promise.resolve()).then(send, send)
+    const tail = result.then(ignore, ignore)
+    queues.set(queue, tail)
+    void tail.then(() => {
+      if (queues.get(queue) === tail) queues.delete(queue)
+    })
+    return result
+  }
+
+  const statusOf = async (id: Hex, chainId: number, reader: PublicClient): Promise<CallsStatus> => {
+    if (bundler) {
+      const receipt = (await bundler({ chain: undefined, retryCount: 0 }).request({ method: 'eth_getUserOperationReceipt', params: [id] })) as {
+        success: boolean
+        logs: RpcTransactionReceipt['logs']
+        receipt: RpcTransactionReceipt
+      } | null
+      return callsStatusOf(id, chainId, receipt ? { kind: 'mined', success: receipt.success, receipt: receipt.receipt, logs: receipt.logs } : { kind: 'pending' })
+    }
+    const transaction = relayed.get(id)
+    if (transaction === undefined) return callsStatusOf(id, chainId, { kind: 'pending' })
+    const receipt = (await reader.request({ method: 'eth_getTransactionReceipt', params: [transaction] })) as RpcTransactionReceipt | null
+    if (!receipt) return callsStatusOf(id, chainId, { kind: 'pending' })
+    // Only topics and data are read: the node's logs as they are.
+    const [event] = parseEventLogs({ abi, eventName: 'UserOperationEvent', logs: receipt.logs as never }).filter((log) => (log.args as { userOpHash: Hex }).userOpHash === id)
+    return callsStatusOf(id, chainId, { kind: 'mined', success: (event?.args as { success?: boolean } | undefined)?.success === true, receipt })
+  }
+
+  execute.getCallsStatus = ({ id, chainId, inner }) => {
+    if (!isHex(id)) throw new InvalidParamsError('params[0]', 'must be a UserOperation hash')
+    return statusOf(id, chainId, clientsOf(inner, chainId).reader)
+  }
+  return execute
+}
+
+// ERC-7769's bundler error codes that stand for an AA code without always saying it (alto
+// answers a refused session key with -32507 and no "AA24" in its message).
+const bundlerCodes: Readonly<Record<number, string>> = { [-32507]: 'AA24', [-32503]: 'AA22' }
+
+/** An AA error as keyleash's coded error, or what else went wrong, said with `doing`. */
+function failure(error: unknown, context: string, doing: string) {
+  const message = messageOf(error)
+  const code = bundlerCodes[codeOf(error) ?? 0]
+  return aaError(code === undefined ? message : `${code} ${message}`, context) ?? new InternalError(`${doing}: ${message}`, { context })
+}
+
+/** The JSON-RPC code of the answer, under viem's wrapping. */
+function codeOf(error: unknown): number | undefined {
+  for (let at = error; typeof at === 'object' && at !== null; at = (at as { cause?: unknown }).cause) {
+    const { code } = at as { code?: unknown }
+    if (typeof code === 'number') return code
+  }
+  return undefined
+}
+
+function messageOf(error: unknown): string {
+  const { details, shortMessage, message } = (error ?? {}) as { details?: unknown; shortMessage?: unknown; message?: unknown }
+  return [shortMessage, details, message].filter((part): part is string => typeof part === 'string').join(' — ') || String(error)
+}
+
+/** A random 192-bit ERC-4337 nonce key: a nonce sequence of this send's own. */
+function randomNonceKey(): bigint {
+  const bytes = crypto.getRandomValues(new Uint8Array(24))
+  return bytes.reduce((key, byte) => (key << 8n) | BigInt(byte), 0n)
+}
+
+function ignore(): void {}
