@@ -55,7 +55,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): Persist
   if (!Number.isSafeInteger(compactAbove) || compactAbove < 0) throw new InvalidParamsError('compactAbove', 'must be a whole number ≥ 0')
   const backend =
     layout === 'folder' ? folderBackend(path, partition) : logFileBackend(path, partition, { compactAbove, report: options.onError ?? warn })
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin })
 }
 
 function isDirectory(path: string): boolean {

@@ -36,7 +36,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistentS
   const db = databaseConnection(name, factory)
   const backend = indexedDbBackend(db, partitionOf(options), `indexedDbStore ${name}`)
   const cipher = keyRingOf(options, 'indexedDbStore', wrappingKeyOf(db))
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin })
 }
 
 /**

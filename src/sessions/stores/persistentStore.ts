@@ -4,6 +4,7 @@ import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
+import { codedBackend } from './codedBackend.js'
 import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
@@ -47,6 +48,8 @@ export type PersistentStoreSettings = {
   onError: StoreErrorHandler | undefined
   /** Unix seconds, for when a key was stored and purge's default `now`. Default: the system clock. */
   now?: (() => number) | undefined
+  /** The store's `purgeMargin` option (see {@link StoreOptions}). Default: 86,400 (a day). */
+  purgeMargin?: number | undefined
 }
 
 /**
@@ -80,8 +83,12 @@ export type PersistentStoreSettings = {
  * @example
  * const store = createPersistentStore(backend, { cipher: keyRingOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
-export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
-  const { cipher, scope, now = systemClock } = settings
+export function createPersistentStore(medium: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
+  const { cipher, scope, now = systemClock, purgeMargin = 86_400 } = settings
+  if (typeof purgeMargin !== 'number' || !Number.isFinite(purgeMargin) || purgeMargin < 0)
+    throw new InvalidParamsError('purgeMargin', 'must be a number of seconds ≥ 0', { hint: 'how long past its expiry a session is kept by purge(); default 86400' })
+  // Every failure of the medium leaves here coded (-32603, its cause, what to do).
+  const backend = codedBackend(medium)
   const reported = new Set<string>()
   const updates = keyedMutex()
   const signers = new Map<string, { sealed: string; account: LocalAccount }>()
@@ -129,15 +136,27 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       }
       session = remember(id, value, session)
     }
-    if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
-    report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
+    if (session.status === 'revoked') return session
+    const tombstone = buried === false ? undefined : await backend.getSession(tombstoneOf(id))
+    if (tombstone === undefined) return session
+    // A revoke between its two writes (or cut off there) is no put-back copy: only one that completed is.
+    if (tombstoneDone(tombstone))
+      report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
     // A spread, not sessionWith: this is off the hot path, and sessionWith would add ~150 B to keyleash/browser.
     return { ...session, status: 'revoked' }
   }
 
-  /** Marks `session` revoked for good, before its record says so. */
-  async function bury(session: Session): Promise<void> {
-    await backend.putSession(tombstoneOf(session.id), JSON.stringify({ v: 1, tombstone: session.id, expiry: session.expiry }), undefined)
+  /**
+   * Marks `session` revoked for good: before its record says so (`done: false`), or after
+   * (`done: true`, see {@link settle}). Needs no key: any process can bury any session.
+   */
+  async function bury(session: Pick<Session, 'id' | 'expiry'>, done: boolean): Promise<void> {
+    await backend.putSession(tombstoneOf(session.id), JSON.stringify({ v: 1, tombstone: session.id, expiry: session.expiry, done }), undefined)
+  }
+
+  /** Notes on a tombstone that its record says revoked too: from then on, an active record beside it was put back. */
+  async function settle(id: string): Promise<void> {
+    await backend.updateSession(tombstoneOf(id), (value) => (tombstoneDone(value) ? undefined : value.replace(/,"done":false}$/, ',"done":true}')))
   }
 
   /**
@@ -203,7 +222,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
           hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',
         })
       // After the write: a duplicate refused above must not bury the session stored under its id.
-      if (session.status === 'revoked') await bury(session)
+      if (session.status === 'revoked') await bury(session, true)
     },
     update(id, change) {
       return updates.run(id, async () => {
@@ -217,7 +236,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
           if (next === undefined) return current
           if (next.id !== id) throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
           checkScope(next, 'session')
-          if (next.status === 'revoked' && current.status !== 'revoked') await bury(next)
+          const revoking = next.status === 'revoked' && current.status !== 'revoked'
+          if (revoking) await bury(next, false)
           const written = await sealRecord(next, (await cipher()).current.records)
           let raced = false
           const found = await backend.updateSession(id, (stored) => {
@@ -225,7 +245,9 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
             return raced ? undefined : written
           })
           if (found === undefined) return undefined
-          if (!raced) return remember(id, written, decodeSession(encodeSession(next)))
+          if (raced) continue
+          if (revoking) await settle(id)
+          return remember(id, written, decodeSession(encodeSession(next)))
         }
         throw new InternalError(`${backend.name}: session ${id} changed under every one of ${maxAttempts} attempts to update it`, {
           context: id,
@@ -254,10 +276,10 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
       const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
-      const purged = await purgeBackend(backend, sessions, at, options)
+      const purged = await purgeBackend(backend, sessions, at, { ...options, margin: purgeMargin })
       for (const id of purged) lastRecords.delete(id)
-      // A tombstone outlives its session's expiry only as long as an old copy could still be live.
-      for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
+      // A tombstone outlives its session's expiry only as long as an old copy could still be live (and the clock be wrong).
+      for (const [id, value] of tombstones) if (tombstoneExpiry(value) + purgeMargin <= at) await backend.deleteSession(id)
       return purged
     },
     async reseal() {
@@ -324,6 +346,11 @@ function tombstoneExpiry(value: string): number {
   } catch {
     return Number.POSITIVE_INFINITY
   }
+}
+
+// A tombstone of an older keyleash (no `done`) was written with its record's revoke: done.
+function tombstoneDone(value: string): boolean {
+  return !value.endsWith(',"done":false}')
 }
 
 // Compare-and-set rounds an update may lose to other writers before it gives up.

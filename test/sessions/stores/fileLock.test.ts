@@ -56,13 +56,11 @@ describe('withFileLock', () => {
     expect(Date.now() - killedAt).toBeLessThan(10_000)
   }, 30_000)
 
-  test('behavior: a stale lock is taken over by exactly one of many waiters (atomic takeover)', async () => {
+  test('behavior: a lock whose pid now names another process (same pid, another start time) is taken over by exactly one of many waiters (atomic takeover)', async () => {
     for (let trial = 0; trial < 10; trial++) {
       const lockPath = freshLock()
-      // Held by a process that still runs (this one), long past the stale age: a hung holder.
-      writeFileSync(lockPath, `${hostname()}\n${process.pid}\nplanted\n`)
-      const old = new Date(Date.now() - 60_000)
-      utimesSync(lockPath, old, old)
+      // This process runs, but did not start at tick 1: the pid was reused, the holder is gone.
+      writeFileSync(lockPath, `${hostname()}\n${process.pid}\n1\nplanted\n`)
       expect(await mostInside(lockPath, 20, { timeout: 5_000, stale: 1_000 })).toBe(1)
     }
   })

@@ -37,7 +37,7 @@ function folderStore(storedAt: () => number) {
   const folder = join(root, `folder-${++made}`)
   const { backend, calls } = counted(folderBackend(folder, 'keyleash'))
   const errors: unknown[] = []
-  const store = createPersistentStore(backend, { cipher: async () => ({ current: plaintextCipher, previous: [] }), scope: undefined, onError: (error) => errors.push(error), now: storedAt })
+  const store = createPersistentStore(backend, { cipher: async () => ({ current: plaintextCipher, previous: [] }), scope: undefined, onError: (error) => errors.push(error), now: storedAt, purgeMargin: 0 })
   return { folder, backend, store, calls, errors }
 }
 
