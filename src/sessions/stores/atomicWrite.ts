@@ -118,7 +118,7 @@ export function makeFolder(folder: string, field: string): void {
 
 function cannotMake(field: string, folder: string, level: string, error: unknown): InvalidParamsError {
   const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
-  return new InvalidParamsError(field, `cannot make the folder ${level} for ${folder}: ${code}`, {
+  return new InvalidParamsError(field, `cannot make the folder ${folder}: ${code}${resolve(level) === resolve(folder) ? '' : ` at ${level}`}`, {
     hint:
       code === 'EACCES' || code === 'EPERM'
         ? 'this process may not write there: choose a folder it owns'

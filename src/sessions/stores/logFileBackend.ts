@@ -89,7 +89,12 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
 
   /** Runs `task` holding the lock, on the log as it is then (no writer is mid-append). */
   function locked<T>(task: (log: Log, held: HeldLock) => Promise<T>): Promise<T> {
-    return inProcess.run('log', () => withFileLock(lockPath, async (held) => task(current(), held)))
+    return inProcess.run('log', () =>
+      withFileLock(lockPath, async (held) => {
+        await cleaned
+        return task(current(), held)
+      }),
+    )
   }
 
   /**
@@ -134,7 +139,6 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
     const parts = [`${headerPrefix}${generation}\n`]
     for (const [name, value] of seen.entries) parts.push(frame(name, value))
     for (const line of seen.damaged) parts.push(`${line}\n`)
-    await cleaned
     held.assertHeld()
     await writeFileAtomic(path, parts.join(''))
     const stats = statSync(path)
