@@ -195,6 +195,19 @@ export function createPersistentStore(medium: StoreBackend, settings: Persistent
     return { account: opened.account, resealed: true }
   }
 
+  /**
+   * Every session entry of `entries` read (tombstones left out), a slice at a time: each read
+   * verifies a tag (WebCrypto, on the thread pool) and copies its text there, so 100,000 reads
+   * started at once held hundreds of MiB of pending work.
+   */
+  async function readAll(entries: [string, string][], buried: ReadonlySet<string>): Promise<(Session | undefined)[]> {
+    const records = entries.filter(([id]) => !id.startsWith(tombstonePrefix))
+    const sessions: (Session | undefined)[] = []
+    for (let start = 0; start < records.length; start += readSlice)
+      sessions.push(...(await Promise.all(records.slice(start, start + readSlice).map(([id, value]) => read(id, value, buried.has(id))))))
+    return sessions
+  }
+
   function checkScope(session: Session, field: string): void {
     if (scope?.chainId !== undefined && session.chainId !== scope.chainId)
       throw new InvalidParamsError(`${field}.chainId`, `must be ${scope.chainId}: this store is scoped to that chain`)
@@ -268,14 +281,13 @@ export function createPersistentStore(medium: StoreBackend, settings: Persistent
     async list() {
       const entries = await backend.listSessions()
       const buried = new Set(entries.flatMap(([id]) => (id.startsWith(tombstonePrefix) ? [id.slice(tombstonePrefix.length)] : [])))
-      const reads = entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id)))
-      return (await Promise.all(reads)).filter((session): session is Session => session !== undefined)
+      return (await readAll(entries, buried)).filter((session): session is Session => session !== undefined)
     },
     async purge(at = now(), options = {}) {
       const entries = await backend.listSessions()
       const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
-      const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
+      const sessions = await readAll(entries, buried)
       const purged = await purgeBackend(backend, sessions, at, { ...options, margin: purgeMargin })
       for (const id of purged) lastRecords.delete(id)
       // A tombstone outlives its session's expiry only as long as an old copy could still be live (and the clock be wrong).
@@ -352,6 +364,9 @@ function tombstoneExpiry(value: string): number {
 function tombstoneDone(value: string): boolean {
   return !value.endsWith(',"done":false}')
 }
+
+// Reads in flight at once in a list: enough to keep the thread pool busy, few enough to hold little.
+const readSlice = 512
 
 // Compare-and-set rounds an update may lose to other writers before it gives up.
 const maxAttempts = 1000
