@@ -10,7 +10,7 @@ import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
 import { freezeOwned } from '../frozen.js'
-import { decodeSession, encodeSession, sealRecord } from './serialize.js'
+import { claimedRecord, decodeSession, encodeSession, sealRecord } from './serialize.js'
 import { isAddressShape } from '../../permissions/isAddressShape.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
@@ -30,6 +30,16 @@ export type PersistentStore = SessionStore & {
    * `onError`, left as they are): when `unreadable` is empty, nothing needs a previous key.
    */
   reseal(): Promise<ResealReturnType>
+  /**
+   * Revokes for good a session whose record this store cannot open (sealed under an
+   * `encryptionKey` it does not hold, e.g. re-sealed by a process already rotated to a new
+   * key): by its tombstone alone, which needs no key, so every process reads it revoked from
+   * then on, whatever its record says. `accept` sees what the record claims, unverified, and
+   * decides only whether to revoke (a forged record can only get itself revoked). Resolves to
+   * whether it revoked: `false` when no record is stored under `id`, when it opens here
+   * (revoke it with `update`), or when `accept` declines.
+   */
+  revokeUnopened(id: string, accept: (claimed: Session) => boolean): Promise<boolean>
 }
 
 /** What a {@link PersistentStore}'s `reseal()` did. */
@@ -293,6 +303,21 @@ export function createPersistentStore(medium: StoreBackend, settings: Persistent
       // A tombstone outlives its session's expiry only as long as an old copy could still be live (and the clock be wrong).
       for (const [id, value] of tombstones) if (tombstoneExpiry(value) + purgeMargin <= at) await backend.deleteSession(id)
       return purged
+    },
+    async revokeUnopened(id, accept) {
+      if (id.startsWith(tombstonePrefix)) return false
+      const value = await backend.getSession(id)
+      if (value === undefined) return false
+      try {
+        await openSessionRecord(await cipher(), id, value)
+        return false
+      } catch {
+        // Not opened here: what it claims decides alone whether it is this caller's to revoke.
+      }
+      const claimed = claimedRecord(value)
+      if (claimed?.id !== id || !accept(claimed)) return false
+      await bury(claimed, false)
+      return true
     },
     async reseal() {
       const ring = await cipher()
