@@ -132,10 +132,9 @@ function messageOf(error: unknown): string {
  * if (!(await revokeUnopened(context, id, accounts))) throw notFound(id)
  */
 export async function revokeUnopened(context: MethodContext, id: string, accounts: readonly Address[]): Promise<false> {
-  const store = context.store as Partial<Pick<PersistentStore, 'revokeUnopened'>>
-  if (typeof store.revokeUnopened !== 'function' || !(await store.revokeUnopened(id, (claimed) => inScope(accounts, claimed)))) return false
-  throw new InternalError(
-    'the session was revoked here for good, but its record is sealed under an encryptionKey this process does not hold, so the wallet was not asked',
-    { context: id, hint: 'give this process the current encryptionKey (the old one in previousEncryptionKeys), or revoke at the wallet from a process that has it' },
-  )
+  if (!(await (context.store as Partial<PersistentStore>).revokeUnopened?.(id, (claimed) => inScope(accounts, claimed)))) return false
+  throw new InternalError('revoked here, not at the wallet: the record is sealed under a key this process lacks', {
+    context: id,
+    hint: 'revoke at the wallet from a process with the current key',
+  })
 }

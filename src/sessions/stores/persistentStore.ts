@@ -4,7 +4,6 @@ import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
-import { codedBackend } from './codedBackend.js'
 import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
@@ -93,12 +92,9 @@ export type PersistentStoreSettings = {
  * @example
  * const store = createPersistentStore(backend, { cipher: keyRingOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
-export function createPersistentStore(medium: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
+export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
   const { cipher, scope, now = systemClock, purgeMargin = 86_400 } = settings
-  if (typeof purgeMargin !== 'number' || !Number.isFinite(purgeMargin) || purgeMargin < 0)
-    throw new InvalidParamsError('purgeMargin', 'must be a number of seconds ≥ 0', { hint: 'how long past its expiry a session is kept by purge(); default 86400' })
-  // Every failure of the medium leaves here coded (-32603, its cause, what to do).
-  const backend = codedBackend(medium)
+  if (!(Number.isFinite(purgeMargin) && purgeMargin >= 0)) throw new InvalidParamsError('purgeMargin', 'must be a number of seconds ≥ 0')
   const reported = new Set<string>()
   const updates = keyedMutex()
   const signers = new Map<string, { sealed: string; account: LocalAccount }>()
@@ -166,7 +162,7 @@ export function createPersistentStore(medium: StoreBackend, settings: Persistent
 
   /** Notes on a tombstone that its record says revoked too: from then on, an active record beside it was put back. */
   async function settle(id: string): Promise<void> {
-    await backend.updateSession(tombstoneOf(id), (value) => (tombstoneDone(value) ? undefined : value.replace(/,"done":false}$/, ',"done":true}')))
+    await backend.updateSession(tombstoneOf(id), (value) => (tombstoneDone(value) ? undefined : `${value.slice(0, -6)}true}`))
   }
 
   /**
@@ -305,16 +301,10 @@ export function createPersistentStore(medium: StoreBackend, settings: Persistent
       return purged
     },
     async revokeUnopened(id, accept) {
-      if (id.startsWith(tombstonePrefix)) return false
+      // A tombstone's id finds a tombstone, which decodes as no session.
       const value = await backend.getSession(id)
-      if (value === undefined) return false
-      try {
-        await openSessionRecord(await cipher(), id, value)
-        return false
-      } catch {
-        // Not opened here: what it claims decides alone whether it is this caller's to revoke.
-      }
-      const claimed = claimedRecord(value)
+      // Not opened here (`read` reports it): what it claims decides alone whether it is this caller's to revoke.
+      const claimed = value === undefined || (await read(id, value, false)) ? undefined : claimedRecord(value)
       if (claimed?.id !== id || !accept(claimed)) return false
       await bury(claimed, false)
       return true

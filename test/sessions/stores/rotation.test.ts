@@ -209,8 +209,8 @@ for (const medium of media) {
       const error = await rejectionOf(old.provider.sessions.revoke(context))
       expect(error).toMatchObject({
         code: -32603,
-        message: 'the session was revoked here for good, but its record is sealed under an encryptionKey this process does not hold, so the wallet was not asked',
-        data: { context, hint: expect.stringContaining('revoke at the wallet from a process that has it') },
+        message: 'revoked here, not at the wallet: the record is sealed under a key this process lacks',
+        data: { context, hint: 'revoke at the wallet from a process with the current key' },
       })
       // Every process reads it revoked now, whatever key it holds; the one on B refuses to sign.
       for (const reader of [rotated, opened(storage, { encryptionKey: keyB })]) expect((await reader.provider.sessions.get(context))?.status).toBe('revoked')
