@@ -4,7 +4,7 @@ import { walletChainId } from '../walletState.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import { accountScope, inScope } from './accountScope.js'
 import { findSession, notHeld } from './find.js'
-import { revokeSession, type RevokeOptions } from './revoke.js'
+import { revokeSession, revokeUnopened, type RevokeOptions } from './revoke.js'
 import type { Session, SessionStatus } from './types.js'
 import { keyState } from './keyState.js'
 import { sessionStatus } from './status.js'
@@ -83,7 +83,9 @@ export function createSessionsApi(context: MethodContext): SessionsApi {
     importKey: (privateKey) => context.store.keys.import(privateKey),
     revoke: async (id, options) => {
       const accounts = await scope()
-      await revokeSession(await stored(context, id, options?.wallet === false ? [...served] : accounts), context, options)
+      const allowed = options?.wallet === false ? [...served] : accounts
+      const session = (await findSession(context, id, allowed)) ?? (await revokeUnopened(context, id, allowed))
+      await revokeSession(session || (await stored(context, id, allowed)), context, options)
     },
     check: async (id, calls, options = {}) => {
       const session = await stored(context, id, await scope())

@@ -1,7 +1,10 @@
+import type { Address } from 'viem'
 import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
+import { inScope } from './accountScope.js'
+import type { PersistentStore } from './stores/persistentStore.js'
 import { sessionWith } from './sessionWith.js'
 
 /** Options of `sessions.revoke` (and of the revoke behind it). */
@@ -116,4 +119,22 @@ async function keyInUseElsewhere(session: Session, context: MethodContext): Prom
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
+}
+
+/**
+ * Revokes, here and for good, a session of `accounts` whose record this process cannot open:
+ * sealed under an `encryptionKey` it does not hold (another process re-sealed it after a
+ * rotation). Its tombstone needs no key (see `PersistentStore.revokeUnopened`), so it stops
+ * signing everywhere. The wallet is not asked, since the record is unverified here: this then
+ * rejects (-32603) saying so. Resolves to `false` when the store holds no such record.
+ *
+ * @example
+ * if (!(await revokeUnopened(context, id, accounts))) throw notFound(id)
+ */
+export async function revokeUnopened(context: MethodContext, id: string, accounts: readonly Address[]): Promise<false> {
+  if (!(await (context.store as Partial<PersistentStore>).revokeUnopened?.(id, (claimed) => inScope(accounts, claimed)))) return false
+  throw new InternalError('revoked here, not at the wallet: the record is sealed under a key this process lacks', {
+    context: id,
+    hint: 'revoke at the wallet from a process with the current key',
+  })
 }

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { open, rename, unlink } from 'node:fs/promises'
+import { mkdirSync, statSync } from 'node:fs'
+import { open, readdir, rename, unlink } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { causeOf, InvalidParamsError } from '../../errors.js'
+import { isRunning } from './fileLock.js'
 
 /**
  * Replaces `path` with `data` so that a crash at any moment leaves either the old content or
- * the new, never a mix or a truncated file: written to a temporary file beside it (mode 0600,
- * so keys at rest are readable by this user only), flushed to disk, then renamed over `path`
- * (a rename within one directory is atomic on POSIX file systems).
+ * the new, never a mix or a truncated file: written whole to a temporary file beside it (mode
+ * 0600, so keys at rest are readable by this user only), flushed to disk, renamed over `path`
+ * (a rename within one directory is atomic on POSIX file systems), and the folder flushed too,
+ * so the rename itself is on disk when this resolves. A write that fails leaves no temporary
+ * file; one a crash left is removed by {@link removeStaleTemporaries}.
  *
  * @example
  * await writeFileAtomic('./sessions.jsonl', lines.join('\n'))
@@ -14,10 +20,11 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const handle = await open(temporary, 'wx', 0o600)
   try {
+    // `writeFile` writes until every byte is written, or rejects.
     await handle.writeFile(data)
     await handle.sync()
   } catch (error) {
-    await handle.close()
+    await handle.close().catch(() => undefined)
     await unlink(temporary).catch(() => undefined)
     throw error
   }
@@ -28,4 +35,94 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     await unlink(temporary).catch(() => undefined)
     throw error
   }
+  await syncFolder(dirname(path))
+}
+
+/**
+ * Flushes a folder's entries to disk (a file created, renamed or removed in it), so that what
+ * was acknowledged survives a power cut, not only a crash of the process.
+ *
+ * @example
+ * await unlink(path)
+ * await syncFolder(dirname(path))
+ */
+export async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Removes the temporary files ({@link writeFileAtomic}'s, `<name>.<pid>.<hex>.tmp`) that a
+ * process killed mid-write left in `folder`, of names starting with `prefix` (a folder may be
+ * shared with other files): those whose pid no longer runs. One of a running process may
+ * still be renamed into place, so it stays. Resolves to how many it removed.
+ *
+ * @example
+ * await removeStaleTemporaries('./data', 'sessions.jsonl.') // 0
+ */
+export async function removeStaleTemporaries(folder: string, prefix = ''): Promise<number> {
+  let removed = 0
+  for (const name of await readdir(folder).catch(() => [])) {
+    const match = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)
+    if (match === null || !name.startsWith(prefix) || isRunning(Number(match[1]))) continue
+    await unlink(join(folder, name)).then(
+      () => removed++,
+      () => undefined,
+    )
+  }
+  return removed
+}
+
+/**
+ * Makes `folder` and its missing parents (mode 0700), one level at a time, or throws a coded
+ * error at once: a parent that is a file, or a place where nothing can be made (`/proc`, a
+ * read-only mount, no permission). Node's own recursive `mkdir` spins forever on `/proc`.
+ * Bounded: one `stat` per level of the path, one `mkdir` per missing level.
+ *
+ * @example
+ * makeFolder('./data/sessions', 'path')
+ */
+export function makeFolder(folder: string, field: string): void {
+  const missing: string[] = []
+  let at = resolve(folder)
+  for (;;) {
+    let isFolder: boolean
+    try {
+      isFolder = statSync(at).isDirectory()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT' || dirname(at) === at) throw cannotMake(field, folder, at, error)
+      missing.push(at)
+      at = dirname(at)
+      continue
+    }
+    if (!isFolder)
+      throw new InvalidParamsError(field, `${at} is a file, so ${folder} cannot be made as a folder under it`, {
+        hint: 'choose a path whose parents are folders, or move that file away',
+      })
+    break
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level, { mode: 0o700 })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && statSync(level, { throwIfNoEntry: false })?.isDirectory()) continue
+      throw cannotMake(field, folder, level, error)
+    }
+  }
+}
+
+function cannotMake(field: string, folder: string, level: string, error: unknown): InvalidParamsError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
+  return new InvalidParamsError(field, `cannot make the folder ${folder}: ${code}${resolve(level) === resolve(folder) ? '' : ` at ${level}`}`, {
+    hint:
+      code === 'EACCES' || code === 'EPERM'
+        ? 'this process may not write there: choose a folder it owns'
+        : 'choose a path on a writable disk (not under /proc or /sys, not on a read-only mount)',
+    cause: causeOf(error),
+  })
 }

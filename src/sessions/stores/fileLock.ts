@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto'
-import { open, readFile, stat, unlink } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { link, open, readFile, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { causeOf, InternalError } from '../../errors.js'
 
@@ -8,101 +9,190 @@ export type FileLockOptions = {
   /** Give up after this many ms. Default: 10 000. */
   timeout?: number | undefined
   /**
-   * A lock held longer than this many ms by a process that still runs is taken over (a task
-   * holds it for milliseconds, never seconds). Must be below `timeout`, so that a waiter outlives
-   * a hung holder. A holder that died is taken over at once, whatever the age. Default: 5 000.
+   * A lock that names no holder (a file left half-made by an older keyleash) is taken over once
+   * it is this many ms old. A lock that names its holder is never taken over for its age: only
+   * once that holder is gone. Must be below `timeout`. Default: 5 000.
    */
   stale?: number | undefined
 }
 
+/** What a task run by {@link withFileLock} gets: a check to make right before each write it commits. */
+export type HeldLock = {
+  /**
+   * Throws (-32603) unless the lock file still holds this holder's token: a lock removed by
+   * hand, or taken over while this process was thought gone, must not let a late write land.
+   */
+  assertHeld(): void
+}
+
 /**
- * Runs `task` holding `lockPath`, a lock between processes: the file is created with
- * O_CREAT|O_EXCL (`wx`), which the OS grants to one process only, and holds its owner's host,
- * pid and a nonce. A busy lock is retried every few ms (with jitter, so waiting processes do
- * not retry in step). A lock whose holder died (same host, pid gone: a SIGKILL mid-write) or
- * that is older than `stale` is taken over, atomically: see {@link breakLock}. The lock is
- * removed after the task only if it is still this holder's.
+ * Runs `task` holding `lockPath`, a lock between processes on one host. The lock file is made
+ * whole before it exists: its content (host, pid, the process's start time, a nonce) is
+ * written to a temporary file that is then hard-linked to `lockPath`, which the OS grants to
+ * one process only, so no lock is ever seen empty. A busy lock is retried every few ms (with
+ * jitter, so waiting processes do not retry in step).
  *
- * A lock that cannot be written (a full disk) is closed and removed, and the error says why.
+ * A live holder keeps its lock however long it takes (a GC pause, a debugger, SIGSTOP, a slow
+ * disk, a clock step): age alone never takes a lock. It is taken over, atomically (see
+ * {@link breakLock}), only once its holder is gone: its pid no longer runs on this host, or
+ * runs a process started at another time (the pid was reused). A waiter that outlasts
+ * `timeout` is refused with an error naming the holder. Before each write it commits, the
+ * task calls `held.assertHeld()`, so a lock that was taken away (by hand) refuses the write.
+ * The lock is removed after the task only if it is still this holder's.
+ *
+ * A lock that cannot be written (a full disk) is reported, and nothing is left behind.
  *
  * @example
- * await withFileLock('./sessions.jsonl.lock', () => rewrite())
+ * await withFileLock('./sessions.jsonl.lock', async (held) => {
+ *   held.assertHeld()
+ *   await rewrite()
+ * })
  */
-export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
-  const { timeout = 10_000, stale = Math.min(5_000, timeout / 2) } = options
+export async function withFileLock<T>(lockPath: string, task: (held: HeldLock) => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const { timeout = 10_000, stale = Math.min(defaultStale, timeout / 2) } = options
   if (!(stale < timeout)) throw new InternalError(`lock options: stale (${stale} ms) must be below timeout (${timeout} ms)`, { file: lockPath })
-  const token = `${host}\n${process.pid}\n${randomUUID()}\n`
+  const token = ownToken()
   const deadline = Date.now() + timeout
   for (let attempt = 0; !(await tryCreate(lockPath, token)); attempt++) {
-    const holder = await readHolder(lockPath)
+    const holder = readHolder(lockPath, stale)
     if (holder === undefined) continue // released in between: try again at once
-    if ((!holder.alive || holder.age > stale) && (await breakLock(lockPath, holder.content, stale))) continue
-    if (Date.now() > deadline)
-      throw new InternalError(`the lock ${lockPath} stayed taken for ${timeout} ms (by process ${holder.pid ?? '?'}${holder.host === host ? '' : ` on ${holder.host}`}, still running)`, {
-        file: lockPath,
-        hint: 'another process holds the store and has not let go; if it hangs, stop it',
-      })
+    if (holder.gone && (await breakLock(lockPath, holder.content, stale))) continue
+    if (Date.now() > deadline) throw busyError(lockPath, timeout, holder)
     await sleep(Math.min(2 + attempt, 20) * (0.5 + Math.random()))
   }
+  const held: HeldLock = {
+    assertHeld() {
+      let content: string | undefined
+      try {
+        content = readFileSync(lockPath, 'utf8')
+      } catch {
+        content = undefined
+      }
+      if (content !== token)
+        throw new InternalError(`the lock ${lockPath} is no longer this process's: the write was refused`, {
+          file: lockPath,
+          hint: 'another process took the store over (was the lock file removed by hand?); retry the operation',
+        })
+    },
+  }
   try {
-    return await task()
+    return await task(held)
   } finally {
-    // Only our own: a holder that overran `stale` was taken over, and the lock is someone else's now.
+    // Only our own: a lock removed by hand may be someone else's now.
     if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === token) await unlink(lockPath).catch(() => undefined)
   }
 }
 
 const host = hostname()
 
-/** Creates the lock holding `token`; `false` when it exists. A lock that cannot be written is removed and reported. */
-async function tryCreate(lockPath: string, token: string): Promise<boolean> {
-  let handle
-  try {
-    handle = await open(lockPath, 'wx', 0o600)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw lockError(lockPath, 'create', error)
-  }
-  try {
-    await handle.writeFile(token)
-  } catch (error) {
-    // A lock without its owner cannot be told from one whose owner is still writing: remove it.
-    await handle.close().catch(() => undefined)
-    await unlink(lockPath).catch(() => undefined)
-    throw lockError(lockPath, 'write', error)
-  }
-  await handle.close()
-  return true
+/**
+ * When the process `pid` started, in clock ticks since boot (`/proc/<pid>/stat`, field 22), or
+ * `undefined` where there is no such file (not Linux, or no such process).
+ *
+ * @example
+ * processStartTime(process.pid) // '3645123'
+ */
+export function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.[19]
 }
 
-type Holder = { content: string; host: string | undefined; pid: number | undefined; alive: boolean; age: number }
+/** The fields of `/proc/<pid>/stat` after the command name (state first), or `undefined`. */
+function procStat(pid: number): string[] | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // The command name is in parentheses and may itself hold spaces and parentheses.
+  return text.slice(text.lastIndexOf(')') + 2).split(' ')
+}
 
-/** Who holds the lock, as far as it says; `undefined` when there is no lock any more. */
-async function readHolder(lockPath: string): Promise<Holder | undefined> {
-  const [content, stats] = await Promise.all([readFile(lockPath, 'utf8').catch(() => undefined), stat(lockPath).catch(() => undefined)])
-  if (content === undefined || stats === undefined) return undefined
-  const [holderHost, pidText] = content.split('\n')
-  const pid = Number(pidText)
-  // A lock still being written has no pid yet: alive. Another host's pid means nothing here.
-  const alive = !Number.isSafeInteger(pid) || pid <= 0 || holderHost !== host || isRunning(pid)
-  return { content, host: holderHost, pid: Number.isSafeInteger(pid) && pid > 0 ? pid : undefined, alive, age: Date.now() - stats.mtimeMs }
+let ownStart: string | undefined
+function ownToken(): string {
+  ownStart ??= processStartTime(process.pid) ?? ''
+  return `${host}\n${process.pid}\n${ownStart}\n${randomBytes(8).toString('hex')}\n`
+}
+
+/** Makes the lock holding `token`, whole, or answers `false` when it exists. A lock that cannot be made is reported. */
+async function tryCreate(lockPath: string, token: string): Promise<boolean> {
+  const temporary = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    const handle = await open(temporary, 'wx', 0o600)
+    try {
+      await handle.writeFile(token)
+    } finally {
+      await handle.close()
+    }
+    await link(temporary, lockPath)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw lockError(lockPath, error)
+  } finally {
+    await unlink(temporary).catch(() => undefined)
+  }
+}
+
+type Holder = { content: string; host: string | undefined; pid: number | undefined; gone: boolean; stopped: boolean }
+
+/**
+ * Who holds the lock, as far as it says, and whether that holder is gone (see
+ * {@link withFileLock}); `undefined` when there is no lock any more. Reads only (a lock file
+ * is a few dozen bytes, and `/proc`), so a reader of a store may ask it too.
+ */
+function readHolder(lockPath: string, stale: number): Holder | undefined {
+  let content: string
+  let modified: number
+  try {
+    content = readFileSync(lockPath, 'utf8')
+    modified = statSync(lockPath).mtimeMs
+  } catch {
+    return undefined
+  }
+  const [holderHost, pidText, started] = content.split('\n')
+  const pid = /^\d+$/.test(pidText ?? '') ? Number(pidText) : undefined
+  if (pid === undefined || pid === 0)
+    // No holder named: only an older keyleash left such a file, half-written; its age is all there is to go by.
+    return { content, host: holderHost, pid: undefined, gone: Date.now() - modified > stale, stopped: false }
+  // Another host's pid means nothing here: that holder is never judged gone from this host.
+  if (holderHost !== host) return { content, host: holderHost, pid, gone: false, stopped: false }
+  const fields = procStat(pid)
+  const running = fields !== undefined || isRunning(pid)
+  // A start time that differs: the pid now names another process. A lock of an older keyleash has a nonce there.
+  const reused = fields !== undefined && /^\d+$/.test(started ?? '') && fields[19] !== started
+  return { content, host: holderHost, pid, gone: !running || reused, stopped: !reused && (fields?.[0] === 'T' || fields?.[0] === 't') }
 }
 
 /**
- * Removes a dead or stale lock, but only the one that was judged: between reading a lock and
- * removing it, another waiter may have removed it and taken a new one, which must not go too.
- * So the remover first takes `<lock>.break` (O_EXCL again), reads the lock once more, and
- * removes it only if it still holds what was judged. A breaker holds that file for
- * microseconds; one left by a crash is removed once its holder is gone or it is older than `stale`.
+ * Whether no live process holds `lockPath`: there is no lock, or its holder is gone (see
+ * {@link withFileLock}). Reads only: a store's reader asks it to tell a record cut off by a
+ * crash from one still being written.
+ *
+ * @example
+ * if (lockIsFree('./sessions.jsonl.lock')) reportTornRecord()
+ */
+export function lockIsFree(lockPath: string): boolean {
+  return readHolder(lockPath, defaultStale)?.gone ?? true
+}
+
+const defaultStale = 5_000
+
+/**
+ * Removes a lock whose holder is gone, but only the one that was judged: between reading a
+ * lock and removing it, another waiter may have removed it and taken a new one, which must not
+ * go too. So the remover first takes `<lock>.break` (made whole, as the lock is), reads the
+ * lock once more, and removes it only if it still holds what was judged. A breaker holds that
+ * file for microseconds; one left by a breaker that is gone is removed the same way.
  * Resolves to whether it is worth trying the lock again at once.
  */
 async function breakLock(lockPath: string, judged: string, stale: number): Promise<boolean> {
   const breaker = `${lockPath}.break`
-  const token = `${host}\n${process.pid}\n${randomUUID()}\n`
-  if (!(await tryCreate(breaker, token))) {
-    const holder = await readHolder(breaker)
-    if (holder === undefined || holder.alive && holder.age <= stale) return holder === undefined
-    await unlink(breaker).catch(() => undefined)
+  if (!(await tryCreate(breaker, ownToken()))) {
+    const holder = readHolder(breaker, stale)
+    if (holder === undefined) return true
+    if (!holder.gone) return false
+    if ((await readFile(breaker, 'utf8').catch(() => undefined)) === holder.content) await unlink(breaker).catch(() => undefined)
     return true
   }
   try {
@@ -128,11 +218,25 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-function lockError(lockPath: string, step: 'create' | 'write', error: unknown): InternalError {
-  const code = (error as NodeJS.ErrnoException).code
-  return new InternalError(`could not ${step} the lock ${lockPath}: ${code ?? (error instanceof Error ? error.message : String(error))}`, {
+function busyError(lockPath: string, timeout: number, holder: Holder): InternalError {
+  const who = `process ${holder.pid ?? '?'}${holder.host === host ? '' : ` on ${holder.host}`}`
+  const state = holder.host !== host ? 'which this host cannot check' : holder.stopped ? 'stopped (SIGSTOP or a debugger)' : 'still running'
+  return new InternalError(`the lock ${lockPath} stayed taken for ${timeout} ms (by ${who}, ${state})`, {
     file: lockPath,
-    ...(code === 'ENOSPC' ? { hint: 'the disk is full: free space, then retry' } : {}),
+    hint:
+      holder.host !== host
+        ? `if ${holder.host} is gone, remove ${lockPath}; a live holder is never taken over`
+        : holder.stopped
+          ? `resume process ${holder.pid} (kill -CONT ${holder.pid}) or stop it; a live holder keeps its lock`
+          : 'another process holds the store and has not let go; if it hangs, stop it',
+  })
+}
+
+function lockError(lockPath: string, error: unknown): InternalError {
+  const code = (error as NodeJS.ErrnoException).code
+  return new InternalError(`could not create the lock ${lockPath}: ${code ?? (error instanceof Error ? error.message : String(error))}`, {
+    file: lockPath,
+    hint: code === 'ENOSPC' ? 'the disk is full: free space, then retry' : 'check that the folder exists and this process may write to it',
     cause: causeOf(error),
   })
 }

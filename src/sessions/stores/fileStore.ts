@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
 import { InvalidParamsError } from '../../errors.js'
+import { codedBackend } from './codedBackend.js'
 import { folderBackend } from './folderBackend.js'
 import { logFileBackend } from './logFileBackend.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
@@ -53,9 +54,11 @@ export function fileStore(path: string, options: FileStoreOptions = {}): Persist
   if (layout !== 'file' && layout !== 'folder') throw new InvalidParamsError('layout', "must be 'file' or 'folder'")
   const compactAbove = options.compactAbove ?? 1000
   if (!Number.isSafeInteger(compactAbove) || compactAbove < 0) throw new InvalidParamsError('compactAbove', 'must be a whole number ≥ 0')
-  const backend =
-    layout === 'folder' ? folderBackend(path, partition) : logFileBackend(path, partition, { compactAbove, report: options.onError ?? warn })
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+  // Every failure of the disk leaves coded (-32603, its cause, what to do), never a raw Node error.
+  const backend = codedBackend(
+    layout === 'folder' ? folderBackend(path, partition) : logFileBackend(path, partition, { compactAbove, report: options.onError ?? warn }),
+  )
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin })
 }
 
 function isDirectory(path: string): boolean {

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { readdir, readFile, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { StoreBackend } from './backend.js'
-import { writeFileAtomic } from './atomicWrite.js'
+import { makeFolder, removeStaleTemporaries, syncFolder, writeFileAtomic } from './atomicWrite.js'
 import { withFileLock } from './fileLock.js'
 import { keyedMutex } from './mutex.js'
 
@@ -20,54 +20,83 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
   const root = join(folder, fileName(partition))
   const sessions = join(root, 's')
   const keys = join(root, 'k')
-  mkdirSync(sessions, { recursive: true, mode: 0o700 })
-  mkdirSync(keys, { recursive: true, mode: 0o700 })
+  makeFolder(sessions, 'path')
+  makeFolder(keys, 'path')
+  // Temporary files and lock-making files a kill left: removed before the first write, in the background.
+  const cleaned = Promise.all([removeStaleTemporaries(sessions), removeStaleTemporaries(keys)]).catch(() => undefined)
   const inProcess = keyedMutex()
   const sessionPath = (id: string) => join(sessions, `${fileName(id)}.json`)
   const keyPath = (address: string) => join(keys, `${fileName(address)}.json`)
-  const locked = <T>(id: string, task: () => Promise<T>) => inProcess.run(id, () => withFileLock(`${sessionPath(id)}.lock`, task))
+  // Each write checks, right before it lands, that its lock is still its own (see withFileLock).
+  const guarded = <T>(lockPath: string, task: (ready: () => Promise<void>) => Promise<T>) =>
+    withFileLock(lockPath, (held) =>
+      task(async () => {
+        await cleaned
+        held.assertHeld()
+      }),
+    )
+  const locked = <T>(id: string, task: (ready: () => Promise<void>) => Promise<T>) => inProcess.run(id, () => guarded(`${sessionPath(id)}.lock`, task))
   const inProcessKeys = keyedMutex()
-  const lockedKey = <T>(address: string, task: () => Promise<T>) => inProcessKeys.run(address, () => withFileLock(`${keyPath(address)}.lock`, task))
+  const lockedKey = <T>(address: string, task: (ready: () => Promise<void>) => Promise<T>) =>
+    inProcessKeys.run(address, () => guarded(`${keyPath(address)}.lock`, task))
+  /** Removes a file, flushing its folder, so an acknowledged delete (a revoked key) is gone for good. */
+  const remove = async (path: string) => {
+    await unlink(path).catch(ignoreMissing)
+    await syncFolder(dirname(path))
+  }
 
   return {
     name: `fileStore ${folder}`,
     getSession: (id) => readIfAny(sessionPath(id)),
     listSessions: () => listFolder(sessions),
     putSession(id, value, keyAddress) {
-      return locked(id, async () => {
+      return locked(id, async (ready) => {
         if ((await readIfAny(sessionPath(id))) !== undefined) return 'exists'
         if (keyAddress !== undefined && (await readIfAny(keyPath(keyAddress))) === undefined) return 'no-key'
+        await ready()
         await writeFileAtomic(sessionPath(id), value)
         return 'stored'
       })
     },
     updateSession(id, change) {
-      return locked(id, async () => {
+      return locked(id, async (ready) => {
         const current = await readIfAny(sessionPath(id))
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
+        await ready()
         await writeFileAtomic(sessionPath(id), next)
         return true
       })
     },
     deleteSession(id) {
-      return locked(id, async () => {
+      return locked(id, async (ready) => {
         const current = await readIfAny(sessionPath(id))
-        await unlink(sessionPath(id)).catch(ignoreMissing)
+        if (current === undefined) return undefined
+        await ready()
+        await remove(sessionPath(id))
         return current
       })
     },
     getKey: (address) => readIfAny(keyPath(address)),
     listKeys: () => listFolder(keys),
-    putKey: (address, value) => lockedKey(address, () => writeFileAtomic(keyPath(address), value)),
+    putKey: (address, value) =>
+      lockedKey(address, async (ready) => {
+        await ready()
+        await writeFileAtomic(keyPath(address), value)
+      }),
     replaceKey: (address, expected, next) =>
-      lockedKey(address, async () => {
+      lockedKey(address, async (ready) => {
         if ((await readIfAny(keyPath(address))) !== expected) return false
+        await ready()
         await writeFileAtomic(keyPath(address), next)
         return true
       }),
-    deleteKey: (address) => lockedKey(address, () => unlink(keyPath(address)).catch(ignoreMissing)),
+    deleteKey: (address) =>
+      lockedKey(address, async (ready) => {
+        await ready()
+        await remove(keyPath(address))
+      }),
   }
 }
 

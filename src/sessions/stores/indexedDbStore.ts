@@ -40,7 +40,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistentS
   const partition = partitionOf(options)
   const backend = indexedDbBackend(db, partition, `indexedDbStore ${name}`)
   const cipher = keyRingOf(options, 'indexedDbStore', wrappingKeyOf(db))
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, vault: cryptoKeyVault(db, partition) })
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin, vault: cryptoKeyVault(db, partition) })
 }
 
 /**

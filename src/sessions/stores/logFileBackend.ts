@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import { causeOf, InternalError } from '../../errors.js'
 import type { PutOutcome, StoreBackend } from './backend.js'
-import { writeFileAtomic } from './atomicWrite.js'
-import { withFileLock } from './fileLock.js'
+import { makeFolder, removeStaleTemporaries, writeFileAtomic } from './atomicWrite.js'
+import { lockIsFree, withFileLock, type HeldLock } from './fileLock.js'
 import { keyedMutex } from './mutex.js'
 
 /** How {@link logFileBackend} is set up by `fileStore`. */
@@ -26,17 +26,20 @@ export type LogFileSettings = {
  * The last record of a name wins; an empty value deletes it. The head is JSON (ids may hold
  * anything); values are the codec's or the cipher's JSON, which never hold a raw tab or newline.
  *
- * - Each write holds the lock file (`<path>.lock`), appends its record(s) in one `write` and
- *   flushes them to disk (`fdatasync`) before it resolves.
- * - Readers take no lock: each operation `stat`s the file and reads only what was appended
- *   since its last look, so another process's writes are seen at once. A rewrite (compaction,
- *   in this process or another) is a new file renamed into place: a new inode or generation,
- *   and the reader loads it afresh.
- * - A line without its final newline is a write in progress, or one cut off by a crash; the
- *   lock tells them apart (a writer holds it while appending). A cut-off record is sealed with
- *   `<TAB>!` (a length no record has), skipped, reported once, and kept for recovery: the
- *   state before it stands. A line whose head reads but whose length does not match is
- *   filed under its name as it is, so the codec refuses it and the store reports that entry.
+ * - Each write holds the lock file (`<path>.lock`), appends its record(s) until every byte is
+ *   written, and flushes them to disk (`fdatasync`) before it resolves. A write the disk cuts
+ *   short (full) is cut off again and rejects, coded: nothing unacknowledged is left, and
+ *   nothing acknowledged is missing.
+ * - Readers take no lock and never write: each operation `stat`s the file and reads only what
+ *   was appended since its last look, so another process's writes are seen at once. A rewrite
+ *   (compaction, in this process or another) is a new file renamed into place: a new inode or
+ *   generation, and the reader loads it afresh.
+ * - A line without its final newline is a write in progress, or one cut off by a crash: it is
+ *   left unread, so the state before it stands. When no live process holds the lock it is a
+ *   tear, reported once; the next write seals it with `<TAB>!` (a length no record has) in
+ *   its own append, and it is kept as a damaged line, for recovery. A line whose head reads
+ *   but whose length does not match is filed under its name as it is, so the codec refuses
+ *   it and the store reports that entry. An empty file is refused (every log has a header).
  * - When the log holds more than `compactAbove` records and more than twice the live ones, it
  *   is rewritten (live records and damaged lines only) to a temporary file, flushed, and
  *   renamed over the log, under the lock: a crash leaves the old log or the new one.
@@ -47,72 +50,79 @@ export type LogFileSettings = {
  * const backend = logFileBackend('./data/sessions.jsonl', 'keyleash', { compactAbove: 1000, report: console.warn })
  */
 export function logFileBackend(path: string, partition: string, settings: LogFileSettings): StoreBackend {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  makeFolder(dirname(path), 'path')
   const name = `fileStore ${path}`
   const lockPath = `${path}.lock`
   const inProcess = keyedMutex()
   let log: Log | undefined
+  const reportedTears = new Set<string>()
   const head = (kind: string, id: string) => JSON.stringify([partition, kind, id])
   const prefix = (kind: string) => `${JSON.stringify([partition, kind]).slice(0, -1)},`
+  // Temporary files of rewrites a kill cut short: removed once, in the background (a store's setup does no I/O loop).
+  const cleaned = removeStaleTemporaries(dirname(path), `${basename(path)}.`).catch(() => 0)
 
-  /** The log as on disk now: unchanged (one `stat`), its new records read, or loaded afresh. */
+  /**
+   * The log as on disk now: unchanged (one `stat`), its new records read, or loaded afresh.
+   * Reads only: a line still without its newline is left unread, and reported once as torn
+   * when no live writer holds the lock (see {@link reportTear}).
+   */
   function current(): Log {
-    let stats: Stats | undefined
-    try {
-      stats = statSync(path)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    }
+    const stats = statSync(path, { throwIfNoEntry: false })
     if (stats === undefined) return (log = emptyLog())
     if (log !== undefined && sameFile(log, stats) && stats.size === log.size && stats.mtimeMs === log.mtimeMs) return log
-    log = readLog(path, log)
+    log = readLog(path, log, name)
+    if (log.size > log.offset && !reportedTears.has(tearOf(log)) && lockIsFree(lockPath) && statSync(path, { throwIfNoEntry: false })?.size === log.size) reportTear(log)
     return log
   }
 
-  /** `current()`, with a torn final record sealed first (under the lock: no writer is mid-append then). */
-  async function settled(): Promise<Log> {
-    const seen = current()
-    return seen.size > seen.offset ? locked(async () => current()) : seen
-  }
-
-  /** Runs `task` holding the lock, on a log whose torn final record (if any) is sealed. */
-  function locked<T>(task: (log: Log) => Promise<T>): Promise<T> {
-    return inProcess.run('log', () =>
-      withFileLock(lockPath, async () => {
-        let seen = current()
-        if (seen.size > seen.offset) {
-          const at = seen.offset
-          await appendText(path, '\t!\n')
-          seen = current()
-          settings.report(
-            new InternalError(`${name}: skipped a torn record at byte ${at}: a write was cut off (a crash mid-append); the state before it stands`, {
-              store: name,
-              entry: `record at byte ${at}`,
-              hint: 'nothing to do: the record was never acknowledged; its bytes are kept in the file',
-            }),
-          )
-        }
-        return task(seen)
+  /** Reports the torn final record of `seen` (a write cut off by a crash), once per store instance. */
+  function reportTear(seen: Log): void {
+    reportedTears.add(tearOf(seen))
+    settings.report(
+      new InternalError(`${name}: skipped a torn record at byte ${seen.offset}: a write was cut off (a crash mid-append); the state before it stands`, {
+        store: name,
+        entry: `record at byte ${seen.offset}`,
+        hint: 'nothing to do: the record was never acknowledged; its bytes are kept in the file',
       }),
     )
   }
 
-  /** Appends `records` (`''` deletes) under the lock, then compacts if the log is due. */
-  async function append(seen: Log, records: [head: string, value: string][]): Promise<void> {
-    if (seen.generation === undefined) seen = await compact(seen) // a new file, or one of the first format
-    let text = ''
+  /** Runs `task` holding the lock, on the log as it is then (no writer is mid-append). */
+  function locked<T>(task: (log: Log, held: HeldLock) => Promise<T>): Promise<T> {
+    return inProcess.run('log', () =>
+      withFileLock(lockPath, async (held) => {
+        await cleaned
+        return task(current(), held)
+      }),
+    )
+  }
+
+  /**
+   * Appends `records` (`''` deletes) under the lock, then compacts if the log is due. A torn
+   * final record is sealed (`<TAB>!`, kept as a damaged line) in the same append, so a write
+   * that cannot be made leaves the file exactly as it found it.
+   */
+  async function append(seen: Log, held: HeldLock, records: [head: string, value: string][]): Promise<void> {
+    if (seen.generation === undefined) seen = await compact(seen, held) // a new file, or one of the first format
+    const torn = seen.size > seen.offset
+    if (torn && !reportedTears.has(tearOf(seen))) reportTear(seen)
+    let text = torn ? '\t!\n' : ''
     for (const [name, value] of records) text += frame(name, value)
+    held.assertHeld()
     const written = await appendText(path, text).catch((error: unknown) => {
-      log = undefined // a write that failed halfway (a full disk): read the file again
+      log = undefined // read the file again next time, whatever the failure left
       throw error
     })
-    for (const [name, value] of records) apply(seen, name, value)
-    seen.records += records.length
-    seen.offset = seen.size = written.size
-    seen.mtimeMs = written.mtimeMs
+    if (torn) seen = log = readLog(path, seen, name)
+    else {
+      for (const [name, value] of records) apply(seen, name, value)
+      seen.records += records.length
+      seen.offset = seen.size = written.size
+      seen.mtimeMs = written.mtimeMs
+    }
     if (seen.records > settings.compactAbove && seen.records > 2 * (seen.entries.size + seen.damaged.length))
       // The records are on disk: a rewrite that fails (a full disk) must not fail their write. The next write tries again.
-      await compact(seen).catch((error: unknown) =>
+      await compact(seen, held).catch((error: unknown) =>
         settings.report(
           new InternalError(`${name}: could not rewrite the log: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
             store: name,
@@ -124,37 +134,36 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
   }
 
   /** Rewrites the log with its live records and damaged lines only, atomically. */
-  async function compact(seen: Log): Promise<Log> {
+  async function compact(seen: Log, held: HeldLock): Promise<Log> {
     const generation = randomBytes(8).toString('hex')
-    let text = `${headerPrefix}${generation}\n`
-    for (const [name, value] of seen.entries) text += frame(name, value)
-    for (const line of seen.damaged) text += `${line}\n`
-    await writeFileAtomic(path, text)
+    const parts = [`${headerPrefix}${generation}\n`]
+    for (const [name, value] of seen.entries) parts.push(frame(name, value))
+    for (const line of seen.damaged) parts.push(`${line}\n`)
+    held.assertHeld()
+    await writeFileAtomic(path, parts.join(''))
     const stats = statSync(path)
     log = { ...seen, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records: seen.entries.size + seen.damaged.length }
     return log
   }
 
   function write<T>(change: (entries: ReadonlyMap<string, string>) => [records: [string, string][], result: T]): Promise<T> {
-    return locked(async (seen) => {
+    return locked(async (seen, held) => {
       const [records, result] = change(seen.entries)
-      if (records.length > 0) await append(seen, records)
+      if (records.length > 0) await append(seen, held, records)
       return result
     })
   }
 
-  function list(kind: string): Promise<[string, string][]> {
-    return settled().then(({ entries }) => {
-      const start = prefix(kind)
-      const found: [string, string][] = []
-      for (const [name, value] of entries) if (name.startsWith(start)) found.push([(JSON.parse(name) as string[])[2] as string, value])
-      return found
-    })
+  async function list(kind: string): Promise<[string, string][]> {
+    const start = prefix(kind)
+    const found: [string, string][] = []
+    for (const [name, value] of current().entries) if (name.startsWith(start)) found.push([(JSON.parse(name) as string[])[2] as string, value])
+    return found
   }
 
   return {
     name,
-    getSession: async (id) => (await settled()).entries.get(head(session, id)),
+    getSession: async (id) => current().entries.get(head(session, id)),
     listSessions: () => list(session),
     putSession(id, value, keyAddress) {
       return write((entries): [[string, string][], PutOutcome] => {
@@ -177,13 +186,18 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
         return [stored === undefined ? [] : [[head(session, id), '']], stored]
       })
     },
-    getKey: async (address) => (await settled()).entries.get(head(key, address)),
+    getKey: async (address) => current().entries.get(head(key, address)),
     listKeys: () => list(key),
     putKey: (address, value) => write(() => [[[head(key, address), value]], undefined]),
     replaceKey: (address, expected, next) =>
       write((entries) => (entries.get(head(key, address)) === expected ? [[[head(key, address), next]], true] : [[], false])),
     deleteKey: (address) => write((entries) => [entries.has(head(key, address)) ? [[head(key, address), '']] : [], undefined]),
   }
+}
+
+/** Names one torn tail: a file, its generation, where the tear starts. */
+function tearOf(log: Log): string {
+  return `${log.dev}:${log.ino}:${log.generation}:${log.offset}`
 }
 
 const session = 's'
@@ -219,8 +233,13 @@ function sameFile(log: Log, stats: Stats): boolean {
   return stats.ino === log.ino && stats.dev === log.dev
 }
 
-/** Reads what was appended to the file `known` describes, or the whole file when it was replaced. */
-function readLog(path: string, known: Log | undefined): Log {
+/**
+ * Reads what was appended to the file `known` describes, or the whole file when it was
+ * replaced or cut shorter than what was read, in slices (peak memory: the records kept, plus
+ * one slice). An empty log (every log this store writes starts with its header) was cut at
+ * rest: refused, never read as a store without sessions.
+ */
+function readLog(path: string, known: Log | undefined, name: string): Log {
   let fd: number
   try {
     fd = openSync(path, 'r')
@@ -230,17 +249,31 @@ function readLog(path: string, known: Log | undefined): Log {
   }
   try {
     const stats = fstatSync(fd)
-    const grown = known !== undefined && sameFile(known, stats) && stats.size >= known.offset && generationOf(readBytes(fd, 0, headerBytes)) === known.generation
+    // Every log this store writes starts with its header: an empty file lost everything.
+    if (stats.size === 0)
+      throw new InternalError(`${name}: the log is empty (0 bytes), but a log always holds its header: it was truncated at rest`, {
+        store: name,
+        hint: 'restore the file from a backup; to start an empty store instead, delete it',
+      })
+    // Shorter than what was read (cut at rest): read afresh, as a new reader would, tear and all.
+    const grown = known !== undefined && sameFile(known, stats) && stats.size >= known.offset && generationOf(readBytes(fd, 0, headerBytes).toString('latin1')) === known.generation
     const log = grown ? known : { ...emptyLog(), ino: stats.ino, dev: stats.dev }
-    const tail = readBytes(fd, log.offset, stats.size - log.offset)
-    const end = tail.lastIndexOf(0x0a) + 1
-    let text = tail.subarray(0, end).toString('utf8')
-    if (log.offset === 0 && text.startsWith(headerPrefix)) {
-      log.generation = generationOf(tail.subarray(0, headerBytes))
-      text = text.slice(text.indexOf('\n') + 1)
+    let position = log.offset
+    while (position < stats.size) {
+      let length = Math.min(sliceBytes, stats.size - position)
+      let slice = readBytes(fd, position, length)
+      let end = slice.lastIndexOf(0x0a) + 1
+      // A line longer than a slice: read more, until its newline or the end of the file.
+      while (end === 0 && length < stats.size - position) {
+        length = Math.min(2 * length, stats.size - position)
+        slice = readBytes(fd, position, length)
+        end = slice.lastIndexOf(0x0a) + 1
+      }
+      if (end === 0) break // a last line without its newline: being written, or torn
+      readText(log, slice.subarray(0, end).toString('utf8'), position === 0)
+      position += end
     }
-    for (const line of text.split('\n')) if (line !== '') readLine(log, line)
-    log.offset += end
+    log.offset = position
     log.size = stats.size
     log.mtimeMs = stats.mtimeMs
     return log
@@ -260,10 +293,22 @@ function readBytes(fd: number, position: number, length: number): Buffer {
   return buffer.subarray(0, read)
 }
 
-function generationOf(header: Buffer): string | undefined {
-  const text = header.toString('latin1')
+function generationOf(text: string): string | undefined {
   return text.length === headerBytes && text.startsWith(headerPrefix) && text.endsWith('\n') ? text.slice(headerPrefix.length, -1) : undefined
 }
+
+/** Reads whole lines of the log; at its start, the header first. */
+function readText(log: Log, text: string, atStart: boolean): void {
+  let from = 0
+  if (atStart && text.startsWith(headerPrefix)) {
+    log.generation = generationOf(text.slice(0, headerBytes))
+    from = text.indexOf('\n') + 1
+  }
+  for (let end = text.indexOf('\n', from); end !== -1; from = end + 1, end = text.indexOf('\n', from)) if (end > from) readLine(log, text.slice(from, end))
+}
+
+// Slices of the file read at a time: large enough that a slice costs little more than its bytes.
+const sliceBytes = 4 * 1024 * 1024
 
 /** Files one line of the log: a record (the last of a name wins), or a damaged line kept aside. */
 function readLine(log: Log, line: string): void {
@@ -291,12 +336,28 @@ function frame(name: string, value: string): string {
   return `${name}\t${value}\t${value.length}\n`
 }
 
-/** Appends `text` in one write (creating the file 0600), flushed to disk; resolves to the file's stats after it. */
+/**
+ * Appends `text` (creating the file 0600) until every byte is written, flushed to disk; resolves
+ * to the file's stats after it. A write the disk cuts short (full) or that cannot be flushed
+ * is cut off again, so the file is as it was, and rejects: nothing half-written is left for
+ * a reader to drop, and nothing is acknowledged that is not on disk.
+ */
 async function appendText(path: string, text: string): Promise<Stats> {
+  const bytes = Buffer.from(text, 'utf8')
   const handle = await open(path, 'a', 0o600)
   try {
-    await handle.write(text)
-    await handle.datasync()
+    const before = (await handle.stat()).size
+    try {
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, done, bytes.length - done)
+        if (bytesWritten === 0) throw Object.assign(new Error('the disk took no more bytes'), { code: 'ENOSPC' })
+        done += bytesWritten
+      }
+      await handle.datasync()
+    } catch (error) {
+      await handle.truncate(before).catch(() => undefined)
+      throw error
+    }
     return await handle.stat()
   } finally {
     await handle.close()

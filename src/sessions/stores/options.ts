@@ -48,6 +48,14 @@ export type StoreOptions = {
   plaintextKeys?: boolean | undefined
   /** Where damaged entries are reported (and skipped). Default: a `console.warn` of the message. */
   onError?: StoreErrorHandler | undefined
+  /**
+   * Seconds past its expiry before `purge()` deletes a session (and its key, and a revoked
+   * session's tombstone): a clock set ahead, or one process's clock ahead of another's, must
+   * not delete for good a session that still runs. A revoked session is deleted at once. Redis
+   * also lets an entry go no earlier than its expiry + the larger of `keepExpired` and this.
+   * Default: 86,400 (a day).
+   */
+  purgeMargin?: number | undefined
 }
 
 /**

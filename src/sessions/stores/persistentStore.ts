@@ -12,7 +12,7 @@ import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
 import { datedKey, keyStoredAt, purgeBackend, type PurgeOptions } from './purge.js'
 import { freezeOwned } from '../frozen.js'
-import { decodeSession, encodeSession, sealRecord } from './serialize.js'
+import { claimedRecord, decodeSession, encodeSession, sealRecord } from './serialize.js'
 import { isAddressShape } from '../../permissions/isAddressShape.js'
 
 /** A {@link SessionStore} that outlives the process, with the purge it needs. */
@@ -32,6 +32,16 @@ export type PersistentStore = SessionStore & {
    * `onError`, left as they are): when `unreadable` is empty, nothing needs a previous key.
    */
   reseal(): Promise<ResealReturnType>
+  /**
+   * Revokes for good a session whose record this store cannot open (sealed under an
+   * `encryptionKey` it does not hold, e.g. re-sealed by a process already rotated to a new
+   * key): by its tombstone alone, which needs no key, so every process reads it revoked from
+   * then on, whatever its record says. `accept` sees what the record claims, unverified, and
+   * decides only whether to revoke (a forged record can only get itself revoked). Resolves to
+   * whether it revoked: `false` when no record is stored under `id`, when it opens here
+   * (revoke it with `update`), or when `accept` declines.
+   */
+  revokeUnopened(id: string, accept: (claimed: Session) => boolean): Promise<boolean>
 }
 
 /** What a {@link PersistentStore}'s `reseal()` did. */
@@ -52,6 +62,8 @@ export type PersistentStoreSettings = {
   now?: (() => number) | undefined
   /** Where P-256 keys' `CryptoKey`s are kept; without one the store makes secp256k1 keys only. */
   vault?: CryptoKeyVault | undefined
+  /** The store's `purgeMargin` option (see {@link StoreOptions}). Default: 86,400 (a day). */
+  purgeMargin?: number | undefined
 }
 
 /**
@@ -86,7 +98,8 @@ export type PersistentStoreSettings = {
  * const store = createPersistentStore(backend, { cipher: keyRingOf(options, 'myStore'), scope: options.scope, onError: options.onError })
  */
 export function createPersistentStore(backend: StoreBackend, settings: PersistentStoreSettings): PersistentStore {
-  const { cipher, scope, now = systemClock, vault } = settings
+  const { cipher, scope, now = systemClock, vault, purgeMargin = 86_400 } = settings
+  if (!(Number.isFinite(purgeMargin) && purgeMargin >= 0)) throw new InvalidParamsError('purgeMargin', 'must be a number of seconds ≥ 0')
   const reported = new Set<string>()
   const updates = keyedMutex()
   const signers = new Map<string, { sealed: string; account: SessionKeySigner }>()
@@ -134,15 +147,27 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       }
       session = remember(id, value, session)
     }
-    if (session.status === 'revoked' || !(buried ?? (await backend.getSession(tombstoneOf(id))) !== undefined)) return session
-    report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
+    if (session.status === 'revoked') return session
+    const tombstone = buried === false ? undefined : await backend.getSession(tombstoneOf(id))
+    if (tombstone === undefined) return session
+    // A revoke between its two writes (or cut off there) is no put-back copy: only one that completed is.
+    if (tombstoneDone(tombstone))
+      report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
     // A spread, not sessionWith: this is off the hot path, and sessionWith would add ~150 B to keyleash/browser.
     return { ...session, status: 'revoked' }
   }
 
-  /** Marks `session` revoked for good, before its record says so. */
-  async function bury(session: Session): Promise<void> {
-    await backend.putSession(tombstoneOf(session.id), JSON.stringify({ v: 1, tombstone: session.id, expiry: session.expiry }), undefined)
+  /**
+   * Marks `session` revoked for good: before its record says so (`done: false`), or after
+   * (`done: true`, see {@link settle}). Needs no key: any process can bury any session.
+   */
+  async function bury(session: Pick<Session, 'id' | 'expiry'>, done: boolean): Promise<void> {
+    await backend.putSession(tombstoneOf(session.id), JSON.stringify({ v: 1, tombstone: session.id, expiry: session.expiry, done }), undefined)
+  }
+
+  /** Notes on a tombstone that its record says revoked too: from then on, an active record beside it was put back. */
+  async function settle(id: string): Promise<void> {
+    await backend.updateSession(tombstoneOf(id), (value) => (tombstoneDone(value) ? undefined : `${value.slice(0, -6)}true}`))
   }
 
   /**
@@ -193,6 +218,19 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     return { account: opened.account, resealed: true }
   }
 
+  /**
+   * Every session entry of `entries` read (tombstones left out), a slice at a time: each read
+   * verifies a tag (WebCrypto, on the thread pool) and copies its text there, so 100,000 reads
+   * started at once held hundreds of MiB of pending work.
+   */
+  async function readAll(entries: [string, string][], buried: ReadonlySet<string>): Promise<(Session | undefined)[]> {
+    const records = entries.filter(([id]) => !id.startsWith(tombstonePrefix))
+    const sessions: (Session | undefined)[] = []
+    for (let start = 0; start < records.length; start += readSlice)
+      sessions.push(...(await Promise.all(records.slice(start, start + readSlice).map(([id, value]) => read(id, value, buried.has(id))))))
+    return sessions
+  }
+
   function checkScope(session: Session, field: string): void {
     if (scope?.chainId !== undefined && session.chainId !== scope.chainId)
       throw new InvalidParamsError(`${field}.chainId`, `must be ${scope.chainId}: this store is scoped to that chain`)
@@ -220,7 +258,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
           hint: 'store the key with `store.keys.import` or `store.keys.generate` before the session',
         })
       // After the write: a duplicate refused above must not bury the session stored under its id.
-      if (session.status === 'revoked') await bury(session)
+      if (session.status === 'revoked') await bury(session, true)
     },
     update(id, change) {
       return updates.run(id, async () => {
@@ -234,7 +272,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
           if (next === undefined) return current
           if (next.id !== id) throw new InternalError(`session ${id}: an update may not change the session's id`, { context: id })
           checkScope(next, 'session')
-          if (next.status === 'revoked' && current.status !== 'revoked') await bury(next)
+          const revoking = next.status === 'revoked' && current.status !== 'revoked'
+          if (revoking) await bury(next, false)
           const written = await sealRecord(next, (await cipher()).current.records)
           let raced = false
           const found = await backend.updateSession(id, (stored) => {
@@ -242,7 +281,9 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
             return raced ? undefined : written
           })
           if (found === undefined) return undefined
-          if (!raced) return remember(id, written, decodeSession(encodeSession(next)))
+          if (raced) continue
+          if (revoking) await settle(id)
+          return remember(id, written, decodeSession(encodeSession(next)))
         }
         throw new InternalError(`${backend.name}: session ${id} changed under every one of ${maxAttempts} attempts to update it`, {
           context: id,
@@ -263,20 +304,28 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     async list() {
       const entries = await backend.listSessions()
       const buried = new Set(entries.flatMap(([id]) => (id.startsWith(tombstonePrefix) ? [id.slice(tombstonePrefix.length)] : [])))
-      const reads = entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id)))
-      return (await Promise.all(reads)).filter((session): session is Session => session !== undefined)
+      return (await readAll(entries, buried)).filter((session): session is Session => session !== undefined)
     },
     async purge(at = now(), options = {}) {
       const entries = await backend.listSessions()
       const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
       const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
-      const sessions = await Promise.all(entries.filter(([id]) => !id.startsWith(tombstonePrefix)).map(([id, value]) => read(id, value, buried.has(id))))
+      const sessions = await readAll(entries, buried)
       // A purged P-256 key goes with its CryptoKey.
-      const purged = await purgeBackend(vault ? { ...backend, deleteKey: (address) => store.keys.delete(address as Address) } : backend, sessions, at, options)
+      const purged = await purgeBackend(vault ? { ...backend, deleteKey: (address) => store.keys.delete(address as Address) } : backend, sessions, at, { ...options, margin: purgeMargin })
       for (const id of purged) lastRecords.delete(id)
-      // A tombstone outlives its session's expiry only as long as an old copy could still be live.
-      for (const [id, value] of tombstones) if (tombstoneExpiry(value) <= at) await backend.deleteSession(id)
+      // A tombstone outlives its session's expiry only as long as an old copy could still be live (and the clock be wrong).
+      for (const [id, value] of tombstones) if (tombstoneExpiry(value) + purgeMargin <= at) await backend.deleteSession(id)
       return purged
+    },
+    async revokeUnopened(id, accept) {
+      // A tombstone's id finds a tombstone, which decodes as no session.
+      const value = await backend.getSession(id)
+      // Not opened here (`read` reports it): what it claims decides alone whether it is this caller's to revoke.
+      const claimed = value === undefined || (await read(id, value, false)) ? undefined : claimedRecord(value)
+      if (claimed?.id !== id || !accept(claimed)) return false
+      await bury(claimed, false)
+      return true
     },
     async reseal() {
       const ring = await cipher()
@@ -352,6 +401,14 @@ function tombstoneExpiry(value: string): number {
     return Number.POSITIVE_INFINITY
   }
 }
+
+// A tombstone of an older keyleash (no `done`) was written with its record's revoke: done.
+function tombstoneDone(value: string): boolean {
+  return !value.endsWith(',"done":false}')
+}
+
+// Reads in flight at once in a list: enough to keep the thread pool busy, few enough to hold little.
+const readSlice = 512
 
 // Compare-and-set rounds an update may lose to other writers before it gives up.
 const maxAttempts = 1000

@@ -40,20 +40,22 @@ export async function purgeSessions(store: SessionStore & { purge?: (now: number
 
 /**
  * A persistent store's purge, in one pass over its backend: given every session entry read
- * once (`undefined` for one that could not be read), a set of the keys live sessions use, then
- * for each revoked or expired session its key (unless a live session uses it) and its entry,
- * deleted without listing again; then every key no session uses and older than `keyGrace` (see
- * {@link PurgeOptions}). A damaged session entry could name any key, so while one is there no
- * unused key is deleted. Resolves to the ids of the sessions deleted.
+ * once (`undefined` for one that could not be read), a set of the keys the other sessions use,
+ * then for each revoked session, and each expired `margin` seconds ago or more (the store's
+ * `purgeMargin`: a clock set ahead must not delete a session that still runs), its key (unless
+ * another session kept uses it) and its entry, deleted without listing again; then every key
+ * no session uses and older than `keyGrace` (see {@link PurgeOptions}). A damaged session entry
+ * could name any key, so while one is there no unused key is deleted. Resolves to the ids of
+ * the sessions deleted.
  *
  * @example
- * const purged = await purgeBackend(backend, sessions, 1_800_000_000, {}) // ['0x01', …]
+ * const purged = await purgeBackend(backend, sessions, 1_800_000_000, { margin: 86_400 }) // ['0x01', …]
  */
 export async function purgeBackend(
   backend: StoreBackend,
   sessions: readonly (Session | undefined)[],
   now: number,
-  { keyGrace = 3_600 }: PurgeOptions,
+  { keyGrace = 3_600, margin = 0 }: PurgeOptions & { margin?: number },
 ): Promise<string[]> {
   if (!Number.isFinite(keyGrace) || keyGrace < 0) throw new InvalidParamsError('keyGrace', 'must be a number of seconds ≥ 0')
   const stale: Session[] = []
@@ -61,7 +63,8 @@ export async function purgeBackend(
   let damaged = false
   for (const session of sessions) {
     if (session === undefined) damaged = true
-    else if (sessionStatus(session, now) !== 'active') stale.push(session)
+    // Judged `margin` seconds ago: expired only if it was expired then already.
+    else if (sessionStatus(session, now - margin) !== 'active') stale.push(session)
     else if (session.keyAddress !== undefined) used.add(session.keyAddress.toLowerCase())
   }
   const deleted = new Set<string>()

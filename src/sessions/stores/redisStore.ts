@@ -62,11 +62,6 @@ export type RedisStoreOptions = StoreOptions & {
    * Default: 86,400 (a day).
    */
   keepExpired?: number | undefined
-  /**
-   * The least time, in seconds, a session is kept after it expired, whoever deletes it: Redis
-   * lets an entry go no earlier than its expiry + the larger of `keepExpired` and this. Default: 86,400.
-   */
-  purgeMargin?: number | undefined
 }
 
 /**
@@ -260,7 +255,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       await write(scripts.deleteKey, [layout.key(address), layout.keyIndex(address)], [address])
     },
   }
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin })
 }
 
 function asString(value: unknown): string | undefined {

@@ -89,6 +89,21 @@ export async function openRecord(id: string, value: string, auth: RecordAuth | u
 
 const tagSuffix = /,"tag":"([0-9a-f]{64})"\}$/
 
+/**
+ * What a stored record claims, its tag not checked: for a revoke only (revoking never widens
+ * what a session may do), never to sign or to answer a read. `undefined` when it does not decode.
+ *
+ * @example
+ * const claimed = claimedRecord(value) // { id: '0x01', expiry: 1800000000, … }, unverified
+ */
+export function claimedRecord(value: string): Session | undefined {
+  try {
+    return decodeSession(value.replace(tagSuffix, '}'))
+  } catch {
+    return undefined
+  }
+}
+
 function tagged(id: string, text: string): string {
   return `keyleash/session\u0000${id}\u0000${text}`
 }

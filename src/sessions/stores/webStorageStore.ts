@@ -142,7 +142,7 @@ export function webStorageStore(storage: Storage, options: WebStorageStoreOption
       storage.removeItem(keyItem(address))
     },
   }
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError })
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin })
 }
 
 /**

@@ -218,11 +218,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.keys.signer(keyAddress)).toBeUndefined()
       }))
 
-    test('behavior: purge deletes revoked and expired sessions and their keys, and keeps a key a live session shares', () =>
+    test('behavior: purge deletes revoked sessions, and sessions expired a day ago (the default purgeMargin), and their keys; it keeps a key a live session shares', () =>
       withHarness(async ({ store }) => {
         const now = 1_800_000_000
+        const day = 86_400
         const [gone, shared] = [await store.keys.generate(), await store.keys.generate()]
-        await store.put(sessionFixture({ id: '0xexpired', expiry: now, keyAddress: gone }))
+        await store.put(sessionFixture({ id: '0xexpired', expiry: now - day, keyAddress: gone }))
         await store.put(sessionFixture({ id: '0xrevoked', status: 'revoked', keyAddress: shared }))
         await store.put(sessionFixture({ id: '0xlive', expiry: now + 1, keyAddress: shared }))
         expect((await purgeSessions(store, now)).sort()).toStrictEqual(['0xexpired', '0xrevoked'])

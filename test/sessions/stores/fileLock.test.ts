@@ -56,13 +56,66 @@ describe('withFileLock', () => {
     expect(Date.now() - killedAt).toBeLessThan(10_000)
   }, 30_000)
 
-  test('behavior: a stale lock is taken over by exactly one of many waiters (atomic takeover)', async () => {
+  /** Starts fileLockHolder.ts on `lockPath` and resolves once it holds the lock. */
+  async function startHolder(lockPath: string) {
+    const child = spawn(process.execPath, ['--import', 'tsx', holderScript, lockPath], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve())
+      child.on('exit', (code) => reject(new Error(`the holder exited (${code}) before it held the lock`)))
+    })
+    const exited = new Promise((resolve) => child.on('exit', resolve))
+    return { child, kill: async () => (child.kill('SIGKILL'), await exited) }
+  }
+
+  test('behavior: a holder stopped with SIGSTOP keeps its lock past any age: a waiter gives up coded, naming it stopped; once it is gone, the lock is taken at once', async () => {
+    const lockPath = freshLock()
+    const { child, kill } = await startHolder(lockPath)
+    const held = readFileSync(lockPath, 'utf8')
+    try {
+      child.kill('SIGSTOP')
+      const error = await rejectionOf(withFileLock(lockPath, async () => 'ran', { timeout: 1_500, stale: 200 }))
+      expect(error.code).toBe(-32603)
+      expect(error.message).toBe(`the lock ${lockPath} stayed taken for 1500 ms (by process ${child.pid}, stopped (SIGSTOP or a debugger))`)
+      expect(error.data.hint).toBe(`resume process ${child.pid} (kill -CONT ${child.pid}) or stop it; a live holder keeps its lock`)
+      expect(readFileSync(lockPath, 'utf8')).toBe(held)
+      child.kill('SIGCONT')
+    } finally {
+      await kill()
+    }
+    expect(await withFileLock(lockPath, async () => 'ran', { timeout: 1_500, stale: 200 })).toBe('ran')
+  }, 30_000)
+
+  test('behavior: a clock step (the lock an hour old by the clock) does not take a running holder\'s lock', async () => {
+    const lockPath = freshLock()
+    const { kill } = await startHolder(lockPath)
+    try {
+      const held = readFileSync(lockPath, 'utf8')
+      const hourAgo = new Date(Date.now() - 3_600_000)
+      utimesSync(lockPath, hourAgo, hourAgo)
+      await expect(withFileLock(lockPath, async () => 'ran', { timeout: 1_000, stale: 200 })).rejects.toMatchObject({ code: -32603 })
+      expect(readFileSync(lockPath, 'utf8')).toBe(held)
+    } finally {
+      await kill()
+    }
+  }, 30_000)
+
+  test('error: a holder whose lock was removed by hand is refused its next write (assertHeld), coded', async () => {
+    const lockPath = freshLock()
+    const error = await rejectionOf(
+      withFileLock(lockPath, async (held) => {
+        held.assertHeld()
+        rmSync(lockPath)
+        held.assertHeld()
+      }),
+    )
+    expect(error).toMatchObject({ code: -32603, message: `the lock ${lockPath} is no longer this process's: the write was refused` })
+  })
+
+  test('behavior: a lock whose pid now names another process (same pid, another start time) is taken over by exactly one of many waiters (atomic takeover)', async () => {
     for (let trial = 0; trial < 10; trial++) {
       const lockPath = freshLock()
-      // Held by a process that still runs (this one), long past the stale age: a hung holder.
-      writeFileSync(lockPath, `${hostname()}\n${process.pid}\nplanted\n`)
-      const old = new Date(Date.now() - 60_000)
-      utimesSync(lockPath, old, old)
+      // This process runs, but did not start at tick 1: the pid was reused, the holder is gone.
+      writeFileSync(lockPath, `${hostname()}\n${process.pid}\n1\nplanted\n`)
       expect(await mostInside(lockPath, 20, { timeout: 5_000, stale: 1_000 })).toBe(1)
     }
   })

@@ -4,5 +4,6 @@ import { withFileLock } from '../../../src/sessions/stores/fileLock.js'
 const [lockPath] = process.argv.slice(2)
 await withFileLock(lockPath as string, async () => {
   process.stdout.write('held\n')
-  await new Promise(() => {})
+  // A timer keeps the process alive: a promise alone does not, and the holder would exit.
+  await new Promise(() => setInterval(() => undefined, 60_000))
 })

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -81,4 +81,50 @@ test.each([
     floor = calls! + 1
   }
   expect((await fileStore(path, { plaintextKeys: true }).get('0xc0ffee'))?.usage.calls).toBe(floor)
+}, 120_000)
+
+/** Starts a worker (fileStoreWorker.ts) on `path`; resolves, once it exits, to how many reservations it got. */
+function startWorker(path: string, attempts: number, limit: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, path, String(attempts), String(limit)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const reserved = new Promise<number>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(Number(output)) : reject(new Error(`the worker exited with ${code}`)))))
+  return { child, reserved }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test('behavior: a holder paused past the old takeover age (SIGSTOP, 6 s, twice) and clock steps (the lock aged an hour, every few ms) never overspend: two processes reserve a limit of 400 exactly', async () => {
+  const path = join(root, 'paused.jsonl')
+  await fileStore(path, { plaintextKeys: true }).put(sessionFixture())
+  const [paused, other] = [startWorker(path, 300, 400), startWorker(path, 300, 400)]
+  // A clock step, emulated: by the clock, the lock looks an hour old whoever holds it.
+  let stepping = true
+  const steps = (async () => {
+    while (stepping) {
+      const hourAgo = new Date(Date.now() - 3_600_000)
+      try {
+        utimesSync(`${path}.lock`, hourAgo, hourAgo)
+      } catch {
+        // No lock at this instant.
+      }
+      await pause(3)
+    }
+  })()
+  try {
+    for (let round = 0; round < 2; round++) {
+      await pause(400)
+      paused.child.kill('SIGSTOP')
+      await pause(6_000)
+      paused.child.kill('SIGCONT')
+    }
+    const reserved = await Promise.all([paused.reserved, other.reserved])
+    expect(reserved[0]! + reserved[1]!).toBe(400)
+  } finally {
+    stepping = false
+    await steps
+    paused.child.kill('SIGKILL')
+    other.child.kill('SIGKILL')
+  }
+  expect((await fileStore(path, { plaintextKeys: true }).get('0xc0ffee'))?.usage.calls).toBe(400)
 }, 120_000)

@@ -37,7 +37,7 @@ function folderStore(storedAt: () => number) {
   const folder = join(root, `folder-${++made}`)
   const { backend, calls } = counted(folderBackend(folder, 'keyleash'))
   const errors: unknown[] = []
-  const store = createPersistentStore(backend, { cipher: async () => ({ current: plaintextCipher, previous: [] }), scope: undefined, onError: (error) => errors.push(error), now: storedAt })
+  const store = createPersistentStore(backend, { cipher: async () => ({ current: plaintextCipher, previous: [] }), scope: undefined, onError: (error) => errors.push(error), now: storedAt, purgeMargin: 0 })
   return { folder, backend, store, calls, errors }
 }
 
@@ -100,6 +100,28 @@ describe('purge', () => {
     expect(await store.keys.has(unused)).toBe(false)
     expect(await store.keys.has(undated as Address)).toBe(true)
     expect((await store.keys.signer(undated))?.address).toBe(undated)
+  })
+
+  test.each(['clock.jsonl', 'clock/'])('behavior: with the clock 2 h ahead, purge (%s) keeps a session with 59 min left and its key; one expired a purgeMargin ago goes', async (name) => {
+    const path = join(root, `${++made}-${name}`)
+    const store = fileStore(path, { plaintextKeys: true })
+    const key = await store.keys.generate()
+    const oldKey = await store.keys.generate()
+    await store.put(sessionFixture({ id: '0x01', expiry: now + 59 * 60, keyAddress: key }))
+    await store.put(sessionFixture({ id: '0x02', expiry: now - 86_400, keyAddress: oldKey }))
+    expect(await store.purge(now + 2 * hour)).toStrictEqual(['0x02'])
+    expect((await store.get('0x01'))?.expiry).toBe(now + 59 * 60)
+    expect(await store.keys.has(key)).toBe(true)
+    expect(await store.keys.has(oldKey)).toBe(false)
+    // A store that asks for no margin gets none.
+    expect(await fileStore(path, { plaintextKeys: true, purgeMargin: 0 }).purge(now + 2 * hour)).toStrictEqual(['0x01'])
+  })
+
+  test('error: purgeMargin must be a number of seconds ≥ 0', () => {
+    for (const purgeMargin of [-1, Number.NaN, '60' as unknown as number])
+      expect(() => fileStore(join(root, 'margin.jsonl'), { plaintextKeys: true, purgeMargin })).toThrow(
+        expect.objectContaining({ code: -32602, message: 'purgeMargin: must be a number of seconds ≥ 0' }),
+      )
   })
 
   test('error: a negative keyGrace is refused, naming the option', async () => {

@@ -198,6 +198,30 @@ for (const medium of media) {
       expect((await other.get(foreign))?.keyAddress).toBe(foreignKey)
       expect((await keyState(other, { keyAddress: foreignKey })).kind).toBe('signer')
     })
+
+    test('behavior: a process still on the old key A revokes a session already re-sealed under B: revoked for good everywhere, its key stops signing; the wallet was not asked, and the error says so', async () => {
+      const storage = medium.storage()
+      const { context } = await opened(storage, { encryptionKey: keyA }).grant(generatePrivateKey())
+      const rotated = opened(storage, { encryptionKey: keyB, previousEncryptionKeys: [keyA] })
+      expect(await rotated.store.reseal()).toMatchObject({ resealed: 2 })
+      const old = opened(storage, { encryptionKey: keyA })
+      expect(await old.provider.sessions.get(context)).toBeUndefined()
+      const error = await rejectionOf(old.provider.sessions.revoke(context))
+      expect(error).toMatchObject({
+        code: -32603,
+        message: 'revoked here, not at the wallet: the record is sealed under a key this process lacks',
+        data: { context, hint: 'revoke at the wallet from a process with the current key' },
+      })
+      // Every process reads it revoked now, whatever key it holds; the one on B refuses to sign.
+      for (const reader of [rotated, opened(storage, { encryptionKey: keyB })]) expect((await reader.provider.sessions.get(context))?.status).toBe('revoked')
+      await expect(rotated.send(context)).rejects.toMatchObject({ code: expect.any(Number) })
+      expect(rotated.sent).toStrictEqual([])
+      // A session of another account is no one else's to revoke: the old process finds none.
+      const theirs = '0xbeef'
+      await rotated.store.put(sessionFixture({ id: theirs, account: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' }))
+      expect(await rejectionOf(old.provider.sessions.revoke(theirs))).toMatchObject({ code: -32602 })
+      expect((await rotated.store.get(theirs))?.status).toBe('active')
+    })
   })
 }
 

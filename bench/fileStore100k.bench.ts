@@ -1,0 +1,85 @@
+// The one-file store at 100,000 sessions (issue 21): memory to load the log (target ≤ 150 MiB),
+// the first list() of a fresh process (target ≤ 1 s), and how long a compaction holds the lock.
+// Each figure is taken in a fresh process, as a restarted app meets the file.
+// Run: node --import tsx bench/fileStore100k.bench.ts
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { aesGcmCipher } from '../src/sessions/stores/encryption.js'
+import { fileStore } from '../src/sessions/stores/fileStore.js'
+import { sealRecord } from '../src/sessions/stores/serialize.js'
+import { sessionFixture } from '../test/utils/sessionFixture.js'
+
+const encryptionKey = `0x${'11'.repeat(32)}` as const
+const count = 100_000
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`
+
+export async function run(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'keyleash-100k-'))
+  try {
+    const path = join(root, 'sessions.jsonl')
+    const due = join(root, 'due.jsonl')
+    await writeLog(path, due)
+    console.log(`fileStore, ${count.toLocaleString('en')} sessions: the log is ${mib(statSync(path).size)}`)
+    for (const step of ['load', 'list', 'compact']) {
+      const output = execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), step, step === 'compact' ? due : path], { encoding: 'utf8' })
+      console.log(output.trim())
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The log as 100,000 grants would leave it, every record sealed (tagged) under the key, written
+ * straight; and at `due`, the same with each record written twice, so its next write compacts.
+ */
+async function writeLog(path: string, due: string): Promise<void> {
+  const { records } = await aesGcmCipher(encryptionKey)
+  const lines = ['#keyleash log 2 0123456789abcdef\n']
+  for (let i = 0; i < count; i++) {
+    const id = `0x${i.toString(16).padStart(8, '0')}`
+    const value = await sealRecord(sessionFixture({ id, usage: { calls: i % 10, native: BigInt(i), spent: {} } }), records)
+    lines.push(`${JSON.stringify(['keyleash', 's', id])}\t${value}\t${value.length}\n`)
+  }
+  writeFileSync(path, lines.join(''), { mode: 0o600 })
+  writeFileSync(due, lines.join('') + lines.slice(1).join(''), { mode: 0o600 })
+}
+
+/** One step, in this (fresh) process: prints its figures. */
+async function step(name: string, path: string): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined)
+  gc()
+  const before = process.memoryUsage()
+  const store = fileStore(path, { encryptionKey })
+  let peak = before.rss
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5)
+  if (name === 'load') {
+    const started = performance.now()
+    await store.get('0x00000001')
+    const ms = performance.now() - started
+    gc()
+    const after = process.memoryUsage()
+    console.log(`  load (first get): ${ms.toFixed(0)} ms, heap +${mib(after.heapUsed - before.heapUsed)}, rss +${mib(after.rss - before.rss)}, peak rss +${mib(peak - before.rss)} (target ≤ 150 MiB)`)
+  } else if (name === 'list') {
+    const started = performance.now()
+    const listed = await store.list()
+    const ms = performance.now() - started
+    console.log(`  first list(): ${listed.length} sessions in ${ms.toFixed(0)} ms (target ≤ 1,000 ms), peak rss +${mib(peak - before.rss)}`)
+  } else {
+    await store.get('0x00000001')
+    // The log holds twice its live records: this update's write compacts it, holding the lock meanwhile.
+    const started = performance.now()
+    await store.update('0x00000001', (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } }))
+    const ms = performance.now() - started
+    const after = statSync(path).size
+    console.log(`  an update that compacts (the log now ${mib(after)}): ${ms.toFixed(0)} ms holding the lock`)
+  }
+  clearInterval(sample)
+}
+
+const [, , stepName, stepPath] = process.argv
+if (stepName !== undefined && stepPath !== undefined) await step(stepName, stepPath)
+else if (import.meta.url === `file://${process.argv[1]}`) await run()
