@@ -104,8 +104,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
   }
 
   const execute: Executor = ({ inner, session, calls, chainId, signer, submitting, refused }) => {
-    if (session.signer.type === 'key' && session.signer.key.keyType !== 'secp256k1')
-      throw new UnauthorizedError(`session ${session.id} holds a ${session.signer.key.keyType} key; ERC-4337 accounts here check secp256k1 signatures only`, { context: session.id, hint: 'grant the session with a secp256k1 key' })
+    if (signer.type !== 'local') throw new UnauthorizedError(secp256k1Only, { context: session.id })
     const { chain, transport, reader } = clientsOf(inner, chainId)
     const send = async (): Promise<{ id: string }> => {
       const sender = session.account
@@ -240,8 +239,11 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
     if (!isHex(id)) throw new InvalidParamsError('params[0]', 'must be a UserOperation hash')
     return statusOf(id, chainId, clientsOf(inner, chainId).reader)
   }
-  return execute
+  return Object.assign(execute, { secp256k1Only })
 }
+
+const secp256k1Only =
+  "the ERC-4337 accounts erc4337Executor knows (thirdweb's) check a secp256k1 session key's signature, by its address; grant with keyType 'secp256k1' (the default)"
 
 // ERC-7769's bundler error codes that stand for an AA code without always saying it (alto
 // answers a refused session key with -32507 and no "AA24" in its message).
