@@ -26,6 +26,7 @@ import { InternalError, InvalidParamsError, UnauthorizedError } from '../errors.
 import type { ScopeCall } from '../permissions/scope.js'
 import { aaError } from './aaErrors.js'
 import { callsStatusOf } from './callsStatus.js'
+import { keyedMutex } from '../sessions/stores/mutex.js'
 import type { CallsStatus, Executor } from './types.js'
 
 /**
@@ -82,9 +83,10 @@ const pollInterval = 100
  * @see https://eips.ethereum.org/EIPS/eip-4337
  * @example
  * import { withSessionKeys } from 'keyleash'
- * import { erc4337Executor, thirdweb, thirdwebAccount } from 'keyleash/wallets'
+ * import { erc4337Executor, thirdwebAccount } from 'keyleash/wallets'
  *
- * const provider = withSessionKeys(ownerWallet, { wallet: thirdweb, executor: erc4337Executor({ account: thirdwebAccount(), bundler: 'https://bundler.example/rpc' }) })
+ * const executor = erc4337Executor({ account: thirdwebAccount(), bundler: 'https://bundler.example/rpc' })
+ * const provider = withSessionKeys(ownerWallet, { executor, account: smartAccountAddress })
  */
 export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
   const { account: family, relayer, timeoutMs = 60_000 } = options
@@ -95,7 +97,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
   const abi = version === '0.6' ? entryPoint06Abi : entryPoint07Abi
   // The relayer's transactions, by the UserOperation they carried: its status is read from them.
   const relayed = new Map<Hex, Hex>()
-  const queues = new Map<string, Promise<unknown>>()
+  const queues = keyedMutex()
 
   const clientsOf = (inner: Parameters<Executor>[0]['inner'], chainId: number) => {
     const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
@@ -207,14 +209,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
 
     // Accounts with one nonce sequence: a send waits for the one before it to be settled.
     if (family.parallelNonces) return send()
-    const queue = `${chainId}:${session.account.toLowerCase()}`
-    const result = (queues.get(queue) ?? Promise.resolve()).then(send, send)
-    const tail = result.then(ignore, ignore)
-    queues.set(queue, tail)
-    void tail.then(() => {
-      if (queues.get(queue) === tail) queues.delete(queue)
-    })
-    return result
+    return queues.run(`${chainId}:${session.account.toLowerCase()}`, send)
   }
 
   const statusOf = async (id: Hex, chainId: number, reader: PublicClient): Promise<CallsStatus> => {
@@ -276,4 +271,3 @@ function randomNonceKey(): bigint {
   return bytes.reduce((key, byte) => (key << 8n) | BigInt(byte), 0n)
 }
 
-function ignore(): void {}

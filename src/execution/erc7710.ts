@@ -14,6 +14,7 @@ import {
 } from 'viem'
 import { InternalError, UnauthorizedError } from '../errors.js'
 import { transactionCallsStatus } from './callsStatus.js'
+import { keyedMutex } from '../sessions/stores/mutex.js'
 import type { Executor } from './types.js'
 
 /** Options of {@link erc7710Executor}. */
@@ -88,7 +89,7 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
     const reader = createPublicClient({ chain, transport, pollingInterval: 50 })
     // One key's transactions take its nonces in turn: concurrent sends would all read the
     // same pending nonce, and all but one would fail. The receipt is awaited outside the turn.
-    const hash = await inTurn(`${chainId}:${signer.address.toLowerCase()}`, async () => {
+    const hash = await turns.run(`${chainId}:${signer.address.toLowerCase()}`, async () => {
       // A counterfactual account (the grant named its factory in `dependencies`) is deployed first:
       // the DelegationManager has it execute the calls. Deploying is not the calls: no usage rides on it.
       const dependencies = (session.walletData?.dependencies ?? []) as readonly { factory: Address; factoryData: Hex }[]
@@ -144,25 +145,8 @@ export function erc7710Executor(options: Erc7710ExecutorOptions = {}): Executor 
 const secp256k1Only =
   "erc7710Executor redeems the delegation as the session key itself, sending a transaction from its address, which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)"
 
-// The last transaction of each key (by chain and address) in this process, for inTurn.
-const turns = new Map<string, Promise<unknown>>()
-
-/** Runs `task` after every earlier task of `key` in this process has settled. */
-async function inTurn<result>(key: string, task: () => Promise<result>): Promise<result> {
-  const before = turns.get(key) ?? Promise.resolve()
-  const mine = before.then(task, task)
-  const settled = mine.then(
-    () => undefined,
-    () => undefined,
-  )
-  turns.set(key, settled)
-  try {
-    return await mine
-  } finally {
-    // The last in line leaves no entry behind.
-    if (turns.get(key) === settled) turns.delete(key)
-  }
-}
+// One key's transactions (by chain and address) go in turn in this process: each takes the next nonce.
+const turns = keyedMutex()
 
 /** Whether the node knows transaction `hash`: `undefined` when it cannot be asked (then it may have been sent). */
 async function known(reader: { request: (args: { method: 'eth_getTransactionByHash'; params: [Hex] }) => Promise<unknown> }, hash: Hex): Promise<boolean | undefined> {
