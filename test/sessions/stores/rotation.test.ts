@@ -128,14 +128,8 @@ for (const medium of media) {
       expect(await old.provider.sessions.get(context)).toBeUndefined()
       expect(await old.store.keys.has(key)).toBe(true)
       expect((await keyState(old.store, { keyAddress: key })).kind).toBe('locked')
-      // A context keyleash does not hold goes to the wallet as it is (this scripted one has no answer): nothing signed here.
-      expect(await rejectionOf(old.send(context))).toMatchInlineSnapshot(`
-        {
-          "code": 4200,
-          "data": undefined,
-          "message": "scriptedProvider: no answer scripted for wallet_sendCalls",
-        }
-      `)
+      // A context keyleash does not hold is answered by keyleash, never the wallet: nothing signed here.
+      expect(await rejectionOf(old.send(context))).toMatchObject({ code: -32602, data: { field: 'params[0].capabilities.permissions.context' } })
       expect(old.sent).toStrictEqual([])
       expect(old.errors.map((error) => error.message.replace(/^\w+Store \S+: /, ''))).toStrictEqual([
         `skipped session ${context}: the entry fails its authentication tag: it was altered, or written under another id or encryptionKey`,
