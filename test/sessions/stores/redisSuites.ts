@@ -22,7 +22,7 @@ export async function valuesUnder(client: Redis | Cluster, namespace: string): P
   const nodes = 'nodes' in client && typeof client.nodes === 'function' ? (client as Cluster).nodes('master') : [client as Redis]
   const keys = (await Promise.all(nodes.map((node) => node.keys(`${namespace}:*`)))).flat()
   const read = (key: string, type: string): Promise<string | null> =>
-    type === 'set' ? client.smembers(key).then((m) => m.join(',')) : type === 'hash' ? client.hgetall(key).then((h) => JSON.stringify(h)) : type === 'zset' ? client.zrange(key, 0, -1).then((m) => m.join(',')) : type === 'list' ? client.lrange(key, 0, -1).then((m) => m.join(',')) : client.get(key)
+    type === 'set' ? client.smembers(key).then((m) => m.join(',')) : type === 'hash' ? client.hgetall(key).then((h) => JSON.stringify(h)) : type === 'zset' ? client.zrange(key, '0', '-1').then((m) => m.join(',')) : type === 'list' ? client.lrange(key, '0', '-1').then((m) => m.join(',')) : client.get(key)
   const values = await Promise.all(keys.map((key) => client.type(key).then((type) => read(key, type))))
   return keys.map((key, i) => `${key} ${values[i]}`).join('\n')
 }
