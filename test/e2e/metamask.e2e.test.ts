@@ -39,13 +39,16 @@ async function setup(wallet: DevMetaMask = metamask, { funded = true } = {}) {
     offset = (await chainNow()) - Math.floor(Date.now() / 1000)
   }
   await sync()
-  const provider = withSessionKeys(wallet.provider, { wallet: executionPermissions, executor: erc7710Executor(), now: () => Math.floor(Date.now() / 1000) + offset })
+  const now = () => Math.floor(Date.now() / 1000) + offset
+  const provider = withSessionKeys(wallet.provider, { wallet: executionPermissions, executor: erc7710Executor(), now })
   const client = createWalletClient({ chain: anvil, transport: custom(provider) }).extend(erc7715ProviderActions())
   const privateKey = generatePrivateKey()
   const key = await provider.sessions.importKey(privateKey)
   // The session key redeems, so it pays the gas.
   if (funded) await testClient.setBalance({ address: key, value: parseEther('1') })
-  return { provider, client, key, privateKey, sync, now: await chainNow() }
+  // Permissions start at keyleash's own now, not at a fresh read of the chain: a block another test mines in between
+  // would put the start a second after what keyleash's clock reads.
+  return { provider, client, key, privateKey, sync, now: now() }
 }
 
 function transfer(to: Address, amount: bigint): Hex {
