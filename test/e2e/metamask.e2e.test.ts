@@ -46,8 +46,8 @@ async function setup(wallet: DevMetaMask = metamask, { funded = true } = {}) {
   const key = await provider.sessions.importKey(privateKey)
   // The session key redeems, so it pays the gas.
   if (funded) await testClient.setBalance({ address: key, value: parseEther('1') })
-  // Permissions start at keyleash's own now, not at a fresh read of the chain: a block another test mines in between
-  // would put the start a second after what keyleash's clock reads.
+  // Permissions start at keyleash's own now, not at a second `chainNow()`: that one mines a block a second past
+  // the first when the chain runs ahead of the wall clock, so the start would lie after keyleash's now.
   return { provider, client, key, privateKey, sync, now: now() }
 }
 
