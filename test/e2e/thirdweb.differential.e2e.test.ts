@@ -23,17 +23,18 @@ import { sessionFixture } from '../utils/sessionFixture.js'
 import { setSignerPermissions } from '../utils/thirdweb.js'
 
 /*
- * keyleash's decision against thirdweb's account on chain, call by call, for random sessions and
- * random calls. Each session is held by keyleash as a thirdweb grant would leave it (contract-call
- * targets, a native allowance, an expiry, and rules thirdweb has no field for: selectors, call
- * limits, token allowances), and set on the account by its owner with `setPermissionsForSigner`
- * (approved targets, the native allowance as the per-transaction limit, the expiry as the end).
+ * keyleash's decision against thirdweb's account on chain, send by send, for random sessions and
+ * random sends (one call, `execute`, or a batch of two, `executeBatch`). Each session is held by
+ * keyleash as a thirdweb grant would leave it (contract-call targets, a native allowance, an
+ * expiry, and rules thirdweb has no field for: selectors, call limits, token allowances), and set
+ * on the account by its owner with `setPermissionsForSigner` (approved targets, the native
+ * allowance as the per-transaction limit, the expiry as the end).
  *
- * Every call is also signed by the session key as a UserOperation and given straight to the
+ * Every send is also signed by the session key as a UserOperation and given straight to the
  * EntryPoint v0.6 (`handleOps` simulated by eth_call from a relayer, at the same block time), as a
  * leaked key would. On the rules thirdweb enforces (target, per-transaction native value, expiry)
- * keyleash's decision without its own rules must be the EntryPoint's, every time. A call keyleash
- * refuses only by a rule of its own is sent to the EntryPoint for real and must execute. A call
+ * keyleash's decision without its own rules must be the EntryPoint's, every time. A send keyleash
+ * refuses only by a rule of its own is sent to the EntryPoint for real and must execute. A send
  * keyleash allows is sent through keyleash (erc4337Executor, handleOps from a relayer) and must land.
  * One gap is counted apart, not hidden: a calldata-less transfer to an address the account never
  * approved, under a native allowance, which keyleash's check allows and thirdweb refuses (keyleash's
@@ -43,7 +44,7 @@ import { setSignerPermissions } from '../utils/thirdweb.js'
 
 const seed = Number(process.env.KEYLEASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const grants = 24
-const callsPerGrant = 10
+const sendsPerGrant = 10
 const payee: Address = '0x000000000000000000000000000000000000bEEF'
 const stranger: Address = '0x0000000000000000000000000000000000000C0C'
 // What the UserOperations of the direct path carry: enough for thirdweb's validation and any call here.
@@ -151,6 +152,8 @@ function randomCall(rng: ReturnType<typeof random>, grant: Grant): ScopeCall {
   }
 }
 
+const json = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+
 /**
  * The session as the account sees it: only the rules thirdweb enforces. Functions are open,
  * token allowances and call limits are gone, and the native allowance counts per transaction
@@ -173,14 +176,18 @@ function thirdwebView(session: Session): Session {
 /** A v0.6 UserOperation as `handleOps` takes it: every field there. */
 type Operation = Required<Pick<UserOperation<'0.6'>, 'sender' | 'nonce' | 'initCode' | 'callData' | 'callGasLimit' | 'verificationGasLimit' | 'preVerificationGas' | 'maxFeePerGas' | 'maxPriorityFeePerGas' | 'paymasterAndData' | 'signature'>>
 
-/** The session key's UserOperation for `call`, signed as thirdweb's account checks it (EIP-191 over the hash). */
-async function directOperation(key: ReturnType<typeof privateKeyToAccount>, call: ScopeCall): Promise<Operation> {
+/** The session key's UserOperation for `calls` (`execute`, or `executeBatch` for several), signed as thirdweb's account checks it (EIP-191 over the hash). */
+async function directOperation(key: ReturnType<typeof privateKeyToAccount>, calls: readonly ScopeCall[]): Promise<Operation> {
+  const [only] = calls
   const nonceKey = BigInt(toHex(crypto.getRandomValues(new Uint8Array(24))))
   const userOperation: Operation = {
     sender: wallet.account,
     nonce: nonceKey << 64n,
     initCode: '0x',
-    callData: encodeFunctionData({ abi: thirdwebAccountAbi, functionName: 'execute', args: [call.to, call.value ?? 0n, call.data ?? '0x'] }),
+    callData:
+      calls.length === 1 && only
+        ? encodeFunctionData({ abi: thirdwebAccountAbi, functionName: 'execute', args: [only.to, only.value ?? 0n, only.data ?? '0x'] })
+        : encodeFunctionData({ abi: thirdwebAccountAbi, functionName: 'executeBatch', args: [calls.map((call) => call.to), calls.map((call) => call.value ?? 0n), calls.map((call) => call.data ?? '0x')] }),
     paymasterAndData: '0x',
     signature: '0x',
     ...directGas,
@@ -205,7 +212,7 @@ async function entryPointVerdict(operation: Operation): Promise<string | null> {
   }
 }
 
-test('behavior: over 240 random calls under 24 random grants, keyleash decides every rule thirdweb enforces as the EntryPoint does; what keyleash alone refuses, the account executes', async () => {
+test('behavior: over 240 random sends (one call or a batch) under 24 random grants, keyleash decides every rule thirdweb enforces as the EntryPoint does; what keyleash alone refuses, the account executes', async () => {
   console.log(`thirdweb differential: seed ${seed} (KEYLEASH_SEED=${seed} replays it)`)
   const rng = random(seed)
   const started = performance.now()
@@ -230,7 +237,7 @@ test('behavior: over 240 random calls under 24 random grants, keyleash decides e
     else entry.disagree++
   }
   const keyleashOnly: Record<string, number> = {}
-  const tally = { allowed: 0, refused: 0, keyleashOnly: 0, gap: 0, calls: 0 }
+  const tally = { allowed: 0, refused: 0, keyleashOnly: 0, gap: 0, calls: 0, sends: 0 }
   const disagreements: string[] = []
 
   for (let g = 0; g < grants; g++) {
@@ -259,47 +266,52 @@ test('behavior: over 240 random calls under 24 random grants, keyleash decides e
     )
     clock = Math.max(clock, Number((await reader.getBlock()).timestamp))
 
-    for (let c = 0; c < callsPerGrant; c++) {
+    for (let c = 0; c < sendsPerGrant; c++) {
       // Seconds apart; towards the last calls, sometimes just before, at or after the end of the session.
-      const jump = c >= callsPerGrant - 4 ? rng.next() : 1
+      const jump = c >= sendsPerGrant - 4 ? rng.next() : 1
       clock = jump < 0.2 ? Math.max(clock, grant.expiry - 1) : jump < 0.35 ? Math.max(clock, grant.expiry) : jump < 0.45 ? Math.max(clock, grant.expiry + 1) : clock + rng.pick([1, 1, 2, 3])
       await tick()
-      const call = randomCall(rng, grant)
-      const step = `grant ${g} (targets ${grant.targets.join(',')}, native limit ${grant.nativeLimit}, ends ${grant.expiry}, ${JSON.stringify(grant.permissions, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}, ${JSON.stringify(grant.policies)}), call ${c} at ${clock}: ${JSON.stringify(call, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`
-      tally.calls++
+      // Mostly one call (`execute`), sometimes a batch of two (`executeBatch`, all or none).
+      const calls = rng.chance(0.2) ? [randomCall(rng, grant), randomCall(rng, grant)] : [randomCall(rng, grant)]
+      const step = `grant ${g} (targets ${grant.targets.join(',')}, native limit ${grant.nativeLimit}, ends ${grant.expiry}, ${json(grant.permissions)}, ${json(grant.policies)}), send ${c} at ${clock}: ${json(calls)}`
+      tally.calls += calls.length
+      tally.sends++
 
       const session = (await store.get(id)) as Session
-      const full = await provider.sessions.check(id, [call])
-      const view = checkScope(thirdwebView(session), [call], { chainId: anvil.id, now: clock, canSign: true })
-      const operation = await directOperation(key, call)
+      const full = await provider.sessions.check(id, calls)
+      // thirdweb's limit is per call, also in a batch: each call is checked alone.
+      const viewReasons = calls.map((call) => checkScope(thirdwebView(session), [call], { chainId: anvil.id, now: clock, canSign: true })).flatMap((result) => (result.allowed ? [] : result.reasons))
+      const viewAllowed = viewReasons.length === 0
+      const operation = await directOperation(key, calls)
       const entryPoint = await entryPointVerdict(operation)
 
       // The rules thirdweb enforces: keyleash's view of them must be the EntryPoint's decision.
-      const viewReason = view.allowed ? undefined : view.reasons[0]?.reason
+      const viewReason = viewReasons.find((reason) => reason !== null)?.reason
       const rule = viewReason === undefined ? 'allowed' : (ruleOf[viewReason] ?? viewReason)
       // The one known gap: keyleash lets a calldata-less transfer go to any address under a native
       // allowance, thirdweb's account only to an approved target. keyleash's check allows it; its
       // send is then refused by the EntryPoint's simulation (AA24) before anything is sent.
-      const gap = view.allowed && entryPoint?.startsWith('AA24') === true && !call.data && !grant.targets.includes(call.to) && grant.nativeLimit > 0n
-      const agreed = view.allowed === (entryPoint === null)
+      const gap = viewAllowed && entryPoint?.startsWith('AA24') === true && grant.nativeLimit > 0n && calls.some((call) => !call.data && !grant.targets.includes(call.to))
+      const agreed = viewAllowed === (entryPoint === null)
       if (gap) tally.gap++
       else {
         count(rule, agreed)
-        if (!agreed) disagreements.push(`${step}: keyleash ${view.allowed ? 'allows' : `refuses (${viewReason})`} on thirdweb's rules, the EntryPoint ${entryPoint === null ? 'takes it' : `refuses (${entryPoint})`}`)
+        if (!agreed) disagreements.push(`${step}: keyleash ${viewAllowed ? 'allows' : `refuses (${viewReason})`} on thirdweb's rules, the EntryPoint ${entryPoint === null ? 'takes it' : `refuses (${entryPoint})`}`)
       }
 
       const send = () =>
         provider.request({
           method: 'wallet_sendCalls',
-          params: [{ version: '2.0.0', chainId: numberToHex(anvil.id), atomicRequired: true, calls: [{ to: call.to, data: call.data, value: call.value ? toHex(call.value) : undefined }], capabilities: { permissions: { context: id } } }],
+          params: [{ version: '2.0.0', chainId: numberToHex(anvil.id), atomicRequired: true, calls: calls.map((call) => ({ to: call.to, data: call.data, value: call.value ? toHex(call.value) : undefined })), capabilities: { permissions: { context: id } } }],
         })
+      if (gap) {
+        // Refused all the same: by keyleash's own rules when one applies, else at the EntryPoint's simulation.
+        const refused = await rejectionOf(send())
+        expect(refused, `${step}: the gap's send is refused`).toMatchObject(full.allowed ? { code: 4100, data: { aaCode: 'AA24' } } : { code: 4100 })
+        expect((await store.get(id))?.usage.calls, `${step}: the reservation is given back`).toBe(session.usage.calls)
+        continue
+      }
       if (full.allowed) {
-        if (gap) {
-          const refused = await rejectionOf(send())
-          expect(refused, `${step}: the gap's send is refused at the EntryPoint's simulation`).toMatchObject({ code: 4100, data: { aaCode: 'AA24' } })
-          expect((await store.get(id))?.usage.calls, `${step}: the reservation is given back`).toBe(session.usage.calls)
-          continue
-        }
         tally.allowed++
         // Allowed: through keyleash, and it lands.
         if (agreed) await expect(send(), step).resolves.toMatchObject({ id: expect.stringMatching(/^0x[0-9a-f]{64}$/) })
@@ -308,8 +320,8 @@ test('behavior: over 240 random calls under 24 random grants, keyleash decides e
       }
       // Refused: keyleash's send path refuses it too, before anything is signed.
       expect((await rejectionOf(send())).code, step).toBe(4100)
-      const reason = full.reasons[0]?.reason as ReasonCode
-      if (!view.allowed) {
+      const reason = full.reasons.find((reason) => reason !== null)?.reason as ReasonCode
+      if (!viewAllowed) {
         tally.refused++
         continue
       }
@@ -331,7 +343,7 @@ test('behavior: over 240 random calls under 24 random grants, keyleash decides e
     .map(([rule, { agree, disagree }]) => `${rule} ${agree}/${agree + disagree}`)
     .join(', ')
   console.log(
-    `thirdweb differential (seed ${seed}): ${tally.calls} calls in ${seconds} s; keyleash allowed ${tally.allowed} (sent, landed), refused ${tally.refused} on thirdweb's rules, ${tally.keyleashOnly} by its own alone (${Object.entries(keyleashOnly).map(([rule, n]) => `${rule} ${n}`).join(', ')}: the account executes them), ${tally.gap} plain transfers outside the approved targets (keyleash's check allows them, the EntryPoint refuses them: AA24 at keyleash's send); agreement with the EntryPoint by rule: ${rules}`,
+    `thirdweb differential (seed ${seed}): ${tally.sends} sends (${tally.calls} calls) in ${seconds} s; keyleash allowed ${tally.allowed} (sent, landed), refused ${tally.refused} on thirdweb's rules, ${tally.keyleashOnly} by its own alone (${Object.entries(keyleashOnly).map(([rule, n]) => `${rule} ${n}`).join(', ')}: the account executes them), ${tally.gap} with a plain transfer outside the approved targets (the gap: thirdweb refuses it, keyleash's check of thirdweb's rules allows it; its send is refused by the EntryPoint's simulation, AA24); agreement with the EntryPoint by rule: ${rules}`,
   )
   expect(disagreements).toEqual([])
   // Both sides of each rule thirdweb enforces were exercised, and keyleash's own.
