@@ -85,7 +85,7 @@ afterAll(async () => {
   await chain?.stop()
 })
 
-type Grant = { targets: Address[]; nativeLimit: bigint; expiry: number; permissions: Permission[]; policies: Policy[] }
+type Grant = { targets: Address[]; nativeLimit: bigint; start: number; expiry: number; permissions: Permission[]; policies: Policy[] }
 
 /** A random grant: what keyleash holds, and (targets, limit, expiry) what the account is told. */
 function randomGrant(rng: ReturnType<typeof random>, now: number): Grant {
@@ -112,7 +112,8 @@ function randomGrant(rng: ReturnType<typeof random>, now: number): Grant {
   const nativeLimit = BigInt(rng.pick([0, 0, 1000, 5000]))
   if (nativeLimit > 0n) permissions.push({ type: 'native-transfer', allowance: nativeLimit })
   const policies: Policy[] = rng.chance(0.3) ? [{ type: 'call-limit', count: rng.int(1, 4) }] : []
-  return { targets, nativeLimit, expiry: now + rng.pick([10, 20, 40, 3600]), permissions, policies }
+  // The window opens at the grant or before it (keyleash's sessions have no start of their own).
+  return { targets, nativeLimit, start: rng.pick([0, now - 3600, now]), expiry: now + rng.pick([10, 20, 40, 3600]), permissions, policies }
 }
 
 /** A random call: mostly near what was granted, with values around the limit. */
@@ -247,7 +248,7 @@ test('behavior: over 240 random sends (one call or a batch) under 24 random gran
     const privateKey = generatePrivateKey()
     const key = privateKeyToAccount(privateKey)
     await provider.sessions.importKey(privateKey)
-    await setSignerPermissions(chain.rpcUrl, wallet, key.address, { targets: grant.targets, nativeLimit: grant.nativeLimit, end: BigInt(grant.expiry) })
+    await setSignerPermissions(chain.rpcUrl, wallet, key.address, { targets: grant.targets, nativeLimit: grant.nativeLimit, start: BigInt(grant.start), end: BigInt(grant.expiry) })
     const id = `0x${key.address.slice(2).toLowerCase()}`
     await store.put(
       sessionFixture({
@@ -273,7 +274,7 @@ test('behavior: over 240 random sends (one call or a batch) under 24 random gran
       await tick()
       // Mostly one call (`execute`), sometimes a batch of two (`executeBatch`, all or none).
       const calls = rng.chance(0.2) ? [randomCall(rng, grant), randomCall(rng, grant)] : [randomCall(rng, grant)]
-      const step = `grant ${g} (targets ${grant.targets.join(',')}, native limit ${grant.nativeLimit}, ends ${grant.expiry}, ${json(grant.permissions)}, ${json(grant.policies)}), send ${c} at ${clock}: ${json(calls)}`
+      const step = `grant ${g} (targets ${grant.targets.join(',')}, native limit ${grant.nativeLimit}, window ${grant.start}–${grant.expiry}, ${json(grant.permissions)}, ${json(grant.policies)}), send ${c} at ${clock}: ${json(calls)}`
       tally.calls += calls.length
       tally.sends++
 
