@@ -11,7 +11,7 @@ import { thirdwebAccountAbi } from '../../src/devwallet/thirdweb/index.js'
  * @example
  * await setSignerPermissions(rpcUrl, wallet, key, { targets: [nft], nativeLimit: 0n, end: now + 3600n })
  */
-export async function setSignerPermissions(rpcUrl: string, wallet: DevThirdweb, signer: Address, permissions: { targets: readonly Address[]; nativeLimit: bigint; end: bigint }): Promise<void> {
+export async function setSignerPermissions(rpcUrl: string, wallet: DevThirdweb, signer: Address, permissions: { targets: readonly Address[]; nativeLimit: bigint; end: bigint; start?: bigint }): Promise<void> {
   const owner = createWalletClient({ account: wallet.owner, chain: anvil, transport: custom(wallet.provider) })
   const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl) })
   const { timestamp } = await publicClient.getBlock()
@@ -20,7 +20,7 @@ export async function setSignerPermissions(rpcUrl: string, wallet: DevThirdweb, 
     isAdmin: 0,
     approvedTargets: permissions.targets,
     nativeTokenLimitPerTransaction: permissions.nativeLimit,
-    permissionStartTimestamp: 0n,
+    permissionStartTimestamp: permissions.start ?? 0n,
     permissionEndTimestamp: permissions.end,
     reqValidityStartTimestamp: 0n,
     reqValidityEndTimestamp: timestamp + 600n,
