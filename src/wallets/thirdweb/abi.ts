@@ -1,20 +1,17 @@
 // thirdweb's `Account` (@thirdweb-dev/contracts 3.15, `AccountPermissions`): the calls that set,
 // read and check a session key, as its Solidity declares them.
 
-const signerPermissionRequest = {
-  type: 'tuple',
-  components: [
-    { name: 'signer', type: 'address' },
-    { name: 'isAdmin', type: 'uint8' },
-    { name: 'approvedTargets', type: 'address[]' },
-    { name: 'nativeTokenLimitPerTransaction', type: 'uint256' },
-    { name: 'permissionStartTimestamp', type: 'uint128' },
-    { name: 'permissionEndTimestamp', type: 'uint128' },
-    { name: 'reqValidityStartTimestamp', type: 'uint128' },
-    { name: 'reqValidityEndTimestamp', type: 'uint128' },
-    { name: 'uid', type: 'bytes32' },
-  ],
-} as const
+const signerPermissionRequest = [
+  { name: 'signer', type: 'address' },
+  { name: 'isAdmin', type: 'uint8' },
+  { name: 'approvedTargets', type: 'address[]' },
+  { name: 'nativeTokenLimitPerTransaction', type: 'uint256' },
+  { name: 'permissionStartTimestamp', type: 'uint128' },
+  { name: 'permissionEndTimestamp', type: 'uint128' },
+  { name: 'reqValidityStartTimestamp', type: 'uint128' },
+  { name: 'reqValidityEndTimestamp', type: 'uint128' },
+  { name: 'uid', type: 'bytes32' },
+] as const
 
 /** `setPermissionsForSigner`, `getPermissionsForSigner`, `isAdmin` of thirdweb's account. */
 export const accountPermissionsAbi = [
@@ -23,7 +20,8 @@ export const accountPermissionsAbi = [
     name: 'setPermissionsForSigner',
     stateMutability: 'nonpayable',
     inputs: [
-      { name: '_req', ...signerPermissionRequest },
+      // Not spread: an object spread keeps the whole ABI in bundles that never use it.
+      { name: '_req', type: 'tuple', components: signerPermissionRequest },
       { name: '_signature', type: 'bytes' },
     ],
     outputs: [],
@@ -52,5 +50,5 @@ export const accountPermissionsAbi = [
 
 /** The EIP-712 type the account recovers an admin from (`AccountPermissions.TYPEHASH`). */
 export const signerPermissionRequestTypes = {
-  SignerPermissionRequest: signerPermissionRequest.components,
+  SignerPermissionRequest: signerPermissionRequest,
 } as const
