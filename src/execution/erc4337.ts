@@ -81,10 +81,10 @@ const pollInterval = 100
  * @see https://eips.ethereum.org/EIPS/eip-4337
  * @example
  * import { withSessionKeys } from 'keyleash'
- * import { erc4337Executor, thirdwebAccount } from 'keyleash/wallets'
+ * import { erc4337Executor, thirdweb, thirdwebAccount } from 'keyleash/wallets'
  *
  * const executor = erc4337Executor({ account: thirdwebAccount(), bundler: 'https://bundler.example/rpc' })
- * const provider = withSessionKeys(ownerWallet, { executor, account: smartAccountAddress })
+ * const provider = withSessionKeys(ownerWallet, { executor, wallet: thirdweb(), account: smartAccountAddress })
  */
 export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
   const { account: family, relayer, timeoutMs = 60_000 } = options
