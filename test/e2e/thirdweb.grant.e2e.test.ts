@@ -27,12 +27,13 @@ let env: Awaited<ReturnType<typeof thirdwebEnvironment>>
 let chain: DevChain
 let bundler: DevBundler
 let wallet: DevThirdweb
-// The owner's answer to each prompt; a test sets it to false to refuse.
-let approving = true
+// The owner's answer to each prompt; a test swaps it to refuse some.
+const approveAll = () => true
+let approving: (prompt: { method: string }) => boolean = approveAll
 const reader = () => createPublicClient({ chain: anvil, transport: http(chain.rpcUrl), pollingInterval: 20 })
 
 beforeAll(async () => {
-  env = await thirdwebEnvironment(() => approving)
+  env = await thirdwebEnvironment((prompt) => approving(prompt))
   ;({ chain, bundler, wallet } = env)
 }, 120_000)
 afterAll(() => env?.stop())
@@ -136,13 +137,29 @@ describe('thirdweb: the grant side', () => {
   test('error: the owner refuses the signature: 4001, nothing stored, nothing set on the account', async () => {
     const { grant, store } = setup({ relayer: await fundedRelayer() })
     const signers = await signersOnAccount()
-    approving = false
+    approving = () => false
     try {
       const refused = await rejectionOf(grant([nftCall()]))
       expect(refused.code).toBe(4001)
     } finally {
-      approving = true
+      approving = approveAll
     }
+    expect(await store.list()).toStrictEqual([])
+    expect(await signersOnAccount()).toBe(signers)
+  })
+
+  test('error: with no relayer, the owner signs but declines the transaction: 4001, nothing stored, nothing set on the account', async () => {
+    const { grant, store } = setup()
+    const signers = await signersOnAccount()
+    const before = wallet.prompts
+    approving = (prompt) => prompt.method !== 'eth_sendTransaction'
+    try {
+      const refused = await rejectionOf(grant([nftCall()]))
+      expect(refused.code).toBe(4001)
+    } finally {
+      approving = approveAll
+    }
+    expect(wallet.prompts - before).toBe(2)
     expect(await store.list()).toStrictEqual([])
     expect(await signersOnAccount()).toBe(signers)
   })
