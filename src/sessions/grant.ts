@@ -111,7 +111,9 @@ async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address
  * sent, so a grant the wallet cannot express fails before the user sees a prompt. A
  * wallet that takes one grant per call gets them in turn. Each answer is read for what it
  * granted (into `granted`, leniently: the dialect's `granted`) before it is decoded, so an
- * answer `decode` refuses is still revoked.
+ * answer `decode` refuses is still revoked. A dialect with its own `grant` (an account that
+ * speaks no ERC-7715) is called instead of the wallet's method, and reports into `granted`
+ * itself, as each grant goes live.
  */
 async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantRequest[], context: MethodContext, granted: RevocableGrant[]): Promise<Grant[]> {
   const codec = { now: context.now() }
