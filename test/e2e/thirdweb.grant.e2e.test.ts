@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { demoNftAbi, demoTokenAbi } from '../../src/devwallet/artifacts.js'
 import type { DevChain } from '../../src/devwallet/chain.js'
 import type { DevBundler } from '../../src/devwallet/erc4337/bundler.js'
-import { type DevThirdweb, thirdwebAccountAbi } from '../../src/devwallet/thirdweb/index.js'
+import { type DevThirdweb, createDevThirdweb, thirdwebAccountAbi } from '../../src/devwallet/thirdweb/index.js'
 import { fund } from '../../src/devwallet/wallet.js'
 import { erc4337Executor } from '../../src/execution/erc4337.js'
 import { withSessionKeys } from '../../src/provider.js'
@@ -186,6 +186,16 @@ describe('thirdweb: the grant side', () => {
     expect(failed.message).toMatch(/session store failed: disk full; the grant was revoked at the wallet$/)
     expect(failed.data).toMatchObject({ revoked: true })
     expect(await heldFor(key)).toMatchObject({ approvedTargets: [], endTimestamp: 0n })
+  })
+
+  test('error: a wallet whose account is not an admin of the thirdweb account is refused (4100) before it is asked anything', async () => {
+    const other = await createDevThirdweb({ rpcUrl: chain.rpcUrl, factory: wallet.factory, contracts: wallet.contracts })
+    const provider = withSessionKeys(wallet.provider, { account: other.account, wallet: thirdweb(), executor: erc4337Executor({ account: thirdwebAccount(), bundler: bundler.url }) })
+    const before = wallet.prompts
+    const refused = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: Math.floor(Date.now() / 1000) + 3600, permissions: [nftCall()] }] }))
+    expect(refused.code).toBe(4100)
+    expect(refused.message).toBe(`the wallet's account ${wallet.owner} is not an admin of the thirdweb account ${other.account}: only an admin signs a session key's permissions`)
+    expect(wallet.prompts).toBe(before)
   })
 
   test('error: the wallet\'s account must administer the account granted on: a -32602 for an address that is no thirdweb account, before any prompt', async () => {
