@@ -23,6 +23,8 @@ const stories: Record<string, () => Promise<void>> = {
   ...Object.fromEntries(Object.entries(devWalletDialects).map(([name, dialect]) => [exportName(dialect) ?? name, () => devWalletStory(name as DevWalletDialectName)])),
   // MetaMask's Advanced Permissions run on its own Delegation Framework: their story is demo/metamask.ts.
   metamask: async () => (await import('./metamask.js')).metamaskStory(),
+  // thirdweb's account speaks no ERC-7715: keyleash grants through its own call and runs the key through ERC-4337.
+  thirdweb: async () => (await import('./thirdweb.js')).thirdwebStory(),
 }
 const about: Record<string, string> = {
   openfort: "Openfort's own SDK, over its development backend",
@@ -30,6 +32,7 @@ const about: Record<string, string> = {
   erc7715v2025: 'the dev wallet, speaking the Feb 2025 list',
   executionPermissions: 'the dev wallet, speaking wallet_requestExecutionPermissions',
   metamask: "MetaMask's Delegation Framework: a daily token allowance",
+  thirdweb: "thirdweb's account through ERC-4337 (alto): no ERC-7715; the EntryPoint's decisions beside keyleash's",
 }
 const usage = `Usage: npm run demo [-- --wallet=<name>]
 

@@ -64,7 +64,7 @@ export { erc7715v2025Requests, executionPermissionRequests } from './permissions
 export type { AppDialect, AppDialectName } from './permissions/dialects/types.js'
 export type { GrantDraft } from './permissions/grantRequest.js'
 export type { ExpiryRules } from './permissions/expiry.js'
-export type { CodecContext, KindPermission, PermissionKinds, PermissionRules, ResolvedGrantRequest, RevocableGrant, WalletDialect, WireRule } from './permissions/dialects/types.js'
+export type { CodecContext, KindPermission, PermissionKinds, PermissionRules, ResolvedGrantRequest, RevocableGrant, WalletCallContext, WalletDialect, WalletGrant, WalletGrantContext, WireRule } from './permissions/dialects/types.js'
 export type { SpendReasonDetails } from './permissions/spendRules.js'
 
 export { erc7836Executor } from './execution/erc7836.js'

@@ -103,7 +103,9 @@ export type KeyleashOptions = {
   /**
    * The accounts whose sessions this provider uses, lists and revokes. Default: the inner
    * wallet's connected accounts (`eth_accounts`), asked each time. Set it on a server where
-   * one store holds many users' sessions and the inner provider is not one user's wallet.
+   * one store holds many users' sessions and the inner provider is not one user's wallet. With a
+   * wallet that grants by its own steps (`thirdweb`), it names the smart account(s) the wallet's
+   * connected account administers: grants go to them.
    */
   account?: Address | readonly Address[] | undefined
   /**

@@ -92,7 +92,9 @@ function isWalletDialect(value: unknown): value is WalletDialect {
   return (
     ['name', 'grantMethod', 'revokeMethod'].every((key) => typeof dialect[key] === 'string') &&
     hasFunctions(value, ['encode', 'decode', 'encodeRevoke']) &&
-    Array.isArray(dialect.enforces)
+    Array.isArray(dialect.enforces) &&
+    // Its own grant needs its own revoke: what it sets live is not undone by an RPC method.
+    (dialect.grant === undefined) === (dialect.revoke === undefined)
   )
 }
 

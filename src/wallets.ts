@@ -4,8 +4,8 @@
  * one only; the default, `erc7715`, is in the core entry anyway. What only one wallet needs
  * lives here with its dialect: MetaMask's Advanced Permissions (`advancedPermissions`, which
  * `executionPermissions` carries) and `erc7710Executor`, Openfort's `openfortExecutor`, and for
- * accounts that run their session keys through ERC-4337, `erc4337Executor` with an account
- * family (`thirdwebAccount`).
+ * accounts that speak no ERC-7715 and run their session keys through ERC-4337, their grant
+ * (`thirdweb`) and `erc4337Executor` with the account family (`thirdwebAccount`).
  *
  * @example
  * import { withSessionKeys } from 'keyleash'
@@ -25,7 +25,8 @@ export { openfort } from './wallets/openfort.js'
 export { openfortExecutor, type OpenfortExecutorOptions, type OpenfortIntentsBackend } from './execution/openfort.js'
 export { erc4337Executor, type Erc4337Account, type Erc4337ExecutorOptions } from './execution/erc4337.js'
 export { thirdwebAccount, type ThirdwebAccountOptions } from './wallets/thirdweb/account.js'
-export type { PermissionKinds, WalletDialect } from './permissions/dialects/types.js'
+export { thirdweb, type ThirdwebOptions } from './wallets/thirdweb/dialect.js'
+export type { PermissionKinds, WalletCallContext, WalletDialect, WalletGrant, WalletGrantContext } from './permissions/dialects/types.js'
 
 /**
  * viem's June 2024 shape (`erc7715Actions().grantPermissions`), the default: one request per

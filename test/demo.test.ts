@@ -35,7 +35,7 @@ describe('npm run demo', () => {
   test('behavior: --help prints the usage and every wallet, and runs no story', async () => {
     const { stdout } = await demo('--help')
     expect(stdout).toMatch(/^Usage: npm run demo \[-- --wallet=<name>\]/)
-    for (const wallet of ['openfort', 'erc7715', 'erc7715v2025', 'executionPermissions', 'metamask']) expect(stdout).toContain(`  ${wallet} `)
+    for (const wallet of ['openfort', 'erc7715', 'erc7715v2025', 'executionPermissions', 'metamask', 'thirdweb']) expect(stdout).toContain(`  ${wallet} `)
     expect(stdout).not.toContain('Start a local chain')
   })
 })

@@ -247,6 +247,8 @@ describe('owned methods', () => {
     )
     // @ts-expect-error no encodeRevoke
     expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, encodeRevoke: undefined } })).toThrow(/^wallet: must be a wallet dialect, got an object; /)
+    // Its own grant without its own revoke: what the grant sets live could not be undone.
+    expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, grant: async () => ({}) } })).toThrow(/^wallet: must be a wallet dialect, got an object; /)
   })
 
   test('error: a signing option that is not booleans is refused when wrapping', () => {

@@ -68,7 +68,9 @@ async function compile(code: string): Promise<string> {
 function dialectOf(code: string): string {
   const given = code.match(/\bwallet: (\w+)/)?.[1]
   if (given === undefined) return 'erc7715'
-  const dialect = (wallets as Record<string, unknown>)[given]
+  const exported = (wallets as Record<string, unknown>)[given]
+  // A dialect made with options (`thirdweb({ relayer })`): named as made with none.
+  const dialect = typeof exported === 'function' ? (exported as () => unknown)() : exported
   if (typeof dialect !== 'object' || dialect === null) throw new Error(`the block passes wallet: ${given}, which keyleash/wallets does not export as a dialect`)
   return (dialect as { name: string }).name
 }
@@ -76,6 +78,8 @@ function dialectOf(code: string): string {
 /** Openfort's own provider for a new user, or the dev wallet speaking the block's dialect; and the names Openfort's blocks use. */
 async function walletFor(code: string) {
   const dialect = dialectOf(code)
+  // thirdweb's block makes its own chain and thirdweb wallet: the shared dev wallet stays untouched.
+  if (dialect === 'thirdweb') return { wallet: await createDevWallet({ rpcUrl }), backend: undefined, accountId: undefined }
   if (dialect !== 'openfort') return { wallet: await createDevWallet({ rpcUrl, dialect: dialect as DevWalletDialectName }), backend: undefined, accountId: undefined }
   const wallet = await createDevOpenfort({ rpcUrl })
   return { wallet, backend: { url: wallet.backend.url, headers: { authorization: `Bearer ${wallet.backend.secretKey}` } }, accountId: wallet.openfortAccount.id }
@@ -134,6 +138,8 @@ const expectations: Record<string, { minted: number; prompts: number } | undefin
   'Across processes, on the development wallet#1': { minted: 0, prompts: 0 },
   // It makes its own chain and development MetaMask.
   'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0': { minted: 0, prompts: 0 },
+  // It makes its own chain, bundler and thirdweb wallet.
+  'Accounts that speak no ERC-7715#0': { minted: 0, prompts: 0 },
 }
 
 describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README: %s', (_, snippet) => {
@@ -198,6 +204,8 @@ describe.each(all.map((s) => [`${s.heading} #${s.index}`, s] as const))('README:
     }
     if (key === 'MetaMask Advanced Permissions (ERC-7715 + ERC-7710)#0')
       expect(logged).toStrictEqual(['success', 'spend-over-period-limit', expect.stringMatching(/^40000000000000000000 wei of token 0x\w+…\w+ left until .+; the call moves 60000000000000000000 wei of token/)])
+    if (key === 'Accounts that speak no ERC-7715#0')
+      expect(logged).toStrictEqual(['success', 'prompts:', 1, { target: 'wallet', selector: 'keyleash', value: 'wallet', spend: 'keyleash', 'call-limit': 'keyleash', expiry: 'wallet' }])
     if (key === 'Grants for native value and token spend#1') expect(logged).toStrictEqual([['contract-call', 'native-token-transfer', 'erc20-token-transfer']])
     if (key === "Quick start: Openfort's embedded wallet#0") expect(logged).toStrictEqual(['success', 'owner signatures:', 1])
     if (key === 'Sessions and events#0') expect(logged.filter((entry) => typeof entry === 'string' && !entry.startsWith('0x'))).toStrictEqual(['granted', 'selector-not-allowed', 'revoked'])

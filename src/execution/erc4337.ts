@@ -5,10 +5,7 @@ import {
   type PublicClient,
   type RpcTransactionReceipt,
   type Transport,
-  createPublicClient,
   createWalletClient,
-  custom,
-  defineChain,
   encodeFunctionData,
   http,
   isHex,
@@ -25,6 +22,7 @@ import {
 import { InternalError, InvalidParamsError, UnauthorizedError } from '../errors.js'
 import type { ScopeCall } from '../permissions/scope.js'
 import { aaError } from './aaErrors.js'
+import { chainClients } from './chainClients.js'
 import { callsStatusOf } from './callsStatus.js'
 import { keyedMutex } from '../sessions/stores/mutex.js'
 import type { CallsStatus, Executor } from './types.js'
@@ -83,10 +81,10 @@ const pollInterval = 100
  * @see https://eips.ethereum.org/EIPS/eip-4337
  * @example
  * import { withSessionKeys } from 'keyleash'
- * import { erc4337Executor, thirdwebAccount } from 'keyleash/wallets'
+ * import { erc4337Executor, thirdweb, thirdwebAccount } from 'keyleash/wallets'
  *
  * const executor = erc4337Executor({ account: thirdwebAccount(), bundler: 'https://bundler.example/rpc' })
- * const provider = withSessionKeys(ownerWallet, { executor, account: smartAccountAddress })
+ * const provider = withSessionKeys(ownerWallet, { executor, wallet: thirdweb(), account: smartAccountAddress })
  */
 export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
   const { account: family, relayer, timeoutMs = 60_000 } = options
@@ -99,11 +97,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
   const relayed = new Map<Hex, Hex>()
   const queues = keyedMutex()
 
-  const clientsOf = (inner: Parameters<Executor>[0]['inner'], chainId: number) => {
-    const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } })
-    const transport = options.transport ?? custom(inner)
-    return { chain, transport, reader: createPublicClient({ chain, transport, pollingInterval: pollInterval }) as PublicClient }
-  }
+  const clientsOf = (inner: Parameters<Executor>[0]['inner'], chainId: number) => chainClients(inner, chainId, options.transport, pollInterval)
 
   const execute: Executor = ({ inner, session, calls, chainId, signer, submitting, refused }) => {
     if (signer.type !== 'local') throw new UnauthorizedError(secp256k1Only, { context: session.id })

@@ -44,13 +44,17 @@ export function rulesOf(request: Pick<GrantRequest, 'permissions' | 'policies'>)
  * @example
  * assertWalletEnforces(requests, openfort) // throws: selector is keyleash-only under openfort
  */
-export function assertWalletEnforces(requests: readonly Pick<GrantRequest, 'permissions' | 'policies'>[], wallet: { name: string; enforces: readonly EnforcedRule[] }): void {
+export function assertWalletEnforces<request extends Pick<GrantRequest, 'permissions' | 'policies'>>(
+  requests: readonly request[],
+  wallet: { name: string; enforces: readonly EnforcedRule[]; enforcesFor?: ((request: request) => readonly EnforcedRule[]) | undefined },
+): void {
   for (const [i, request] of requests.entries()) {
-    const rule = rulesOf(request).find((r) => !wallet.enforces.includes(r))
+    const enforces = wallet.enforcesFor?.(request) ?? wallet.enforces
+    const rule = rulesOf(request).find((r) => !enforces.includes(r))
     if (rule === undefined) continue
     throw new UnauthorizedError(
       `grant${requests.length > 1 ? ` ${i}` : ''}: the wallet (${wallet.name}) does not enforce the ${rule} rule, only keyleash would, and requireWalletEnforcement is on`,
-      { field: 'permissions', rule, hint: `grant without a ${rule} rule, or turn requireWalletEnforcement off; the wallet enforces ${wallet.enforces.join(', ') || 'nothing'}` },
+      { field: 'permissions', rule, hint: `grant without a ${rule} rule, or turn requireWalletEnforcement off; the wallet enforces ${enforces.join(', ') || 'nothing'}` },
     )
   }
 }

@@ -13,6 +13,7 @@ import { walletAccounts, walletChainId } from '../walletState.js'
 import type { SessionKeyType } from './p256Key.js'
 import type { KeyStore, Session } from './types.js'
 import { assertWalletTakesKeys } from './walletKeyTypes.js'
+import { revokeAtWallet, walletCallContext } from './revokeAtWallet.js'
 
 /** The two methods apps grant with. */
 export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions'
@@ -35,10 +36,12 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
   const drafts = app.parse(params, { now: context.now(), mode: options.expiryMode, maxExpiry: options.maxExpiry }, kinds)
   // Wallets handle one grant at a time (MetaMask answers a second with -32002).
   return context.serialize(async () => {
-    const [chainId, accounts] = await Promise.all([walletChainId(context.inner), walletAccounts(context.inner)])
-    const wallet = { chainId, accounts }
-    const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     const dialect = options.wallet
+    const [chainId, accounts] = await Promise.all([walletChainId(context.inner), walletAccounts(context.inner)])
+    // A wallet that grants by its own steps grants on accounts its connected account administers
+    // (a smart account owned by an EOA wallet): the provider's `account` option names them.
+    const wallet = { chainId, accounts: dialect.grant && options.account ? options.account : accounts }
+    const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     if (options.requireWalletEnforcement) assertWalletEnforces(requests, dialect)
     await assertWalletTakesKeys(requests, options.keyType, context.inner, dialect, chainId)
     const made: Address[] = []
@@ -65,7 +68,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           usage: { calls: 0, native: 0n, spent: {} },
           status: 'active',
           wallet: dialect.name,
-          enforcedBy: enforcedBy(dialect.enforces),
+          enforcedBy: enforcedBy(dialect.enforcesFor?.(request) ?? dialect.enforces),
           walletData: narrowed.walletData,
           ...(Object.keys(options.signing).length === 0 ? {} : { signing: options.signing }),
           createdAt: now,
@@ -108,7 +111,9 @@ async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address
  * sent, so a grant the wallet cannot express fails before the user sees a prompt. A
  * wallet that takes one grant per call gets them in turn. Each answer is read for what it
  * granted (into `granted`, leniently: the dialect's `granted`) before it is decoded, so an
- * answer `decode` refuses is still revoked.
+ * answer `decode` refuses is still revoked. A dialect with its own `grant` (an account that
+ * speaks no ERC-7715) is called instead of the wallet's method, and reports into `granted`
+ * itself, as each grant goes live.
  */
 async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantRequest[], context: MethodContext, granted: RevocableGrant[]): Promise<Grant[]> {
   const codec = { now: context.now() }
@@ -116,8 +121,16 @@ async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantR
   const encoded = batches.map((batch) => dialect.encode(batch, codec))
   const grants: Grant[] = []
   for (const [i, batch] of batches.entries()) {
-    const result = await context.inner.request({ method: dialect.grantMethod, params: encoded[i] })
-    granted.push(...revocable(dialect, result, batch))
+    const params = encoded[i] as unknown[]
+    let result: unknown
+    if (dialect.grant) {
+      // The dialect reports what goes live as it does: its answer names nothing more.
+      const wallet = await walletCallContext(context)
+      result = await dialect.grant(batch, { ...wallet, params, live: (grant) => void granted.push(grant) })
+    } else {
+      result = await context.inner.request({ method: dialect.grantMethod, params })
+      granted.push(...revocable(dialect, result, batch))
+    }
     grants.push(...decode(dialect, result, batch, codec))
   }
   return grants
@@ -171,9 +184,7 @@ async function keep(sessions: readonly Session[], context: MethodContext): Promi
  * into one that says so: the same code, the contexts in `data`, and whether the revoke went through.
  */
 async function revokedAtWallet(error: unknown, dialect: WalletDialect, granted: readonly RevocableGrant[], context: MethodContext): Promise<KeyleashError> {
-  const results = await Promise.allSettled(
-    granted.map((grant) => Promise.resolve().then(() => context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(grant) }))),
-  )
+  const results = await Promise.allSettled(granted.map((grant) => Promise.resolve().then(() => revokeAtWallet(dialect, grant, context))))
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   const contexts = granted.map((grant) => grant.id)
   const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code

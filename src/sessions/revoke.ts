@@ -6,6 +6,7 @@ import type { Session } from './types.js'
 import { inScope } from './accountScope.js'
 import type { PersistentStore } from './stores/persistentStore.js'
 import { sessionWith } from './sessionWith.js'
+import { revokeAtWallet } from './revokeAtWallet.js'
 
 /** Options of `sessions.revoke` (and of the revoke behind it). */
 export type RevokeOptions = {
@@ -65,7 +66,7 @@ export async function revokeSession(session: Session, context: MethodContext, op
     )
   else if (options.wallet !== false) {
     try {
-      await context.inner.request({ method: dialect.revokeMethod, params: dialect.encodeRevoke(session) })
+      await revokeAtWallet(dialect, session, context)
     } catch (error) {
       const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
       const here = failures.length === 0 ? 'the session was revoked here and its key deleted' : 'the session was revoked here'

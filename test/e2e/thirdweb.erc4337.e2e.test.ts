@@ -4,10 +4,10 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { entryPoint07Address } from 'viem/account-abstraction'
 import { anvil } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type DevChain, startDevChain } from '../../src/devwallet/chain.js'
+import type { DevChain } from '../../src/devwallet/chain.js'
 import { demoNftAbi, demoTokenAbi } from '../../src/devwallet/artifacts.js'
-import { type DevBundler, startBundler } from '../../src/devwallet/erc4337/bundler.js'
-import { type DevThirdweb, createDevThirdweb } from '../../src/devwallet/thirdweb/index.js'
+import type { DevBundler } from '../../src/devwallet/erc4337/bundler.js'
+import type { DevThirdweb } from '../../src/devwallet/thirdweb/index.js'
 import { devClients, fund } from '../../src/devwallet/wallet.js'
 import { erc4337Executor, type Erc4337ExecutorOptions } from '../../src/execution/erc4337.js'
 import { withSessionKeys } from '../../src/provider.js'
@@ -15,7 +15,7 @@ import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { thirdwebAccount } from '../../src/wallets/thirdweb/account.js'
 import { rejectionOf } from '../utils/rejection.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
-import { setSignerPermissions } from '../utils/thirdweb.js'
+import { setSignerPermissions, thirdwebEnvironment } from '../utils/thirdweb.js'
 
 /*
  * thirdweb's account (compiled from @thirdweb-dev/contracts), the real EntryPoint v0.6, and alto
@@ -24,20 +24,17 @@ import { setSignerPermissions } from '../utils/thirdweb.js'
  * Its own chain: alto keeps nonces and a mempool that a snapshot revert would leave behind.
  */
 
+let env: Awaited<ReturnType<typeof thirdwebEnvironment>>
 let chain: DevChain
 let bundler: DevBundler
 let wallet: DevThirdweb
 const publicClient = () => createPublicClient({ chain: anvil, transport: http(chain.rpcUrl), pollingInterval: 20 })
 
 beforeAll(async () => {
-  chain = await startDevChain()
-  bundler = await startBundler({ rpcUrl: chain.rpcUrl })
-  wallet = await createDevThirdweb({ rpcUrl: chain.rpcUrl })
+  env = await thirdwebEnvironment()
+  ;({ chain, bundler, wallet } = env)
 }, 120_000)
-afterAll(async () => {
-  await bundler?.stop()
-  await chain?.stop()
-})
+afterAll(() => env?.stop())
 
 const mint = (to: Address): Hex => encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [to] })
 // A call that runs (anyone may mint the demo token), to a contract the account never approved.

@@ -1,5 +1,6 @@
 import type { Address } from 'viem'
 import type { Session } from '../../sessions/types.js'
+import type { Eip1193Provider } from '../../types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
 import type { CheckScopeOptions, CheckScopeReturnType, ScopeCall } from '../scope.js'
@@ -13,6 +14,36 @@ export type ResolvedGrantRequest = GrantRequest & { signer: Signer }
 
 /** A grant as the wallet's revoke needs it: its context and the signer it went to (Openfort revokes by the key's address). */
 export type RevocableGrant = { id: string; signer: Signer }
+
+/** A grant live at a wallet that grants by its own steps, as its `revoke` needs it: a stored session is one. */
+export type WalletGrant = RevocableGrant & { chainId: number; account: Address }
+
+/**
+ * What a dialect's own `grant` and `revoke` get from keyleash: the inner wallet, its chain, and
+ * the wallet's connected account, which administers the account granted on (it signs, and
+ * sends unless the dialect names a relayer).
+ */
+export type WalletCallContext = {
+  inner: Eip1193Provider
+  /** The inner wallet's chain, asked just now. */
+  chainId: number
+  /** The inner wallet's first connected account. */
+  owner: Address
+  /** The clock, in UNIX seconds. */
+  now: number
+}
+
+/** What a dialect's own `grant` gets besides {@link WalletCallContext}. */
+export type WalletGrantContext = WalletCallContext & {
+  /** What `encode` made of these requests: checked before anything is asked of the owner. */
+  params: unknown[]
+  /**
+   * Reports a grant as live at the wallet (or possibly live: a transaction sent whose outcome
+   * is unknown), as soon as it is. If keyleash then does not keep it (an answer `decode`
+   * refuses, a failing store, a later error in `grant` itself), it revokes it with `revoke`.
+   */
+  live(grant: WalletGrant): void
+}
 
 /** What encoders and decoders may need beyond the request: the clock, in UNIX seconds. */
 export type CodecContext = { now: number }
@@ -64,6 +95,12 @@ export type WalletDialect = {
    * the executor to use instead, and `withSessionKeys` refuses to start without an `executor`.
    */
   requiresExecutor?: string | undefined
+  /**
+   * The rules the wallet enforces for this one request, where that depends on what it asks
+   * (thirdweb's account caps native value per transaction: the whole value rule only when no
+   * value is granted). Default: `enforces`.
+   */
+  enforcesFor?(request: GrantRequest): readonly EnforcedRule[]
   /** The params to send the wallet. Throws an `InvalidParamsError` for what the wallet cannot express. */
   encode(requests: readonly ResolvedGrantRequest[], context: CodecContext): unknown[]
   /** What the wallet granted, one per request, in order. Throws for an answer it cannot read. */
@@ -79,6 +116,22 @@ export type WalletDialect = {
    * `context` of the answer, or of each item of a list), with the signers asked.
    */
   granted?(result: unknown, requests: readonly ResolvedGrantRequest[]): RevocableGrant[]
+  /**
+   * For a wallet that grants by its own steps rather than one RPC method (an account that speaks
+   * no ERC-7715: an owner's signature, then a transaction that sets the session key on chain):
+   * called INSTEAD of `inner.request({ method: grantMethod, params })`, with what `encode` made
+   * (so a grant the wallet cannot hold is refused before the owner sees anything). Resolves to
+   * the wallet's answer, which `decode` reads as for any dialect; reports each grant as it goes
+   * live (`context.live`), so nothing stays live when the grant fails after that. Comes with
+   * `revoke`; `grantMethod` and `revokeMethod` then name the wallet's own call, in messages.
+   */
+  grant?(requests: readonly ResolvedGrantRequest[], context: WalletGrantContext): Promise<unknown>
+  /**
+   * Revokes at the wallet, instead of `inner.request({ method: revokeMethod })`: a session
+   * keyleash stored, or a grant the dialect's `grant` reported live. Resolves once the wallet
+   * no longer honours the key; rejects with a coded error otherwise.
+   */
+  revoke?(grant: WalletGrant, context: WalletCallContext): Promise<void>
   /**
    * The permission kinds this wallet grants that core keyleash does not read itself (MetaMask's
    * Advanced Permissions, carried by `executionPermissions`). Without them, a request naming
