@@ -169,6 +169,8 @@ type CompiledScope = {
   targets: Map<string, Set<string> | 'any'>
   /** 0n when none is granted. */
   nativeAllowance: bigint
+  /** Who a plain transfer may pay (lower-case); `undefined` when anyone may be. */
+  nativePayees: Set<string> | undefined
   /** Token allowances by lower-case token address. */
   tokens: Map<string, bigint>
   /** Names of the custom permissions: kept, never signed under. */
@@ -182,7 +184,7 @@ const compiled = new WeakMap<readonly Permission[], CompiledScope>()
 function compileScope(permissions: readonly Permission[]): CompiledScope {
   const cached = compiled.get(permissions)
   if (cached) return cached
-  const scope: CompiledScope = { kinds: false, targets: new Map(), nativeAllowance: 0n, tokens: new Map(), custom: [], named: new Map() }
+  const scope: CompiledScope = { kinds: false, targets: new Map(), nativeAllowance: 0n, nativePayees: undefined, tokens: new Map(), custom: [], named: new Map() }
   // The session account holds ONE native allowance and one allowance per token (it refuses to
   // register two). Should a wallet grant several anyway, the smallest is the one all agree on.
   let native: bigint | undefined
@@ -199,6 +201,11 @@ function compileScope(permissions: readonly Permission[]): CompiledScope {
         break
       case 'native-transfer':
         native = native === undefined || permission.allowance < native ? permission.allowance : native
+        if (permission.payees) {
+          // Several lists: only a payee every one names.
+          const payees = new Set(permission.payees.map((payee) => payee.toLowerCase()))
+          scope.nativePayees = scope.nativePayees ? new Set([...scope.nativePayees].filter((payee) => payees.has(payee))) : payees
+        }
         break
       case 'erc20-transfer': {
         const token = permission.token.toLowerCase()
@@ -309,8 +316,9 @@ function checkCall(
       target: to,
     }
   const calldata: Hex = data ?? '0x'
-  // A plain native transfer (no calldata) may go to any address once native value is granted.
-  const plainTransfer = calldata === '0x' && scope.nativeAllowance > 0n
+  // A plain native transfer (no calldata) may go to any address once native value is granted, or
+  // only to the payees the wallet's account holds it to.
+  const plainTransfer = calldata === '0x' && scope.nativeAllowance > 0n && (scope.nativePayees === undefined || scope.nativePayees.has(target))
   let selector: Hex = noSelector
   if (!plainTransfer) {
     const granted = scope.targets.get(target)

@@ -34,6 +34,12 @@ export type Permission =
       type: 'native-transfer'
       /** Total native value (wei) the session may send, across all its calls. */
       allowance: bigint
+      /**
+       * Who a plain transfer (no calldata) may pay; absent, anyone. Set by a wallet whose account
+       * sends value only to the contracts it approved (thirdweb's), so keyleash refuses what the
+       * account would.
+       */
+      payees?: readonly Address[] | undefined
     }
   | {
       type: 'erc20-transfer'

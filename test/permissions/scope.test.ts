@@ -370,6 +370,14 @@ describe('checkScope', () => {
       expect(checkScope(session([anyOf(nft)]), [{ to: nft, data: mint, value: 0n }], options).allowed).toBe(true)
     })
 
+    test('behavior: with payees, a plain transfer pays only them (every list, when there are several); a call with calldata keeps the target rule', () => {
+      const held = session([{ type: 'native-transfer', allowance: 10n, payees: [nft, stranger] }, { type: 'native-transfer', allowance: 20n, payees: [getAddress(stranger)] }, mintNft])
+      expect(checkScope(held, [{ to: stranger, value: 3n }], options).allowed).toBe(true)
+      expect(reasonsOf(checkScope(held, [{ to: nft, value: 3n }], options))[0]).toMatchObject({ reason: 'selector-not-allowed', target: nft })
+      expect(codes(checkScope(held, [{ to: token, value: 3n }], options))).toEqual(['target-not-allowed'])
+      expect(checkScope(held, [{ to: nft, data: mint, value: 3n }], options).allowed).toBe(true)
+    })
+
     test('error: a negative value is refused as value-over-limit', () => {
       const result = checkScope(session([native(10n)]), [{ to: stranger, value: -1n }], options)
       expect(codes(result)).toEqual(['value-over-limit'])

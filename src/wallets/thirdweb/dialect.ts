@@ -8,6 +8,7 @@ import { accountPermissionsAbi } from './abi.js'
 import {
   type SignerPermissions,
   grantsNativeValue,
+  heldPermissions,
   revokedSignerPermissions,
   signerPermissionRequest,
   signerPermissionTypedData,
@@ -167,7 +168,7 @@ function grantOf(answer: ThirdwebAnswer, request: ResolvedGrantRequest): Grant {
     context: answer.uid,
     expiry: Number(held.endTimestamp),
     // The account holds every target asked: every permission stands, its keyleash-only parts kept by keyleash.
-    permissions: request.permissions,
+    permissions: heldPermissions(request.permissions, held.approvedTargets),
     policies: request.policies,
     walletData: { transaction: answer.transaction },
   }

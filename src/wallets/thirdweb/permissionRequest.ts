@@ -2,7 +2,7 @@ import { type Address, type Hex, getTypesForEIP712Domain, serializeTypedData, to
 import { InvalidParamsError } from '../../errors.js'
 import type { ResolvedGrantRequest } from '../../permissions/dialects/types.js'
 import { signerAddress } from '../../permissions/signer.js'
-import type { GrantRequest, Signer } from '../../permissions/types.js'
+import type { GrantRequest, Permission, Signer } from '../../permissions/types.js'
 import { signerPermissionRequestTypes } from './abi.js'
 
 /** What a grant asks of thirdweb's account for its session key, before the request is dated and numbered. */
@@ -71,6 +71,17 @@ export function toSignerPermissions(request: ResolvedGrantRequest): SignerPermis
     permissionStartTimestamp: 0n,
     permissionEndTimestamp: BigInt(request.expiry),
   }
+}
+
+/**
+ * The permissions keyleash holds for what the account holds: as granted, except that native value
+ * goes only to `approvedTargets`, since the account refuses a plain transfer to anyone else.
+ *
+ * @example
+ * heldPermissions(request.permissions, [nft]) // [{ type: 'native-transfer', allowance: 5000n, payees: [nft] }, …]
+ */
+export function heldPermissions(permissions: readonly Permission[], approvedTargets: readonly Address[]): Permission[] {
+  return permissions.map((permission) => (permission.type === 'native-transfer' ? { ...permission, payees: approvedTargets } : permission))
 }
 
 /**
