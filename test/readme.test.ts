@@ -68,6 +68,8 @@ async function compile(code: string): Promise<string> {
 function dialectOf(code: string): string {
   const given = code.match(/\bwallet: (\w+)/)?.[1]
   if (given === undefined) return 'erc7715'
+  // openfortWallet({ accountType }) makes the openfort dialect for an account type.
+  if (given === 'openfortWallet') return wallets.openfort.name
   const dialect = (wallets as Record<string, unknown>)[given]
   if (typeof dialect !== 'object' || dialect === null) throw new Error(`the block passes wallet: ${given}, which keyleash/wallets does not export as a dialect`)
   return (dialect as { name: string }).name
