@@ -77,7 +77,8 @@ export function openfortWallet(options: OpenfortWalletOptions): WalletDialect {
  *
  * const provider = withSessionKeys(openfortProvider, { wallet: openfort, executor: openfortExecutor({ backend }) })
  */
-export const openfort: WalletDialect = openfortDialect(undefined)
+// Pure: an app that imports another dialect does not bundle this one.
+export const openfort: WalletDialect = /* @__PURE__ */ openfortDialect(undefined)
 
 function openfortDialect(accountType: OpenfortAccountType | undefined): WalletDialect {
   return {

@@ -78,7 +78,7 @@ export type StartOpenfortBackendOptions = {
   now?: () => number
   /**
    * The selectors a Delegated Account's session keys are registered with. Openfort's API takes
-   * none and what Openfort's backend registers is not published. Default: {@link defaultDelegatedSelectors}.
+   * none and what Openfort's backend registers is not published. Default: the demo NFT's and token's functions (`mint`, `transfer`, `approve`, `transferFrom`, `setApprovalForAll`, `safeTransferFrom`).
    */
   delegatedSelectors?: readonly Hex[]
 }
