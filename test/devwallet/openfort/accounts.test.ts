@@ -263,6 +263,18 @@ describe('Delegated Account (IKey.KeyData, EIP-7702)', () => {
     expect(await asKey(account, other, [self(account, '0x6a627842')])).toBe(`SelfCall(${other.address})`)
   })
 
+  test('behavior: ERC-1271 takes a live EOA key\'s signature over ANY hash, as signed, as the account\'s, until it is revoked', async () => {
+    const account = await delegatedAccount()
+    const key = privateKeyToAccount(generatePrivateKey())
+    await register(account, { eoa: key.address })
+    const permit2Hash = pad('0x1234', { size: 32 })
+    const signature = await key.sign({ hash: permit2Hash })
+    const valid = () => publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'isValidSignature', args: [permit2Hash, signature] })
+    expect(await valid()).toBe('0x1626ba7e')
+    await asOwner(account, [self(account, encodeFunctionData({ abi: openfortDelegatedAccountAbi, functionName: 'revokeKey', args: [key.address] }))])
+    expect(await valid()).toBe('0xffffffff')
+  })
+
   test('behavior: key types P256 (the digest signed) and P256NONKEY (its SHA-256, a non-extractable WebCrypto key) sign; a WEBAUTHN key registers but this model checks no assertion', async () => {
     const account = await delegatedAccount()
     // P256: an extractable key signs the digest itself.
