@@ -111,20 +111,18 @@ describe('encode, as Openfort\'s SDK encodes it for its backend', () => {
 })
 
 describe('openfortWallet: the account type read', () => {
-  const zeroLimit = (name: string) => ({
-    ...(named(name).answer as object),
-    grantedPermissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'usage-limit' }, data: { limit: 0 } }] }],
-  })
+  // Recorded: a Delegated Account asked for a session without a limit answers `limit: 0`.
+  const masterKeyAnswer = () => named('delegated-no-limit').answer
 
   test('behavior: limit 0 is refused as each account type means it: a master key on a Delegated Account, no calls left on a Smart Account', () => {
     const request = grantOf([contractCall(nft)], [{ type: 'call-limit', count: 3 }])
-    expect(() => openfortWallet({ accountType: 'Delegated Account' }).decode(zeroLimit('call-limit'), [request], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfortWallet({ accountType: 'Delegated Account' }).decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: a Delegated Account reads limit 0 as a master key (any call, any target, any value, no expiry)]`,
     )
-    expect(() => openfortWallet({ accountType: 'Smart Account' }).decode(zeroLimit('call-limit'), [request], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfortWallet({ accountType: 'Smart Account' }).decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: a Smart Account key with limit 0 has no calls left]`,
     )
-    expect(() => openfort.decode(zeroLimit('call-limit'), [request], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfort.decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
     )
   })
@@ -173,8 +171,7 @@ describe('decode (what Openfort\'s SDK answers)', () => {
   })
 
   test('error: an answer keyleash cannot read says which field', () => {
-    const bad = { ...(named('call-limit').answer as object), grantedPermissions: [{ type: 'contract-call', data: { address: token, calls: [] }, policies: [{ type: { custom: 'usage-limit' }, data: { limit: 0 } }] }] }
-    expect(() => openfort.decode(bad, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfort.decode(named('delegated-no-limit').answer, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
     )
     // `Number(validUntil) || 0`: a session the SDK could not date is no session that never ends.
