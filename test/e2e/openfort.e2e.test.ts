@@ -191,6 +191,20 @@ describe('keyleash over Openfort\'s SDK: what Openfort enforces and what keyleas
     expect(await publicClient.readContract({ address: user.contracts.nft, abi: demoNftAbi, functionName: 'isApprovedForAll', args: [user.account, user.owner] })).toBe(true)
   })
 
+  test('behavior: on a Delegated Account too, the functions are keyleash\'s alone: the key straight to Openfort runs one the grant left out', async () => {
+    const user = users['Delegated Account']
+    const { provider, client } = keyleashOver(user)
+    const privateKey = generatePrivateKey()
+    const key = await provider.sessions.importKey(privateKey)
+    const { permissionsContext } = await client.grantPermissions(seedRequest(user, key, callLimit(3)))
+    expect((await provider.sessions.get(permissionsContext))?.enforcedBy.selector).toBe('keyleash')
+    const approve = encodeFunctionData({ abi: demoNftAbi, functionName: 'setApprovalForAll', args: [user.owner, true] })
+    expect((await rejectionOf(sendCalls(provider, user, permissionsContext, approve))).code).toBe(4100)
+    // The account holds the key to the selectors Openfort's backend registered, not to the grant's "mint only".
+    const receipt = await signIntentDirectly(user, privateKey, [{ to: user.contracts.nft, data: approve }])
+    expect(receipt.status).toBe(1)
+  })
+
   test('error: requireWalletEnforcement refuses a mint-only grant before Openfort hears of it, naming the selector rule', async () => {
     const user = users['Smart Account']
     const { provider } = keyleashOver(user, { requireWalletEnforcement: true })
