@@ -23,7 +23,7 @@ import { useSharedChain } from '../../utils/chain.js'
  * are relayed, and every refusal names the rule it breaks.
  */
 
-const { rpcUrl } = useSharedChain()
+const { rpcUrl, testClient } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 const relayer = createWalletClient({ account: privateKeyToAccount(generatePrivateKey()), chain: anvil, transport: http(rpcUrl) })
 const abis = { 'Smart Account': openfortSmartAccountAbi, 'Delegated Account': openfortDelegatedAccountAbi } as const
@@ -213,7 +213,13 @@ describe('Delegated Account (IKey.KeyData, EIP-7702)', () => {
     expect(await keyData(account, master.address)).toMatchObject({ master: true, active: true })
     const tokenMint: AccountCall = { target: token, value: 0n, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, 1n] }) }
     const pay: AccountCall = { target: master.address, value: parseEther('0.5'), data: '0x' }
+    const scoped = privateKeyToAccount(generatePrivateKey())
+    await register(account, { eoa: scoped.address })
+    // Two hours on: past the hour both were registered for. Only the scoped key is held to it.
+    await testClient.increaseTime({ seconds: 7200 })
+    await testClient.mine({ blocks: 1 })
     expect(await asKey(account, master, [tokenMint, pay])).toBe('ok')
+    expect(await asKey(account, scoped, [mint(account)])).toMatch(new RegExp(`^KeyNotValidNow\\(${scoped.address}, `))
   })
 
   test('behavior: allowedSelectors are enforced, at most 10 of them', async () => {
