@@ -9,9 +9,10 @@ import { type Address, type Hex, createPublicClient, createWalletClient, custom,
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { erc7715Actions } from 'viem/experimental'
-import { demoNftAbi, sessionAccountAbi, startDevChain } from '../src/devwallet/index.js'
+import { demoNftAbi, startDevChain } from '../src/devwallet/index.js'
+import { openfortSmartAccountAbi } from '../src/devwallet/artifacts.js'
 import { withSessionKeys } from '../src/index.js'
-import { openfort, openfortExecutor } from '../src/wallets.js'
+import { openfortExecutor, openfortWallet } from '../src/wallets.js'
 import { type DevOpenfort, createDevOpenfort } from '../src/devwallet/openfort/sdk.js'
 import { check, rpcErrorOf, short } from './report.js'
 
@@ -36,15 +37,20 @@ export async function openfortStory(): Promise<void> {
     const account = user.account
     console.log(`   backend ${user.backend.url}, account ${short(account)} (${user.openfortAccount.accountType}), NFT ${short(nft)}`)
 
+    const { accountType } = user.openfortAccount
     const provider = withSessionKeys(user.provider, {
-      wallet: openfort,
-      executor: openfortExecutor({ backend: { url: user.backend.url, headers: { authorization: `Bearer ${user.backend.secretKey}` } }, account: user.openfortAccount.id }),
+      wallet: openfortWallet({ accountType }),
+      executor: openfortExecutor({ backend: { url: user.backend.url, headers: { authorization: `Bearer ${user.backend.secretKey}` } }, account: user.openfortAccount.id, accountType }),
     })
     const client = createWalletClient({ account, chain: foundry, transport: custom(provider) }).extend(erc7715Actions())
     const chainClient = createPublicClient({ transport: http(chain.rpcUrl) })
     const mint: Hex = encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [account] })
     const nfts = () => chainClient.readContract({ address: nft, abi: demoNftAbi, functionName: 'balanceOf', args: [account] })
-    const onChain = (key: Address) => chainClient.readContract({ address: account, abi: sessionAccountAbi, functionName: 'getSession', args: [key] })
+    // The key as Openfort's Smart Account holds it: its window, the calls it has left, whether a master key.
+    const onChain = async (key: Address) => {
+      const [, validUntil, limit, master, whitelisting] = await chainClient.readContract({ address: account, abi: openfortSmartAccountAbi, functionName: 'sessionKeys', args: [key] })
+      return { active: validUntil !== 0, limit, master, whitelisting }
+    }
     const inScope = { permissions: { context: '' } }
 
     console.log("\n2. Grant a session key: the NFT's mint(address), for one day (the seed's request)")
@@ -62,7 +68,7 @@ export async function openfortStory(): Promise<void> {
     const registered = await onChain(sessionKey)
     console.log(`   session ${context}, key ${short(sessionKey)}, valid until ${new Date(grant.expiry * 1000).toISOString()} (${grantMs.toFixed(0)} ms)`)
     console.log(`   who enforces what: ${Object.entries(session?.enforcedBy ?? {}).map(([rule, by]) => `${rule} ${by}`).join(', ')}`)
-    check(registered.exists && !registered.revoked, `registered on-chain for key ${short(sessionKey)}, every function of the NFT (Openfort whitelists targets)`)
+    check(registered.active && registered.whitelisting && !registered.master, `registered on-chain for key ${short(sessionKey)}, every function of the NFT (Openfort whitelists targets)`)
     check(session?.enforcedBy.selector === 'keyleash', 'the session records "mint only" as enforced by keyleash alone')
     check(user.prompts === 1, `owner signatures so far: ${user.prompts}`)
 
@@ -72,7 +78,7 @@ export async function openfortStory(): Promise<void> {
       permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] }, policies: [{ type: { custom: 'call-limit' }, data: { count: 3 } }] }],
     })
     const limitedKey = (await provider.sessions.get(limited.permissionsContext))?.keyAddress as Address
-    check((await onChain(limitedKey)).callLimit === 3, `Openfort holds key ${short(limitedKey)} to 3 calls on-chain`)
+    check((await onChain(limitedKey)).limit === 3, `Openfort holds key ${short(limitedKey)} to 3 calls on-chain`)
     check(user.prompts === 2, `owner signatures so far: ${user.prompts}`)
 
     console.log('\n3. Mint 5 NFTs with the session key, through transaction intents')
@@ -112,7 +118,7 @@ export async function openfortStory(): Promise<void> {
     await provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: context }] })
     const sent = user.backend.requests.slice(requests).find((r) => r.path === '/v1/sessions/revoke')?.body as { address?: string } | undefined
     check(sent?.address === sessionKey, `Openfort was asked to revoke key ${short(String(sent?.address))} (by its address, as its SDK sends it)`)
-    check((await onChain(sessionKey)).revoked, 'revoked on-chain')
+    check(!(await onChain(sessionKey)).active, 'revoked on-chain')
     const after = await client.sendCalls({ calls: [{ to: nft, data: mint }], capabilities: inScope }).then(() => undefined, rpcErrorOf)
     check(after?.code === 4100, `the next mint is refused: ${after?.details ?? 'not refused'}`)
     check((await nfts()) === 5n, `NFTs held by the account: ${await nfts()}`)

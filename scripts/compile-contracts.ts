@@ -43,6 +43,8 @@ const exportNames: Record<string, string> = {
   SessionAccount: 'sessionAccount',
   DemoNFT: 'demoNft',
   DemoToken: 'demoToken',
+  OpenfortSmartAccountModel: 'openfortSmartAccount',
+  OpenfortDelegatedAccountModel: 'openfortDelegatedAccount',
 }
 
 function findImport(path: string): { contents: string } | { error: string } {
@@ -100,6 +102,8 @@ for (const [file, contracts] of Object.entries(output)
   .filter(([unit]) => unit in sources)
   .sort(([a], [b]) => a.localeCompare(b))) {
   for (const [name, artifact] of Object.entries(contracts).sort(([a], [b]) => a.localeCompare(b))) {
+    // An abstract contract (a shared base) has no code of its own to deploy.
+    if (artifact.evm.bytecode.object === '') continue
     const prefix = exportNames[name]
     if (prefix === undefined) {
       console.error(`${file}: contract ${name} has no export name; add it to exportNames in ${relative(root, fileURLToPath(import.meta.url))}`)

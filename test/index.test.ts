@@ -35,5 +35,5 @@ test('the public exports of keyleash/browser are exactly these', async () => {
 
 test('the public exports of keyleash/wallets are exactly these (the dialects, MetaMask\'s permission kinds and executor, Openfort\'s executor, ERC-4337\'s executor and thirdweb\'s account)', async () => {
   const wallets = await import('../src/wallets.js')
-  expect(Object.keys(wallets).sort()).toStrictEqual(['advancedPermissions', 'erc4337Executor', 'erc7710Executor', 'erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor', 'thirdweb', 'thirdwebAccount'])
+  expect(Object.keys(wallets).sort()).toStrictEqual(['advancedPermissions', 'erc4337Executor', 'erc7710Executor', 'erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor', 'openfortWallet', 'thirdweb', 'thirdwebAccount'])
 })

@@ -68,6 +68,8 @@ async function compile(code: string): Promise<string> {
 function dialectOf(code: string): string {
   const given = code.match(/\bwallet: (\w+)/)?.[1]
   if (given === undefined) return 'erc7715'
+  // openfortWallet({ accountType }) makes the openfort dialect for an account type.
+  if (given === 'openfortWallet') return wallets.openfort.name
   const exported = (wallets as Record<string, unknown>)[given]
   // A dialect made with options (`thirdweb({ relayer })`): named as made with none.
   const dialect = typeof exported === 'function' ? (exported as () => unknown)() : exported

@@ -77,9 +77,11 @@ export function executeTypedData(
   chainId: number,
   calls: readonly AccountCall[],
   nonce: bigint,
+  // The Openfort account models sign the same `Execute` under their own domain name.
+  name: string = SESSION_ACCOUNT_DOMAIN.name,
 ): ExecuteTypedData {
   return {
-    domain: { ...SESSION_ACCOUNT_DOMAIN, chainId, verifyingContract: account },
+    domain: { name, version: SESSION_ACCOUNT_DOMAIN.version, chainId, verifyingContract: account },
     types: executeTypes,
     primaryType: 'Execute',
     message: { calls: calls.map((c) => ({ target: c.target, value: c.value, data: c.data })), nonce },

@@ -7,7 +7,7 @@ import {
   RpcRequestError,
   decodeErrorResult,
 } from 'viem'
-import { demoNftAbi, demoTokenAbi, sessionAccountAbi } from './artifacts.js'
+import { demoNftAbi, demoTokenAbi, openfortDelegatedAccountAbi, openfortSmartAccountAbi, sessionAccountAbi } from './artifacts.js'
 
 /*
  * The dev wallet's errors: every one carries an integer JSON-RPC code (viem maps it to its
@@ -144,9 +144,10 @@ export function toNodeError(error: unknown): unknown {
   return rpcErrors.internal({ message: error.shortMessage, data: { cause: error.details } })
 }
 
-// The demo contracts are what session keys call in the demo and the tests; knowing their
-// errors turns `CallFailed(0, 0x…)` into something a person can read.
-const calleeAbi = [...demoNftAbi, ...demoTokenAbi, ...sessionAccountAbi] as Abi
+// The demo contracts are what session keys call in the demo and the tests, and an account's
+// own functions what its owner's self-calls reach; knowing their errors turns `CallFailed(0, 0x…)`
+// into something a person can read.
+const calleeAbi = [...demoNftAbi, ...demoTokenAbi, ...sessionAccountAbi, ...openfortSmartAccountAbi, ...openfortDelegatedAccountAbi] as Abi
 
 function decodeCallee(reason: Hex): { errorName: string; args: readonly unknown[] } | undefined {
   if (reason.length < 10) return undefined

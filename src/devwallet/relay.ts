@@ -1,5 +1,5 @@
 import { rpcErrors } from '@metamask/rpc-errors'
-import type { Account, Address, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem'
+import type { Abi, Account, Address, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem'
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { sessionAccountAbi } from './artifacts.js'
 import { type AccountCall, executeTypedData, randomExecuteNonce } from './contracts.js'
@@ -11,9 +11,11 @@ export type RelayParameters = {
   relayerClient: WalletClient<Transport, Chain, Account>
   /** Absent for a relay that only submits batches signed elsewhere (Openfort's backend never holds the owner's key). */
   owner?: PrivateKeyAccount | undefined
-  /** The SessionAccount. */
+  /** The SessionAccount, or an account with the same `execute(calls, nonce, signature)`. */
   account: Address
   chainId: number
+  /** The errors of such another account, to name its reverts; default: the SessionAccount's. */
+  errors?: Abi | undefined
 }
 
 /**
@@ -47,7 +49,9 @@ export type Relay = {
  * const batch = await relay.prepareAsOwner([{ target: nft, value: 0n, data: mintData }])
  * await relay.confirm(await batch.send())
  */
-export function createRelay({ publicClient, relayerClient, owner, account, chainId }: RelayParameters): Relay {
+export function createRelay({ publicClient, relayerClient, owner, account, chainId, errors = [] }: RelayParameters): Relay {
+  // `execute` is the SessionAccount's; another account's errors only add names to decode.
+  const abi = [...sessionAccountAbi, ...errors.filter((item) => item.type === 'error')] as unknown as typeof sessionAccountAbi
   // One relayer, one nonce sequence: sends go out one at a time, each after the node has the
   // previous one, so two batches never take the same relayer nonce. (Receipts are awaited in
   // parallel; anvil mines each transaction as it arrives.)
@@ -72,7 +76,7 @@ export function createRelay({ publicClient, relayerClient, owner, account, chain
   // and its figure saves the wallet client a second estimate when sending.
   const simulate = async (args: Args): Promise<bigint> => {
     try {
-      return await publicClient.estimateContractGas({ address: account, abi: sessionAccountAbi, functionName: 'execute', args, account: relayerClient.account })
+      return await publicClient.estimateContractGas({ address: account, abi, functionName: 'execute', args, account: relayerClient.account })
     } catch (error) {
       throw revertError(error)
     }
@@ -81,7 +85,7 @@ export function createRelay({ publicClient, relayerClient, owner, account, chain
   const submit = (args: Args, gas: bigint): Promise<Hex> =>
     inTurn(async () => {
       try {
-        return await relayerClient.writeContract({ address: account, abi: sessionAccountAbi, functionName: 'execute', args, gas })
+        return await relayerClient.writeContract({ address: account, abi, functionName: 'execute', args, gas })
       } catch (error) {
         throw revertError(error)
       }

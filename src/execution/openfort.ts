@@ -1,6 +1,6 @@
 import { type Address, type Hex, numberToHex } from 'viem'
 import { InternalError, InvalidParamsError, KeyleashError } from '../errors.js'
-import { openfortLimits } from '../wallets/openfort.js'
+import { type OpenfortAccountType, openfortLimits } from '../wallets/openfort.js'
 import { hashExecutor } from './hash.js'
 import type { Executor } from './types.js'
 
@@ -24,7 +24,7 @@ export type OpenfortExecutorOptions = {
    * signs it for the owner: an EIP-191 message on a `'Smart Account'` (default), the raw hash
    * on a `'Delegated Account'` (EIP-7702).
    */
-  accountType?: 'Smart Account' | 'Delegated Account' | undefined
+  accountType?: OpenfortAccountType | undefined
 }
 
 /**

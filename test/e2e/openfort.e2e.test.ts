@@ -2,16 +2,16 @@ import { type Address, type Hex, createPublicClient, createWalletClient, custom,
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
 import { erc7715Actions } from 'viem/experimental'
-import { beforeAll, describe, expect, test } from 'vitest'
-import { demoNftAbi, sessionAccountAbi } from '../../src/devwallet/artifacts.js'
-import { ANY_SELECTOR } from '../../src/devwallet/contracts.js'
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { demoNftAbi, openfortDelegatedAccountAbi, openfortSmartAccountAbi } from '../../src/devwallet/artifacts.js'
+import { openfortMasterLimit } from '../../src/devwallet/openfort/accounts.js'
 import { type OpenfortAccountType, type OpenfortBackend, startOpenfortBackend } from '../../src/devwallet/openfort/backend.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
-import { openfort as openfortDialect } from '../../src/wallets/openfort.js'
-import { useSharedChain } from '../utils/chain.js'
+import { openfort, openfortWallet } from '../../src/wallets/openfort.js'
+import { catchUpWithSystemClock, useSharedChain } from '../utils/chain.js'
 import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { rejectionOf } from '../utils/rejection.js'
 
@@ -28,29 +28,38 @@ const day = 60 * 60 * 24
 let backend: OpenfortBackend
 const users = {} as Record<OpenfortAccountType, DevOpenfort>
 
+// The SDK dates sessions by the system clock and the accounts check validAfter: the chain must not run behind it.
+beforeEach(() => catchUpWithSystemClock(testClient))
+
 beforeAll(async () => {
-  // The SDK dates sessions by the system clock: the chain must not run behind it.
-  await testClient.setNextBlockTimestamp({ timestamp: BigInt(Math.max(Math.floor(Date.now() / 1000), Number((await publicClient.getBlock()).timestamp) + 1)) })
-  await testClient.mine({ blocks: 1 })
   backend = await startOpenfortBackend({ rpcUrl })
   users['Smart Account'] = await createDevOpenfort({ rpcUrl, backend })
   users['Delegated Account'] = await createDevOpenfort({ rpcUrl, backend, accountType: 'Delegated Account' })
   return () => backend.close()
 }, 60_000)
 
-/** keyleash over the user's Openfort provider, sending through transaction intents. */
+/** keyleash over the user's Openfort provider, told its account type, sending through transaction intents. */
 export function keyleashOver(user: DevOpenfort, options: KeyleashOptions = {}) {
   const executor = openfortExecutor({
     backend: { url: user.backend.url, headers: { authorization: `Bearer ${user.backend.secretKey}` } },
     account: user.openfortAccount.id,
     accountType: user.openfortAccount.accountType,
   })
-  const provider = withSessionKeys(user.provider, { wallet: openfortDialect, executor, ...options })
+  const provider = withSessionKeys(user.provider, { wallet: openfortWallet({ accountType: user.openfortAccount.accountType }), executor, ...options })
   const client = createWalletClient({ account: user.account, chain: anvil, transport: custom(provider) }).extend(erc7715Actions())
   return { provider, client }
 }
 
-const onChain = (user: DevOpenfort, key: Address) => publicClient.readContract({ address: user.account, abi: sessionAccountAbi, functionName: 'getSession', args: [key] })
+/** The key as the user's account holds it, whatever its type. */
+async function onChain(user: DevOpenfort, key: Address): Promise<{ active: boolean; master: boolean; limit: number }> {
+  if (user.openfortAccount.accountType === 'Delegated Account') {
+    const { active, master, limit } = await publicClient.readContract({ address: user.account, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [key] })
+    return { active, master, limit }
+  }
+  const [, validUntil, limit, master] = await publicClient.readContract({ address: user.account, abi: openfortSmartAccountAbi, functionName: 'sessionKeys', args: [key] })
+  return { active: validUntil !== 0, master, limit }
+}
+const callLimit = (count: number) => [{ type: { custom: 'call-limit' }, data: { count } }]
 const nfts = (user: DevOpenfort) => publicClient.readContract({ address: user.contracts.nft, abi: demoNftAbi, functionName: 'balanceOf', args: [user.account] })
 const seedRequest = (user: DevOpenfort, signer?: Address, policies: { type: { custom: string }; data: { count: number } }[] = []) => ({
   expiry: day,
@@ -64,12 +73,16 @@ describe.each(['Smart Account', 'Delegated Account'] as const)('keyleash over Op
     const { provider, client } = keyleashOver(user)
     const key = await provider.sessions.importKey(generatePrivateKey())
     const prompts = user.prompts
-    const granted = await client.grantPermissions(seedRequest(user, key))
+    // A Delegated Account takes a session without a limit as a master key: there, the grant names one.
+    const delegated = type === 'Delegated Account'
+    const granted = await client.grantPermissions(seedRequest(user, key, delegated ? callLimit(5) : []))
     expect(user.prompts - prompts).toBe(1)
     expect(granted.permissionsContext).toMatch(/^ses_/)
     // keyleash answers what it will sign: mint only, although Openfort whitelisted the whole NFT.
-    expect(granted.grantedPermissions).toStrictEqual([{ type: 'contract-call', data: { address: user.contracts.nft, calls: [mint] }, policies: [], required: true }])
-    expect(await onChain(user, key)).toMatchObject({ exists: true, revoked: false, callLimit: 0, scopes: [{ target: user.contracts.nft, selector: ANY_SELECTOR }] })
+    expect(granted.grantedPermissions).toStrictEqual([
+      { type: 'contract-call', data: { address: user.contracts.nft, calls: [mint] }, policies: delegated ? [{ type: 'call-limit', data: { count: 5 } }] : [], required: true },
+    ])
+    expect(await onChain(user, key)).toStrictEqual({ active: true, master: false, limit: delegated ? 5 : openfortMasterLimit })
     expect(await provider.sessions.get(granted.permissionsContext)).toMatchObject({
       keyAddress: key,
       wallet: 'openfort',
@@ -81,8 +94,8 @@ describe.each(['Smart Account', 'Delegated Account'] as const)('keyleash over Op
     const user = users[type]
     const { provider, client } = keyleashOver(user)
     const key = await provider.sessions.importKey(generatePrivateKey())
-    const { permissionsContext } = await client.grantPermissions(seedRequest(user, key, [{ type: { custom: 'call-limit' }, data: { count: 5 } }]))
-    expect((await onChain(user, key)).callLimit).toBe(5)
+    const { permissionsContext } = await client.grantPermissions(seedRequest(user, key, callLimit(5)))
+    expect((await onChain(user, key)).limit).toBe(5)
     const prompts = user.prompts
     const before = await nfts(user)
     for (let i = 0; i < 5; i++) {
@@ -96,7 +109,7 @@ describe.each(['Smart Account', 'Delegated Account'] as const)('keyleash over Op
     }
     expect((await nfts(user)) - before).toBe(5n)
     expect(user.prompts).toBe(prompts)
-    expect((await onChain(user, key)).callsUsed).toBe(5)
+    expect((await onChain(user, key)).limit).toBe(0)
     const sixth = await rejectionOf(sendCalls(provider, user, permissionsContext, encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [user.account] })))
     expect(sixth).toMatchObject({ code: 4100, data: { reasons: [expect.objectContaining({ reason: 'call-limit-reached' })] } })
   })
@@ -104,16 +117,60 @@ describe.each(['Smart Account', 'Delegated Account'] as const)('keyleash over Op
   test('behavior: a keyleash-made key (no signer) is granted, signs, and is revoked at Openfort by its address', async () => {
     const user = users[type]
     const { provider, client } = keyleashOver(user)
-    const { permissionsContext } = await client.grantPermissions(seedRequest(user))
+    const { permissionsContext } = await client.grantPermissions(seedRequest(user, undefined, callLimit(3)))
     const key = (await provider.sessions.get(permissionsContext))?.keyAddress as Address
-    expect((await onChain(user, key)).exists).toBe(true)
+    expect((await onChain(user, key)).active).toBe(true)
     const { id } = await client.sendCalls({ calls: [{ to: user.contracts.nft, abi: demoNftAbi, functionName: 'mint', args: [user.account] }], capabilities: { permissions: { context: permissionsContext } } })
     expect(await client.waitForCallsStatus({ id, pollingInterval: 10 })).toMatchObject({ status: 'success' })
     const requests = backend.requests.length
     await provider.request({ method: 'wallet_revokePermissions', params: [{ permissionContext: permissionsContext }] })
     expect(backend.requests.slice(requests).find((r) => r.path === '/v1/sessions/revoke')?.body).toMatchObject({ address: key, account: user.openfortAccount.id })
-    expect((await onChain(user, key)).revoked).toBe(true)
+    expect((await onChain(user, key)).active).toBe(false)
     expect(backend.sessions().find((s) => s.id === permissionsContext)?.isActive).toBe(false)
+  })
+})
+
+describe('keyleash over Openfort\'s SDK: limit 0 read as the account type means it', () => {
+  test('error: on a Delegated Account, a grant without a call limit is refused before Openfort is asked (it would be a master key)', async () => {
+    const user = users['Delegated Account']
+    const { provider } = keyleashOver(user)
+    const requests = backend.requests.length
+    const prompts = user.prompts
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedRequest(user)] }))
+    expect(error).toMatchObject({ code: -32602 })
+    expect(error.message).toContain('on a Delegated Account, Openfort registers a session without a limit with limit 0, which the account reads as a master key')
+    expect(backend.requests.length).toBe(requests)
+    expect(user.prompts).toBe(prompts)
+  })
+
+  test('error: told no account type, keyleash asks, reads the answer\'s limit 0 as no grant it can keep, and revokes the master key Openfort registered', async () => {
+    const user = users['Delegated Account']
+    const executor = openfortExecutor({ backend: { url: backend.url, headers: { authorization: `Bearer ${backend.secretKey}` } }, account: user.openfortAccount.id, accountType: 'Delegated Account' })
+    const provider = withSessionKeys(user.provider, { wallet: openfort, executor })
+    const key = await provider.sessions.importKey(generatePrivateKey())
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedRequest(user, key)] }))
+    expect(error.message).toContain('data.limit: is 0: on a Delegated Account a master key')
+    expect(error.message).toContain('the grant was revoked at the wallet')
+    expect(await onChain(user, key)).toMatchObject({ active: false })
+    expect(await provider.sessions.list()).toStrictEqual([])
+  })
+
+  test('behavior: the limit counts calls on both types: a batch of 2 uses 2, on chain and in keyleash, which refuses a batch over what is left', async () => {
+    for (const user of Object.values(users)) {
+      const { provider, client } = keyleashOver(user)
+      const key = await provider.sessions.importKey(generatePrivateKey())
+      const { permissionsContext } = await client.grantPermissions(seedRequest(user, key, callLimit(3)))
+      const mintCall = { to: user.contracts.nft, abi: demoNftAbi, functionName: 'mint', args: [user.account] } as const
+      const { id } = await client.sendCalls({ calls: [mintCall, mintCall], capabilities: { permissions: { context: permissionsContext } } })
+      expect(await client.waitForCallsStatus({ id, pollingInterval: 10 })).toMatchObject({ status: 'success' })
+      expect((await onChain(user, key)).limit).toBe(1)
+      const data = encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [user.account] })
+      const over = await rejectionOf(
+        provider.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', from: user.account, atomicRequired: true, calls: [{ to: user.contracts.nft, data }, { to: user.contracts.nft, data }], capabilities: { permissions: { context: permissionsContext } } }] }),
+      )
+      // The first call of the two fits the one call left; the second does not.
+      expect(over).toMatchObject({ code: 4100, data: { reasons: [null, expect.objectContaining({ reason: 'call-limit-reached', call: 1 })] } })
+    }
   })
 })
 
@@ -132,6 +189,20 @@ describe('keyleash over Openfort\'s SDK: what Openfort enforces and what keyleas
     const receipt = await signIntentDirectly(user, privateKey, [{ to: user.contracts.nft, data: approve }])
     expect(receipt.status).toBe(1)
     expect(await publicClient.readContract({ address: user.contracts.nft, abi: demoNftAbi, functionName: 'isApprovedForAll', args: [user.account, user.owner] })).toBe(true)
+  })
+
+  test('behavior: on a Delegated Account too, the functions are keyleash\'s alone: the key straight to Openfort runs one the grant left out', async () => {
+    const user = users['Delegated Account']
+    const { provider, client } = keyleashOver(user)
+    const privateKey = generatePrivateKey()
+    const key = await provider.sessions.importKey(privateKey)
+    const { permissionsContext } = await client.grantPermissions(seedRequest(user, key, callLimit(3)))
+    expect((await provider.sessions.get(permissionsContext))?.enforcedBy.selector).toBe('keyleash')
+    const approve = encodeFunctionData({ abi: demoNftAbi, functionName: 'setApprovalForAll', args: [user.owner, true] })
+    expect((await rejectionOf(sendCalls(provider, user, permissionsContext, approve))).code).toBe(4100)
+    // The account holds the key to the selectors Openfort's backend registered, not to the grant's "mint only".
+    const receipt = await signIntentDirectly(user, privateKey, [{ to: user.contracts.nft, data: approve }])
+    expect(receipt.status).toBe(1)
   })
 
   test('error: requireWalletEnforcement refuses a mint-only grant before Openfort hears of it, naming the selector rule', async () => {
@@ -155,7 +226,7 @@ describe('keyleash over Openfort\'s SDK: what Openfort enforces and what keyleas
     expect(error.message).toContain('the grant was revoked at the wallet')
     const session = backend.sessions().filter((s) => s.address === key)
     expect(session.map((s) => s.isActive)).toStrictEqual([false])
-    expect((await onChain(user, key)).revoked).toBe(true)
+    expect((await onChain(user, key)).active).toBe(false)
   })
 
   test('error: an answer keyleash cannot read at all is still revoked at Openfort, by the key address the request carried', async () => {
@@ -175,7 +246,7 @@ describe('keyleash over Openfort\'s SDK: what Openfort enforces and what keyleas
     const error = await rejectionOf(client.grantPermissions(seedRequest(user, key)))
     expect(error.message).toContain('is not a openfort grant: result: must be an object, got "garbage"; the grant was revoked at the wallet')
     expect(backend.sessions().filter((s) => s.address === key).map((s) => s.isActive)).toStrictEqual([false])
-    expect((await onChain(user, key)).revoked).toBe(true)
+    expect((await onChain(user, key)).active).toBe(false)
     expect(await provider.sessions.list()).toStrictEqual([])
   })
 })

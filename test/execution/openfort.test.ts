@@ -1,9 +1,9 @@
 import { type Address, encodeFunctionData, erc20Abi } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { demoNftAbi } from '../../src/devwallet/artifacts.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
-import { useSharedChain } from '../utils/chain.js'
+import { catchUpWithSystemClock, useSharedChain } from '../utils/chain.js'
 import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { scriptedProvider } from '../utils/scriptedProvider.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
@@ -13,11 +13,15 @@ import { sessionFixture } from '../utils/sessionFixture.js'
  * when Openfort (the chain behind it) refuses.
  */
 
-const { rpcUrl } = useSharedChain()
+const { rpcUrl, testClient } = useSharedChain()
 let user: DevOpenfort
 let key: ReturnType<typeof privateKeyToAccount>
 
+// The SDK dates sessions by the system clock and the account checks validAfter.
+beforeEach(() => catchUpWithSystemClock(testClient))
+
 beforeAll(async () => {
+  await catchUpWithSystemClock(testClient)
   user = await createDevOpenfort({ rpcUrl })
   key = privateKeyToAccount(generatePrivateKey())
   await user.provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: 3600, signer: { type: 'account', data: { id: key.address } }, permissions: [{ type: 'contract-call', data: { address: user.contracts.nft, calls: [] } }] }] })
@@ -43,7 +47,7 @@ describe('openfortExecutor', () => {
     const steps: string[] = []
     const error = await run(user.contracts.token, encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [user.owner, 1n] }), steps).then(() => ({ code: 0, message: "executed" }), (e: { code: number; message: string }) => e)
     expect(error).toMatchObject({ code: -32003 })
-    expect(error.message.replace(/0x[0-9a-fA-F]{40}/g, '0x…')).toMatchInlineSnapshot(`"Openfort refused /v1/transaction_intents/:id/signature (HTTP 400): execution reverted: TargetNotAllowed(0x…)"`)
+    expect(error.message.replace(/0x[0-9a-fA-F]{40}/g, '0x…')).toMatchInlineSnapshot(`"Openfort refused /v1/transaction_intents/:id/signature (HTTP 400): execution reverted: TargetNotWhitelisted(0x…, 0x…)"`)
     expect(steps).toStrictEqual(['submitting'])
   })
 

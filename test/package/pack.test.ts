@@ -80,7 +80,7 @@ test('default: every entry imports from ESM, and the core one works', async () =
   expect(result.exports[0]).toContain('withSessionKeys')
   expect(result.exports[entries.indexOf('keyleash/wagmi')]).toContain('withSessionKeysConnector')
   expect(result.exports[entries.indexOf('keyleash/devwallet')]).toContain('createDevWallet')
-  expect(result.exports[entries.indexOf('keyleash/wallets')]).toStrictEqual(['advancedPermissions', 'erc4337Executor', 'erc7710Executor', 'erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor', 'thirdweb', 'thirdwebAccount'])
+  expect(result.exports[entries.indexOf('keyleash/wallets')]).toStrictEqual(['advancedPermissions', 'erc4337Executor', 'erc7710Executor', 'erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor', 'openfortWallet', 'thirdweb', 'thirdwebAccount'])
 })
 
 test('default: every entry requires from CommonJS, with the same exports as from ESM', async () => {

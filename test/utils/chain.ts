@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Hex, createTestClient, http } from 'viem'
+import { getBlock } from 'viem/actions'
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest'
 import { isRunning } from '../../src/sessions/stores/fileLock.js'
 
@@ -80,4 +81,18 @@ export function useSharedChain(options: { beforeSnapshot?: (rpcUrl: string) => P
 
 function makeTestClient(rpcUrl: string) {
   return createTestClient({ mode: 'anvil', transport: http(rpcUrl) })
+}
+
+/**
+ * Brings the chain's clock up to the system's (never back): Openfort's SDK dates a session's
+ * `validAfter` by the system clock and its accounts check it, while each test's revert sets the
+ * chain back to the snapshot's time.
+ *
+ * @example
+ * beforeEach(() => catchUpWithSystemClock(testClient))
+ */
+export async function catchUpWithSystemClock(testClient: ReturnType<typeof makeTestClient>): Promise<void> {
+  const chain = Number((await getBlock(testClient, { blockTag: 'latest' })).timestamp)
+  await testClient.setNextBlockTimestamp({ timestamp: BigInt(Math.max(Math.floor(Date.now() / 1000), chain + 1)) })
+  await testClient.mine({ blocks: 1 })
 }

@@ -3,13 +3,15 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import type { ResolvedGrantRequest } from '../../src/permissions/dialects/types.js'
 import type { Permission, Policy, Signer } from '../../src/permissions/types.js'
-import { openfort } from '../../src/wallets/openfort.js'
-import { account, now, sessionKey, token } from '../permissions/dialects/fixtures.js'
+import { openfort, openfortWallet } from '../../src/wallets/openfort.js'
+import { account, nft, now, sessionKey, token } from '../permissions/dialects/fixtures.js'
+import { sdkSessionRequest } from '../utils/openfortSdk.js'
 import { recorded } from './fixtures/openfort.recorded.js'
 
 /*
- * The dialect against what Openfort's own SDK sent and answered, recorded from its real
- * EvmProvider by scripts/record-openfort.ts (addresses, ids and times as recorded).
+ * The dialect against Openfort's own SDK: what keyleash encodes, as the SDK's own code turns it
+ * into its backend request; what the SDK answered, recorded from its real EvmProvider by
+ * scripts/record-openfort.ts (addresses, ids and times as recorded).
  */
 
 type Recorded = { name: string; params: unknown; answer?: unknown; error?: { code: unknown; message: unknown }; backend?: Record<string, unknown> }
@@ -31,53 +33,123 @@ function requestOf(name: string, policies: Policy[] = []): ResolvedGrantRequest 
   }
 }
 
-describe('encode (what Openfort\'s SDK receives)', () => {
-  test('default: the seed\'s request is what the SDK was recorded taking: expiry as a duration, no policies', () => {
-    expect(openfort.encode([requestOf('seed')], { now })).toStrictEqual(named('seed').params)
+/** What Openfort's SDK posts to its backend for what keyleash encodes. */
+const sdkReceives = (request: ResolvedGrantRequest, dialect = openfort) => sdkSessionRequest(dialect.encode([request], { now }))
+const contractCall = (target: Address, selectors: 'any' | `0x${string}`[] = 'any'): Permission => ({ type: 'contract-call', target, selectors })
+const grantOf = (permissions: Permission[], policies: Policy[] = [], signer: Signer = { type: 'account', address: sessionKey }): ResolvedGrantRequest => ({
+  chainId: 31337,
+  account,
+  signer,
+  expiry: now + 86_400,
+  permissions,
+  policies,
+})
+
+describe('encode, as Openfort\'s SDK encodes it for its backend', () => {
+  test('default: the seed\'s grant becomes a session of the key, whitelisting the NFT, for the expiry as a duration, with no limit', async () => {
+    const sent = await sdkReceives(grantOf([contractCall(nft, ['0x6a627842'])]))
+    expect(sent).toMatchObject({ address: sessionKey, chainId: 31337, whitelist: [nft] })
+    expect(sent.validUntil - sent.validAfter).toBe(86_400)
+    expect(sent).not.toHaveProperty('limit')
   })
 
-  test('behavior: the call limit goes under type.custom with data.limit, which the SDK sends the backend as `limit`', () => {
-    expect(openfort.encode([requestOf('call-limit', [{ type: 'call-limit', count: 3 }])], { now })).toStrictEqual(named('call-limit').params)
-    expect(named('call-limit').backend).toMatchObject({ limit: 3 })
-    // viem's flattening to a plain string is lost at Openfort (recorded): keyleash never sends it.
-    expect(named('flattened-call-limit').backend).not.toHaveProperty('limit')
+  test('behavior: the call limit reaches the backend as `limit`; viem\'s flattened `type: "call-limit"` would not', async () => {
+    expect(await sdkReceives(grantOf([contractCall(nft)], [{ type: 'call-limit', count: 3 }]))).toMatchObject({ limit: 3 })
+    const flattened = [{ expiry: 60, signer: { type: 'account', data: { id: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: 'call-limit', data: { limit: 3 } }] }] }]
+    expect(await sdkSessionRequest(flattened)).not.toHaveProperty('limit')
   })
 
-  test('error: more than 10 targets are refused before the SDK is asked (it whitelisted 11, recorded; the account reverts "Whitelist too big")', () => {
-    expect(named('eleven-targets').backend?.whitelist).toHaveLength(11)
-    expect(() => openfort.encode([requestOf('eleven-targets')], { now })).toThrow(
+  test('behavior: selectors are sent but only targets reach the backend, one whitelist entry per permission', async () => {
+    const sent = await sdkReceives(grantOf([contractCall(nft), contractCall(token, ['0xa9059cbb'])]))
+    expect(Object.keys(sent).sort()).toStrictEqual(['account', 'address', 'chainId', 'optimistic', 'validAfter', 'validUntil', 'whitelist'])
+    expect(sent.whitelist).toStrictEqual([nft, token])
+  })
+
+  test('behavior: a key signer is named by its address, which the SDK sends as the session key', async () => {
+    const key = privateKeyToAccount(generatePrivateKey())
+    const request = grantOf([contractCall(nft)], [], { type: 'key', key: { keyType: 'secp256k1', publicKey: key.publicKey } })
+    expect(openfort.encode([request], { now })).toMatchObject([{ signer: { type: 'key', data: { id: key.address } } }])
+    expect(await sdkReceives(request)).toMatchObject({ address: key.address })
+  })
+
+  test('error: more than 10 targets are refused before the SDK is asked (the SDK whitelists 11; the account reverts "Whitelist too big")', async () => {
+    const targets = Array.from({ length: 11 }, () => contractCall(privateKeyToAccount(generatePrivateKey()).address))
+    const raw = [{ expiry: 60, signer: { type: 'account', data: { id: sessionKey } }, permissions: targets.map((t) => ({ type: 'contract-call', data: { address: t.type === 'contract-call' && t.target, calls: [] } })) }]
+    expect((await sdkSessionRequest(raw)).whitelist).toHaveLength(11)
+    expect(() => openfort.encode([grantOf(targets)], { now })).toThrow(
       expect.objectContaining({ code: -32602, message: "permissions: Openfort's account registers a session key for at most 10 target contracts; this grant names 11" }),
     )
-    const ten = requestOf('eleven-targets')
-    expect(openfort.encode([{ ...ten, permissions: ten.permissions.slice(0, 10) }], { now })).toHaveLength(1)
+    expect((await sdkReceives(grantOf(targets.slice(0, 10)))).whitelist).toHaveLength(10)
   })
 
-  test('behavior: selectors are sent but only targets reach the backend', () => {
-    expect(Object.keys(named('two-targets').backend as object).sort()).toStrictEqual(['account', 'address', 'chainId', 'optimistic', 'validAfter', 'validUntil', 'whitelist'])
+  test('error: a grant with no target is refused: the SDK would send an empty whitelist, which the accounts read as any contract', async () => {
+    const raw = [{ expiry: 60, signer: { type: 'account', data: { id: sessionKey } }, permissions: [] }]
+    expect((await sdkSessionRequest(raw)).whitelist).toStrictEqual([])
+    expect(() => openfort.encode([grantOf([])], { now })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: permissions: Openfort's accounts let a key with no target whitelist call any contract; name at least one contract-call target]`,
+    )
   })
 
-  test('behavior: a key signer is named by its address, which the SDK reads as the session key', () => {
-    const key = privateKeyToAccount(generatePrivateKey())
-    const [sent] = openfort.encode([{ ...requestOf('seed'), signer: { type: 'key', key: { keyType: 'secp256k1', publicKey: key.publicKey } } }], { now }) as [{ signer: unknown }]
-    expect(sent.signer).toStrictEqual({ type: 'key', data: { id: key.address } })
-    expect(named('key-signer').backend).toMatchObject({ address: wire('key-signer').signer.data.id })
-  })
-
-  test('error: what Openfort cannot hold a session to is refused, never dropped (the SDK silently ignores a custom rate-limit, recorded)', () => {
-    expect(named('rate-limit').answer).toBeDefined()
-    expect(() => openfort.encode([{ ...requestOf('seed'), policies: [{ type: 'rate-limit', count: 1, interval: 60 }] }], { now })).toThrowErrorMatchingInlineSnapshot(
+  test('error: what Openfort cannot hold a session to is refused, never dropped (the SDK silently drops a custom rate-limit)', async () => {
+    const rateLimited = [{ expiry: 60, signer: { type: 'account', data: { id: sessionKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [{ type: { custom: 'rate-limit' }, data: { count: 1, interval: 60 } }] }] }]
+    expect(Object.keys(await sdkSessionRequest(rateLimited)).sort()).toStrictEqual(['account', 'address', 'chainId', 'optimistic', 'validAfter', 'validUntil', 'whitelist'])
+    expect(() => openfort.encode([grantOf([contractCall(nft)], [{ type: 'rate-limit', count: 1, interval: 60 }])], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: policies: Openfort cannot enforce a rate-limit policy; only call-limit]`,
     )
-    expect(() => openfort.encode([{ ...requestOf('seed'), permissions: [{ type: 'erc20-transfer', token, allowance: 1n }] }], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfort.encode([grantOf([{ type: 'erc20-transfer', token, allowance: 1n }])], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: permissions[0].type: Openfort grants contract-call permissions only, not erc20-transfer]`,
     )
-    expect(() => openfort.encode([{ ...requestOf('seed'), signer: { type: 'wallet' } }], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfort.encode([grantOf([contractCall(nft)], [], { type: 'wallet' })], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: signer: Openfort takes an account or key signer, not "wallet"]`,
     )
-    expect(() => openfort.encode([{ ...requestOf('seed'), signer: { type: 'key', key: { keyType: 'secp256k1', publicKey: `0x02${'11'.repeat(32)}` } } }], { now })).toThrowErrorMatchingInlineSnapshot(
+    expect(() => openfort.encode([grantOf([contractCall(nft)], [], { type: 'key', key: { keyType: 'secp256k1', publicKey: `0x02${'11'.repeat(32)}` } })], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: signer: Openfort names a session key by its address: send an uncompressed secp256k1 key (65 bytes) or an account signer]`,
     )
-    expect(named('keys-signer').error).toStrictEqual({ code: -32003, message: 'Multi-key signers are not supported for session creation' })
+    const keys = [{ expiry: 60, signer: { type: 'keys', data: { ids: [sessionKey] } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] } }] }]
+    await expect(sdkSessionRequest(keys)).rejects.toMatchObject({ message: 'Multi-key signers are not supported for session creation' })
+  })
+})
+
+describe('openfortWallet: the account type read', () => {
+  // Recorded: a Delegated Account asked for a session without a limit answers `limit: 0`.
+  const masterKeyAnswer = () => named('delegated-no-limit').answer
+
+  test('behavior: limit 0 is refused as each account type means it: a master key on a Delegated Account, no calls left on a Smart Account', () => {
+    const request = grantOf([contractCall(nft)], [{ type: 'call-limit', count: 3 }])
+    expect(() => openfortWallet({ accountType: 'Delegated Account' }).decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: a Delegated Account reads limit 0 as a master key (any call, any target, any value, no expiry)]`,
+    )
+    expect(() => openfortWallet({ accountType: 'Smart Account' }).decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: a Smart Account key with limit 0 has no calls left]`,
+    )
+    expect(() => openfort.decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
+    )
+  })
+
+  test('behavior: a positive limit is the call limit on both types', () => {
+    for (const accountType of ['Smart Account', 'Delegated Account'] as const)
+      expect(openfortWallet({ accountType }).decode(named('call-limit').answer, [grantOf([contractCall(nft)], [{ type: 'call-limit', count: 3 }])], { now })[0]?.policies).toStrictEqual([{ type: 'call-limit', count: 3 }])
+  })
+
+  test('error: on a Delegated Account a grant without a call limit is refused before Openfort is asked (it would register a master key)', async () => {
+    const delegated = openfortWallet({ accountType: 'Delegated Account' })
+    expect(() => delegated.encode([grantOf([contractCall(nft)])], { now })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: policies: on a Delegated Account, Openfort registers a session without a limit with limit 0, which the account reads as a master key]`,
+    )
+    expect(await sdkReceives(grantOf([contractCall(nft)], [{ type: 'call-limit', count: 2 }]), delegated)).toMatchObject({ limit: 2 })
+    expect(openfortWallet({ accountType: 'Smart Account' }).encode([grantOf([contractCall(nft)])], { now })).toHaveLength(1)
+  })
+
+  test('behavior: the wallet enforces the same rules on both types: the session API carries a whitelist, a limit and a window only', () => {
+    for (const accountType of ['Smart Account', 'Delegated Account'] as const) expect(openfortWallet({ accountType }).enforces).toStrictEqual(['target', 'call-limit', 'expiry'])
+  })
+
+  test('error: the account type is validated', () => {
+    expect(() => openfortWallet({ accountType: 'Externally Owned Account' as never })).toThrow(
+      expect.objectContaining({ code: -32602, message: "accountType: must be 'Smart Account' or 'Delegated Account', got \"Externally Owned Account\"" }),
+    )
+    expect(() => openfortWallet({} as never)).toThrow(expect.objectContaining({ code: -32602 }))
   })
 })
 
@@ -99,9 +171,8 @@ describe('decode (what Openfort\'s SDK answers)', () => {
   })
 
   test('error: an answer keyleash cannot read says which field', () => {
-    const bad = { ...(named('call-limit').answer as object), grantedPermissions: [{ type: 'contract-call', data: { address: token, calls: [] }, policies: [{ type: { custom: 'usage-limit' }, data: { limit: 0 } }] }] }
-    expect(() => openfort.decode(bad, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: must be a positive integer, got 0]`,
+    expect(() => openfort.decode(named('delegated-no-limit').answer, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
     )
     // `Number(validUntil) || 0`: a session the SDK could not date is no session that never ends.
     expect(() => openfort.decode({ ...(named('seed').answer as object), expiry: 0 }, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result.expiry: must be a positive integer, got 0]`)

@@ -9,7 +9,6 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
-  encodeFunctionData,
   hashTypedData,
   http,
   isAddressEqual,
@@ -17,20 +16,29 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { KeyleashError } from '../../errors.js'
-import { sessionAccountAbi } from '../artifacts.js'
-import { type AccountCall, deployDemoNft, deployDemoToken, deploySessionAccount, executeTypedData, randomExecuteNonce } from '../contracts.js'
-import { checkRegistration, selfCall } from '../registration.js'
+import type { SignAuthorizationReturnType } from 'viem/accounts'
+import { type AccountCall, deployDemoNft, deployDemoToken, executeTypedData, randomExecuteNonce } from '../contracts.js'
 import { createRelay, type Relay } from '../relay.js'
 import { fund } from '../wallet.js'
+import {
+  type OpenfortAccountType,
+  defaultDelegatedSelectors,
+  delegateToOpenfort,
+  deployOpenfortDelegatedImplementation,
+  deployOpenfortSmartAccount,
+  openfortAccountAbis,
+  openfortDomainNames,
+  registerSessionCall,
+  revokeSessionCall,
+} from './accounts.js'
 import { type Body, readCreateIntent, readCreateSession, readRevokeSession, readSignature } from './requests.js'
 
-/** Openfort's account types, as its API names them. */
-export type OpenfortAccountType = 'Smart Account' | 'Delegated Account'
+export type { OpenfortAccountType } from './accounts.js'
 
 /** An account the backend made: what the SDK keeps in storage as `openfort.account`. */
 export type OpenfortAccount = {
   id: string
-  /** The SessionAccount on the dev chain. */
+  /** The account on the dev chain: a Smart Account model, or the owner's own address delegated (EIP-7702) to the Delegated Account model. */
   address: Address
   ownerAddress: Address
   accountType: OpenfortAccountType
@@ -68,6 +76,11 @@ export type StartOpenfortBackendOptions = {
   contracts?: { nft: Address; token: Address }
   /** The clock for `createdAt` (UNIX seconds). Default: the system's, as Openfort's servers use. */
   now?: () => number
+  /**
+   * The selectors a Delegated Account's session keys are registered with. Openfort's API takes
+   * none and what Openfort's backend registers is not published. Default: the demo NFT's and token's functions (`mint`, `transfer`, `approve`, `transferFrom`, `setApprovalForAll`, `safeTransferFrom`).
+   */
+  delegatedSelectors?: readonly Hex[]
 }
 
 /** A running development backend: see {@link startOpenfortBackend}. */
@@ -81,8 +94,14 @@ export type OpenfortBackend = {
   secretKey: string
   /** The demo NFT and ERC-20 on the dev chain. */
   contracts: { nft: Address; token: Address }
-  /** Deploys a SessionAccount owned by `owner` and registers it, with a user token for it. */
-  createAccount(parameters: { owner: Address; accountType?: OpenfortAccountType }): Promise<OpenfortAccount>
+  /** The Delegated Account model's code, which a Delegated Account's owner authorizes (EIP-7702). */
+  delegatedImplementation: Address
+  /**
+   * Registers an account for `owner`, with a user token for it: a Smart Account model deployed for
+   * the owner, or (with the owner's EIP-7702 `authorization` for {@link OpenfortBackend.delegatedImplementation})
+   * the owner's own address as a Delegated Account.
+   */
+  createAccount(parameters: { owner: Address; accountType?: OpenfortAccountType; authorization?: SignAuthorizationReturnType }): Promise<OpenfortAccount>
   /** Every session the backend holds. */
   sessions(): readonly OpenfortSession[]
   /** Every request received, in order. */
@@ -118,12 +137,13 @@ class HttpError extends Error {
  * an HTTP server on 127.0.0.1 (a free port) speaking the part of Openfort's REST API that the
  * SDK's `EvmProvider` calls for session keys and transaction intents, executing on the dev chain.
  *
+ * The accounts are keyleash's models of Openfort's two account types (`contracts/OpenfortAccounts.sol`).
+ *
  * - `POST /v1/sessions` registers nothing yet: it answers with a session whose
- *   `nextAction.payload.signableHash` is the SessionAccount's digest of the owner batch that
- *   registers the key as Openfort enforces it (every function of each whitelisted target, the
- *   call limit, the validity window). `POST /v1/sessions/:id/signature` relays the owner's
- *   signature; the account checks it (EIP-191 from smart accounts, raw from delegated ones).
- * - `POST /v1/sessions/revoke` `{ address }` does the same for `revokeSession(address)`.
+ *   `nextAction.payload.signableHash` is the account's digest of the owner batch that registers
+ *   the key as the account type takes it (see `registerSessionCall`). `POST /v1/sessions/:id/signature`
+ *   relays the owner's signature; the account checks it (EIP-191 from smart accounts, raw from delegated ones).
+ * - `POST /v1/sessions/revoke` `{ address }` does the same for revoking the key.
  * - `POST /v1/transaction_intents` answers with the digest of the calls; the signature (the
  *   owner's or a session key's) goes to `POST /v1/transaction_intents/:id/signature`, which
  *   executes the calls on chain and answers with the receipt. `GET` reads either.
@@ -153,6 +173,8 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
     nft: await deployDemoNft(relayerClient, publicClient),
     token: await deployDemoToken(relayerClient, publicClient),
   }
+  const delegatedImplementation = await deployOpenfortDelegatedImplementation(relayerClient, publicClient)
+  const delegatedSelectors = options.delegatedSelectors ?? defaultDelegatedSelectors
 
   const publishableKey = `pk_test_${randomId()}`
   const secretKey = `sk_test_${randomId()}`
@@ -169,7 +191,7 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
   }
   const pendingFor = (account: OpenfortAccount, calls: AccountCall[]): Pending => {
     const nonce = randomExecuteNonce()
-    return { calls, nonce, signableHash: hashTypedData(executeTypedData(account.address, chainId, calls, nonce)) }
+    return { calls, nonce, signableHash: hashTypedData(executeTypedData(account.address, chainId, calls, nonce, openfortDomainNames[account.accountType])) }
   }
   // Relays a signed batch; the account checks the signature and the session's scope. A revert
   // at simulation is the caller's fault (400), as Openfort refuses a signature it cannot use.
@@ -195,26 +217,23 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
       async handle(_, body) {
         const read = readCreateSession(body, chainId)
         const account = accountOf(read.account)
-        checkRegistration(read.registration, account.address, '', 'address')
-        const { registration } = read
-        const data = encodeFunctionData({
-          abi: sessionAccountAbi,
-          functionName: 'registerSession',
-          args: [registration.key, registration.validUntil, [...registration.scopes], registration.callLimit, 0n, []],
-        })
+        if (isAddressEqual(read.key, account.address)) throw new HttpError(400, 'address: is the account itself; a session key must be another key')
+        const self = read.whitelist.findIndex((target) => isAddressEqual(target, account.address))
+        if (self >= 0) throw new HttpError(400, `whitelist[${self}]: ${account.address} is the account itself; a session key may never call its own account`)
         const at = now()
         const session: SessionRecord = {
           id: `ses_${randomId()}`,
           account: account.id,
-          address: registration.key,
+          address: read.key,
           validAfter: read.validAfter,
-          validUntil: registration.validUntil,
-          whitelist: registration.scopes.map((scope) => scope.target),
-          limit: registration.callLimit > 0 ? registration.callLimit : undefined,
+          validUntil: read.validUntil,
+          whitelist: read.whitelist,
+          // What the account registered: a Delegated Account takes no limit as 0 (its master key).
+          limit: read.limit ?? (account.accountType === 'Delegated Account' ? 0 : undefined),
           isActive: false,
           createdAt: at,
           updatedAt: at,
-          pending: { ...pendingFor(account, [selfCall(account.address, data)]), revoke: false },
+          pending: { ...pendingFor(account, [registerSessionCall(account.accountType, account.address, read, delegatedSelectors)]), revoke: false },
         }
         sessions.set(session.id, session)
         return sessionResponse(session)
@@ -228,8 +247,7 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
         const account = accountOf(accountId)
         const session = [...sessions.values()].reverse().find((s) => s.account === account.id && s.isActive && isAddressEqual(s.address, key))
         if (!session) throw new HttpError(404, `no active session for ${key} on account ${account.id}`)
-        const data = encodeFunctionData({ abi: sessionAccountAbi, functionName: 'revokeSession', args: [key] })
-        session.pending = { ...pendingFor(account, [selfCall(account.address, data)]), revoke: true }
+        session.pending = { ...pendingFor(account, [revokeSessionCall(account.accountType, account.address, key)]), revoke: true }
         return sessionResponse(session)
       },
     },
@@ -346,8 +364,13 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
     publishableKey,
     secretKey,
     contracts,
-    async createAccount({ owner, accountType = 'Smart Account' }) {
-      const address = await deploySessionAccount(relayerClient, publicClient, owner)
+    delegatedImplementation,
+    async createAccount({ owner, accountType = 'Smart Account', authorization }) {
+      let address = owner
+      if (accountType === 'Smart Account') address = await deployOpenfortSmartAccount(relayerClient, publicClient, owner)
+      else if (!authorization || !isAddressEqual(authorization.address, delegatedImplementation))
+        throw new TypeError(`a Delegated Account needs the owner's EIP-7702 authorization for ${delegatedImplementation}`)
+      else await delegateToOpenfort(relayerClient, publicClient, owner, authorization)
       await fund(publicClient, address, parseEther('10'))
       const account = {
         id: `acc_${randomId()}`,
@@ -356,13 +379,13 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
         accountType,
         chainId,
         chainType: 'EVM' as const,
-        implementationType: 'KeyleashSessionAccount',
+        implementationType: openfortDomainNames[accountType],
         createdAt: now(),
         token: `tok_${randomId()}`,
         userId: `pla_${randomId()}`,
       }
       tokens.add(account.token)
-      accounts.set(account.id, { ...account, relay: createRelay({ publicClient, relayerClient, account: address, chainId }) })
+      accounts.set(account.id, { ...account, relay: createRelay({ publicClient, relayerClient, account: address, chainId, errors: openfortAccountAbis[accountType] }) })
       return account
     },
     sessions: () => [...sessions.values()].map(({ pending: _, ...session }) => session),

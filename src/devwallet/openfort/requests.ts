@@ -1,40 +1,46 @@
-import { type Address, type Hex, getAddress, isHex } from 'viem'
+import { type Address, type Hex, getAddress, isHex, maxUint48 } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
-import { ANY_SELECTOR, type AccountCall } from '../contracts.js'
-import type { Registration } from '../registration.js'
+import type { AccountCall } from '../contracts.js'
 import { isAddressShape } from '../../permissions/isAddressShape.js'
 
 /** A JSON body as received. */
 export type Body = Readonly<Record<string, unknown>>
 
+/** A session as Openfort's API takes it (`POST /v1/sessions`): no selectors, value or token limits. */
+export type CreateSession = {
+  key: Address
+  validAfter: number
+  validUntil: number
+  /** At most 10 targets (checked by the account, as Openfort's accounts check it). */
+  whitelist: Address[]
+  /** Calls the key may make; absent when the request names none. */
+  limit?: number | undefined
+  account: string
+}
+
 /**
  * Reads `POST /v1/sessions` (`{ address, chainId, validAfter, validUntil, whitelist, account,
- * limit? }`, what the SDK's `wallet_grantPermissions` sends) into what the SessionAccount
- * registers, as Openfort enforces it: every function of each whitelisted target (selectors are
- * not Openfort's to enforce), the call limit (none when absent), and the validity window.
+ * limit? }`, what the SDK's `wallet_grantPermissions` sends).
  *
  * @example
- * const { registration, validAfter } = readCreateSession(body, 31337)
+ * const { key, whitelist, limit } = readCreateSession(body, 31337)
  */
-export function readCreateSession(body: Body, chainId: number): { registration: Registration; validAfter: number; account: string } {
+export function readCreateSession(body: Body, chainId: number): CreateSession {
   readChain(body.chainId, chainId)
   const validAfter = readSeconds(body.validAfter, 'validAfter')
   const validUntil = readSeconds(body.validUntil, 'validUntil')
   if (validUntil <= validAfter) throw new InvalidParamsError('validUntil', `must be after validAfter (${validAfter}), got ${validUntil}`)
+  if (validUntil > Number(maxUint48)) throw new InvalidParamsError('validUntil', 'does not fit the account (uint48 seconds)')
   const whitelist = Array.isArray(body.whitelist) ? body.whitelist : []
-  const limit = body.limit === undefined || body.limit === null ? 0 : body.limit
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0)
-    throw new InvalidParamsError('limit', `must be a non-negative integer, got ${JSON.stringify(limit)}`)
+  const limit = body.limit === undefined || body.limit === null ? undefined : body.limit
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0 || limit > Number(maxUint48)))
+    throw new InvalidParamsError('limit', `must be a non-negative integer (uint48), got ${JSON.stringify(limit)}`)
   return {
-    registration: {
-      key: readAddress(body.address, 'address'),
-      validUntil,
-      scopes: whitelist.map((target, i) => ({ target: readAddress(target, `whitelist[${i}]`), selector: ANY_SELECTOR })),
-      callLimit: limit,
-      nativeAllowance: 0n,
-      tokens: [],
-    },
+    key: readAddress(body.address, 'address'),
     validAfter,
+    validUntil,
+    whitelist: whitelist.map((target, i) => readAddress(target, `whitelist[${i}]`)),
+    limit,
     account: readId(body.account, 'account'),
   }
 }

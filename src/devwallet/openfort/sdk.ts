@@ -51,7 +51,7 @@ export type CreateDevOpenfortOptions = {
 export type DevOpenfort = {
   /** Openfort's own provider: the SDK's `EvmProvider`, logged in as the user. */
   provider: OpenfortProvider
-  /** The smart account (`eth_accounts`). */
+  /** The account (`eth_accounts`): a Smart Account's own address, or a Delegated Account's, which is the owner's. */
   account: Address
   /** The user's Openfort account id (`acc_…`): `openfortExecutor`'s `account`. */
   accountId: string
@@ -127,7 +127,11 @@ export async function createDevOpenfort(options: CreateDevOpenfortOptions): Prom
   const backend = options.backend ?? (await startOpenfortBackend({ rpcUrl: options.rpcUrl }))
   const approve = options.approve ?? (() => true)
   const owner = privateKeyToAccount(generatePrivateKey())
-  const openfortAccount = await backend.createAccount({ owner: owner.address, accountType: options.accountType ?? 'Smart Account' })
+  const accountType = options.accountType ?? 'Smart Account'
+  // A Delegated Account is the owner's own address, running Openfort's code by the owner's EIP-7702 authorization.
+  const authorization =
+    accountType === 'Delegated Account' ? await owner.signAuthorization({ contractAddress: backend.delegatedImplementation, chainId: backend.chainId, nonce: 0 }) : undefined
+  const openfortAccount = await backend.createAccount({ owner: owner.address, accountType, authorization })
 
   const storage = memoryStorage()
   storage.save(

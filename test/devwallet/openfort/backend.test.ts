@@ -1,10 +1,10 @@
 import { type Hex, createPublicClient, encodeFunctionData, http } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
-import { beforeAll, describe, expect, test } from 'vitest'
-import { demoNftAbi, sessionAccountAbi } from '../../../src/devwallet/artifacts.js'
-import { ANY_SELECTOR } from '../../../src/devwallet/contracts.js'
-import { useSharedChain } from '../../utils/chain.js'
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { demoNftAbi, openfortDelegatedAccountAbi, openfortSmartAccountAbi } from '../../../src/devwallet/artifacts.js'
+import { defaultDelegatedSelectors, openfortMasterLimit } from '../../../src/devwallet/openfort/accounts.js'
+import { catchUpWithSystemClock, useSharedChain } from '../../utils/chain.js'
 import { type DevOpenfort, createDevOpenfort } from '../../../src/devwallet/openfort/sdk.js'
 import { rejectionOf } from '../../utils/rejection.js'
 
@@ -13,12 +13,16 @@ import { rejectionOf } from '../../utils/rejection.js'
  * and over HTTP where a server would.
  */
 
-const { rpcUrl } = useSharedChain()
+const { rpcUrl, testClient } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 let user: DevOpenfort
+let delegated: DevOpenfort
+
+beforeEach(() => catchUpWithSystemClock(testClient))
 
 beforeAll(async () => {
   user = await createDevOpenfort({ rpcUrl })
+  delegated = await createDevOpenfort({ rpcUrl, backend: user.backend, accountType: 'Delegated Account' })
   return () => user.close()
 }, 60_000)
 
@@ -26,13 +30,18 @@ const post = async (path: string, body: unknown, authorization = `Bearer ${user.
   const response = await fetch(`${user.backend.url}${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return { status: response.status, body: (await response.json()) as { id: string; nextAction?: { payload: { signableHash: Hex } }; error?: { message: string }; response?: { status: number } } }
 }
-const grant = (key: string, permissions: unknown[], expiry = 3600) =>
-  user.provider.request({ method: 'wallet_grantPermissions', params: [{ expiry, signer: { type: 'account', data: { id: key } }, permissions }] })
-const onChain = (key: `0x${string}`) => publicClient.readContract({ address: user.account, abi: sessionAccountAbi, functionName: 'getSession', args: [key] })
+const grant = (key: string, permissions: unknown[], expiry = 3600, who = user) =>
+  who.provider.request({ method: 'wallet_grantPermissions', params: [{ expiry, signer: { type: 'account', data: { id: key } }, permissions }] })
+const onChain = async (key: `0x${string}`) => {
+  const [validAfter, validUntil, limit, master, whitelisting] = await publicClient.readContract({ address: user.account, abi: openfortSmartAccountAbi, functionName: 'sessionKeys', args: [key] })
+  return { validAfter, validUntil, limit, master, whitelisting }
+}
+const keyOf = (key: `0x${string}`) => publicClient.readContract({ address: delegated.account, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [key] })
+const nftCall = (limit?: number) => ({ type: 'contract-call', data: { address: user.contracts.nft, calls: [] }, ...(limit === undefined ? {} : { policies: [{ type: { custom: 'call-limit' }, data: { limit } }] }) })
 const mintData = () => encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [user.account] })
 
 describe('sessions, as the SDK registers them', () => {
-  test('default: the window from the SDK\'s clock, every function of each whitelisted target, the limit; the owner signed once', async () => {
+  test('default: a Smart Account registers the window from the SDK\'s clock, the whitelisted targets, the limit; the owner signed once', async () => {
     const key = privateKeyToAccount(generatePrivateKey()).address
     const prompts = user.prompts
     const before = Math.floor(Date.now() / 1000)
@@ -41,15 +50,47 @@ describe('sessions, as the SDK registers them', () => {
     expect(session).toMatchObject({ isActive: true, limit: 2, whitelist: [user.contracts.nft] })
     expect(session!.validUntil - session!.validAfter).toBe(3600)
     expect(session!.validAfter - before).toBeLessThanOrEqual(1)
-    expect(await onChain(key)).toMatchObject({ exists: true, validUntil: session!.validUntil, callLimit: 2, scopes: [{ target: user.contracts.nft, selector: ANY_SELECTOR }] })
+    expect(await onChain(key)).toStrictEqual({ validAfter: session!.validAfter, validUntil: session!.validUntil, limit: 2, master: false, whitelisting: true })
+    expect(await publicClient.readContract({ address: user.account, abi: openfortSmartAccountAbi, functionName: 'isWhitelisted', args: [key, user.contracts.nft] })).toBe(true)
     expect(user.prompts - prompts).toBe(1)
+  })
+
+  test('behavior: on a Smart Account, no limit asked is every call a uint48 holds; with no target either, a master key', async () => {
+    const key = privateKeyToAccount(generatePrivateKey()).address
+    const answer = await grant(key, [nftCall()])
+    expect(answer).toMatchObject({ grantedPermissions: [{ policies: [{ type: { custom: 'usage-limit' }, data: { limit: undefined } }] }] })
+    expect(await onChain(key)).toMatchObject({ limit: openfortMasterLimit, master: false, whitelisting: true })
+    const master = privateKeyToAccount(generatePrivateKey()).address
+    expect(await grant(master, [])).toMatchObject({ grantedPermissions: [] })
+    expect(await onChain(master)).toMatchObject({ limit: openfortMasterLimit, master: true, whitelisting: false })
+  })
+
+  test('behavior: at most 10 targets: an 11th is refused by the account (Whitelist too big), after the owner signed', async () => {
+    const targets = Array.from({ length: 11 }, () => ({ type: 'contract-call', data: { address: privateKeyToAccount(generatePrivateKey()).address, calls: [] } }))
+    const error = await rejectionOf(grant(privateKeyToAccount(generatePrivateKey()).address, targets))
+    expect(error.code).toBe(-32003)
+    expect(error.message).toMatch(/: WhitelistTooBig\(11, 10\)$/)
+    expect(await grant(privateKeyToAccount(generatePrivateKey()).address, targets.slice(1))).toMatchObject({ permissionsContext: expect.stringMatching(/^ses_/) })
+  })
+
+  test('behavior: a Delegated Account registers an EOA key with the limit, the whitelist, the backend\'s selectors, no ETH and no token', async () => {
+    const key = privateKeyToAccount(generatePrivateKey()).address
+    await grant(key, [nftCall(3)], 3600, delegated)
+    expect(await keyOf(key)).toMatchObject({ keyType: 0, active: true, master: false, limit: 3, ethLimit: 0n, spendToken: '0x0000000000000000000000000000000000000000', allowedSelectors: defaultDelegatedSelectors })
+  })
+
+  test('behavior: on a Delegated Account, no limit asked is limit 0: a master key, and the answer says limit 0', async () => {
+    const key = privateKeyToAccount(generatePrivateKey()).address
+    const answer = await grant(key, [nftCall()], 3600, delegated)
+    expect(answer).toMatchObject({ grantedPermissions: [{ policies: [{ type: { custom: 'usage-limit' }, data: { limit: 0 } }] }] })
+    expect(await keyOf(key)).toMatchObject({ active: true, master: true, limit: 0 })
   })
 
   test('error: what the account cannot hold is refused before the owner signs (the SDK answers -32003 with the message)', async () => {
     const prompts = user.prompts
     const error = await rejectionOf(grant(privateKeyToAccount(generatePrivateKey()).address, [{ type: 'contract-call', data: { address: user.account, calls: [] } }]))
     expect(error).toMatchObject({ code: -32003 })
-    expect(error.message.replace(/0x[0-9a-fA-F]{40}/g, '0x…')).toMatchInlineSnapshot(`"permissions: 0x… is the account itself; a session key may never call its own account"`)
+    expect(error.message.replace(/0x[0-9a-fA-F]{40}/g, '0x…')).toMatchInlineSnapshot(`"whitelist[0]: 0x… is the account itself; a session key may never call its own account"`)
     expect(user.prompts).toBe(prompts)
   })
 
@@ -85,7 +126,7 @@ describe('transaction intents', () => {
     expect(await send()).toMatchObject({ status: 200, body: { response: { status: 1 } } })
     const refused = await send()
     expect(refused.status).toBe(400)
-    expect(refused.body.error?.message).toMatch(/^execution reverted: CallLimitReached\(0x[0-9a-fA-F]{40}, 1\)$/)
+    expect(refused.body.error?.message).toMatch(/^execution reverted: LimitReached\(0x[0-9a-fA-F]{40}, 0, 1\)$/)
   })
 
   test('error: without credentials 401, an unknown path 404, a malformed intent 400 naming the field', async () => {
