@@ -157,7 +157,7 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
   async function list(kind: string): Promise<[string, string][]> {
     const start = prefix(kind)
     const found: [string, string][] = []
-    for (const [name, value] of current().entries) if (name.startsWith(start)) found.push([(JSON.parse(name) as string[])[2] as string, value])
+    for (const [name, value] of current().entries) if (name.startsWith(start)) found.push([idOf(name, start.length), value])
     return found
   }
 
@@ -362,6 +362,12 @@ async function appendText(path: string, text: string): Promise<Stats> {
   } finally {
     await handle.close()
   }
+}
+
+/** The id in the head `name`, after its first `from` characters (partition and kind): parsed only when it holds an escape. */
+function idOf(name: string, from: number): string {
+  const quoted = name.slice(from, -1)
+  return quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1)
 }
 
 function isHead(text: string): boolean {

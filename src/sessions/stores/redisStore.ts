@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
+import { nodeKeyRing } from './nodeRecordAuth.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, type PersistentStore } from './persistentStore.js'
 import { isUnreachable, topologyOf, type IoredisClient, type NodeRedisClient } from './redis/connections.js'
@@ -97,7 +98,7 @@ export type RedisStoreOptions = StoreOptions & {
 export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): PersistentStore {
   const partition = partitionOf(options)
   const name = `redisStore ${partition}`
-  const cipher = keyRingOf(options, 'redisStore')
+  const cipher = nodeKeyRing(keyRingOf(options, 'redisStore'))
   const layout = redisLayout(partition)
   const whole = (field: string, value: number | undefined, fallback: number, least: number, unit: string) => {
     const chosen = value ?? fallback
