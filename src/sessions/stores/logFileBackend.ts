@@ -153,28 +153,8 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
    * the records are on disk, a rewrite only saves space.
    */
   async function compactAside(): Promise<void> {
-    const seen = current()
-    if (compacting !== undefined || seen.generation === undefined || !due(seen)) return
-    // What the rewrite holds, taken now: `seen` is this process's live view, and changes as the log grows.
-    const from = { generation: seen.generation, ino: seen.ino, dev: seen.dev, offset: seen.offset, records: seen.records, live: live(seen) }
-    const generation = randomBytes(8).toString('hex')
-    compacting = (async () => {
-      const aside = await writeFileAside(path, liveText(seen, generation))
-      let committed = false
-      try {
-        committed = await locked(async (now, held) => {
-          if (now.generation !== from.generation || now.ino !== from.ino || now.dev !== from.dev || now.offset < from.offset || now.size > now.offset) return false
-          await aside.append(readRange(path, from.offset, now.offset))
-          held.assertHeld()
-          await aside.commit()
-          rewritten(now, generation, from.live + now.records - from.records)
-          return true
-        })
-      } finally {
-        if (!committed) await aside.discard()
-      }
-    })()
-    await compacting
+    if (compacting !== undefined) return
+    compacting = rewriteIfDue()
       .catch((error: unknown) =>
         settings.report(
           new InternalError(`${name}: could not rewrite the log: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
@@ -185,6 +165,30 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
         ),
       )
       .finally(() => (compacting = undefined))
+    await compacting
+  }
+
+  /** The work of {@link compactAside}; rejects on a failure. */
+  async function rewriteIfDue(): Promise<void> {
+    const seen = current()
+    if (seen.generation === undefined || !due(seen)) return
+    // What the rewrite holds, taken now (its text too, below, before anything is awaited): `seen` is this process's live view, and changes as the log grows.
+    const from = { generation: seen.generation, ino: seen.ino, dev: seen.dev, offset: seen.offset, records: seen.records, live: live(seen) }
+    const generation = randomBytes(8).toString('hex')
+    const aside = await writeFileAside(path, liveText(seen, generation))
+    let committed = false
+    try {
+      committed = await locked(async (now, held) => {
+        if (now.generation !== from.generation || now.ino !== from.ino || now.dev !== from.dev || now.offset < from.offset || now.size > now.offset) return false
+        await aside.append(readRange(path, from.offset, now.offset))
+        held.assertHeld()
+        await aside.commit()
+        rewritten(now, generation, from.live + now.records - from.records)
+        return true
+      })
+    } finally {
+      if (!committed) await aside.discard()
+    }
   }
 
   /** Appends what `change` asks for under the lock; then, past it, rewrites the log if that made it due. */
