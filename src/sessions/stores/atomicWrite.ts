@@ -17,25 +17,70 @@ import { isRunning } from './fileLock.js'
  * await writeFileAtomic('./sessions.jsonl', lines.join('\n'))
  */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
+  await (await writeFileAside(path, data)).commit()
+}
+
+/** A replacement of a file written beside it by {@link writeFileAside}, not yet in place. */
+export type AsideFile = {
+  /** Appends `data` to the replacement, whole, flushed to disk. */
+  append(data: Uint8Array): Promise<void>
+  /** Renames the replacement over the file, and flushes the folder. */
+  commit(): Promise<void>
+  /** Removes the replacement; the file stays as it is. */
+  discard(): Promise<void>
+}
+
+/**
+ * The first half of {@link writeFileAtomic}: `data` written whole to a temporary file beside
+ * `path` and flushed, then left there until `commit` renames it into place (after what was
+ * `append`ed meanwhile) or `discard` removes it. The costly part (writing and flushing a large
+ * file) can so run without a lock that only the rename needs. After a failure the temporary
+ * file is gone, and so it is after a commit or a discard; one a crash left is removed by
+ * {@link removeStaleTemporaries}.
+ *
+ * @example
+ * const aside = await writeFileAside('./sessions.jsonl', snapshot)
+ * await withLock(async () => { await aside.append(tail); await aside.commit() })
+ */
+export async function writeFileAside(path: string, data: string): Promise<AsideFile> {
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const handle = await open(temporary, 'wx', 0o600)
-  try {
+  let isOpen = true
+  const discard = async () => {
+    if (isOpen) await handle.close().catch(() => undefined)
+    isOpen = false
+    await unlink(temporary).catch(() => undefined)
+  }
+  /** Runs `step`; after a failure, nothing is left behind. */
+  const whole = async (step: () => Promise<void>) => {
+    try {
+      await step()
+    } catch (error) {
+      await discard()
+      throw error
+    }
+  }
+  await whole(async () => {
     // `writeFile` writes until every byte is written, or rejects.
     await handle.writeFile(data)
     await handle.sync()
-  } catch (error) {
-    await handle.close().catch(() => undefined)
-    await unlink(temporary).catch(() => undefined)
-    throw error
+  })
+  return {
+    append: (bytes) =>
+      whole(async () => {
+        if (bytes.length === 0) return
+        await handle.writeFile(bytes)
+        await handle.sync()
+      }),
+    commit: () =>
+      whole(async () => {
+        isOpen = false
+        await handle.close()
+        await rename(temporary, path)
+        await syncFolder(dirname(path))
+      }),
+    discard,
   }
-  await handle.close()
-  try {
-    await rename(temporary, path)
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined)
-    throw error
-  }
-  await syncFolder(dirname(path))
 }
 
 /**

@@ -3,6 +3,7 @@ import { InvalidParamsError } from '../../errors.js'
 import { codedBackend } from './codedBackend.js'
 import { folderBackend } from './folderBackend.js'
 import { logFileBackend } from './logFileBackend.js'
+import { nodeKeyRing } from './nodeRecordAuth.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
 import { createPersistentStore, warn, type PersistentStore } from './persistentStore.js'
 
@@ -49,7 +50,7 @@ export type FileStoreOptions = StoreOptions & {
 export function fileStore(path: string, options: FileStoreOptions = {}): PersistentStore {
   if (typeof path !== 'string' || path === '') throw new InvalidParamsError('path', 'must be a file or folder path')
   const partition = partitionOf(options)
-  const cipher = keyRingOf(options, 'fileStore')
+  const cipher = nodeKeyRing(keyRingOf(options, 'fileStore'))
   const layout = options.layout ?? (path.endsWith('/') || isDirectory(path) ? 'folder' : 'file')
   if (layout !== 'file' && layout !== 'folder') throw new InvalidParamsError('layout', "must be 'file' or 'folder'")
   const compactAbove = options.compactAbove ?? 1000

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { causeOf, InternalError } from '../../errors.js'
 import type { PutOutcome, StoreBackend } from './backend.js'
-import { makeFolder, removeStaleTemporaries, writeFileAtomic } from './atomicWrite.js'
+import { makeFolder, removeStaleTemporaries, writeFileAside, writeFileAtomic } from './atomicWrite.js'
 import { lockIsFree, withFileLock, type HeldLock } from './fileLock.js'
 import { keyedMutex } from './mutex.js'
 
@@ -41,8 +41,11 @@ export type LogFileSettings = {
  *   but whose length does not match is filed under its name as it is, so the codec refuses
  *   it and the store reports that entry. An empty file is refused (every log has a header).
  * - When the log holds more than `compactAbove` records and more than twice the live ones, it
- *   is rewritten (live records and damaged lines only) to a temporary file, flushed, and
- *   renamed over the log, under the lock: a crash leaves the old log or the new one.
+ *   is rewritten (live records and damaged lines only) to a temporary file, and flushed,
+ *   without the lock, so other processes go on writing meanwhile (a 70 MiB log held the lock
+ *   for seconds). Then, under the lock, the lines appended since are copied after it, and it
+ *   is renamed over the log: the lock is held for the tail and a rename, and a crash at any
+ *   moment leaves the old log or the new one, each with every acknowledged record.
  * - A file of the first format (lines without a length, no header) is read as it is, and
  *   rewritten in this format by the first write.
  *
@@ -120,9 +123,39 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
       seen.offset = seen.size = written.size
       seen.mtimeMs = written.mtimeMs
     }
-    if (seen.records > settings.compactAbove && seen.records > 2 * (seen.entries.size + seen.damaged.length))
-      // The records are on disk: a rewrite that fails (a full disk) must not fail their write. The next write tries again.
-      await compact(seen, held).catch((error: unknown) =>
+  }
+
+  /** Rewrites the log in place with its live records and damaged lines only, atomically, under the lock: a new file, or one of the first format. */
+  async function compact(seen: Log, held: HeldLock): Promise<Log> {
+    const generation = randomBytes(8).toString('hex')
+    const text = liveText(seen, generation)
+    held.assertHeld()
+    await writeFileAtomic(path, text)
+    return rewritten(seen, generation, live(seen))
+  }
+
+  /** This process's view of the log once `path` holds its rewrite of generation `generation`, with `records` lines. */
+  function rewritten(seen: Log, generation: string, records: number): Log {
+    const stats = statSync(path)
+    log = { ...seen, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records }
+    return log
+  }
+
+  let compacting: Promise<void> | undefined
+  const due = (seen: Log) => dueAbove(seen, settings.compactAbove)
+
+  /**
+   * Rewrites the log (see {@link logFileBackend}) unless it is not due or this process already
+   * does: its live records written aside without the lock, then, holding it, the lines appended
+   * since copied after them and the rewrite renamed into place. It gives up, and the next write
+   * tries again, when the log was rewritten meanwhile (by another process) or ends in a torn
+   * record (which the next write seals first). A failure (a full disk) is reported, not thrown:
+   * the records are on disk, a rewrite only saves space.
+   */
+  async function compactAside(): Promise<void> {
+    if (compacting !== undefined) return
+    compacting = rewriteIfDue()
+      .catch((error: unknown) =>
         settings.report(
           new InternalError(`${name}: could not rewrite the log: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
             store: name,
@@ -131,33 +164,50 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
           }),
         ),
       )
+      .finally(() => (compacting = undefined))
+    await compacting
   }
 
-  /** Rewrites the log with its live records and damaged lines only, atomically. */
-  async function compact(seen: Log, held: HeldLock): Promise<Log> {
+  /** The work of {@link compactAside}; rejects on a failure. */
+  async function rewriteIfDue(): Promise<void> {
+    const seen = current()
+    if (seen.generation === undefined || !due(seen)) return
+    // What the rewrite holds, taken now (its text too, below, before anything is awaited): `seen` is this process's live view, and changes as the log grows.
+    const from = { generation: seen.generation, ino: seen.ino, dev: seen.dev, offset: seen.offset, records: seen.records, live: live(seen) }
     const generation = randomBytes(8).toString('hex')
-    const parts = [`${headerPrefix}${generation}\n`]
-    for (const [name, value] of seen.entries) parts.push(frame(name, value))
-    for (const line of seen.damaged) parts.push(`${line}\n`)
-    held.assertHeld()
-    await writeFileAtomic(path, parts.join(''))
-    const stats = statSync(path)
-    log = { ...seen, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records: seen.entries.size + seen.damaged.length }
-    return log
+    const aside = await writeFileAside(path, liveText(seen, generation))
+    let committed = false
+    try {
+      committed = await locked(async (now, held) => {
+        if (now.generation !== from.generation || now.ino !== from.ino || now.dev !== from.dev || now.offset < from.offset || now.size > now.offset) return false
+        await aside.append(readRange(path, from.offset, now.offset))
+        held.assertHeld()
+        await aside.commit()
+        rewritten(now, generation, from.live + now.records - from.records)
+        return true
+      })
+    } finally {
+      if (!committed) await aside.discard()
+    }
   }
 
-  function write<T>(change: (entries: ReadonlyMap<string, string>) => [records: [string, string][], result: T]): Promise<T> {
-    return locked(async (seen, held) => {
+  /** Appends what `change` asks for under the lock; then, past it, rewrites the log if that made it due. */
+  async function write<T>(change: (entries: ReadonlyMap<string, string>) => [records: [string, string][], result: T]): Promise<T> {
+    let wrote = false
+    const result = await locked(async (seen, held) => {
       const [records, result] = change(seen.entries)
-      if (records.length > 0) await append(seen, held, records)
+      wrote = records.length > 0
+      if (wrote) await append(seen, held, records)
       return result
     })
+    if (wrote) await compactAside()
+    return result
   }
 
   async function list(kind: string): Promise<[string, string][]> {
     const start = prefix(kind)
     const found: [string, string][] = []
-    for (const [name, value] of current().entries) if (name.startsWith(start)) found.push([(JSON.parse(name) as string[])[2] as string, value])
+    for (const [name, value] of current().entries) if (name.startsWith(start)) found.push([idOf(name, start.length), value])
     return found
   }
 
@@ -192,6 +242,34 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
     replaceKey: (address, expected, next) =>
       write((entries) => (entries.get(head(key, address)) === expected ? [[[head(key, address), next]], true] : [[], false])),
     deleteKey: (address) => write((entries) => [entries.has(head(key, address)) ? [[head(key, address), '']] : [], undefined]),
+  }
+}
+
+/** Whether `log` holds more than `compactAbove` records and more than twice its live ones. */
+function dueAbove(log: Log, compactAbove: number): boolean {
+  return log.records > compactAbove && log.records > 2 * live(log)
+}
+
+/** The lines a rewrite of `log` keeps: its live records and its damaged lines. */
+function live(log: Log): number {
+  return log.entries.size + log.damaged.length
+}
+
+/** The text of a rewrite of `log` as generation `generation`: its header, live records and damaged lines. */
+function liveText(log: Log, generation: string): string {
+  const parts = [`${headerPrefix}${generation}\n`]
+  for (const [name, value] of log.entries) parts.push(frame(name, value))
+  for (const line of log.damaged) parts.push(`${line}\n`)
+  return parts.join('')
+}
+
+/** The bytes of `path` from `start` to `end`. */
+function readRange(path: string, start: number, end: number): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    return readBytes(fd, start, end - start)
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -362,6 +440,12 @@ async function appendText(path: string, text: string): Promise<Stats> {
   } finally {
     await handle.close()
   }
+}
+
+/** The id in the head `name`, after its first `from` characters (partition and kind): parsed only when it holds an escape. */
+function idOf(name: string, from: number): string {
+  const quoted = name.slice(from, -1)
+  return quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1)
 }
 
 function isHead(text: string): boolean {

@@ -391,7 +391,15 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
 
 // Tombstones live in the session space, under ids no wallet context can take (put refuses them).
 const tombstonePrefix = '\u0000revoked/'
-const tombstoneOf = (id: string) => tombstonePrefix + id
+/**
+ * The id a session's tombstone is stored under, in the session space beside it. A backend that
+ * keeps more under an id than its entry (Redis: its compare-and-set attempts) clears the
+ * tombstone's extras with the session's.
+ *
+ * @example
+ * tombstoneOf('0x01') // '\u0000revoked/0x01'
+ */
+export const tombstoneOf = (id: string) => tombstonePrefix + id
 // A tombstone that cannot be read is kept: dropping it could let a revoked session back.
 function tombstoneExpiry(value: string): number {
   try {

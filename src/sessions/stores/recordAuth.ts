@@ -7,9 +7,14 @@ import { bytesToHex, hexToBytes } from './encryption.js'
  * `persistentStore.ts` for the latter).
  */
 export type RecordAuth = {
+  /**
+   * The derived HMAC-SHA-256 key (non-extractable), for a platform that computes the same tags
+   * its own way: Node's stores do, with `node:crypto` (`nodeRecordAuth.ts`).
+   */
+  readonly key: CryptoKey
   /** The tag of `text`, as 64 hex characters. */
   tag(text: string): Promise<string>
-  /** Whether `tag` is the tag of `text`; in constant time (WebCrypto's verify). */
+  /** Whether `tag` is the tag of `text`; in constant time. */
   verify(text: string, tag: string): Promise<boolean>
 }
 
@@ -43,6 +48,7 @@ export async function recordAuth(key: CryptoKey): Promise<RecordAuth> {
   )
   const encoder = new TextEncoder()
   return {
+    key: hmac,
     async tag(text) {
       return bytesToHex(new Uint8Array(await crypto.subtle.sign('HMAC', hmac, encoder.encode(text))))
     },

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import type { StoreBackend } from './backend.js'
+import { nodeKeyRing } from './nodeRecordAuth.js'
 import { keyRingOf, partitionOf, type StoreOptions } from './options.js'
-import { createPersistentStore, type PersistentStore } from './persistentStore.js'
+import { createPersistentStore, tombstoneOf, type PersistentStore } from './persistentStore.js'
 import { isUnreachable, topologyOf, type IoredisClient, type NodeRedisClient } from './redis/connections.js'
 import { assertConfirmed, hasWaitAof, notDurable, surveyNode, waitCommand, type Confirmation } from './redis/durability.js'
 import { bucketCount, redisLayout } from './redis/layout.js'
@@ -97,7 +98,7 @@ export type RedisStoreOptions = StoreOptions & {
 export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): PersistentStore {
   const partition = partitionOf(options)
   const name = `redisStore ${partition}`
-  const cipher = keyRingOf(options, 'redisStore')
+  const cipher = nodeKeyRing(keyRingOf(options, 'redisStore'))
   const layout = redisLayout(partition)
   const whole = (field: string, value: number | undefined, fallback: number, least: number, unit: string) => {
     const chosen = value ?? fallback
@@ -244,7 +245,8 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         hint: 'too many processes update this session at once; raise maxRetries or retry later',
       })
     },
-    deleteSession: async (id) => asString(await write(scripts.delete, [layout.session(id), layout.sessionIndex(id), layout.attempts(id)], [id])),
+    // With the attempts of its tombstone's settling too (see persistentStore.ts): they only guard a change that is made, and the tombstone may stay long after.
+    deleteSession: async (id) => asString(await write(scripts.delete, [layout.session(id), layout.sessionIndex(id), layout.attempts(id), layout.attempts(tombstoneOf(id))], [id])),
     getKey: async (address) => asString(await send('GET', layout.key(address))),
     listKeys: () => listBuckets('keys'),
     putKey: async (address, value) => {

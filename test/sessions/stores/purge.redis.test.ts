@@ -3,6 +3,7 @@ import { afterAll, describe, expect, inject, test } from 'vitest'
 import { bucketCount, redisLayout } from '../../../src/sessions/stores/redis/layout.js'
 import { redisStore } from '../../../src/sessions/stores/redisStore.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
+import { valuesUnder } from './redisSuites.js'
 
 const url = inject('redisUrl')
 // One connection serves every test here: none of them needs a second instance.
@@ -70,5 +71,28 @@ describe.skipIf(url === '')('redisStore: entries that go on their own, and purge
     expect(sent).toBeLessThanOrEqual(2_000 + 4 * bucketCount + 10)
     expect(await store.list()).toStrictEqual([])
     expect(await store.keys.has(key)).toBe(false)
+  })
+})
+
+describe.skipIf(url === '')('redisStore: what purge leaves', () => {
+  test('behavior: purging a revoked session leaves only its tombstone (no attempt list of its settling), and once past its margin, nothing', async () => {
+    const client = connect()
+    const namespace = freshNamespace()
+    const layout = redisLayout(namespace)
+    const store = redisStore(client, { plaintextKeys: true, namespace, purgeMargin: 60 })
+    const expiry = (await redisNow(client)) + 600
+    await store.put(sessionFixture({ expiry }))
+    await store.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, calls: 1 } }))
+    await store.update('0xc0ffee', (s) => ({ ...s, status: 'revoked' }))
+    // The revoke settled its tombstone with a compare-and-set, which keeps its attempt id.
+    expect(await client.type(layout.attempts('\u0000revoked/0xc0ffee'))).toBe('list')
+    expect(await store.purge()).toStrictEqual(['0xc0ffee'])
+    const left = (await valuesUnder(client, namespace)).split('\n').map((line) => line.slice(0, line.indexOf(' ')))
+    expect(left.sort()).toStrictEqual([layout.sessionIndex('0xc0ffee'), layout.session('\u0000revoked/0xc0ffee')].sort())
+    expect(await store.get('0xc0ffee')).toBeUndefined()
+    // Still there: the id stays taken.
+    await expect(store.put(sessionFixture({ expiry }))).rejects.toMatchObject({ code: -32603, message: expect.stringContaining('0xc0ffee') })
+    expect(await store.purge(expiry + 60)).toStrictEqual([])
+    expect(await valuesUnder(client, namespace)).toBe('')
   })
 })

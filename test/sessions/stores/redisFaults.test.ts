@@ -1,14 +1,9 @@
-import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import { describe, expect, inject, test } from 'vitest'
 import { freePort } from '../../../src/devwallet/chain.js'
 import { redisStore } from '../../../src/sessions/stores/redisStore.js'
 import type { Session } from '../../../src/sessions/types.js'
-import { startRedis, stopRedis } from '../../setup/redis.js'
+import { redisLab } from '../../setup/redisLab.js'
 import { rejectionOf } from '../../utils/rejection.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 
@@ -18,35 +13,9 @@ import { sessionFixture } from '../../utils/sessionFixture.js'
  */
 
 const available = inject('redisUrl') !== ''
-const root = mkdtempSync(join(tmpdir(), 'keyleash-redis-faults-'))
-const servers: ChildProcess[] = []
-const clients: Redis[] = []
-afterAll(async () => {
-  clients.forEach((client) => client.disconnect())
-  await Promise.all(servers.map(stopRedis))
-  rmSync(root, { recursive: true, force: true })
-})
-
-let made = 0
-async function server(persistence: 'aof' | 'snapshots' = 'aof') {
-  const port = await freePort()
-  const dir = join(root, String(made++))
-  mkdirSync(dir)
-  const start = async () => {
-    const process = await startRedis(port, dir, persistence)
-    servers.push(process)
-    return process
-  }
-  return { port, dir, process: await start(), restart: start }
-}
-
-function client(port: number, options = {}): Redis {
-  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, ...options })
-  // Servers here are killed and paused on purpose: the client's reconnection errors are expected.
-  redis.on('error', () => {})
-  clients.push(redis)
-  return redis
-}
+const lab = redisLab('faults', { maxRetriesPerRequest: 1 })
+const server = (persistence: 'aof' | 'snapshots' = 'aof') => lab.server({ persistence })
+const client = (port: number, options = {}) => lab.client(port, options)
 
 const addCall = (session: Session): Session => ({ ...session, usage: { ...session.usage, calls: session.usage.calls + 1 } })
 

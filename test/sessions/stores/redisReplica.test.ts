@@ -1,14 +1,10 @@
-import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Redis } from 'ioredis'
-import { afterAll, describe, expect, inject, test } from 'vitest'
+import type { Redis } from 'ioredis'
+import { describe, expect, inject, test } from 'vitest'
 import { freePort } from '../../../src/devwallet/chain.js'
 import { redisStore, type RedisStoreOptions } from '../../../src/sessions/stores/redisStore.js'
 import type { Session } from '../../../src/sessions/types.js'
-import { startRedis, stopRedis } from '../../setup/redis.js'
+import { redisLab } from '../../setup/redisLab.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 
 /*
@@ -19,32 +15,9 @@ import { sessionFixture } from '../../utils/sessionFixture.js'
  */
 
 const available = inject('redisUrl') !== ''
-const root = mkdtempSync(join(tmpdir(), 'keyleash-redis-replica-'))
-const servers: ChildProcess[] = []
-const clients: Redis[] = []
-afterAll(async () => {
-  clients.forEach((client) => client.disconnect())
-  await Promise.all(servers.map(stopRedis))
-  rmSync(root, { recursive: true, force: true })
-})
-
-let made = 0
-async function server(extra: string[] = []) {
-  const port = await freePort()
-  const dir = join(root, String(made++))
-  mkdirSync(dir)
-  const process = await startRedis(port, dir, 'aof', extra)
-  servers.push(process)
-  return { port, process }
-}
-
-function client(port: number): Redis {
-  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0 })
-  // Servers here are killed on purpose: the client's reconnection errors are expected.
-  redis.on('error', () => {})
-  clients.push(redis)
-  return redis
-}
+const lab = redisLab('replica')
+const server = (extra: string[] = []) => lab.server({ extra })
+const client = (port: number) => lab.client(port)
 
 async function linkUp(replica: Redis): Promise<void> {
   for (let waited = 0; waited < 10_000; waited += 50) {

@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
-import { afterAll, describe, expect, inject, test } from 'vitest'
+import { describe, expect, inject, test } from 'vitest'
 import { freePort } from '../../../src/devwallet/chain.js'
 import { redisStore } from '../../../src/sessions/stores/redisStore.js'
 import type { Session } from '../../../src/sessions/types.js'
-import { startRedis, stopRedis } from '../../setup/redis.js'
+import { redisLab } from '../../setup/redisLab.js'
 import { rejectionOf } from '../../utils/rejection.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 
@@ -17,42 +15,21 @@ import { sessionFixture } from '../../utils/sessionFixture.js'
  */
 
 const available = inject('redisUrl') !== ''
-const root = mkdtempSync(join(tmpdir(), 'keyleash-redis-sentinel-'))
-const servers: ChildProcess[] = []
-const clients: Redis[] = []
-afterAll(async () => {
-  clients.forEach((client) => client.disconnect())
-  await Promise.all(servers.map(stopRedis))
-  rmSync(root, { recursive: true, force: true })
-})
-
-async function server(name: string, extra: string[] = []) {
-  const port = await freePort()
-  const dir = join(root, name)
-  mkdirSync(dir)
-  servers.push(await startRedis(port, dir, 'aof', extra))
-  return port
-}
+const lab = redisLab('sentinel')
+const server = async (name: string, extra: string[] = []) => (await lab.server({ name, extra })).port
+const direct = (port: number) => lab.client(port)
 
 /** A Sentinel on a free port watching `primary` as `m`, quick to decide (1 s down, quorum 1). */
 async function sentinel(primary: number): Promise<number> {
   const port = await freePort()
-  const config = join(root, 'sentinel.conf')
+  const config = join(lab.root, 'sentinel.conf')
   writeFileSync(
     config,
-    [`port ${port}`, 'bind 127.0.0.1', `dir ${root}`, `sentinel monitor m 127.0.0.1 ${primary} 1`, 'sentinel down-after-milliseconds m 1000', 'sentinel failover-timeout m 5000', ''].join('\n'),
+    [`port ${port}`, 'bind 127.0.0.1', `dir ${lab.root}`, `sentinel monitor m 127.0.0.1 ${primary} 1`, 'sentinel down-after-milliseconds m 1000', 'sentinel failover-timeout m 5000', ''].join('\n'),
   )
-  const process = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' })
-  servers.push(process)
+  lab.track(spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' }))
   await until(async () => (await direct(port).call('PING').catch(() => '')) === 'PONG')
   return port
-}
-
-function direct(port: number): Redis {
-  const redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0 })
-  redis.on('error', () => {})
-  clients.push(redis)
-  return redis
 }
 
 // A check that throws is "not yet": during a failover the Sentinel kills the clients of the
@@ -75,9 +52,7 @@ describe.runIf(available)('redisStore through Sentinel', () => {
     const asked = direct(watcher)
     await until(async () => String(await direct(replica).call('INFO', 'replication')).includes('master_link_status:up'))
     await until(async () => ((await asked.call('SENTINEL', 'REPLICAS', 'm')) as unknown[]).length > 0)
-    const client = new Redis({ sentinels: [{ host: '127.0.0.1', port: watcher }], name: 'm', maxRetriesPerRequest: 1 })
-    client.on('error', () => {})
-    clients.push(client)
+    const client = lab.client(undefined, { sentinels: [{ host: '127.0.0.1', port: watcher }], name: 'm', maxRetriesPerRequest: 1 })
     const store = redisStore(client, { plaintextKeys: true })
     await store.put(sessionFixture())
     await store.update('0xc0ffee', addCall)

@@ -72,9 +72,9 @@ return 1`,
   deleteKey: `${durable}redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])
 return 1`,
-  /** KEYS: session, its bucket's index, its recent attempts. ARGV: durable, id. Deletes and returns the old value. */
+  /** KEYS: session, its bucket's index, its recent attempts, its tombstone's. ARGV: durable, id. Deletes and returns the old value. */
   delete: `${durable}local current = redis.call('GET', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 redis.call('SREM', KEYS[2], ARGV[2])
 return current`,
 } as const
