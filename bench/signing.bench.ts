@@ -15,6 +15,7 @@ import type { Session } from '../src/sessions/types.js'
 import { enforcedBy, enforcedRules } from '../src/permissions/enforcement.js'
 import { verdict } from './instantWallet.js'
 import { compare, describeComparison, printLoad } from './timing.js'
+import { sessionSigning } from '../src/permissions/sessionSigning.js'
 
 const now = 1_800_000_000
 const target = 1.1
@@ -59,7 +60,7 @@ async function signingProvider() {
       : { expiry: now + 3600, grantedPermissions: [{ type: 'contract-call', data: { address: targetOf(1), calls: [] } }], permissionsContext: '0x01' },
   }
   // Signing a hash the app brings is an opt-in (it widens the session to what the wallet enforces).
-  const provider = withSessionKeys(inner, { now: () => now, signing: { hashes: true } })
+  const provider = withSessionKeys(inner, { now: () => now, signing: sessionSigning({ hashes: true }) })
   const key = await provider.sessions.importKey(privateKey)
   await provider.request({
     method: 'wallet_grantPermissions',

@@ -9,6 +9,7 @@ test('the public exports of keyleash are exactly these', () => {
       "InvalidRequestError",
       "KeyleashError",
       "UnauthorizedError",
+      "autoRouting",
       "checkScope",
       "defaultMaxExpiry",
       "erc7715v2025Requests",
@@ -18,6 +19,7 @@ test('the public exports of keyleash are exactly these', () => {
       "memoryKeyStore",
       "memoryStore",
       "purgeSessions",
+      "sessionSigning",
       "withSessionKeys",
     ]
   `)

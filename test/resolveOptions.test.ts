@@ -17,11 +17,12 @@ describe('resolveOptions', () => {
       keyType: 'secp256k1',
       maxExpiry: defaultMaxExpiry,
       allow: undefined,
-      autoRoute: false,
+      autoRoute: undefined,
       requireWalletEnforcement: false,
       account: undefined,
       requests: {},
       signing: {},
+      signRequests: undefined,
     })
   })
 
@@ -91,7 +92,7 @@ describe('resolveOptions', () => {
       { autoRoute: 'yes' },
       { expiryMode: 'seconds' },
       { wallet: 'openfort' },
-      { signing: { hashes: true, raw: true } },
+      { signing: { hashes: true } },
       { maxExpiry: -1 },
       { account: [] },
     ]
@@ -104,10 +105,10 @@ describe('resolveOptions', () => {
         "store: must be a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node, got an object",
         "executor: must be an executor function: erc7836Executor(), hashExecutor(…), or your own, got "erc7836"",
         "now: must be a function that answers the time in UNIX seconds, got 1800000000",
-        "autoRoute: must be true or false, got "yes"",
+        "autoRoute: must be made by autoRouting(), got "yes"",
         "expiryMode: must be 'auto', 'timestamp' or 'duration', got "seconds"",
         "wallet: must be a wallet dialect, got "openfort"; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect",
-        "signing.raw: is not a kind of signing: hashes, messages, typedData",
+        "signing: must be made by sessionSigning({ hashes?, messages?, typedData? }), got an object",
         "maxExpiry: must be a positive whole number of seconds, got -1",
         "account: must be an address or a non-empty list of addresses",
       ]

@@ -2,7 +2,6 @@ import type { Address, LocalAccount } from 'viem'
 import type { P256Signer, SessionKeySigner } from './p256Key.js'
 import { UnauthorizedError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
-import { optedIn, type SignKind } from '../permissions/signRequest.js'
 import { accountScope, inScope } from './accountScope.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
@@ -65,32 +64,6 @@ async function liveInStore(context: MethodContext, candidates: readonly Session[
     if (stored && isLive(stored, now)) live.push(stored)
   }
   return live
-}
-
-const kinds: Record<SignKind, string> = {
-  hashes: 'raw bytes or a hash',
-  messages: 'a text message',
-  typedData: 'typed data',
-}
-
-/**
- * Throws 4100 unless the app opted into session keys signing `kind` (the `signing` option, both
- * now and when each session of the key was granted): outside the calls keyleash checks, a
- * signature could authorise anything the account accepts from the key.
- *
- * @example
- * assertOptedIn(context, found, 'hashes', address)
- */
-export function assertOptedIn(context: MethodContext, { sessions }: SessionSignerReturnType, kind: SignKind, address: Address): void {
-  if (optedIn(kind, context.options.signing, sessions)) return
-  throw new UnauthorizedError(
-    `${address} is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and ${kinds[kind]} is not checked; it could authorise anything the account accepts from the key`,
-    {
-      field: 'address',
-      context: sessions[0]?.id,
-      hint: `to let session keys sign ${kinds[kind]}, make the provider with withSessionKeys(inner, { signing: { ${kind}: true } }) and grant the session under it; the wallet's own limits on the key are then the only ones`,
-    },
-  )
 }
 
 /**
