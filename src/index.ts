@@ -21,6 +21,8 @@ export type { AllowList, ExpiryMode, KeyleashOptions, SigningOptions } from './o
 export { sessionSigning } from './permissions/sessionSigning.js'
 export type { SessionSigningOption } from './permissions/sessionSigning.js'
 export { autoRouting } from './sessions/autoRouting.js'
+export { allowList } from './permissions/allowList.js'
+export type { AllowListOption } from './permissions/allowList.js'
 export type { AutoRouting } from './sessions/autoRouting.js'
 export type {
   ContractCallPermissionRequest,

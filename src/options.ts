@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem'
 import type { Executor } from './execution/types.js'
+import type { AllowListOption } from './permissions/allowList.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
@@ -9,7 +10,7 @@ import type { SessionStore } from './sessions/types.js'
 /** How `expiry` is read from an app's grant. */
 export type ExpiryMode = 'auto' | 'timestamp' | 'duration'
 
-/** The contracts and functions this app ever grants: a grant wider than this is refused with 4100. */
+/** The contracts and functions this app ever grants, given to `allowList`: a grant wider than this is refused with 4100. */
 export type AllowList = readonly {
   target: Address
   /** Function signatures or 4-byte selectors; omitted means every function of `target`. */
@@ -75,8 +76,14 @@ export type KeyleashOptions = {
   expiryMode?: ExpiryMode | undefined
   /** The longest session this app grants, in seconds from now. Default: 30 days. */
   maxExpiry?: number | undefined
-  /** The widest grant this app ever makes. Default: no limit beyond validation. */
-  allow?: AllowList | undefined
+  /**
+   * The widest grant this app ever makes, `allowList([…])` from `keyleash`: a wider grant is
+   * refused with 4100 before the wallet is asked. Default: no limit beyond validation.
+   *
+   * @example
+   * withSessionKeys(inner, { allow: allowList([{ target: nft, selectors: ['mint(address)'] }]) })
+   */
+  allow?: AllowListOption | undefined
   /**
    * Refuse (4100, before the wallet is asked) a grant that holds its session to a rule the
    * wallet does not enforce itself (`WalletDialect.enforces`; e.g. selectors under Openfort),

@@ -1,12 +1,12 @@
 import type { Address } from 'viem'
 import { InvalidParamsError } from './errors.js'
 import type { ResolvedOptions } from './methods/types.js'
-import type { AllowList, KeyleashOptions } from './options.js'
+import type { KeyleashOptions } from './options.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
 import type { RequestDialects } from './permissions/dialects/index.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import { describe, readAddress, readSeconds } from './permissions/read.js'
-import { toSelector } from './permissions/selectors.js'
+import type { AllowListOption } from './permissions/allowList.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
 
@@ -65,7 +65,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     keyType,
     expiryMode,
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
-    allow: readAllowList(given.allow),
+    allow: readAllow(given.allow),
     autoRoute: readAutoRoute(given.autoRoute),
     requireWalletEnforcement: given.requireWalletEnforcement ?? false,
     account: readAccountOption(given.account),
@@ -96,25 +96,13 @@ function isWalletDialect(value: unknown): value is WalletDialect {
   )
 }
 
-/** The allow-list, every target and selector checked, selectors as 4-byte hex. */
-function readAllowList(allow: unknown): AllowList | undefined {
+function readAllow(allow: unknown): AllowListOption | undefined {
   if (allow === undefined) return undefined
-  if (!Array.isArray(allow))
-    throw new InvalidParamsError('allow', `must be a list of { target, selectors? }, got ${describe(allow)}`, { hint: 'e.g. allow: [{ target: nft, selectors: ["mint(address)"] }]' })
-  return allow.map((entry: unknown, i) => {
-    const field = `allow[${i}]`
-    if (typeof entry !== 'object' || entry === null) throw new InvalidParamsError(field, `must be an object { target, selectors? }, got ${describe(entry)}`)
-    const { target, selectors, ...rest } = entry as Record<string, unknown>
-    // The grant's own shape is the likeliest mistake: say which words the allow-list uses.
-    if ('address' in rest || 'calls' in rest)
-      throw new InvalidParamsError(field, 'takes { target, selectors }, not the grant\'s { address, calls }')
-    const extra = Object.keys(rest)[0]
-    if (extra !== undefined) throw new InvalidParamsError(`${field}.${extra}`, 'is not a field of an allow-list entry: { target, selectors? }')
-    const address = readAddress(target, `${field}.target`)
-    if (selectors === undefined) return { target: address }
-    if (!Array.isArray(selectors))
-      throw new InvalidParamsError(`${field}.selectors`, `must be a list of function signatures or selectors, got ${describe(selectors)}`)
-    return { target: address, selectors: selectors.map((selector: unknown, j) => toSelector(selector, `${field}.selectors[${j}]`)) }
+  const made = allow as Partial<AllowListOption> | null
+  if (typeof made === 'object' && made !== null && Array.isArray(made.entries) && typeof made.check === 'function') return made as AllowListOption
+  // A bare list (the option's old shape) is refused rather than ignored: it would leave every grant unchecked.
+  throw new InvalidParamsError('allow', `must be made by allowList([{ target, selectors? }, …]), got ${describe(allow)}`, {
+    hint: "import { allowList } from 'keyleash' and pass allow: allowList([{ target: nft, selectors: ['mint(address)'] }])",
   })
 }
 

@@ -9,6 +9,7 @@ test('the public exports of keyleash are exactly these', () => {
       "InvalidRequestError",
       "KeyleashError",
       "UnauthorizedError",
+      "allowList",
       "autoRouting",
       "checkScope",
       "defaultMaxExpiry",

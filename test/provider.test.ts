@@ -13,6 +13,7 @@ import { openfortExecutor } from '../src/execution/openfort.js'
 import { fail, scriptedProvider } from './utils/scriptedProvider.js'
 import { accounts, sessionFixture } from './utils/sessionFixture.js'
 import { sessionSigning } from '../src/permissions/sessionSigning.js'
+import { allowList } from '../src/permissions/allowList.js'
 import { rejection } from './utils/rejection.js'
 
 const [address, other] = accounts
@@ -223,7 +224,7 @@ describe('owned methods', () => {
   })
 
   test('behavior: given options win, and the injected clock is the context\'s clock', async () => {
-    const allow = [{ target: other }]
+    const allow = allowList([{ target: other }])
     const executor = openfortExecutor({ backend: { url: 'http://127.0.0.1:1' }, account: 'acc_1' })
     const context = await contextOf(
       withSessionKeys(scriptedProvider(), {
