@@ -6,7 +6,7 @@ import { viemHarness } from './harness.js'
 import { autoRouting } from '../../src/sessions/autoRouting.js'
 
 /*
- * `autoRoute: true`: plain viem `writeContract` (an `eth_sendTransaction`) that a live session
+ * `autoRoute: autoRouting()`: plain viem `writeContract` (an `eth_sendTransaction`) that a live session
  * covers is signed with the session key, and viem gets a transaction hash it can wait for.
  */
 
