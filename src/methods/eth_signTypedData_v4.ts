@@ -1,6 +1,6 @@
 import { isAddressShape } from '../permissions/isAddressShape.js'
 import { notOptedIn } from '../permissions/sessionSigning.js'
-import { sessionSigner } from '../sessions/sessionSigner.js'
+import { sessionKeyOf } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
 
 /**
@@ -21,9 +21,9 @@ import type { MethodHandler } from './types.js'
  */
 export const eth_signTypedData_v4: MethodHandler = async (params, context, request) => {
   const [address, payload] = Array.isArray(params) ? params : []
-  const found = isAddressShape(address) ? await sessionSigner(context, address) : undefined
-  if (!found) return context.inner.request(request)
+  const key = isAddressShape(address) ? await sessionKeyOf(context, address) : undefined
+  if (!key) return context.inner.request(request)
   const signing = context.options.signRequests
-  if (signing === undefined) throw notOptedIn(address as `0x${string}`, found.sessions[0]?.id)
-  return signing.signTypedData(found, payload, address as `0x${string}`)
+  if (signing === undefined) throw notOptedIn(address as `0x${string}`, key.own[0]?.id)
+  return signing.signTypedData(context, address as `0x${string}`, key, payload)
 }

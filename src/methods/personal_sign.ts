@@ -1,5 +1,5 @@
 import { notOptedIn } from '../permissions/sessionSigning.js'
-import { sessionSigner } from '../sessions/sessionSigner.js'
+import { sessionKeyOf } from '../sessions/sessionSigner.js'
 import type { MethodHandler } from './types.js'
 import { isAddressShape } from '../permissions/isAddressShape.js'
 
@@ -18,9 +18,9 @@ import { isAddressShape } from '../permissions/isAddressShape.js'
  */
 export const personal_sign: MethodHandler = async (params, context, request) => {
   const [message, address] = Array.isArray(params) ? params : []
-  const found = isAddressShape(address) && typeof message === 'string' ? await sessionSigner(context, address) : undefined
-  if (!found) return context.inner.request(request)
+  const key = isAddressShape(address) && typeof message === 'string' ? await sessionKeyOf(context, address) : undefined
+  if (!key) return context.inner.request(request)
   const signing = context.options.signRequests
-  if (signing === undefined) throw notOptedIn(address as `0x${string}`, found.sessions[0]?.id)
-  return signing.personalSign(found, message as string, address as `0x${string}`)
+  if (signing === undefined) throw notOptedIn(address as `0x${string}`, key.own[0]?.id)
+  return signing.personalSign(context, address as `0x${string}`, key, message as string)
 }

@@ -1,7 +1,8 @@
 import { isHex, type Hex, type TypedDataDefinition } from 'viem'
 import { InvalidParamsError, UnauthorizedError } from '../errors.js'
 import type { SigningOptions } from '../options.js'
-import type { SessionSignerReturnType } from '../sessions/sessionSigner.js'
+import type { MethodContext } from '../methods/types.js'
+import { sessionSigner, type SessionKeyOf, type SessionSignerReturnType } from '../sessions/sessionSigner.js'
 import type { SessionSigning } from '../sessions/types.js'
 import { describe } from './read.js'
 import { assertMessageSize, authorisation, messageKind, optedIn, readSignableTypedData, type SignKind } from './signRequest.js'
@@ -17,10 +18,10 @@ import { assertMessageSize, authorisation, messageKind, optedIn, readSignableTyp
 export type SessionSigningOption = {
   /** What session keys may sign, as opted into (only what is on). */
   readonly kinds: Readonly<SessionSigning>
-  /** @internal Signs `personal_sign`'s `message` with a session key, or throws why not. */
-  readonly personalSign: (key: SessionSignerReturnType, message: string, address: Hex) => Promise<Hex>
-  /** @internal Signs `eth_signTypedData_v4`'s `payload` with a session key, or throws why not. */
-  readonly signTypedData: (key: SessionSignerReturnType, payload: unknown, address: Hex) => Promise<Hex>
+  /** @internal Signs `personal_sign`'s `message` with session key `address`, or throws why not. */
+  readonly personalSign: (context: MethodContext, address: Hex, key: SessionKeyOf, message: string) => Promise<Hex>
+  /** @internal Signs `eth_signTypedData_v4`'s `payload` with session key `address`, or throws why not. */
+  readonly signTypedData: (context: MethodContext, address: Hex, key: SessionKeyOf, payload: unknown) => Promise<Hex>
 }
 
 const kindNames = ['hashes', 'messages', 'typedData'] as const satisfies readonly SignKind[]
@@ -56,12 +57,14 @@ export function sessionSigning(options: SigningOptions): SessionSigningOption {
   }
   return Object.freeze({
     kinds: Object.freeze(kinds),
-    personalSign(key, message, address) {
+    async personalSign(context, address, keyOf, message) {
+      const key = await sessionSigner(context, address, keyOf)
       assertMessageSize(message, 'params[0]')
       assertOn(messageKind(message), key, address)
       return key.signer.signMessage({ message: isHex(message) ? { raw: message } : message })
     },
-    signTypedData(key, payload, address) {
+    async signTypedData(context, address, keyOf, payload) {
+      const key = await sessionSigner(context, address, keyOf)
       const typedData = readSignableTypedData(payload, 'params[1]')
       const why = authorisation(typedData, key.sessions)
       if (why !== undefined)

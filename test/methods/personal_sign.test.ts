@@ -110,7 +110,16 @@ describe('personal_sign', () => {
   test('error: an expired session\'s key never signs', async () => {
     const { client, key, advance } = await setup(everything)
     advance(3600)
-    await expect(client.signMessage({ account: key, message: 'late' })).rejects.toMatchObject({ code: 4100 })
+    await expect(client.signMessage({ account: key, message: 'late' })).rejects.toMatchObject({ code: 4100, details: expect.stringContaining('it signs no more') })
+  })
+  test('error: without a signing option, the key of an expired or revoked session is refused (4100) unread as well, never passed to the wallet', async () => {
+    const { provider, client, key, context, inner, advance } = await setup()
+    await provider.sessions.revoke(context)
+    await expect(client.signMessage({ account: key, message: 'after' })).rejects.toMatchObject({ code: 4100, details: expect.stringContaining('did not read this request') })
+    advance(3600)
+    await expect(provider.request({ method: 'eth_signTypedData_v4', params: [key, typed] })).rejects.toMatchObject({ code: 4100 })
+    expect(inner.paramsOf('personal_sign')).toHaveLength(0)
+    expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
   })
   test('error: a revoked session\'s key never signs', async () => {
     const { provider, client, key, context, inner } = await setup(everything)
