@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { stringToHex, type Address } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { withSessionKeys } from '../src/provider.js'
+import { sessionSigning } from '../src/permissions/sessionSigning.js'
 
 const now = 1_800_000_000
 const account: Address = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
@@ -25,7 +26,7 @@ async function signingProvider() {
       : method === 'eth_accounts' ? [account]
       : { expiry: now + 3600, grantedPermissions: [{ type: 'contract-call', data: { address: target, calls: [] } }], permissionsContext: '0x01' },
   }
-  const provider = withSessionKeys(inner, { now: () => now, signing: { hashes: true, messages: true, typedData: true } })
+  const provider = withSessionKeys(inner, { now: () => now, signing: sessionSigning({ hashes: true, messages: true, typedData: true }) })
   const key = await provider.sessions.importKey(generatePrivateKey())
   await provider.request({
     method: 'wallet_grantPermissions',

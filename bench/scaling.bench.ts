@@ -30,6 +30,7 @@ import { withCountingRedis } from './countingRedis.js'
 import { account, chainId, grantRequest, instantWallet, median, nft, now, verdict } from './instantWallet.js'
 import { cpuNow, printLoad } from './timing.js'
 import { enforcedBy, enforcedRules } from '../src/permissions/enforcement.js'
+import { autoRouting } from '../src/sessions/autoRouting.js'
 
 const sizes = [1, 100, 10_000] as const
 const operations = ['grant', 'auto-routed send', 'send with context', 'check', 'revoke'] as const
@@ -169,7 +170,7 @@ async function table(name: string, fill: (count: number) => Promise<Filled>): Pr
 
 /** One round of the five operations on a filled store, each timed (and its commands counted), and the medians so far. */
 function rounder({ store, key, commands }: Filled, pacing: Pacing, wallet: ReturnType<typeof instantWallet>): { round(): Promise<void>; figures(): Measured } {
-  const provider = withSessionKeys(wallet, { now: () => now, store, autoRoute: true })
+  const provider = withSessionKeys(wallet, { now: () => now, store, autoRoute: autoRouting() })
   const grant = { method: 'wallet_grantPermissions', params: grantRequest(key) }
   const data = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
   const calls = [{ to: nft, data }]

@@ -17,6 +17,13 @@ export { withSessionKeys } from './provider.js'
 export { defaultMaxExpiry } from './resolveOptions.js'
 export type { KeyleashEventMap, KeyleashProvider } from './provider.js'
 export type { AllowList, ExpiryMode, KeyleashOptions, SigningOptions } from './options.js'
+// Opt-ins: an app bundles their code only when it imports them.
+export { sessionSigning } from './permissions/sessionSigning.js'
+export type { SessionSigningOption } from './permissions/sessionSigning.js'
+export { autoRouting } from './sessions/autoRouting.js'
+export { allowList } from './permissions/allowList.js'
+export type { AllowListOption } from './permissions/allowList.js'
+export type { AutoRouting } from './sessions/autoRouting.js'
 export type {
   ContractCallPermissionRequest,
   CustomPermissionRequest,

@@ -1,13 +1,16 @@
 import type { Address, Hex } from 'viem'
 import type { Executor } from './execution/types.js'
+import type { AllowListOption } from './permissions/allowList.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
+import type { SessionSigningOption } from './permissions/sessionSigning.js'
+import type { AutoRouting } from './sessions/autoRouting.js'
 import type { SessionKeyType } from './sessions/p256Key.js'
 import type { SessionStore } from './sessions/types.js'
 
 /** How `expiry` is read from an app's grant. */
 export type ExpiryMode = 'auto' | 'timestamp' | 'duration'
 
-/** The contracts and functions this app ever grants: a grant wider than this is refused with 4100. */
+/** The contracts and functions this app ever grants, given to `allowList`: a grant wider than this is refused with 4100. */
 export type AllowList = readonly {
   target: Address
   /** Function signatures or 4-byte selectors; omitted means every function of `target`. */
@@ -16,7 +19,8 @@ export type AllowList = readonly {
 
 /**
  * What a session key may sign besides the calls keyleash checks (`wallet_sendCalls`), through
- * `personal_sign` and `eth_signTypedData_v4` from its address. Everything is off by default:
+ * `personal_sign` and `eth_signTypedData_v4` from its address: given to `sessionSigning`,
+ * whose result is the `signing` option. Everything is off by default:
  * keyleash cannot know what a hash or most typed data authorises, so a session key signs only
  * what it has checked against the grant. Each opt-in is recorded on the sessions granted under
  * it (`session.signing`), and a session signs a kind only when both it and the provider allow it.
@@ -72,8 +76,14 @@ export type KeyleashOptions = {
   expiryMode?: ExpiryMode | undefined
   /** The longest session this app grants, in seconds from now. Default: 30 days. */
   maxExpiry?: number | undefined
-  /** The widest grant this app ever makes. Default: no limit beyond validation. */
-  allow?: AllowList | undefined
+  /**
+   * The widest grant this app ever makes, `allowList([…])` from `keyleash`: a wider grant is
+   * refused with 4100 before the wallet is asked. Default: no limit beyond validation.
+   *
+   * @example
+   * withSessionKeys(inner, { allow: allowList([{ target: nft, selectors: ['mint(address)'] }]) })
+   */
+  allow?: AllowListOption | undefined
   /**
    * Refuse (4100, before the wallet is asked) a grant that holds its session to a rule the
    * wallet does not enforce itself (`WalletDialect.enforces`; e.g. selectors under Openfort),
@@ -96,10 +106,14 @@ export type KeyleashOptions = {
    */
   executor?: Executor | undefined
   /**
-   * Sign `eth_sendTransaction` and `wallet_sendCalls` without a permissions context with a
-   * live session that covers every call, instead of prompting. Default: `false`.
+   * `autoRouting()` from `keyleash`: sign `eth_sendTransaction` and `wallet_sendCalls` without
+   * a permissions context with a live session that covers every call, instead of prompting.
+   * Default: off. `true` is refused: pass `autoRouting()`, whose code only then is bundled.
+   *
+   * @example
+   * withSessionKeys(inner, { autoRoute: autoRouting() })
    */
-  autoRoute?: boolean | undefined
+  autoRoute?: AutoRouting | undefined
   /**
    * The accounts whose sessions this provider uses, lists and revokes. Default: the inner
    * wallet's connected accounts (`eth_accounts`), asked each time. Set it on a server where
@@ -110,13 +124,14 @@ export type KeyleashOptions = {
   account?: Address | readonly Address[] | undefined
   /**
    * What session keys may sign through `personal_sign` / `eth_signTypedData_v4` besides the
-   * calls keyleash checks; see {@link SigningOptions}. Default: nothing.
+   * calls keyleash checks: `sessionSigning({ … })` from `keyleash`, see {@link SigningOptions}.
+   * Default: nothing, and a sign request from a session key's address is refused (4100) unread.
    *
    * @example
    * // The seed's step 4: the session key signs Openfort's `signableHash`.
-   * withSessionKeys(inner, { wallet: openfort, signing: { hashes: true } })
+   * withSessionKeys(inner, { wallet: openfort, signing: sessionSigning({ hashes: true }) })
    */
-  signing?: SigningOptions | undefined
+  signing?: SessionSigningOption | undefined
   /** The clock, in UNIX seconds. Default: the system clock. */
   now?: (() => number) | undefined
 }

@@ -102,7 +102,7 @@ export function withSessionKeys(inner: Eip1193Provider, options: KeyleashOptions
   // provider's interface types each event for the app.
   const emitter = new SafeEmitter()
   const store = options.store ?? memoryStore()
-  const index = sessionIndex(store)
+  const index = sessionIndex(store, resolved.autoRoute?.targets)
   const context: MethodContext = {
     inner,
     store,

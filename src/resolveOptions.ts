@@ -1,13 +1,14 @@
 import type { Address } from 'viem'
 import { InvalidParamsError } from './errors.js'
 import type { ResolvedOptions } from './methods/types.js'
-import type { AllowList, KeyleashOptions } from './options.js'
+import type { KeyleashOptions } from './options.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
 import type { RequestDialects } from './permissions/dialects/index.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import { describe, readAddress, readSeconds } from './permissions/read.js'
-import { toSelector } from './permissions/selectors.js'
-import type { SessionSigning } from './sessions/types.js'
+import type { AllowListOption } from './permissions/allowList.js'
+import type { SessionSigningOption } from './permissions/sessionSigning.js'
+import type { AutoRouting } from './sessions/autoRouting.js'
 
 /**
  * The longest session an app grants unless it says otherwise: 30 days, in seconds.
@@ -26,7 +27,7 @@ const optionNames = ['store', 'wallet', 'requests', 'expiryMode', 'maxExpiry', '
  * the user's first grant or never. Resolves the defaults of the options handlers read.
  *
  * @example
- * resolveOptions({ autoRoute: true }) // { wallet: erc7715, expiryMode: 'auto', maxExpiry: 2592000, autoRoute: true, … }
+ * resolveOptions({ autoRoute: autoRouting() }) // { wallet: erc7715, expiryMode: 'auto', maxExpiry: 2592000, autoRoute: { … }, … }
  * resolveOptions({ autoroute: true }) // throws: options.autoroute: is not an option of withSessionKeys; did you mean autoRoute?
  */
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -43,7 +44,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   checkShape(given.store, 'store', isSessionStore, 'a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node')
   checkShape(given.executor, 'executor', isFunction, 'an executor function: erc7836Executor(), hashExecutor(…), or your own')
   checkShape(given.now, 'now', isFunction, 'a function that answers the time in UNIX seconds')
-  checkShape(given.autoRoute, 'autoRoute', isBoolean, 'true or false')
   checkShape(given.requireWalletEnforcement, 'requireWalletEnforcement', isBoolean, 'true or false')
   const wallet = given.wallet ?? erc7715
   if (!isWalletDialect(wallet))
@@ -65,12 +65,12 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     keyType,
     expiryMode,
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
-    allow: readAllowList(given.allow),
-    autoRoute: given.autoRoute ?? false,
+    allow: readAllow(given.allow),
+    autoRoute: readAutoRoute(given.autoRoute),
     requireWalletEnforcement: given.requireWalletEnforcement ?? false,
     account: readAccountOption(given.account),
     requests: readRequests(given.requests, wallet),
-    signing: readSigningOption(given.signing),
+    ...readSigning(given.signing),
   }
 }
 
@@ -98,25 +98,13 @@ function isWalletDialect(value: unknown): value is WalletDialect {
   )
 }
 
-/** The allow-list, every target and selector checked, selectors as 4-byte hex. */
-function readAllowList(allow: unknown): AllowList | undefined {
+function readAllow(allow: unknown): AllowListOption | undefined {
   if (allow === undefined) return undefined
-  if (!Array.isArray(allow))
-    throw new InvalidParamsError('allow', `must be a list of { target, selectors? }, got ${describe(allow)}`, { hint: 'e.g. allow: [{ target: nft, selectors: ["mint(address)"] }]' })
-  return allow.map((entry: unknown, i) => {
-    const field = `allow[${i}]`
-    if (typeof entry !== 'object' || entry === null) throw new InvalidParamsError(field, `must be an object { target, selectors? }, got ${describe(entry)}`)
-    const { target, selectors, ...rest } = entry as Record<string, unknown>
-    // The grant's own shape is the likeliest mistake: say which words the allow-list uses.
-    if ('address' in rest || 'calls' in rest)
-      throw new InvalidParamsError(field, 'takes { target, selectors }, not the grant\'s { address, calls }')
-    const extra = Object.keys(rest)[0]
-    if (extra !== undefined) throw new InvalidParamsError(`${field}.${extra}`, 'is not a field of an allow-list entry: { target, selectors? }')
-    const address = readAddress(target, `${field}.target`)
-    if (selectors === undefined) return { target: address }
-    if (!Array.isArray(selectors))
-      throw new InvalidParamsError(`${field}.selectors`, `must be a list of function signatures or selectors, got ${describe(selectors)}`)
-    return { target: address, selectors: selectors.map((selector: unknown, j) => toSelector(selector, `${field}.selectors[${j}]`)) }
+  const made = allow as Partial<AllowListOption> | null
+  if (typeof made === 'object' && made !== null && Array.isArray(made.entries) && typeof made.check === 'function') return made as AllowListOption
+  // A bare list (the option's old shape) is refused rather than ignored: it would leave every grant unchecked.
+  throw new InvalidParamsError('allow', `must be made by allowList([{ target, selectors? }, …]), got ${describe(allow)}`, {
+    hint: "import { allowList } from 'keyleash' and pass allow: allowList([{ target: nft, selectors: ['mint(address)'] }])",
   })
 }
 
@@ -137,6 +125,15 @@ function readRequests(requests: unknown, wallet: WalletDialect): RequestDialects
 const isAppDialect = (value: unknown): value is AppDialect =>
   hasFunctions(value, ['parse', 'answer']) && ['erc7715', 'erc7715-2025', 'execution-permissions'].includes((value as { name?: unknown }).name as string)
 
+function readAutoRoute(autoRoute: unknown): AutoRouting | undefined {
+  if (autoRoute === undefined || autoRoute === false) return undefined
+  const made = autoRoute as Partial<AutoRouting> | null
+  if (typeof made === 'object' && made !== null && hasFunctions(made, ['targets', 'pick', 'sendTransaction'])) return made as AutoRouting
+  throw new InvalidParamsError('autoRoute', `must be made by autoRouting(), got ${describe(autoRoute)}`, {
+    hint: "import { autoRouting } from 'keyleash' and pass autoRoute: autoRouting(); an app bundles the routing only then",
+  })
+}
+
 function readAccountOption(account: unknown): readonly Address[] | undefined {
   if (account === undefined) return undefined
   const list: unknown = typeof account === 'string' ? [account] : account
@@ -144,16 +141,18 @@ function readAccountOption(account: unknown): readonly Address[] | undefined {
   return list.map((entry: unknown, i) => readAddress(entry, Array.isArray(account) ? `account[${i}]` : 'account'))
 }
 
-function readSigningOption(signing: unknown): SessionSigning {
-  if (signing === undefined) return {}
-  if (typeof signing !== 'object' || signing === null) throw new InvalidParamsError('signing', `must be an object { hashes?, messages?, typedData? }, got ${describe(signing)}`)
-  const on: SessionSigning = {}
-  for (const kind of ['hashes', 'messages', 'typedData'] as const) {
-    const value = (signing as Record<string, unknown>)[kind]
-    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`signing.${kind}`, `must be true or false, got ${describe(value)}`)
-    if (value) on[kind] = true
-  }
-  const extra = Object.keys(signing).find((key) => key !== 'hashes' && key !== 'messages' && key !== 'typedData')
-  if (extra !== undefined) throw new InvalidParamsError(`signing.${extra}`, 'is not a kind of signing: hashes, messages, typedData')
-  return on
+function readSigning(signing: unknown): Pick<ResolvedOptions, 'signing' | 'signRequests'> {
+  const made = readSigningOption(signing)
+  return { signing: made?.kinds ?? {}, signRequests: made }
+}
+
+function readSigningOption(signing: unknown): SessionSigningOption | undefined {
+  if (signing === undefined) return undefined
+  const made = signing as Partial<SessionSigningOption> | null
+  if (typeof made === 'object' && made !== null && typeof made.kinds === 'object' && typeof made.personalSign === 'function' && typeof made.signTypedData === 'function')
+    return made as SessionSigningOption
+  // A plain `{ hashes: true }` (the option's old shape) names no classifier: refused, never read as "nothing".
+  throw new InvalidParamsError('signing', `must be made by sessionSigning({ hashes?, messages?, typedData? }), got ${describe(signing)}`, {
+    hint: "import { sessionSigning } from 'keyleash' and pass signing: sessionSigning({ hashes: true }); an app bundles the sign-request classifier only then",
+  })
 }

@@ -9,6 +9,8 @@ test('the public exports of keyleash are exactly these', () => {
       "InvalidRequestError",
       "KeyleashError",
       "UnauthorizedError",
+      "allowList",
+      "autoRouting",
       "checkScope",
       "defaultMaxExpiry",
       "erc7715v2025Requests",
@@ -18,6 +20,7 @@ test('the public exports of keyleash are exactly these', () => {
       "memoryKeyStore",
       "memoryStore",
       "purgeSessions",
+      "sessionSigning",
       "withSessionKeys",
     ]
   `)

@@ -12,6 +12,9 @@ import { openfort } from '../src/wallets/openfort.js'
 import { openfortExecutor } from '../src/execution/openfort.js'
 import { fail, scriptedProvider } from './utils/scriptedProvider.js'
 import { accounts, sessionFixture } from './utils/sessionFixture.js'
+import { sessionSigning } from '../src/permissions/sessionSigning.js'
+import { allowList } from '../src/permissions/allowList.js'
+import { rejection } from './utils/rejection.js'
 
 const [address, other] = accounts
 
@@ -215,13 +218,13 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: erc7715, requests: {}, keyType: 'secp256k1', expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: false, requireWalletEnforcement: false, signing: {} })
+    expect(context.options).toEqual({ wallet: erc7715, requests: {}, keyType: 'secp256k1', expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: undefined, requireWalletEnforcement: false, signing: {}, signRequests: undefined })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
 
   test('behavior: given options win, and the injected clock is the context\'s clock', async () => {
-    const allow = [{ target: other }]
+    const allow = allowList([{ target: other }])
     const executor = openfortExecutor({ backend: { url: 'http://127.0.0.1:1' }, account: 'acc_1' })
     const context = await contextOf(
       withSessionKeys(scriptedProvider(), {
@@ -231,11 +234,11 @@ describe('owned methods', () => {
         maxExpiry: 3600,
         allow,
         requireWalletEnforcement: true,
-        signing: { hashes: true, messages: false },
+        signing: sessionSigning({ hashes: true, messages: false }),
         now: () => 1_800_000_000,
       }),
     )
-    expect(context.options).toEqual({ wallet: openfort, requests: {}, keyType: 'secp256k1', expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: false, requireWalletEnforcement: true, signing: { hashes: true } })
+    expect(context.options).toEqual({ wallet: openfort, requests: {}, keyType: 'secp256k1', expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: undefined, requireWalletEnforcement: true, signing: { hashes: true }, signRequests: expect.objectContaining({ kinds: { hashes: true } }) })
     expect(context.executor).toBe(executor)
     expect(context.now()).toBe(1_800_000_000)
   })
@@ -251,9 +254,26 @@ describe('owned methods', () => {
     expect(() => withSessionKeys(scriptedProvider(), { wallet: { ...openfort, grant: async () => ({}) } })).toThrow(/^wallet: must be a wallet dialect, got an object; /)
   })
 
-  test('error: a signing option that is not booleans is refused when wrapping', () => {
+  test('error: sessionSigning with a kind that is not a boolean is refused, naming it', () => {
     // @ts-expect-error a string
-    expect(() => withSessionKeys(scriptedProvider(), { signing: { hashes: 'yes' } })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: signing.hashes: must be true or false, got "yes"]`)
+    expect(() => sessionSigning({ hashes: 'yes' })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: signing.hashes: must be true or false, got "yes"]`)
+  })
+
+  test('error: a signing or autoRoute option not made by sessionSigning / autoRouting (the old { hashes: true } and true) is refused when wrapping, saying what to import', () => {
+    // @ts-expect-error the option's old shape
+    expect(rejection(() => withSessionKeys(scriptedProvider(), { signing: { hashes: true } }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "signing: must be made by sessionSigning({ hashes?, messages?, typedData? }), got an object",
+      }
+    `)
+    // @ts-expect-error the option's old shape
+    expect(rejection(() => withSessionKeys(scriptedProvider(), { autoRoute: true }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "autoRoute: must be made by autoRouting(), got true",
+      }
+    `)
   })
 
   test('error: a wallet without ERC-7836 (Openfort) and the default executor fail at setup, naming the executor to use', () => {

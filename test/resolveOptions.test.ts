@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../src/provider.js'
 import { defaultMaxExpiry, resolveOptions } from '../src/resolveOptions.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
+import { allowList } from '../src/permissions/allowList.js'
+import type { AllowList } from '../src/options.js'
 import { erc7715 } from '../src/permissions/dialects/erc7715.js'
 import { rejection } from './utils/rejection.js'
 import { erc7710Executor } from '../src/execution/erc7710.js'
@@ -17,16 +19,17 @@ describe('resolveOptions', () => {
       keyType: 'secp256k1',
       maxExpiry: defaultMaxExpiry,
       allow: undefined,
-      autoRoute: false,
+      autoRoute: undefined,
       requireWalletEnforcement: false,
       account: undefined,
       requests: {},
       signing: {},
+      signRequests: undefined,
     })
   })
 
   test('behavior: the allow-list is read once, at setup: targets checksummed, selectors as 4-byte hex', () => {
-    expect(resolveOptions({ allow: [{ target: nft.toLowerCase() as `0x${string}`, selectors: ['mint(address)', '0xA9059CBB'] }, { target: nft }] }).allow).toStrictEqual([
+    expect(resolveOptions({ allow: allowList([{ target: nft.toLowerCase() as `0x${string}`, selectors: ['mint(address)', '0xA9059CBB'] }, { target: nft }]) }).allow?.entries).toStrictEqual([
       { target: nft, selectors: ['0x6a627842', '0xa9059cbb'] },
       { target: nft },
     ])
@@ -74,16 +77,14 @@ describe('resolveOptions', () => {
     expect(rejection(() => resolveOptions({ allow: [{ address: nft, calls: ['mint(address)'] }] }))).toMatchInlineSnapshot(`
       {
         "code": -32602,
-        "message": "allow[0]: takes { target, selectors }, not the grant's { address, calls }",
+        "message": "allow: must be made by allowList([{ target, selectors? }, …]), got an array",
       }
     `)
   })
 
   test('error: each option of a wrong shape is named, with what it takes', () => {
     const cases: Record<string, unknown>[] = [
-      { allow: { target: nft } },
-      { allow: [{ target: nft, selectors: ['mint(address'] }] },
-      { allow: [{ target: nft, functions: [] }] },
+      { allow: [{ target: nft }] },
       { store: {} },
       { store: { ...memoryStore(), keys: {} } },
       { executor: 'erc7836' },
@@ -91,25 +92,35 @@ describe('resolveOptions', () => {
       { autoRoute: 'yes' },
       { expiryMode: 'seconds' },
       { wallet: 'openfort' },
-      { signing: { hashes: true, raw: true } },
+      { signing: { hashes: true } },
       { maxExpiry: -1 },
       { account: [] },
     ]
     expect(cases.map((options) => rejection(() => resolveOptions(options)).message)).toMatchInlineSnapshot(`
       [
-        "allow: must be a list of { target, selectors? }, got an object",
-        "allow[0].selectors[0]: "mint(address" is not a function signature or selector",
-        "allow[0].functions: is not a field of an allow-list entry: { target, selectors? }",
+        "allow: must be made by allowList([{ target, selectors? }, …]), got an array",
         "store: must be a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node, got an object",
         "store: must be a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node, got an object",
         "executor: must be an executor function: erc7836Executor(), hashExecutor(…), or your own, got "erc7836"",
         "now: must be a function that answers the time in UNIX seconds, got 1800000000",
-        "autoRoute: must be true or false, got "yes"",
+        "autoRoute: must be made by autoRouting(), got "yes"",
         "expiryMode: must be 'auto', 'timestamp' or 'duration', got "seconds"",
         "wallet: must be a wallet dialect, got "openfort"; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect",
-        "signing.raw: is not a kind of signing: hashes, messages, typedData",
+        "signing: must be made by sessionSigning({ hashes?, messages?, typedData? }), got an object",
         "maxExpiry: must be a positive whole number of seconds, got -1",
         "account: must be an address or a non-empty list of addresses",
+      ]
+    `)
+  })
+
+  test('error: an allow-list entry of a wrong shape is named by allowList, with what it takes', () => {
+    const cases: unknown[] = [{ target: nft }, [{ target: nft, selectors: ['mint(address'] }], [{ target: nft, functions: [] }], [{ address: nft, calls: [] }]]
+    expect(cases.map((entries) => rejection(() => allowList(entries as AllowList)).message)).toMatchInlineSnapshot(`
+      [
+        "allow: must be a list of { target, selectors? }, got an object",
+        "allow[0].selectors[0]: "mint(address" is not a function signature or selector",
+        "allow[0].functions: is not a field of an allow-list entry: { target, selectors? }",
+        "allow[0]: takes { target, selectors }, not the grant's { address, calls }",
       ]
     `)
   })

@@ -9,19 +9,30 @@ import { callsStatus } from './wallet_getCallsStatus.js'
 import { walletChainId } from '../walletState.js'
 
 /**
- * `eth_sendTransaction`, under `autoRoute`: a transaction from an account with a live session
- * that covers it is signed with the session key (no prompt) and answered with its transaction
- * hash, as viem's `writeContract` expects. Everything else goes to the wallet untouched.
+ * `eth_sendTransaction`, under `autoRoute: autoRouting()`: a transaction from an account with a
+ * live session that covers it is signed with the session key (no prompt) and answered with its
+ * transaction hash, as viem's `writeContract` expects. Everything else goes to the wallet
+ * untouched.
  *
  * @example
- * const provider = withSessionKeys(inner, { autoRoute: true })
+ * const provider = withSessionKeys(inner, { autoRoute: autoRouting() })
  * const hash = await walletClient.writeContract({ address: nft, abi, functionName: 'mint', args: [to] })
  */
-export const eth_sendTransaction: MethodHandler = async (params, context, request) => {
+export const eth_sendTransaction: MethodHandler = (params, context, request) =>
+  context.options.autoRoute === undefined ? context.inner.request(request) : context.options.autoRoute.sendTransaction(params, context, request)
+
+/**
+ * `eth_sendTransaction` with auto-routing on (the opt-in's, bundled only with it): signed by the
+ * live session that covers it, or passed to the wallet.
+ *
+ * @example
+ * autoRouting().sendTransaction // this
+ */
+export const sendRoutedTransaction: MethodHandler = async (params, context, request) => {
   const forward = () => context.inner.request(request)
   const tx: unknown = Array.isArray(params) ? params[0] : undefined
   // Contract creations and malformed requests are the wallet's to judge.
-  if (!context.options.autoRoute || typeof tx !== 'object' || tx === null || !('to' in tx) || !('from' in tx)) return forward()
+  if (typeof tx !== 'object' || tx === null || !('to' in tx) || !('from' in tx)) return forward()
 
   const transaction = readObject(readArray(params, 'params')[0], 'params[0]')
   const from = readAddress(transaction.from, 'params[0].from')

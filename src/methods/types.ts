@@ -6,6 +6,8 @@ import type { SessionSigning, SessionStore } from '../sessions/types.js'
 import type { Eip1193Provider, RequestArguments } from '../types.js'
 import type { KeyleashOptions } from '../options.js'
 import type { RequestDialects } from '../permissions/dialects/index.js'
+import type { SessionSigningOption } from '../permissions/sessionSigning.js'
+import type { AutoRouting } from '../sessions/autoRouting.js'
 
 /** What every owned method's handler gets besides its params. */
 export type MethodContext = {
@@ -37,14 +39,18 @@ export type MethodHandler = (params: unknown, context: MethodContext, request: R
 export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired'
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'autoRoute' | 'requireWalletEnforcement' | 'keyType'>> &
+export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'requireWalletEnforcement' | 'keyType'>> &
   Pick<KeyleashOptions, 'allow'> & {
+    /** The `autoRoute` option; `undefined`: off. */
+    autoRoute: AutoRouting | undefined
     /** The `account` option as a list; `undefined`: the inner wallet's connected accounts. */
     account: readonly Address[] | undefined
     /** The drafts read besides June 2024's: the `requests` option and the wallet's own. */
     requests: RequestDialects
-    /** The `signing` option, reduced to what is on. */
+    /** The `signing` option's kinds, only what is on (`{}` without the option). */
     signing: SessionSigning
+    /** The `signing` option: what reads and signs sign requests from session keys. */
+    signRequests: SessionSigningOption | undefined
   }
 
 export type { Address }

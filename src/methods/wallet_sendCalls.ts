@@ -1,7 +1,6 @@
 import { UnauthorizedError } from '../errors.js'
 import { readCalls } from '../permissions/calls.js'
 import { readAddress, readArray, readChainId, readObject, readString } from '../permissions/read.js'
-import { pickSession } from '../sessions/pickSession.js'
 import { runInSession } from '../sessions/use.js'
 import { accountScope, inScope } from '../sessions/accountScope.js'
 import { notHeld } from '../sessions/find.js'
@@ -12,7 +11,7 @@ import type { MethodHandler } from './types.js'
  * `wallet_sendCalls` (ERC-5792). With `capabilities.permissions.context` (ERC-7715 over
  * ERC-5792) the calls are checked against that session, refused with 4100 and a reason per
  * call when they do not fit, and otherwise signed with the session key: no prompt. Without
- * a context, and with `autoRoute`, a live session that covers every call signs them. The calls
+ * a context, and with `autoRoute: autoRouting()`, a live session that covers every call signs them. The calls
  * are `from`'s, or the provider's account's when no `from` is given: a context of a session of
  * another account (a store shared by several users) is a 4100, never signed. Anything else, or
  * a context keyleash did not grant, goes to the wallet untouched.
@@ -24,7 +23,8 @@ import type { MethodHandler } from './types.js'
 export const wallet_sendCalls: MethodHandler = async (params, context, request) => {
   const forward = () => context.inner.request(request)
   const permissionsContext = contextOf(params)
-  if (permissionsContext === undefined && !context.options.autoRoute) return forward()
+  const autoRoute = context.options.autoRoute
+  if (permissionsContext === undefined && autoRoute === undefined) return forward()
 
   const body = readObject(readArray(params, 'params')[0], 'params[0]')
   const calls = readCalls(body.calls, 'params[0].calls')
@@ -37,7 +37,7 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
   const account = from ?? accounts[0]
   if (account === undefined) throw notConnected()
   if (permissionsContext === undefined) {
-    const session = await pickSession(context, chainId, account, calls)
+    const session = await autoRoute?.pick(context, chainId, account, calls)
     return session ? runInSession(context, session, calls, chainId) : forward()
   }
   const field = 'params[0].capabilities.permissions.context'

@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
 import { InvalidParamsError, UnauthorizedError } from '../errors.js'
-import type { AllowList } from '../options.js'
+import type { AllowListOption } from './allowList.js'
 import { resolveExpiry, type ExpiryRules } from './expiry.js'
 import { mergePermissions, mergePolicies, parsePermission, parsePolicies } from './permission.js'
 import { readAddress, readArray, readChainId, type Fields } from './read.js'
@@ -109,7 +109,7 @@ export function parseGrantParts(parts: {
  * Fills in the chain and account from the wallet and checks the grant against them and
  * against the app's allow-list. A session key may never call the account itself.
  */
-export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: AllowList | undefined): GrantRequest {
+export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: AllowListOption | undefined): GrantRequest {
   const { path } = draft
   if (draft.chainId !== undefined && draft.chainId !== wallet.chainId)
     throw new InvalidParamsError(`${path}chainId`, `${draft.chainId} is not the wallet's chain (${wallet.chainId}); switch the wallet's chain first`)
@@ -123,40 +123,7 @@ export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: Allo
     if (permission.type === 'contract-call' && permission.target.toLowerCase() === lower)
       throw new InvalidParamsError(`${path}permissions[${i}].data.address`, 'is the account itself; a session key may never call its own account')
   })
-  if (allow) checkAllowList(draft.permissions, allow, path)
+  allow?.check(draft.permissions, path)
   const { path: _, ...request } = draft
   return { ...request, chainId: wallet.chainId, account }
-}
-
-function checkAllowList(permissions: readonly Permission[], allow: AllowList, path: string): void {
-  // One lookup per permission: the list's rules by lower-case target, their selectors as sets.
-  const rules = new Map<string, Set<string> | undefined>()
-  allow.forEach((entry) => {
-    const key = entry.target.toLowerCase()
-    if (!rules.has(key)) rules.set(key, entry.selectors && new Set(entry.selectors.map((s, j) => toSelector(s, `options.allow[${j}].selectors`))))
-  })
-  permissions.forEach((permission, i) => {
-    const field = `${path}permissions[${i}]`
-    const target = permission.type === 'contract-call' ? permission.target : 'token' in permission ? permission.token : undefined
-    if (permission.type === 'native-transfer' || target === 'native')
-      throw new UnauthorizedError(`${field}: native transfers are outside this app's allow-list`, { field })
-    // The allow-list names what the app grants; a type keyleash cannot enforce is not among it, required or not.
-    if (permission.type === 'custom')
-      throw new UnauthorizedError(`${field}: "${permission.name}" is a permission type outside this app's allow-list`, {
-        field,
-        hint: 'grant contract-call or erc20-token-transfer permissions on targets the allow-list names',
-      })
-    if (permission.type === 'revocation' || target === undefined)
-      throw new UnauthorizedError(`${field}: revoking approvals on any token is outside this app's allow-list`, { field })
-    // An ERC-20 permission implies `transfer` on the token.
-    const selectors = permission.type === 'contract-call' ? permission.selectors : (['0xa9059cbb'] as const)
-    const key = target.toLowerCase()
-    if (!rules.has(key)) throw new UnauthorizedError(`${field}: ${target} is outside this app's allow-list`, { field })
-    const allowed = rules.get(key)
-    if (!allowed) return
-    if (selectors === 'any')
-      throw new UnauthorizedError(`${field}: every function of ${target} is wider than this app's allow-list`, { field, hint: 'name the functions in data.calls' })
-    const outside = selectors.find((s) => !allowed.has(s))
-    if (outside) throw new UnauthorizedError(`${field}: function ${outside} of ${target} is outside this app's allow-list`, { field })
-  })
 }

@@ -2,7 +2,56 @@ import type { Address } from 'viem'
 import type { MethodContext } from '../methods/types.js'
 import { checkScope, type ScopeCall } from '../permissions/scope.js'
 import { accountScope, inScope } from './accountScope.js'
+import type { SessionIndex } from './sessionIndex.js'
 import type { Session } from './types.js'
+
+// A plain transfer (no calldata) fits any session with a native allowance, whatever its target.
+const nativeTarget = 'native'
+
+/**
+ * What an active signing session is indexed under for auto-routing: `chain:account:target` of
+ * each contract it may call, token it may spend, and `native` for a native allowance.
+ *
+ * @example
+ * const index = sessionIndex(store, routeTargets)
+ */
+export function routeTargets(session: Session): Set<string> {
+  const prefix = `${session.chainId}:${session.account.toLowerCase()}:`
+  const targets = new Set<string>()
+  for (const permission of session.permissions) {
+    if (permission.type === 'contract-call') targets.add(prefix + permission.target.toLowerCase())
+    else if (permission.type === 'erc20-transfer') targets.add(prefix + permission.token.toLowerCase())
+    else if (permission.type === 'native-transfer') targets.add(prefix + nativeTarget)
+  }
+  return targets
+}
+
+/**
+ * Live signing sessions that might cover `calls` (the first call's target decides), newest
+ * first, read lazily: stop at the first that fits (the scope check decides). `index` must be
+ * made with {@link routeTargets}.
+ *
+ * @example
+ * for (const session of await candidates(index, 31337, account, [{ to: nft, data }], now)) …
+ */
+export async function candidates(index: SessionIndex, chainId: number, account: Address, calls: readonly ScopeCall[], now: number): Promise<Iterable<Session>> {
+  const [first] = calls
+  if (!first) return []
+  const prefix = `${chainId}:${account.toLowerCase()}:`
+  const forTarget = await index.liveByTarget(prefix + first.to.toLowerCase(), now)
+  const isTransfer = first.data === undefined || first.data === '0x'
+  return isTransfer ? distinct(forTarget, await index.liveByTarget(prefix + nativeTarget, now)) : forTarget
+}
+
+/** The sessions of `first`, then those of `second` not already given. */
+function* distinct(first: Iterable<Session>, second: Iterable<Session>): Generator<Session> {
+  const given = new Set<Session>()
+  for (const session of first) {
+    given.add(session)
+    yield session
+  }
+  for (const session of second) if (!given.has(session)) yield session
+}
 
 /**
  * The live signing session that covers every call, for auto-routing; `undefined` when none
@@ -21,7 +70,7 @@ export async function pickSession(context: MethodContext, chainId: number, accou
   const options = { chainId, now, canSign: true, permissionKinds: context.options.wallet.permissionKinds }
   const pick = async () => {
     // Whether the key is held, and whether another instance revoked the session, is checked in the store when the usage is reserved.
-    for (const session of await context.index.candidates(chainId, account, calls, now)) if (checkScope(session, calls, options).allowed) return session
+    for (const session of await candidates(context.index, chainId, account, calls, now)) if (checkScope(session, calls, options).allowed) return session
     return undefined
   }
   // A miss may be a session another instance sharing the store granted: look once more.

@@ -1,5 +1,4 @@
 import type { Address } from 'viem'
-import type { ScopeCall } from '../permissions/scope.js'
 import { isLive } from './find.js'
 import { frozenCopy, frozenReplace } from './frozen.js'
 import type { Session, SessionStore } from './types.js'
@@ -7,22 +6,22 @@ import { sessionWith } from './sessionWith.js'
 
 /**
  * Sessions by what they are looked up by: the key that signs (`personal_sign` from a session
- * key's address, revoke's shared-key check) and the (chain, account, target) a call goes to
- * (auto-routing). Read from the store once, on first use; from then on kept up to date one
+ * key's address, revoke's shared-key check) and, with auto-routing, the (chain, account,
+ * target) a call goes to. Read from the store once, on first use; from then on kept up to date one
  * session at a time as this provider grants and revokes, and trimmed of expired sessions as
  * lookups meet them. A lookup costs a map read and a walk that stops at the first session
  * that fits, however many sessions the store holds.
  */
 export type SessionIndex = {
-  /**
-   * Live signing sessions that might cover `calls` (the first call's target decides), newest
-   * first, read lazily: stop at the first that fits (the scope check decides).
-   */
-  candidates(chainId: number, account: Address, calls: readonly ScopeCall[], now: number): Promise<Iterable<Session>>
   /** Every session whose key is `address`, live or not, newest first. */
   byKey(address: Address): Promise<readonly Session[]>
   /** The live sessions whose key is `address`, newest first, read lazily. */
   liveByKey(address: Address, now: number): Promise<Iterable<Session>>
+  /**
+   * The live sessions indexed under `target` (by the `targets` the index was made with: the
+   * auto-routing opt-in's), newest first, read lazily: stop at the first that fits.
+   */
+  liveByTarget(target: string, now: number): Promise<Iterable<Session>>
   /** This provider stored `session` (a grant): it is found from now on. */
   granted(session: Session): void
   /** This provider revoked the session `id`: it is no candidate any more. */
@@ -34,6 +33,9 @@ export type SessionIndex = {
   refresh(now: number): boolean
 }
 
+/** The targets an active signing session is looked up by, besides its key (auto-routing's). */
+export type SessionTargets = (session: Session) => Iterable<string>
+
 /** One session as indexed; revoking replaces `session`, so every list that holds the entry sees it. */
 type Entry = { session: Session }
 
@@ -42,12 +44,10 @@ type Built = {
   byId: Map<string, Entry>
   /** Every session with a key, by lower-case key address, oldest first. */
   byKey: Map<string, Entry[]>
-  /** Signing sessions that were active when indexed, by `chain:account:target`, oldest first. */
+  /** Signing sessions that were active when indexed, by target, oldest first. */
   byTarget: Map<string, Entry[]>
 }
 
-// A plain transfer (no calldata) fits any session with a native allowance, whatever its target.
-const nativeTarget = 'native'
 // A walk that steps over more dead entries than this (and than half its list) rewrites the list.
 const compactAfter = 8
 
@@ -55,10 +55,10 @@ const compactAfter = 8
  * Indexes a store's sessions for lookups that must cost the same with 10,000 sessions as with one.
  *
  * @example
- * const index = sessionIndex(store)
- * for (const session of await index.candidates(31337, account, [{ to: nft, data }], now)) …
+ * const index = sessionIndex(store, routeTargets)
+ * for (const session of await index.liveByTarget(`31337:${account}:${nft}`, now)) …
  */
-export function sessionIndex(store: SessionStore): SessionIndex {
+export function sessionIndex(store: SessionStore, targets?: SessionTargets): SessionIndex {
   let built: Built | undefined
   let loading: Promise<Built> | undefined
   // Grants and revokes made while the store is being read, applied once it has been.
@@ -69,7 +69,7 @@ export function sessionIndex(store: SessionStore): SessionIndex {
   async function load(): Promise<Built> {
     const own = generation
     const fresh: Built = { byId: new Map(), byKey: new Map(), byTarget: new Map() }
-    for (const session of (await store.list()).sort((a, b) => a.createdAt - b.createdAt)) add(fresh, session)
+    for (const session of (await store.list()).sort((a, b) => a.createdAt - b.createdAt)) add(fresh, session, targets)
     if (own !== generation) return read()
     for (const change of pending) change(fresh)
     pending = []
@@ -85,14 +85,8 @@ export function sessionIndex(store: SessionStore): SessionIndex {
   }
 
   return {
-    async candidates(chainId, account, calls, now) {
-      const [first] = calls
-      if (!first) return []
-      const index = await read()
-      const prefix = `${chainId}:${account.toLowerCase()}:`
-      const forTarget = liveFor(index, prefix + first.to.toLowerCase(), now)
-      const isTransfer = first.data === undefined || first.data === '0x'
-      return isTransfer ? distinct(forTarget, liveFor(index, prefix + nativeTarget, now)) : forTarget
+    async liveByTarget(target, now) {
+      return liveFor(await read(), target, now)
     },
     async byKey(address) {
       const index = await read()
@@ -105,7 +99,7 @@ export function sessionIndex(store: SessionStore): SessionIndex {
       return sessionsOf(newestFirst(index, index.byKey.get(address.toLowerCase())), now)
     },
     granted(session) {
-      change((index) => add(index, session))
+      change((index) => add(index, session, targets))
     },
     revoked(id) {
       change((index) => {
@@ -125,20 +119,13 @@ export function sessionIndex(store: SessionStore): SessionIndex {
   }
 }
 
-function add(index: Built, session: Session): void {
+function add(index: Built, session: Session, targets: SessionTargets | undefined): void {
   const entry: Entry = { session: frozenCopy(session) }
   index.byId.set(session.id, entry)
   if (session.keyAddress === undefined) return
   insert(index.byKey, session.keyAddress.toLowerCase(), entry)
-  if (session.status !== 'active') return
-  const prefix = `${session.chainId}:${session.account.toLowerCase()}:`
-  const targets = new Set<string>()
-  for (const permission of session.permissions) {
-    if (permission.type === 'contract-call') targets.add(prefix + permission.target.toLowerCase())
-    else if (permission.type === 'erc20-transfer') targets.add(prefix + permission.token.toLowerCase())
-    else if (permission.type === 'native-transfer') targets.add(prefix + nativeTarget)
-  }
-  for (const target of targets) insert(index.byTarget, target, entry)
+  if (session.status !== 'active' || targets === undefined) return
+  for (const target of targets(session)) insert(index.byTarget, target, entry)
 }
 
 /** Keeps a list oldest first: a new grant is the newest, so this is a push but for a clock that went back. */
@@ -185,14 +172,4 @@ function* liveFor(index: Built, target: string, now: number): Generator<Session>
     if (kept.length === 0) index.byTarget.delete(target)
     else index.byTarget.set(target, kept)
   }
-}
-
-/** The sessions of `first`, then those of `second` not already given. */
-function* distinct(first: Iterable<Session>, second: Iterable<Session>): Generator<Session> {
-  const given = new Set<Session>()
-  for (const session of first) {
-    given.add(session)
-    yield session
-  }
-  for (const session of second) if (!given.has(session)) yield session
 }

@@ -2,7 +2,6 @@ import type { Address, LocalAccount } from 'viem'
 import type { P256Signer, SessionKeySigner } from './p256Key.js'
 import { UnauthorizedError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
-import { optedIn, type SignKind } from '../permissions/signRequest.js'
 import { accountScope, inScope } from './accountScope.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
@@ -10,28 +9,42 @@ import type { Session } from './types.js'
 /** A session key that may sign here, and the live sessions it is the key of. */
 export type SessionSignerReturnType = { signer: LocalAccount; sessions: readonly Session[] }
 
+/** The sessions a key address is the key of: all of them, and those of this provider's accounts. */
+export type SessionKeyOf = { indexed: readonly Session[]; own: readonly Session[]; accounts: readonly Address[] }
+
 /**
- * The signer for `address` when it is the key of a live session, with every live session it
- * signs for; `undefined` when it is not a session key at all (the request is then the
- * wallet's). The key of a session of an account this provider does not serve (a store shared
- * by several users) is not a session key here, exactly as an unknown address. The key of one of
- * this provider's sessions that has expired or was revoked never signs again: a 4100, not a
- * pass-through. What the key may sign is the caller's to decide.
+ * The sessions `address` is the key of, when one of them is a session of this provider's
+ * accounts; `undefined` when it is not a session key here (the request is then the wallet's).
+ * The key of a session of an account this provider does not serve (a store shared by several
+ * users) is not a session key here, exactly as an unknown address. Live or not: what such a key
+ * may sign is the caller's to decide ({@link sessionSigner}), and without the `signing` opt-in it
+ * signs nothing, unread.
  *
  * @example
- * const found = await sessionSigner(context, '0x…')
+ * const key = await sessionKeyOf(context, '0x…')
  */
-export async function sessionSigner(context: MethodContext, address: Address): Promise<SessionSignerReturnType | undefined> {
-  const now = context.now()
+export async function sessionKeyOf(context: MethodContext, address: Address): Promise<SessionKeyOf | undefined> {
   let indexed = await context.index.byKey(address)
   // Not a session key as far as this instance knows: another one sharing the store may have granted it.
-  if (indexed.length === 0 && context.index.refresh(now)) indexed = await context.index.byKey(address)
+  if (indexed.length === 0 && context.index.refresh(context.now())) indexed = await context.index.byKey(address)
   if (indexed.length === 0) return undefined
   // Another account's sessions (a store shared by several users) are none of this caller's:
   // a key that is only theirs is no session key here, live or revoked alike.
   const accounts = await accountScope(context)
   const own = indexed.filter((candidate) => inScope(accounts, candidate))
-  if (own.length === 0) return undefined
+  return own.length === 0 ? undefined : { indexed, own, accounts }
+}
+
+/**
+ * The signer of session key `address` ({@link sessionKeyOf}), with every live session it signs
+ * for. The key of one of this provider's sessions that has expired or was revoked never signs
+ * again: a 4100, not a pass-through. What the key may sign is the caller's to decide.
+ *
+ * @example
+ * const found = await sessionSigner(context, '0x…', key)
+ */
+export async function sessionSigner(context: MethodContext, address: Address, { indexed, own, accounts }: SessionKeyOf): Promise<SessionSignerReturnType> {
+  const now = context.now()
   const sessions = await liveInStore(context, own, now)
   if (sessions.length === 0)
     throw new UnauthorizedError(`${address} is the key of a session that has expired or was revoked; it signs no more`, {
@@ -65,32 +78,6 @@ async function liveInStore(context: MethodContext, candidates: readonly Session[
     if (stored && isLive(stored, now)) live.push(stored)
   }
   return live
-}
-
-const kinds: Record<SignKind, string> = {
-  hashes: 'raw bytes or a hash',
-  messages: 'a text message',
-  typedData: 'typed data',
-}
-
-/**
- * Throws 4100 unless the app opted into session keys signing `kind` (the `signing` option, both
- * now and when each session of the key was granted): outside the calls keyleash checks, a
- * signature could authorise anything the account accepts from the key.
- *
- * @example
- * assertOptedIn(context, found, 'hashes', address)
- */
-export function assertOptedIn(context: MethodContext, { sessions }: SessionSignerReturnType, kind: SignKind, address: Address): void {
-  if (optedIn(kind, context.options.signing, sessions)) return
-  throw new UnauthorizedError(
-    `${address} is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and ${kinds[kind]} is not checked; it could authorise anything the account accepts from the key`,
-    {
-      field: 'address',
-      context: sessions[0]?.id,
-      hint: `to let session keys sign ${kinds[kind]}, make the provider with withSessionKeys(inner, { signing: { ${kind}: true } }) and grant the session under it; the wallet's own limits on the key are then the only ones`,
-    },
-  )
 }
 
 /**

@@ -8,6 +8,7 @@ import { generateP256Key, p256Signer } from '../../src/sessions/p256Key.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { useSharedChain } from '../utils/chain.js'
+import { sessionSigning } from '../../src/permissions/sessionSigning.js'
 
 /*
  * A non-extractable P-256 session key, end to end on the dev wallet: keyleash makes it
@@ -74,7 +75,7 @@ describe('a P-256 session key on the dev wallet (ERC-7715 2025)', () => {
   }, 60_000)
 
   test('error: a P-256 key has no address to sign as: personal_sign from its name is a 4100, even with signing opted into', async () => {
-    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', signing: { hashes: true, messages: true }, now })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', signing: sessionSigning({ hashes: true, messages: true }), now })
     const [granted] = (await provider.request({ method: 'wallet_grantPermissions', params: grantParams(wallet) })) as [{ context: string }]
     const keyAddress = (await provider.sessions.get(granted.context))?.keyAddress as Hex
     await expect(provider.request({ method: 'personal_sign', params: ['0x68656c6c6f', keyAddress] })).rejects.toMatchObject({

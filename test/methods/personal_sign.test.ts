@@ -6,6 +6,7 @@ import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
 import { rejectionOf } from '../utils/rejection.js'
+import { sessionSigning } from '../../src/permissions/sessionSigning.js'
 
 async function setup(options: KeyleashOptions = {}) {
   let clock = now
@@ -20,7 +21,7 @@ async function setup(options: KeyleashOptions = {}) {
   return { inner, provider, key, context: permissionsContext, client, advance: (seconds: number) => (clock += seconds) }
 }
 
-const everything = { signing: { hashes: true, messages: true, typedData: true } } as const
+const everything = { signing: sessionSigning({ hashes: true, messages: true, typedData: true }) } as const
 
 const typed = {
   domain: { name: 'Backend', version: '1', chainId: 31337 },
@@ -42,27 +43,38 @@ function permit(spender: Address) {
 }
 
 describe('personal_sign', () => {
-  test('error: without the opt-in a session key signs no hash (the seed\'s signableHash), and the wallet is not asked', async () => {
-    const { inner, client, key } = await setup()
+  test('error: without a signing option a session key signs no hash (the seed\'s signableHash): refused unread, the hint says what to import, and the wallet is not asked', async () => {
+    const { inner, client, provider, key } = await setup()
+    const error = await client.signMessage({ account: key, message: { raw: signableHash } }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 4100 })
+    expect((error as { details: string }).details.replace(key, '<key>')).toMatchInlineSnapshot(
+      `"<key> is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and this provider signs nothing else with session keys, so it did not read this request; it could authorise anything the account accepts from the key"`,
+    )
+    expect(await rejectionOf(provider.request({ method: 'personal_sign', params: [signableHash, key] }))).toMatchObject({
+      data: { hint: expect.stringContaining('signing: sessionSigning({ hashes: true })') },
+    })
+    expect(inner.paramsOf('personal_sign')).toHaveLength(0)
+  })
+  test('error: opted into text only, a session key signs no hash, and the refusal names the kind', async () => {
+    const { client, key } = await setup({ signing: sessionSigning({ messages: true }) })
     const error = await client.signMessage({ account: key, message: { raw: signableHash } }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 4100 })
     expect((error as { details: string }).details.replace(key, '<key>')).toMatchInlineSnapshot(
       `"<key> is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and raw bytes or a hash is not checked; it could authorise anything the account accepts from the key"`,
     )
-    expect(inner.paramsOf('personal_sign')).toHaveLength(0)
   })
   test('error: without the opt-in a session key signs no text message either', async () => {
-    const { client, key } = await setup({ signing: { hashes: true } })
+    const { client, key } = await setup({ signing: sessionSigning({ hashes: true }) })
     await expect(client.signMessage({ account: key, message: 'Sign in to example.com' })).rejects.toMatchObject({ code: 4100 })
   })
   test('behavior: with signing.hashes, a live session key signs a backend\'s signableHash locally, as raw bytes, without the wallet', async () => {
-    const { inner, client, key } = await setup({ signing: { hashes: true } })
+    const { inner, client, key } = await setup({ signing: sessionSigning({ hashes: true }) })
     const signature = await client.signMessage({ account: key, message: { raw: signableHash } })
     expect(await verifyMessage({ address: key, message: { raw: signableHash }, signature })).toBe(true)
     expect(inner.paramsOf('personal_sign')).toHaveLength(0)
   })
   test('behavior: with signing.messages, text is signed, but a hash written as text is still a hash', async () => {
-    const { client, key } = await setup({ signing: { messages: true } })
+    const { client, key } = await setup({ signing: sessionSigning({ messages: true }) })
     const signature = await client.signMessage({ account: key, message: 'Sign in to example.com' })
     expect(await verifyMessage({ address: key, message: 'Sign in to example.com', signature })).toBe(true)
     await expect(client.signMessage({ account: key, message: `approve ${signableHash}` })).rejects.toMatchObject({ code: 4100 })
@@ -70,12 +82,12 @@ describe('personal_sign', () => {
   test('error: a text of digest length (32 bytes as UTF-8, sent as text) is a hash: signed only under signing.hashes', async () => {
     const text = 'Sign in, nonce 8f3a2c91 — ok!!'
     expect(new TextEncoder().encode(text)).toHaveLength(32)
-    const messagesOnly = await setup({ signing: { messages: true } })
+    const messagesOnly = await setup({ signing: sessionSigning({ messages: true }) })
     expect(await rejectionOf(messagesOnly.provider.request({ method: 'personal_sign', params: [text, messagesOnly.key] }))).toMatchObject({
       code: 4100,
-      data: { hint: expect.stringContaining('signing: { hashes: true }') },
+      data: { hint: expect.stringContaining('signing: sessionSigning({ hashes: true })') },
     })
-    const both = await setup({ signing: { messages: true, hashes: true } })
+    const both = await setup({ signing: sessionSigning({ messages: true, hashes: true }) })
     const signature = (await both.provider.request({ method: 'personal_sign', params: [text, both.key] })) as Hex
     // Its signature is the one the 32-byte digest of the same bytes gets.
     expect(await verifyMessage({ address: both.key, message: { raw: stringToHex(text) }, signature })).toBe(true)
@@ -85,9 +97,9 @@ describe('personal_sign', () => {
     const store = memoryStore()
     const before = await setup({ store })
     expect((await before.provider.sessions.get(before.context))?.signing).toBeUndefined()
-    const after = withSessionKeys(scriptedWallet('erc7715'), { store, now: () => now, signing: { hashes: true } })
+    const after = withSessionKeys(scriptedWallet('erc7715'), { store, now: () => now, signing: sessionSigning({ hashes: true }) })
     await expect(after.request({ method: 'personal_sign', params: [signableHash, before.key] })).rejects.toMatchObject({ code: 4100 })
-    const opted = await setup({ signing: { hashes: true, messages: false } })
+    const opted = await setup({ signing: sessionSigning({ hashes: true, messages: false }) })
     expect((await opted.provider.sessions.get(opted.context))?.signing).toEqual({ hashes: true })
   })
   test('behavior: any other address goes to the wallet untouched', async () => {
@@ -98,7 +110,16 @@ describe('personal_sign', () => {
   test('error: an expired session\'s key never signs', async () => {
     const { client, key, advance } = await setup(everything)
     advance(3600)
-    await expect(client.signMessage({ account: key, message: 'late' })).rejects.toMatchObject({ code: 4100 })
+    await expect(client.signMessage({ account: key, message: 'late' })).rejects.toMatchObject({ code: 4100, details: expect.stringContaining('it signs no more') })
+  })
+  test('error: without a signing option, the key of an expired or revoked session is refused (4100) unread as well, never passed to the wallet', async () => {
+    const { provider, client, key, context, inner, advance } = await setup()
+    await provider.sessions.revoke(context)
+    await expect(client.signMessage({ account: key, message: 'after' })).rejects.toMatchObject({ code: 4100, details: expect.stringContaining('did not read this request') })
+    advance(3600)
+    await expect(provider.request({ method: 'eth_signTypedData_v4', params: [key, typed] })).rejects.toMatchObject({ code: 4100 })
+    expect(inner.paramsOf('personal_sign')).toHaveLength(0)
+    expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
   })
   test('error: a revoked session\'s key never signs', async () => {
     const { provider, client, key, context, inner } = await setup(everything)
@@ -146,11 +167,11 @@ describe('personal_sign', () => {
 
 describe('eth_signTypedData_v4', () => {
   test('error: without signing.typedData a session key signs no typed data', async () => {
-    const { client, key } = await setup({ signing: { hashes: true, messages: true } })
+    const { client, key } = await setup({ signing: sessionSigning({ hashes: true, messages: true }) })
     await expect(client.signTypedData({ account: key as Address, ...typed })).rejects.toMatchObject({ code: 4100 })
   })
   test('behavior: with signing.typedData, typed data that authorises nothing keyleash knows of is signed locally', async () => {
-    const { inner, client, key } = await setup({ signing: { typedData: true } })
+    const { inner, client, key } = await setup({ signing: sessionSigning({ typedData: true }) })
     const signature = await client.signTypedData({ account: key as Address, ...typed })
     expect(await verifyTypedData({ address: key, ...typed, signature })).toBe(true)
     expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
@@ -202,9 +223,9 @@ describe('sessions shared through one store', () => {
   test('behavior: a key granted by another instance signs here too, from the next second on', async () => {
     let clock = now
     const store = memoryStore()
-    const a = withSessionKeys(scriptedWallet('erc7715'), { now: () => clock, store, signing: { hashes: true } })
+    const a = withSessionKeys(scriptedWallet('erc7715'), { now: () => clock, store, signing: sessionSigning({ hashes: true }) })
     const innerB = scriptedWallet('erc7715', { personal_sign: '0xfromwallet' })
-    const b = withSessionKeys(innerB, { now: () => clock, store, signing: { hashes: true } })
+    const b = withSessionKeys(innerB, { now: () => clock, store, signing: sessionSigning({ hashes: true }) })
     // B looks a key up before the grant, so its index is built without it.
     expect(await b.request({ method: 'personal_sign', params: ['0x1234', account] })).toBe('0xfromwallet')
     const key = await a.sessions.importKey(generatePrivateKey())
@@ -245,12 +266,29 @@ describe('size limits, before anything reads the request', () => {
     ['a million-element array of arrays, as an object', typedWith('uint256[][]', new Array(1_000_000).fill([])), 'params[1]: is over the limit of 512 values'],
     ['10,000 levels of nesting, as an object', typedWith('Node', nodes(10_000)), 'params[1]: is over the limit of 32 levels of nesting'],
     ['5,000 levels of nesting, as JSON', JSON.stringify(typedWith('uint256', '@')).replace('"@"', '['.repeat(5_000) + ']'.repeat(5_000)).replace('"uint256"', `"uint256${'[]'.repeat(5_000)}"`), 'params[1]: is over the limit of 32 levels of nesting'],
-  ])('error: eth_signTypedData_v4 with %s is refused with -32602 naming the field and the limit, before the classifier reads it, opted in or not', async (_, payload, message) => {
-    for (const options of [everything, {}]) {
+  ])('error: eth_signTypedData_v4 with %s is refused with -32602 naming the field and the limit, before the classifier reads it, whatever kinds are opted into', async (_, payload, message) => {
+    for (const options of [everything, { signing: sessionSigning({}) }]) {
       const { provider, key, inner } = await setup(options)
       expect(await rejectionOf(provider.request({ method: 'eth_signTypedData_v4', params: [key, payload] }))).toMatchObject({ code: -32602, message: `${message} ${limit}`, data: { field: 'params[1]' } })
       expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
     }
+  })
+
+  test('error: without a signing option, typed data from a session key is refused with 4100 unread (not one element read), and the wallet is not asked', async () => {
+    const { provider, key, inner } = await setup()
+    let reads = 0
+    const huge = new Proxy(new Array(1_000_000), {
+      get: (target, property, receiver) => {
+        if (typeof property === 'string' && /^\d+$/.test(property)) reads++
+        return Reflect.get(target, property, receiver)
+      },
+    })
+    expect(await rejectionOf(provider.request({ method: 'eth_signTypedData_v4', params: [key, typedWith('uint256[]', huge)] }))).toMatchObject({
+      code: 4100,
+      data: { field: 'address', hint: expect.stringContaining('signing: sessionSigning({ hashes: true })') },
+    })
+    expect(reads).toBe(0)
+    expect(inner.paramsOf('eth_signTypedData_v4')).toHaveLength(0)
   })
 
   test('behavior: a million-element array is refused by its length: not one element is read', async () => {

@@ -13,6 +13,7 @@ import { fail } from '../utils/scriptedProvider.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
 import { account, nft, now, scriptedWallet } from '../utils/scriptedWallet.js'
 import { rejectionOf } from '../utils/rejection.js'
+import { autoRouting } from '../../src/sessions/autoRouting.js'
 
 const abi = parseAbi(['function mint(address to)', 'function burn(uint256 id)'])
 const mint = (to: Address = account): Hex => encodeFunctionData({ abi, functionName: 'mint', args: [to] })
@@ -171,20 +172,20 @@ describe('auto-routing', () => {
   })
 
   test('behavior: on, calls from the account that a live session covers are signed by it', async () => {
-    const { send, sent, key } = await setup({ autoRoute: true })
+    const { send, sent, key } = await setup({ autoRoute: autoRouting() })
     await send([{ to: nft, data: mint() }], {})
     expect(sent.map((s) => s.signer)).toStrictEqual([key])
   })
 
   test('behavior: on, calls no session covers still go to the wallet', async () => {
-    const { inner, send, sent } = await setup({ autoRoute: true })
+    const { inner, send, sent } = await setup({ autoRoute: autoRouting() })
     inner.script({ wallet_sendCalls: { id: 'wallet' } })
     expect(await send([{ to: nft, data: burn }], {})).toStrictEqual({ id: 'wallet' })
     expect(sent).toHaveLength(0)
   })
 
   test('behavior: on, eth_sendTransaction under a session answers the transaction hash', async () => {
-    const { provider, sent, key } = await setup({ autoRoute: true })
+    const { provider, sent, key } = await setup({ autoRoute: autoRouting() })
     const hash = await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })
     expect(hash).toMatch(/^0x[0-9a-f]{64}$/)
     expect(sent.map((s) => s.signer)).toStrictEqual([key])
@@ -196,10 +197,10 @@ describe('one store, two users', () => {
   /** A second provider on A's store, for user B (B's wallet connected to B only). */
   async function asB(options: KeyleashOptions = {}) {
     const store = memoryStore()
-    const a = await setup({ store, autoRoute: true })
+    const a = await setup({ store, autoRoute: autoRouting() })
     const preparer = scriptedPreparer()
     const innerB = scriptedWallet('erc7715', { ...preparer.script, eth_accounts: [userB], wallet_sendCalls: { id: 'from-b-wallet' }, eth_sendTransaction: '0xfromwallet' })
-    const b = withSessionKeys(innerB, { now: () => now, store, autoRoute: true, ...options })
+    const b = withSessionKeys(innerB, { now: () => now, store, autoRoute: autoRouting(), ...options })
     const sendB = (calls: { to: Address; data?: Hex }[], body: object = {}) =>
       b.request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls, ...body }] })
     return { a, b, innerB, sendB, sentB: preparer.sent }

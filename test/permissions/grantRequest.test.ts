@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
 import { describe, expect, test } from 'vitest'
-import type { AllowList } from '../../src/options.js'
+import { allowList } from '../../src/permissions/allowList.js'
 import { maxPermissions, resolveGrant, type GrantDraft } from '../../src/permissions/grantRequest.js'
 import { withSessionKeys } from '../../src/provider.js'
 import type { ContractCallPermissionRequest } from '../../src/rpcSchema.js'
@@ -50,7 +50,7 @@ describe('resolveGrant', () => {
 })
 
 describe('the app\'s allow-list', () => {
-  const allow: AllowList = [{ target: nft, selectors: ['mint(address)'] }, { target: token }]
+  const allow = allowList([{ target: nft, selectors: ['mint(address)'] }, { target: token }])
   test('default: a grant within the allow-list passes', () => {
     expect(resolveGrant(draft, wallet, allow).permissions).toBe(draft.permissions)
     expect(resolveGrant({ ...draft, permissions: [{ type: 'erc20-transfer', token, allowance: 5n }] }, wallet, allow).permissions).toHaveLength(1)

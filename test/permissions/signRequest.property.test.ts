@@ -4,6 +4,7 @@ import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { SESSION_ACCOUNT_DOMAIN, executeTypes } from '../../src/devwallet/contracts.js'
 import { permit2Address } from '../../src/permissions/signRequest.js'
+import { sessionSigning } from '../../src/permissions/sessionSigning.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import { account, now, nft, scriptedWallet, token } from '../utils/scriptedWallet.js'
@@ -127,8 +128,8 @@ describe('property: a session key signs nothing outside the grant', () => {
           const inner = scriptedWallet('erc7715')
           const store = memoryStore()
           // The session is granted under one set of opt-ins and used under the provider's of the moment.
-          const grantor = withSessionKeys(inner, { now: () => clock, store, signing: granted })
-          const provider = withSessionKeys(inner, { now: () => clock, store, signing: provided })
+          const grantor = withSessionKeys(inner, { now: () => clock, store, signing: sessionSigning(granted) })
+          const provider = withSessionKeys(inner, { now: () => clock, store, signing: sessionSigning(provided) })
           const key = await grantor.sessions.importKey(generatePrivateKey())
           await grantor.request({ method: 'wallet_grantPermissions', params: [{ expiry: 3600, signer: { type: 'account', data: { id: key } }, permissions }] })
           if (expired) clock += 3600

@@ -6,6 +6,7 @@ import { type DevWalletDialectName, devWalletDialects } from '../../src/devwalle
 import { withSessionKeys } from '../../src/provider.js'
 import { erc7715v2025Requests, executionPermissionRequests } from '../../src/permissions/dialects/index.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
+import { allowList } from '../../src/permissions/allowList.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
 import { account, chainId, nft, now, scriptedWallet, token } from '../utils/scriptedWallet.js'
@@ -299,7 +300,7 @@ describe('checks against the wallet and the app', () => {
     expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
   })
   test('error: a grant wider than options.allow is 4100 and never reaches the wallet', async () => {
-    const { inner, client } = setup('erc7715', { allow: [{ target: nft, selectors: ['mint(address)'] }] })
+    const { inner, client } = setup('erc7715', { allow: allowList([{ target: nft, selectors: ['mint(address)'] }]) })
     const error = await client.grantPermissions({ expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] }, policies: [] }] }).catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'UnauthorizedProviderError', code: 4100 })
     expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)

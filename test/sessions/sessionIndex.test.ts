@@ -3,11 +3,13 @@ import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
+import { candidates, routeTargets } from '../../src/sessions/pickSession.js'
 import { sessionIndex } from '../../src/sessions/sessionIndex.js'
 import type { Session, SessionStore } from '../../src/sessions/types.js'
 import { scriptedPreparer } from '../utils/scriptedPreparer.js'
 import { account, chainId, nft, now, scriptedWallet, token } from '../utils/scriptedWallet.js'
 import { sessionFixture } from '../utils/sessionFixture.js'
+import { autoRouting } from '../../src/sessions/autoRouting.js'
 
 const mint: Hex = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
 
@@ -41,7 +43,7 @@ function setup(store: SessionStore, clock: () => number = () => now, prefix = '0
       permissionsContext: `${prefix}${++granted}`,
     }),
   })
-  const provider = withSessionKeys(inner, { now: clock, store, autoRoute: true })
+  const provider = withSessionKeys(inner, { now: clock, store, autoRoute: autoRouting() })
   const grant = async (key: Address, target: Address = nft) =>
     (
       (await provider.request({
@@ -67,10 +69,10 @@ describe('sessionIndex', () => {
     await store.put(signing({ id: '0xexpired', keyAddress, expiry: now, createdAt: now }))
     await store.put(signing({ id: '0xnokey', createdAt: now }))
     await store.put(signing({ id: '0xtoken', keyAddress, permissions: [{ type: 'contract-call', target: token, selectors: 'any' }] }))
-    const index = sessionIndex(store)
-    const candidates = await index.candidates(chainId, account, [{ to: nft, data: mint }], now)
-    expect([...candidates].map((s) => s.id)).toStrictEqual(['0xnew', '0xold'])
-    const walk = (await index.candidates(chainId, account, [{ to: nft, data: mint }], now))[Symbol.iterator]()
+    const index = sessionIndex(store, routeTargets)
+    const found = await candidates(index, chainId, account, [{ to: nft, data: mint }], now)
+    expect([...found].map((s) => s.id)).toStrictEqual(['0xnew', '0xold'])
+    const walk = (await candidates(index, chainId, account, [{ to: nft, data: mint }], now))[Symbol.iterator]()
     expect(walk.next().value?.id).toBe('0xnew')
     expect([...(await index.liveByKey(keyAddress, now))].map((s) => s.id).sort()).toStrictEqual(['0xnew', '0xold', '0xtoken'])
     expect((await index.byKey(keyAddress)).map((s) => s.id).sort()).toStrictEqual(['0xexpired', '0xnew', '0xold', '0xrevoked', '0xtoken'])

@@ -13,6 +13,7 @@ import { erc7715Actions } from 'viem/experimental'
 import { beforeAll, expect, test } from 'vitest'
 import { demoNftAbi, demoTokenAbi } from '../../src/devwallet/artifacts.js'
 import { withSessionKeys } from '../../src/provider.js'
+import { allowList } from '../../src/permissions/allowList.js'
 import { useSharedChain } from '../utils/chain.js'
 import { counting, viemHarness } from './harness.js'
 
@@ -88,7 +89,7 @@ test('error: calls outside the session are an UnauthorizedProviderError (4100) w
 })
 
 test('error: a grant wider than the app\'s allow list is an UnauthorizedProviderError (4100), with no prompt', async () => {
-  const { provider, client } = h.client({ allow: [{ target: h.wallet.contracts.token }] })
+  const { provider, client } = h.client({ allow: allowList([{ target: h.wallet.contracts.token }]) })
   const prompts = h.wallet.prompts
   const thrown = await client.grantPermissions({ expiry: 3600, permissions: mintPermission() }).catch((e: unknown) => e)
   expect(unwrap(thrown, UnauthorizedProviderError).error.code).toBe(4100)

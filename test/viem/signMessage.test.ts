@@ -2,6 +2,7 @@ import { UnauthorizedProviderError, hashMessage, keccak256, recoverMessageAddres
 import { beforeAll, expect, test } from 'vitest'
 import { useSharedChain } from '../utils/chain.js'
 import { viemHarness } from './harness.js'
+import { sessionSigning } from '../../src/permissions/sessionSigning.js'
 
 /*
  * Signing with the session key through viem: the session key's address used as a JSON-RPC
@@ -10,7 +11,7 @@ import { viemHarness } from './harness.js'
  * the app opted in (`signing`).
  */
 
-const signing = { signing: { hashes: true, messages: true, typedData: true } } as const
+const signing = { signing: sessionSigning({ hashes: true, messages: true, typedData: true }) } as const
 
 const { rpcUrl } = useSharedChain()
 const h = viemHarness(rpcUrl)

@@ -8,6 +8,7 @@ import { redisStore, type RedisStoreOptions } from '../../../src/sessions/stores
 import { scriptedPreparer } from '../../utils/scriptedPreparer.js'
 import { account, nft, now, scriptedWallet } from '../../utils/scriptedWallet.js'
 import { describeStoreContract } from './contract.js'
+import { sessionSigning } from '../../../src/permissions/sessionSigning.js'
 
 /*
  * The Redis store's suites that run the same on one server and on a cluster: the store
@@ -64,7 +65,7 @@ export async function twoInstances(connect: () => Redis | Cluster, limit: number
   // One wallet backend (what both servers' embedded wallets submit to), two app servers.
   const preparer = scriptedPreparer()
   const [a, b] = [0, 1].map(() =>
-    withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now, store: redisStore(connect(), { encryptionKey, ...options }), signing: { messages: true } }),
+    withSessionKeys(scriptedWallet('erc7715', preparer.script), { now: () => now, store: redisStore(connect(), { encryptionKey, ...options }), signing: sessionSigning({ messages: true }) }),
   ) as [ReturnType<typeof withSessionKeys>, ReturnType<typeof withSessionKeys>]
   const key = await a.sessions.importKey(generatePrivateKey())
   const { permissionsContext: context } = (await a.request({
