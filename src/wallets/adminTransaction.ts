@@ -1,5 +1,6 @@
 import { type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, createWalletClient } from 'viem'
-import { InternalError } from '../errors.js'
+import { InternalError, UnauthorizedError } from '../errors.js'
+import type { WalletCallContext, WalletGrant } from '../permissions/dialects/types.js'
 import type { Eip1193Provider } from '../types.js'
 
 /** Where an account's admin call is sent from, and how long its receipt is waited for. */
@@ -58,6 +59,18 @@ export async function sendAdminTransaction(parameters: AdminTransactionParameter
   if (status !== 'success') throw new InternalError(`${doing} reverted on chain (transaction ${hash}): the account is unchanged`, { transaction: hash })
   onChain?.()
   return hash
+}
+
+/**
+ * Before a dialect's own revoke: the wallet is on the grant's chain (an admin call on another
+ * chain would change another account, or none).
+ *
+ * @example
+ * assertRevokeChain(grant, context)
+ */
+export function assertRevokeChain(grant: WalletGrant, context: WalletCallContext): void {
+  if (grant.chainId !== context.chainId)
+    throw new UnauthorizedError(`the session is on chain ${grant.chainId} and the wallet on ${context.chainId}; switch the wallet's chain to revoke it`, { context: grant.id })
 }
 
 function messageOf(error: unknown): string {

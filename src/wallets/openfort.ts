@@ -4,6 +4,7 @@ import type { WalletDialect } from '../permissions/dialects/types.js'
 import { mergePolicies, parsePermission } from '../permissions/permission.js'
 import { readArray, readObject, readPositiveInteger, readString, type Fields } from '../permissions/read.js'
 import { signerAddress } from '../permissions/signer.js'
+import { openfortDelegatedRegistration } from './openfortDelegated/dialect.js'
 import type { Grant, Permission, Policy, Signer } from '../permissions/types.js'
 
 /** Openfort's account types that take session keys, as its API and SDK name them. */
@@ -17,6 +18,14 @@ export type OpenfortWalletOptions = {
    * depends on it, and its EIP-1193 provider does not say.
    */
   accountType: OpenfortAccountType
+  /**
+   * Delegated Account only: keyleash registers each session key itself, by the owner's own call
+   * on the account (`registerKey`, one transaction the owner signs through Openfort's provider),
+   * with the grant's functions, ETH limit and token spend limit, which Openfort's session API
+   * cannot carry; the account then enforces them (`Session.enforcedBy`). Default: `false`, the
+   * session API (`wallet_grantPermissions`).
+   */
+  registerOnAccount?: boolean | undefined
 }
 
 /**
@@ -32,7 +41,10 @@ export type OpenfortWalletOptions = {
  * On both, the wallet enforces the target whitelist, the call limit (a batch of n uses n) and the
  * window. A Delegated Account's contract can also hold a key to selectors, an ETH limit and a token
  * limit, but Openfort's session API has no field for them (the SDK sends `whitelist` and `limit`
- * only), so keyleash alone holds a session to its selectors, value and spend on both types.
+ * only), so through it keyleash alone holds a session to its selectors, value and spend. With
+ * `registerOnAccount`, a Delegated Account's keys are registered by the owner's own call on the
+ * account instead, and the account enforces those too (selectors when every target takes the
+ * same functions: the account keeps one list per key).
  *
  * @example
  * import { withSessionKeys } from 'keyleash'
@@ -43,6 +55,9 @@ export type OpenfortWalletOptions = {
  *   wallet: openfortWallet({ accountType }),
  *   executor: openfortExecutor({ backend, account: 'acc_…', accountType }),
  * })
+ *
+ * // The Delegated Account itself holding the key to the grant's functions, ETH and token limits:
+ * const enforced = openfortWallet({ accountType: 'Delegated Account', registerOnAccount: true })
  */
 export function openfortWallet(options: OpenfortWalletOptions): WalletDialect {
   const accountType = (options as { accountType?: unknown } | undefined)?.accountType
@@ -53,7 +68,12 @@ export function openfortWallet(options: OpenfortWalletOptions): WalletDialect {
           ? 'Openfort grants no session keys on an Externally Owned Account (its SDK answers 4200)'
           : "pass the accountType of the user's Openfort account",
     })
-  return openfortDialect(accountType)
+  if (!options.registerOnAccount) return openfortDialect(accountType)
+  if (accountType !== 'Delegated Account')
+    throw new InvalidParamsError('registerOnAccount', 'only a Delegated Account registers its session keys by its owner\'s own call; a Smart Account grants through Openfort\'s session API', {
+      hint: 'leave registerOnAccount off for a Smart Account',
+    })
+  return openfortDelegatedRegistration(openfortDialect(accountType))
 }
 
 /**

@@ -111,6 +111,11 @@ describe('encode, as Openfort\'s SDK encodes it for its backend', () => {
 })
 
 describe('openfortWallet: the account type read', () => {
+  test('error: registerOnAccount is for a Delegated Account only: a Smart Account grants through the session API', () => {
+    expect(() => openfortWallet({ accountType: 'Smart Account', registerOnAccount: true })).toThrow('only a Delegated Account registers its session keys')
+    expect(openfortWallet({ accountType: 'Delegated Account', registerOnAccount: true })).toMatchObject({ name: 'openfort', grantMethod: 'registerKey', revokeMethod: 'revokeKey' })
+  })
+
   // Recorded: a Delegated Account asked for a session without a limit answers `limit: 0`.
   const masterKeyAnswer = () => named('delegated-no-limit').answer
 

@@ -45,6 +45,8 @@ export type OpenfortAccount = {
   chainId: number
   chainType: 'EVM'
   implementationType: string
+  /** A Delegated Account's: the code the owner delegated to (the SDK checks it before sending). */
+  implementationAddress?: Address | undefined
   createdAt: number
   /** The user's access token (`openfort.authentication`). */
   token: string
@@ -380,6 +382,7 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
         chainId,
         chainType: 'EVM' as const,
         implementationType: openfortDomainNames[accountType],
+        ...(accountType === 'Delegated Account' ? { implementationAddress: delegatedImplementation } : {}),
         createdAt: now(),
         token: `tok_${randomId()}`,
         userId: `pla_${randomId()}`,

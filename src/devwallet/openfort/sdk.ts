@@ -145,6 +145,8 @@ export async function createDevOpenfort(options: CreateDevOpenfortOptions): Prom
       ownerAddress: openfortAccount.ownerAddress,
       createdAt: openfortAccount.createdAt,
       implementationType: openfortAccount.implementationType,
+      // The SDK checks a Delegated Account's code against it before it sends the owner's calls.
+      ...(openfortAccount.implementationAddress ? { implementationAddress: openfortAccount.implementationAddress } : {}),
     }),
   )
   storage.save('openfort.authentication', JSON.stringify({ type: 'session', token: openfortAccount.token, userId: openfortAccount.userId }))

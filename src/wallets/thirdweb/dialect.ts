@@ -3,7 +3,7 @@ import { InternalError, InvalidParamsError, UnauthorizedError } from '../../erro
 import { chainClients } from '../../execution/chainClients.js'
 import type { ResolvedGrantRequest, WalletCallContext, WalletDialect, WalletGrant } from '../../permissions/dialects/types.js'
 import type { Grant } from '../../permissions/types.js'
-import { sendAdminTransaction } from '../adminTransaction.js'
+import { assertRevokeChain, sendAdminTransaction } from '../adminTransaction.js'
 import { accountPermissionsAbi } from './abi.js'
 import {
   type SignerPermissions,
@@ -110,8 +110,7 @@ export function thirdweb(options: ThirdwebOptions = {}): WalletDialect {
     encodeRevoke: (grant) => [revokedSignerPermissions(grant.signer)],
 
     async revoke(grant: WalletGrant, context) {
-      if (grant.chainId !== context.chainId)
-        throw new UnauthorizedError(`the session is on chain ${grant.chainId} and the wallet on ${context.chainId}; switch the wallet's chain to revoke it`, { context: grant.id })
+      assertRevokeChain(grant, context)
       const [permissions] = dialect.encodeRevoke(grant) as [SignerPermissions]
       const { reader } = await setPermissions(permissions, grant.account, context)
       const held = await reader.readContract({ address: grant.account, abi: accountPermissionsAbi, functionName: 'getPermissionsForSigner', args: [permissions.signer] })
