@@ -23,7 +23,9 @@ export type OpenfortWalletOptions = {
    * on the account (`registerKey`, one transaction the owner signs through Openfort's provider),
    * with the grant's functions, ETH limit and token spend limit, which Openfort's session API
    * cannot carry; the account then enforces them (`Session.enforcedBy`). Default: `false`, the
-   * session API (`wallet_grantPermissions`).
+   * session API (`wallet_grantPermissions`). The call is the development model's `registerKey`
+   * (`contracts/OpenfortAccounts.sol`); Openfort's published account names its registration
+   * `registerSessionKey`, with other arguments, and fails this call's simulation (nothing is sent).
    */
   registerOnAccount?: boolean | undefined
 }
