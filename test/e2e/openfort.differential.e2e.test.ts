@@ -1,11 +1,8 @@
-import { type Address, type Hex, createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, numberToHex, toFunctionSelector } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { type Address, type Hex, type PublicClient, createPublicClient, http, keccak256, numberToHex } from 'viem'
 import { anvil } from 'viem/chains'
 import { beforeAll, expect, test } from 'vitest'
-import { demoNftAbi, demoTokenAbi, openfortSmartAccountAbi } from '../../src/devwallet/artifacts.js'
+import { openfortSmartAccountAbi } from '../../src/devwallet/artifacts.js'
 import { openfortMasterLimit } from '../../src/devwallet/openfort/accounts.js'
-import { deployDemoNft } from '../../src/devwallet/contracts.js'
-import { startOpenfortBackend } from '../../src/devwallet/openfort/backend.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
 import type { ReasonCode, ScopeCall } from '../../src/permissions/scope.js'
 import type { EnforcedRule } from '../../src/permissions/types.js'
@@ -14,7 +11,8 @@ import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { SessionStore } from '../../src/sessions/types.js'
 import { openfort } from '../../src/wallets/openfort.js'
 import { useSharedChain } from '../utils/chain.js'
-import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
+import type { DevOpenfort } from '../../src/devwallet/openfort/sdk.js'
+import { callPool, openfortDifferentialUser, reasonIn, signedAtOpenfort } from '../utils/openfortDifferential.js'
 import { random } from '../utils/random.js'
 
 /*
@@ -25,12 +23,11 @@ import { random } from '../utils/random.js'
  * a rule the session records as enforced by keyleash alone. Seeded: KEYLEASH_SEED=<n> replays a run.
  */
 
-const { rpcUrl, testClient } = useSharedChain()
+const chain = useSharedChain()
 const seed = Number(process.env.KEYLEASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const sessions = 24
 const callsPerSession = 9
-const recipient: Address = '0x000000000000000000000000000000000000dEaD'
-const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
+const publicClient = createPublicClient({ chain: anvil, transport: http(chain.rpcUrl), pollingInterval: 10 }) as PublicClient
 
 // The rule each of keyleash's reasons stands for.
 const ruleOf: Partial<Record<ReasonCode, EnforcedRule>> = {
@@ -58,16 +55,9 @@ let nft2: Address
 const registeredLimit = new Map<Address, number>()
 
 beforeAll(async () => {
-  // The SDK dates sessions by the system clock: the chain must not run behind it.
-  await testClient.setNextBlockTimestamp({ timestamp: BigInt(Math.max(Math.floor(Date.now() / 1000), Number((await publicClient.getBlock()).timestamp) + 1)) })
-  await testClient.mine({ blocks: 1 })
-  const backend = await startOpenfortBackend({ rpcUrl })
-  user = await createDevOpenfort({ rpcUrl, backend })
-  const deployer = createWalletClient({ account: privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'), chain: anvil, transport: http(rpcUrl) })
-  nft2 = await deployDemoNft(deployer, publicClient)
-  const hash = await deployer.writeContract({ address: user.contracts.token, abi: demoTokenAbi, functionName: 'mint', args: [user.account, 10n ** 24n] })
-  await publicClient.waitForTransactionReceipt({ hash })
-  return () => backend.close()
+  let close: () => Promise<void>
+  ;({ user, nft2, close } = await openfortDifferentialUser(chain, publicClient, 'Smart Account'))
+  return close
 }, 60_000)
 
 test(`behavior: over 200 random calls, keyleash and the chain through Openfort disagree only on rules keyleash alone enforces (KEYLEASH_SEED=${seed})`, async () => {
@@ -80,13 +70,7 @@ test(`behavior: over 200 random calls, keyleash and the chain through Openfort d
   })
   const { nft, token } = user.contracts
   const targets = [nft, nft2, token]
-  const pool: { selector: Hex; data: Hex }[] = [
-    ['mint(address)', encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [recipient] })],
-    ['setApprovalForAll(address,bool)', encodeFunctionData({ abi: demoNftAbi, functionName: 'setApprovalForAll', args: [recipient, true] })],
-    ['transfer(address,uint256)', encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [recipient, 1n] })],
-    ['approve(address,uint256)', encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [recipient, 1n] })],
-    ['balanceOf(address)', encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [recipient] })],
-  ].map(([signature, data]) => ({ selector: toFunctionSelector(signature as string), data: data as Hex }))
+  const pool = callPool
 
   const disagreements: string[] = []
   const tolerated = new Set<string>()
@@ -127,12 +111,12 @@ test(`behavior: over 200 random calls, keyleash and the chain through Openfort d
         const outcome = await provider
           .request({ method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: '0x7a69', from: user.account, atomicRequired: true, calls: [{ to: call.to, data: call.data, value: numberToHex(call.value ?? 0n) }], capabilities: { permissions: { context: id } } }] })
           .then(() => null, (error: Error) => error.message)
-        chainReason = reasonIn(outcome)
+        chainReason = reasonIn(outcome, errorReason)
         if (outcome === null) executed++
         else if (chainReason === null) await resync(store, id, key) // the callee reverted: no scope decision, and nothing was used on chain
       } else {
-        const outcome = await signedAtOpenfort(privateKey, call)
-        chainReason = reasonIn(outcome)
+        const outcome = await signedAtOpenfort(user, privateKey, call)
+        chainReason = reasonIn(outcome, errorReason)
         // A refused call the chain executed anyway used the key's calls there: tell keyleash.
         if (outcome === null || chainReason === null) await resync(store, id, key)
       }
@@ -156,14 +140,6 @@ test(`behavior: over 200 random calls, keyleash and the chain through Openfort d
   expect([...tolerated]).toContain('selector')
 }, 240_000)
 
-/** The scope rule in a chain refusal (`… execution reverted: TargetNotAllowed(…)`); null when it executed or the callee itself reverted. */
-function reasonIn(outcome: string | null): ReasonCode | null {
-  if (outcome === null) return null
-  const name = /execution reverted: (\w+)\(/.exec(outcome)?.[1]
-  if (name === undefined) throw new Error(`not a revert: ${outcome}`)
-  return name === 'CallFailed' ? null : (errorReason[name] ?? failWith(`${name}, which no scope rule maps to`))
-}
-
 function failWith(message: string): never {
   throw new Error(message)
 }
@@ -174,16 +150,4 @@ async function resync(store: SessionStore, id: string, key: Address) {
   const registered = registeredLimit.get(key) ?? failWith(`no limit registered for ${key}`)
   // A revoked key reads limit 0 on chain: keyleash refuses it as revoked, whatever its count.
   await store.update(id, (s) => ({ ...s, usage: { ...s.usage, calls: Math.max(0, registered - left) } }))
-}
-
-/** The session key signs a transaction intent at Openfort directly; null when it executed, else Openfort's message. */
-async function signedAtOpenfort(privateKey: Hex, call: ScopeCall): Promise<string | null> {
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${user.backend.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${user.backend.secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    return { ok: response.ok, answer: (await response.json()) as { id: string; nextAction?: { payload: { signableHash: Hex } }; error?: { message: string } } }
-  }
-  const intent = await post('/v1/transaction_intents', { account: user.openfortAccount.id, chainId: anvil.id, interactions: [{ to: call.to, data: call.data, value: numberToHex(call.value ?? 0n) }] })
-  const signature = await privateKeyToAccount(privateKey).signMessage({ message: { raw: intent.answer.nextAction?.payload.signableHash as Hex } })
-  const signed = await post(`/v1/transaction_intents/${intent.answer.id}/signature`, { signature })
-  return signed.ok ? null : (signed.answer.error?.message ?? 'no message')
 }
