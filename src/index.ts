@@ -54,6 +54,8 @@ export { memoryStore } from './sessions/memoryStore.js'
 export { memoryKeyStore } from './sessions/keyStore.js'
 export type { MemoryKeyStore } from './sessions/keyStore.js'
 export type { P256Signer, SessionKeySigner, SessionKeyType } from './sessions/p256Key.js'
+export { p256Keys } from './sessions/p256Keys.js'
+export type { P256Keys } from './sessions/p256Keys.js'
 export type { KeyStore, Session, SessionSigning, SessionStatus, SessionStore, SessionUsage, SpendUsage } from './sessions/types.js'
 export type { SessionFilter, SessionInfo, SessionInfoStatus, SessionsApi } from './sessions/api.js'
 // The persistent stores themselves live in `keyleash/browser` and `keyleash/node`.
