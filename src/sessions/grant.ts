@@ -10,7 +10,7 @@ import { signerAddress } from '../permissions/signer.js'
 import type { Grant, GrantRequest, Signer } from '../permissions/types.js'
 import type { MethodContext } from '../methods/types.js'
 import { walletAccounts, walletChainId } from '../walletState.js'
-import type { SessionKeyType } from './p256Key.js'
+import type { P256Keys } from './p256Keys.js'
 import type { KeyStore, Session } from './types.js'
 import { assertWalletTakesKeys } from './walletKeyTypes.js'
 import { revokeAtWallet, walletCallContext } from './revokeAtWallet.js'
@@ -43,7 +43,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const wallet = { chainId, accounts: dialect.grant && options.account ? options.account : accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     if (options.requireWalletEnforcement) assertWalletEnforces(requests, dialect)
-    await assertWalletTakesKeys(requests, options.keyType, context.inner, dialect, chainId)
+    await assertWalletTakesKeys(requests, options.keyType?.keyType ?? 'secp256k1', context.inner, dialect, chainId)
     const made: Address[] = []
     // What the wallet has granted so far, read from its answers as soon as they arrive.
     const granted: RevocableGrant[] = []
@@ -93,11 +93,11 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
  * store holds its key (the app imported it), otherwise one the middleware lists and revokes
  * but never signs for.
  */
-async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address[], keyType: SessionKeyType) {
+async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address[], keyType: P256Keys | undefined) {
   if (request.signer === undefined) {
     const address = await keys.generate(keyType)
     made.push(address)
-    const key = keyType === 'p256' ? await keys.signer(address) : undefined
+    const key = keyType && (await keys.signer(address))
     const signer: Signer = key?.type === 'p256' ? { type: 'key', key: { keyType: 'secp256r1', publicKey: key.publicKey } } : { type: 'account', address }
     return { request: { ...request, signer } as ResolvedGrantRequest, keyAddress: address }
   }
