@@ -197,7 +197,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
           status = await statusOf(id, chainId, reader)
         } catch (error) {
           // Sent, so it may land whatever the bundler does now: the usage stays reserved.
-          throw new InternalError(`the UserOperation was sent (its id is data.id) but its receipt could not be read: ${reasonOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus about it later' })
+          throw new InternalError(`the UserOperation was sent (data.id) but its receipt was not read: ${unreachable(error) ?? messageOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus about it later' })
         }
         if (status.status === 200) return
         if (status.status === 500)
@@ -246,46 +246,30 @@ const bundlerCodes: Readonly<Record<number, string>> = { [-32507]: 'AA24', [-325
 
 /** An AA error as keyleash's coded error, or what else went wrong, said with `doing`. */
 function failure(error: unknown, context: string, doing: string) {
-  if (unreachable(error))
-    return new InternalError(`${doing}: ${reasonOf(error)}`, { context, hint: 'start the bundler (or node), or give erc4337Executor the URL of one that runs, then send again; nothing was sent' })
+  const down = unreachable(error)
+  if (down) return new InternalError(`${doing}: ${down}`, { context, hint: 'nothing was sent; start the bundler (or node), or give erc4337Executor one that runs' })
   const message = messageOf(error)
   const code = bundlerCodes[codeOf(error) ?? 0]
   return aaError(code === undefined ? message : `${code} ${message}`, context) ?? new InternalError(`${doing}: ${message}`, { context })
 }
 
-// Node's codes for a connection never made: the request reached no one.
-const unreachableCodes = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']
-
 type Cause = { code?: unknown; message?: unknown }
 
-/** The error and its causes, outermost first: viem wraps the answer's code, Node's fetch the socket's. */
-function causesOf(error: unknown): Cause[] {
-  const causes: Cause[] = []
-  for (let at = error; typeof at === 'object' && at !== null; at = (at as { cause?: unknown }).cause) causes.push(at as Cause)
-  return causes
+/** The first of the error and its causes that `is` accepts: viem wraps the answer's code, Node's fetch the socket's. */
+function causeWith(error: unknown, is: (cause: Cause) => boolean): Cause | undefined {
+  for (let at = error; typeof at === 'object' && at !== null; at = (at as { cause?: unknown }).cause) if (is(at as Cause)) return at as Cause
+  return undefined
 }
 
 /** The JSON-RPC code of the answer, under viem's wrapping. */
 function codeOf(error: unknown): number | undefined {
-  return causesOf(error).find((cause) => typeof cause.code === 'number')?.code as number | undefined
+  return causeWith(error, ({ code }) => typeof code === 'number')?.code as number | undefined
 }
 
-/** The socket's error under viem's and fetch's wrapping (`ECONNREFUSED`, `UND_ERR_SOCKET`), if the request failed there. */
-function socketOf(error: unknown): { code: string; message: string } | undefined {
-  const socket = causesOf(error).find((cause): cause is { code: string } => typeof cause.code === 'string')
-  return socket && { code: socket.code, message: String((socket as Cause).message ?? socket.code) }
-}
-
-/** Whether the request never connected, so reached no one. */
-function unreachable(error: unknown): boolean {
-  return unreachableCodes.includes(socketOf(error)?.code ?? '')
-}
-
-/** What went wrong, short: viem's whole message repeats the request, and the socket's says it all. */
-function reasonOf(error: unknown): string {
-  const socket = socketOf(error)
-  if (socket === undefined) return messageOf(error)
-  return unreachable(error) ? `nothing answers at its address (${socket.message})` : `the connection failed (${socket.message})`
+/** The socket's error (`connect ECONNREFUSED 127.0.0.1:4337`) when the request never connected, so reached no one. */
+function unreachable(error: unknown): string | undefined {
+  const socket = causeWith(error, ({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND')
+  return socket && `nothing answers at its address (${socket.message})`
 }
 
 function messageOf(error: unknown): string {

@@ -197,7 +197,7 @@ describe('thirdweb: the grant side', () => {
     const failed = await rejectionOf(send(id, [{ to: wallet.contracts.nft, data: mint(wallet.account) }]))
     expect(failed.code).toBe(-32603)
     expect(failed.message).toMatch(/^the bundler could not estimate the UserOperation: nothing answers at its address \(connect ECONNREFUSED/)
-    expect(failed.data).toMatchObject({ context: id, hint: 'start the bundler (or node), or give erc4337Executor the URL of one that runs, then send again; nothing was sent' })
+    expect(failed.data).toMatchObject({ context: id, hint: 'nothing was sent; start the bundler (or node), or give erc4337Executor one that runs' })
     expect((await store.get(id))?.usage.calls).toBe(0)
     expect(await nftBalance(wallet.account)).toBe(minted)
 
@@ -205,6 +205,17 @@ describe('thirdweb: the grant side', () => {
     await setup({}, store).send(id, [{ to: wallet.contracts.nft, data: mint(wallet.account) }])
     expect(await nftBalance(wallet.account)).toBe(minted + 1n)
     expect(wallet.prompts - before).toBe(1)
+  })
+
+  test('error: the node the account is read through is down: a -32603 that says so, not "no thirdweb account"; the owner is not asked, nothing stored', async () => {
+    const { grant, store } = setup({ relayer: await fundedRelayer(), transport: http(`http://127.0.0.1:${await freePort()}`, { retryCount: 0 }) })
+    const before = wallet.prompts
+    const failed = await rejectionOf(grant([nftCall()]))
+    expect(failed.code).toBe(-32603)
+    expect(failed.message).toBe(`the account ${wallet.account} could not be read: HTTP request failed.`)
+    expect(failed.data.hint).toBe("check the node thirdweb's transport option (or the wallet) reads through")
+    expect(wallet.prompts).toBe(before)
+    expect(await store.list()).toStrictEqual([])
   })
 
   test('error: a wallet whose account is not an admin of the thirdweb account is refused (4100) before it is asked anything', async () => {
