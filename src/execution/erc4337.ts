@@ -197,7 +197,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
           status = await statusOf(id, chainId, reader)
         } catch (error) {
           // Sent, so it may land whatever the bundler does now: the usage stays reserved.
-          throw new InternalError(`the UserOperation was sent (data.id) but its receipt was not read: ${unreachable(error) ?? messageOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus about it later' })
+          throw new InternalError(`the UserOperation was sent, its receipt not read: ${unreachable(error) ?? messageOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus later' })
         }
         if (status.status === 200) return
         if (status.status === 500)
@@ -247,7 +247,7 @@ const bundlerCodes: Readonly<Record<number, string>> = { [-32507]: 'AA24', [-325
 /** An AA error as keyleash's coded error, or what else went wrong, said with `doing`. */
 function failure(error: unknown, context: string, doing: string) {
   const down = unreachable(error)
-  if (down) return new InternalError(`${doing}: ${down}`, { context, hint: 'nothing was sent; start the bundler (or node), or give erc4337Executor one that runs' })
+  if (down) return new InternalError(`${doing}: ${down}`, { context, hint: 'nothing was sent; start the bundler' })
   const message = messageOf(error)
   const code = bundlerCodes[codeOf(error) ?? 0]
   return aaError(code === undefined ? message : `${code} ${message}`, context) ?? new InternalError(`${doing}: ${message}`, { context })
@@ -269,7 +269,7 @@ function codeOf(error: unknown): number | undefined {
 /** The socket's error (`connect ECONNREFUSED 127.0.0.1:4337`) when the request never connected, so reached no one. */
 function unreachable(error: unknown): string | undefined {
   const socket = causeWith(error, ({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND')
-  return socket && `nothing answers at its address (${socket.message})`
+  return socket && `nothing answers (${socket.message})`
 }
 
 function messageOf(error: unknown): string {

@@ -138,7 +138,7 @@ async function assertCanGrant(request: ResolvedGrantRequest, key: Address, conte
     // A node that did not answer says nothing about the account; only an answer does.
     const down = error instanceof BaseError && error.walk((cause) => /^(HttpRequest|Timeout|WebSocketRequest)Error$/.test((cause as Error).name))
     if (down instanceof BaseError)
-      throw new InternalError(`the account ${request.account} could not be read: ${down.shortMessage}`, { hint: "check the node thirdweb's transport option (or the wallet) reads through" })
+      throw new InternalError(`${request.account} could not be read: ${down.shortMessage}`, { hint: 'check the node (the transport option)' })
     throw new InvalidParamsError('address', `${request.account} is not a thirdweb account (it answers no isAdmin / getPermissionsForSigner)`, {
       hint: "grant on the thirdweb smart account: pass it as withSessionKeys's account option",
     })
