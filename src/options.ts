@@ -4,7 +4,7 @@ import type { AllowListOption } from './permissions/allowList.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
-import type { SessionKeyType } from './sessions/p256Key.js'
+import type { P256Keys } from './sessions/p256Keys.js'
 import type { SessionStore } from './sessions/types.js'
 
 /** How `expiry` is read from an app's grant. */
@@ -93,13 +93,13 @@ export type KeyleashOptions = {
   requireWalletEnforcement?: boolean | undefined
   /**
    * The curve of the session keys keyleash makes. `'secp256k1'` (default): what most wallets
-   * take. `'p256'`: a non-extractable WebCrypto P-256 key, which signs but whose bytes nothing
+   * take. `p256Keys()`: a non-extractable WebCrypto P-256 key, which signs but whose bytes nothing
    * can read (a script on the page can still use it through keyleash while the page is open).
    * It needs a store that keeps a `CryptoKey` (`memoryStore`, `indexedDbStore`), an executor
    * that signs with it (the default, `hashExecutor`), and a wallet that takes `secp256r1` keys
    * (its dialect's `keyTypes`, and its `wallet_getCapabilities` where it answers them).
    */
-  keyType?: SessionKeyType | undefined
+  keyType?: 'secp256k1' | P256Keys | undefined
   /**
    * Signs and submits calls that fit a session. Default: `erc7836Executor()` (the inner
    * wallet prepares, the session key signs, the wallet submits).

@@ -9,6 +9,7 @@ import { describe, readAddress, readSeconds } from './permissions/read.js'
 import type { AllowListOption } from './permissions/allowList.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
+import type { P256Keys } from './sessions/p256Keys.js'
 
 /**
  * The longest session an app grants unless it says otherwise: 30 days, in seconds.
@@ -51,18 +52,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const expiryMode = given.expiryMode ?? 'auto'
   if (expiryMode !== 'auto' && expiryMode !== 'timestamp' && expiryMode !== 'duration')
     throw new InvalidParamsError('expiryMode', `must be 'auto', 'timestamp' or 'duration', got ${describe(expiryMode)}`)
-  const keyType = given.keyType ?? 'secp256k1'
-  if (keyType !== 'secp256k1' && keyType !== 'p256') throw new InvalidParamsError('keyType', `must be 'secp256k1' or 'p256', got ${describe(keyType)}`)
-  if (keyType === 'p256') {
-    if (given.store !== undefined && !given.store.keys.keyTypes?.includes('p256'))
-      throw new InvalidParamsError('keyType', "is 'p256', but this store cannot keep a non-extractable CryptoKey: web storage holds only strings, and a file or Redis cannot hold a key that never leaves the process", {
-        hint: "use memoryStore() or indexedDbStore(), or keyType 'secp256k1'",
-      })
-    if (given.executor?.secp256k1Only !== undefined) throw new InvalidParamsError('keyType', `is 'p256', but ${given.executor.secp256k1Only}`)
-  }
   return {
     wallet,
-    keyType,
+    keyType: readKeyType(given),
     expiryMode,
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
     allow: readAllow(given.allow),
@@ -131,6 +123,20 @@ function readAutoRoute(autoRoute: unknown): AutoRouting | undefined {
   if (typeof made === 'object' && made !== null && hasFunctions(made, ['targets', 'pick', 'sendTransaction'])) return made as AutoRouting
   throw new InvalidParamsError('autoRoute', `must be made by autoRouting(), got ${describe(autoRoute)}`, {
     hint: "import { autoRouting } from 'keyleash' and pass autoRoute: autoRouting(); an app bundles the routing only then",
+  })
+}
+
+function readKeyType(given: KeyleashOptions): P256Keys | undefined {
+  const keyType: unknown = given.keyType
+  if (keyType === undefined || keyType === 'secp256k1') return undefined
+  const made = keyType as Partial<P256Keys> | null
+  if (typeof made === 'object' && made !== null && made.keyType === 'p256' && typeof made.generate === 'function' && typeof made.check === 'function') {
+    made.check(given)
+    return made as P256Keys
+  }
+  // A bare 'p256' (the option's old shape) is refused rather than read as the default: the app asked for keys nothing can export.
+  throw new InvalidParamsError('keyType', `must be 'secp256k1' or made by p256Keys(), got ${describe(keyType)}`, {
+    hint: "import { p256Keys } from 'keyleash' and pass keyType: p256Keys(); an app bundles P-256 key generation only then",
   })
 }
 

@@ -19,6 +19,7 @@ test('the public exports of keyleash are exactly these', () => {
       "hashExecutor",
       "memoryKeyStore",
       "memoryStore",
+      "p256Keys",
       "purgeSessions",
       "sessionSigning",
       "withSessionKeys",

@@ -218,7 +218,7 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: erc7715, requests: {}, keyType: 'secp256k1', expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: undefined, requireWalletEnforcement: false, signing: {}, signRequests: undefined })
+    expect(context.options).toEqual({ wallet: erc7715, requests: {}, keyType: undefined, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: undefined, requireWalletEnforcement: false, signing: {}, signRequests: undefined })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
@@ -238,7 +238,7 @@ describe('owned methods', () => {
         now: () => 1_800_000_000,
       }),
     )
-    expect(context.options).toEqual({ wallet: openfort, requests: {}, keyType: 'secp256k1', expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: undefined, requireWalletEnforcement: true, signing: { hashes: true }, signRequests: expect.objectContaining({ kinds: { hashes: true } }) })
+    expect(context.options).toEqual({ wallet: openfort, requests: {}, keyType: undefined, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: undefined, requireWalletEnforcement: true, signing: { hashes: true }, signRequests: expect.objectContaining({ kinds: { hashes: true } }) })
     expect(context.executor).toBe(executor)
     expect(context.now()).toBe(1_800_000_000)
   })

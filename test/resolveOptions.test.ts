@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { withSessionKeys } from '../src/provider.js'
 import { defaultMaxExpiry, resolveOptions } from '../src/resolveOptions.js'
 import { memoryStore } from '../src/sessions/memoryStore.js'
+import { p256Keys } from '../src/sessions/p256Keys.js'
 import { allowList } from '../src/permissions/allowList.js'
 import type { AllowList } from '../src/options.js'
 import { erc7715 } from '../src/permissions/dialects/erc7715.js'
@@ -16,7 +17,7 @@ describe('resolveOptions', () => {
     expect(resolveOptions({})).toStrictEqual({
       wallet: erc7715,
       expiryMode: 'auto',
-      keyType: 'secp256k1',
+      keyType: undefined,
       maxExpiry: defaultMaxExpiry,
       allow: undefined,
       autoRoute: undefined,
@@ -35,27 +36,37 @@ describe('resolveOptions', () => {
     ])
   })
 
-  test("error: keyType 'p256' with an executor that signs only with secp256k1 keys is refused at setup, saying what to do", () => {
+  test("error: keyType p256Keys() with an executor that signs only with secp256k1 keys is refused at setup, saying what to do", () => {
     const backend = { url: 'http://127.0.0.1:1' }
-    expect(rejection(() => resolveOptions({ keyType: 'p256', executor: openfortExecutor({ backend, account: 'acc_1' }) }))).toMatchInlineSnapshot(`
+    expect(rejection(() => resolveOptions({ keyType: p256Keys(), executor: openfortExecutor({ backend, account: 'acc_1' }) }))).toMatchInlineSnapshot(`
       {
         "code": -32602,
-        "message": "keyType: is 'p256', but Openfort registers a session key by its address (POST /v1/sessions), which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
+        "message": "keyType: is p256Keys(), but Openfort registers a session key by its address (POST /v1/sessions), which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
       }
     `)
-    expect(rejection(() => resolveOptions({ keyType: 'p256', executor: erc7710Executor() }))).toMatchInlineSnapshot(`
+    expect(rejection(() => resolveOptions({ keyType: p256Keys(), executor: erc7710Executor() }))).toMatchInlineSnapshot(`
       {
         "code": -32602,
-        "message": "keyType: is 'p256', but erc7710Executor redeems the delegation as the session key itself, sending a transaction from its address, which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
+        "message": "keyType: is p256Keys(), but erc7710Executor redeems the delegation as the session key itself, sending a transaction from its address, which only a secp256k1 key has; grant with keyType 'secp256k1' (the default)",
       }
     `)
     expect(rejection(() => resolveOptions({ keyType: 'ed25519' as never }))).toMatchInlineSnapshot(`
       {
         "code": -32602,
-        "message": "keyType: must be 'secp256k1' or 'p256', got "ed25519"",
+        "message": "keyType: must be 'secp256k1' or made by p256Keys(), got "ed25519"",
       }
     `)
-    expect(resolveOptions({ keyType: 'p256', store: memoryStore() }).keyType).toBe('p256')
+    expect(resolveOptions({ keyType: p256Keys(), store: memoryStore() }).keyType?.keyType).toBe('p256')
+    expect(resolveOptions({ keyType: 'secp256k1' }).keyType).toBeUndefined()
+  })
+
+  test("error: a bare keyType 'p256' (the option's old shape) is refused at setup, never read as secp256k1, saying how to opt in", () => {
+    expect(rejection(() => withSessionKeys({ request: async () => null }, { keyType: 'p256' as never }))).toMatchInlineSnapshot(`
+      {
+        "code": -32602,
+        "message": "keyType: must be 'secp256k1' or made by p256Keys(), got "p256"",
+      }
+    `)
   })
 
   test('error: an option withSessionKeys does not have is refused, with the one it probably meant', () => {

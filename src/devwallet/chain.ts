@@ -114,17 +114,48 @@ export function freePort(): Promise<number> {
   })
 }
 
+async function call(rpcUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  return ((await res.json()) as { result?: unknown }).result
+}
+
 async function answersChainId(rpcUrl: string): Promise<number | undefined> {
   try {
-    const res = await fetch(rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-    })
-    const body = (await res.json()) as { result?: string }
-    return typeof body.result === 'string' ? Number(body.result) : undefined
+    const result = await call(rpcUrl, 'eth_chainId')
+    return typeof result === 'string' ? Number(result) : undefined
   } catch {
     return undefined
+  }
+}
+
+// Init code that returns `block.timestamp` (TIMESTAMP PUSH0 MSTORE PUSH1 32 PUSH0 RETURN).
+const readTimestamp = '0x425f5260205ff3'
+
+/**
+ * Anvil dates blocks by the system clock plus an offset in whole seconds, taken at start; a start
+ * that straddles a second boundary can leave it at -1 (measured: about one start in 60), and every
+ * block is then dated a second behind the system clock. Wallets date a session's `validAfter` by that
+ * clock (Openfort's SDK does), so its first call would fail "not valid yet". The pending block's
+ * timestamp shows the offset without mining; a behind chain gets one block at the next whole
+ * second, which moves the offset to 0 or +1.
+ *
+ * @example
+ * await keepUpWithSystemClock(chain.rpcUrl) // startDevChain does it before it resolves
+ */
+export async function keepUpWithSystemClock(rpcUrl: string): Promise<void> {
+  // A block mined a second or more after it was dated (a loaded machine) leaves the offset behind
+  // again: look once more.
+  for (let tries = 0; tries < 3; tries++) {
+    const pending = Number(await call(rpcUrl, 'eth_call', [{ data: readTimestamp }, 'pending']))
+    // Read after the answer: a pending timestamp no older than the clock then proves the offset is not negative.
+    const now = Date.now() / 1000
+    if (pending >= Math.floor(now)) return
+    await call(rpcUrl, 'evm_setNextBlockTimestamp', [Math.ceil(now)])
+    await call(rpcUrl, 'evm_mine')
   }
 }
 
@@ -197,6 +228,7 @@ async function attempt(bin: string, port: number, options: StartDevChainOptions)
     }
     if (listening && (await answersChainId(rpcUrl)) === chainId) {
       if (child.pid === undefined) throw new DevChainError('anvil started without a pid')
+      await keepUpWithSystemClock(rpcUrl)
       return { kind: 'ready', chain: { rpcUrl, chainId, pid: child.pid, stop } }
     }
     await new Promise((r) => setTimeout(r, 10))

@@ -147,8 +147,8 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
       try {
         return (await request({ method: 'eth_sendUserOperation', params: [formatUserOperationRequest(userOperation), entryPoint] })) as Hex
       } catch (error) {
-        // An answer that is an error: the bundler refused it, so it is in no mempool. (No answer at all: it may be.)
-        if (codeOf(error) !== undefined) refused?.()
+        // An answer that is an error, or no connection at all: it is in no mempool. (A connection and no answer: it may be.)
+        if (codeOf(error) !== undefined || unreachable(error)) refused?.()
         throw failure(error, context, 'the bundler refused the UserOperation')
       }
     }
@@ -192,7 +192,13 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
     const landed = async (id: Hex, context: string): Promise<void> => {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const status = await statusOf(id, chainId, reader)
+        let status: CallsStatus
+        try {
+          status = await statusOf(id, chainId, reader)
+        } catch (error) {
+          // Sent, so it may land whatever the bundler does now: the usage stays reserved.
+          throw new InternalError(`the UserOperation was sent, its receipt not read: ${unreachable(error) ?? messageOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus later' })
+        }
         if (status.status === 200) return
         if (status.status === 500)
           throw new InternalError(`UserOperation ${id} is on chain (transaction ${status.receipts?.[0]?.transactionHash}) but the account's calls reverted`, { context, id })
@@ -240,18 +246,30 @@ const bundlerCodes: Readonly<Record<number, string>> = { [-32507]: 'AA24', [-325
 
 /** An AA error as keyleash's coded error, or what else went wrong, said with `doing`. */
 function failure(error: unknown, context: string, doing: string) {
+  const down = unreachable(error)
+  if (down) return new InternalError(`${doing}: ${down}`, { context, hint: 'nothing was sent; start the bundler' })
   const message = messageOf(error)
   const code = bundlerCodes[codeOf(error) ?? 0]
   return aaError(code === undefined ? message : `${code} ${message}`, context) ?? new InternalError(`${doing}: ${message}`, { context })
 }
 
+type Cause = { code?: unknown; message?: unknown }
+
+/** The first of the error and its causes that `is` accepts: viem wraps the answer's code, Node's fetch the socket's. */
+function causeWith(error: unknown, is: (cause: Cause) => boolean): Cause | undefined {
+  for (let at = error; typeof at === 'object' && at !== null; at = (at as { cause?: unknown }).cause) if (is(at as Cause)) return at as Cause
+  return undefined
+}
+
 /** The JSON-RPC code of the answer, under viem's wrapping. */
 function codeOf(error: unknown): number | undefined {
-  for (let at = error; typeof at === 'object' && at !== null; at = (at as { cause?: unknown }).cause) {
-    const { code } = at as { code?: unknown }
-    if (typeof code === 'number') return code
-  }
-  return undefined
+  return causeWith(error, ({ code }) => typeof code === 'number')?.code as number | undefined
+}
+
+/** The socket's error (`connect ECONNREFUSED 127.0.0.1:4337`) when the request never connected, so reached no one. */
+function unreachable(error: unknown): string | undefined {
+  const socket = causeWith(error, ({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND')
+  return socket && `nothing answers (${socket.message})`
 }
 
 function messageOf(error: unknown): string {

@@ -96,7 +96,7 @@ export type Executor = {
   getCallsStatus?: ((parameters: GetCallsStatusParameters) => Promise<CallsStatus>) | undefined
   /**
    * Set on an executor that signs with secp256k1 keys only: why, and what to do instead.
-   * `withSessionKeys` refuses it with `keyType: 'p256'` when the provider is made.
+   * `withSessionKeys` refuses it with `keyType: p256Keys()` when the provider is made.
    */
   readonly secp256k1Only?: string | undefined
 }

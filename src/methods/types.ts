@@ -8,6 +8,7 @@ import type { KeyleashOptions } from '../options.js'
 import type { RequestDialects } from '../permissions/dialects/index.js'
 import type { SessionSigningOption } from '../permissions/sessionSigning.js'
 import type { AutoRouting } from '../sessions/autoRouting.js'
+import type { P256Keys } from '../sessions/p256Keys.js'
 
 /** What every owned method's handler gets besides its params. */
 export type MethodContext = {
@@ -39,8 +40,10 @@ export type MethodHandler = (params: unknown, context: MethodContext, request: R
 export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired'
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'requireWalletEnforcement' | 'keyType'>> &
+export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'requireWalletEnforcement'>> &
   Pick<KeyleashOptions, 'allow'> & {
+    /** The `keyType` option; `undefined`: secp256k1 keys. */
+    keyType: P256Keys | undefined
     /** The `autoRoute` option; `undefined`: off. */
     autoRoute: AutoRouting | undefined
     /** The `account` option as a list; `undefined`: the inner wallet's connected accounts. */

@@ -9,11 +9,11 @@ import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
 import type { Grant, GrantRequest, Signer } from '../permissions/types.js'
 import type { MethodContext } from '../methods/types.js'
-import { walletAccounts, walletChainId } from '../walletState.js'
-import type { SessionKeyType } from './p256Key.js'
+import { notConnected, walletAccounts, walletChainId } from '../walletState.js'
+import type { P256Keys } from './p256Keys.js'
 import type { KeyStore, Session } from './types.js'
 import { assertWalletTakesKeys } from './walletKeyTypes.js'
-import { revokeAtWallet, walletCallContext } from './revokeAtWallet.js'
+import { revokeAtWallet } from './revokeAtWallet.js'
 
 /** The two methods apps grant with. */
 export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPermissions'
@@ -43,13 +43,13 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     const wallet = { chainId, accounts: dialect.grant && options.account ? options.account : accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
     if (options.requireWalletEnforcement) assertWalletEnforces(requests, dialect)
-    await assertWalletTakesKeys(requests, options.keyType, context.inner, dialect, chainId)
+    await assertWalletTakesKeys(requests, options.keyType?.keyType ?? 'secp256k1', context.inner, dialect, chainId)
     const made: Address[] = []
     // What the wallet has granted so far, read from its answers as soon as they arrive.
     const granted: RevocableGrant[] = []
     try {
       const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made, options.keyType)))
-      const grants = await forward(dialect, signed.map((s) => s.request), context, granted)
+      const grants = await forward(dialect, signed.map((s) => s.request), context, granted, { chainId, owner: accounts[0] })
       const now = context.now()
       const sessions = grants.map((answer, i): Session => {
         const { request, keyAddress } = signed[i] as (typeof signed)[number]
@@ -93,11 +93,11 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
  * store holds its key (the app imported it), otherwise one the middleware lists and revokes
  * but never signs for.
  */
-async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address[], keyType: SessionKeyType) {
+async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address[], keyType: P256Keys | undefined) {
   if (request.signer === undefined) {
     const address = await keys.generate(keyType)
     made.push(address)
-    const key = keyType === 'p256' ? await keys.signer(address) : undefined
+    const key = keyType && (await keys.signer(address))
     const signer: Signer = key?.type === 'p256' ? { type: 'key', key: { keyType: 'secp256r1', publicKey: key.publicKey } } : { type: 'account', address }
     return { request: { ...request, signer } as ResolvedGrantRequest, keyAddress: address }
   }
@@ -115,7 +115,13 @@ async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address
  * speaks no ERC-7715) is called instead of the wallet's method, and reports into `granted`
  * itself, as each grant goes live.
  */
-async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantRequest[], context: MethodContext, granted: RevocableGrant[]): Promise<Grant[]> {
+async function forward(
+  dialect: WalletDialect,
+  requests: readonly ResolvedGrantRequest[],
+  context: MethodContext,
+  granted: RevocableGrant[],
+  wallet: { chainId: number; owner: Address | undefined },
+): Promise<Grant[]> {
   const codec = { now: context.now() }
   const batches = dialect.batches ? [requests] : requests.map((request) => [request])
   const encoded = batches.map((batch) => dialect.encode(batch, codec))
@@ -125,8 +131,10 @@ async function forward(dialect: WalletDialect, requests: readonly ResolvedGrantR
     let result: unknown
     if (dialect.grant) {
       // The dialect reports what goes live as it does: its answer names nothing more.
-      const wallet = await walletCallContext(context)
-      result = await dialect.grant(batch, { ...wallet, params, live: (grant) => void granted.push(grant) })
+      // The chain and connected account the grant just read: asked again, they could only cost a round trip.
+      if (wallet.owner === undefined) throw notConnected()
+      const call = { inner: context.inner, chainId: wallet.chainId, owner: wallet.owner, now: context.now() }
+      result = await dialect.grant(batch, { ...call, params, live: (grant) => void granted.push(grant) })
     } else {
       result = await context.inner.request({ method: dialect.grantMethod, params })
       granted.push(...revocable(dialect, result, batch))

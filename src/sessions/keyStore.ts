@@ -1,5 +1,5 @@
 import type { Address, Hex, LocalAccount } from 'viem'
-import { generateP256Key, p256Signer, type SessionKeySigner } from './p256Key.js'
+import type { SessionKeySigner } from './p256Key.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { InvalidParamsError } from '../errors.js'
 import type { KeyStore } from './types.js'
@@ -20,7 +20,7 @@ const curveOrder = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd03
  * once, when stored, keyed by lower-case address: nothing returned holds a private key on any
  * property, so `JSON.stringify` and `util.inspect` of the key store (or of a store built on
  * it) show none. A key leaves only as that account, which keeps the key in its own closure.
- * A P-256 key (`generate('p256')`) is a non-extractable WebCrypto `CryptoKey` held in the
+ * A P-256 key (`generate(p256Keys())`) is a non-extractable WebCrypto `CryptoKey` held in the
  * process: no one can read its bytes, not even this store.
  *
  * @example
@@ -53,7 +53,7 @@ export function memoryKeyStore(): MemoryKeyStore {
       return hold(accountOf(privateKey))
     },
     async generate(keyType) {
-      return hold(keyType === 'p256' ? p256Signer(await generateP256Key()) : accountOf(generatePrivateKey()))
+      return hold(keyType ? (await keyType.generate()).signer : accountOf(generatePrivateKey()))
     },
     async has(address) {
       return find(address) !== undefined

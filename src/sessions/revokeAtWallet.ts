@@ -9,7 +9,7 @@ import { walletAccount, walletChainId } from '../walletState.js'
  * @example
  * await dialect.revoke(session, await walletCallContext(context))
  */
-export async function walletCallContext(context: Pick<MethodContext, 'inner' | 'now'>): Promise<WalletCallContext> {
+async function walletCallContext(context: Pick<MethodContext, 'inner' | 'now'>): Promise<WalletCallContext> {
   const [chainId, owner] = await Promise.all([walletChainId(context.inner), walletAccount(context.inner)])
   return { inner: context.inner, chainId, owner, now: context.now() }
 }

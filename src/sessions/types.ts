@@ -2,6 +2,7 @@ import type { Address, Hex } from 'viem'
 import { InternalError } from '../errors.js'
 import type { EnforcedRule, Enforcer, Grant, Permission, Policy, Signer } from '../permissions/types.js'
 import type { SessionKeySigner, SessionKeyType } from './p256Key.js'
+import type { P256Keys } from './p256Keys.js'
 
 /** `expired` is never stored: it is derived from `expiry` and the clock. */
 export type SessionStatus = 'active' | 'revoked' | 'expired'
@@ -102,11 +103,11 @@ export type KeyStore = {
   /** Stores an app-made key; resolves to its address. */
   import(privateKey: Hex): Promise<Address>
   /**
-   * Makes and stores a new key, secp256k1 unless `keyType` says `'p256'` (a non-extractable
-   * WebCrypto key, where `keyTypes` lists it); resolves to its address (for a P-256 key, the
-   * name it is filed under).
+   * Makes and stores a new key, secp256k1 unless `keyType` (from `p256Keys()`) makes a
+   * non-extractable P-256 WebCrypto key, where `keyTypes` lists it; resolves to its address
+   * (for a P-256 key, the name it is filed under).
    */
-  generate(keyType?: SessionKeyType): Promise<Address>
+  generate(keyType?: P256Keys): Promise<Address>
   /** The key types `generate` makes here. Absent: `['secp256k1']` (the store cannot hold a `CryptoKey`). */
   keyTypes?: readonly SessionKeyType[] | undefined
   /** Whether a key for `address` is stored (whether or not it opens here). */

@@ -29,7 +29,7 @@ export async function walletKeyTypes(inner: Eip1193Provider, dialect: WalletDial
 
 /**
  * Refuses (-32602, before the wallet is asked anything else) a grant that would offer a P-256
- * key (`keyType: 'p256'`, or a `secp256r1` key signer the app brought) to a wallet that does
+ * key (`keyType: p256Keys()`, or a `secp256r1` key signer the app brought) to a wallet that does
  * not take one (see {@link walletKeyTypes}). Asks the wallet only when a P-256 key is offered.
  *
  * @example

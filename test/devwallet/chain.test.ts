@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
-import { createPublicClient, http } from 'viem'
+import { createPublicClient, createTestClient, http, publicActions } from 'viem'
 import { describe, expect, inject, test } from 'vitest'
-import { DevChainError, resolveAnvilBinary, startDevChain } from '../../src/devwallet/chain.js'
+import { DevChainError, keepUpWithSystemClock, resolveAnvilBinary, startDevChain } from '../../src/devwallet/chain.js'
 
 function isAlive(pid: number): boolean {
   try {
@@ -37,6 +37,33 @@ describe('startDevChain', () => {
     expect(isAlive(chain.pid)).toBe(false)
     await chain.stop()
     await expect(createPublicClient({ transport: http(chain.rpcUrl, { retryCount: 0 }) }).getChainId()).rejects.toThrow()
+  })
+
+  test('behavior: a chain whose clock runs behind the system clock is brought up to it, so a validAfter dated by the system clock holds at once', async () => {
+    const chain = await startDevChain()
+    try {
+      const client = createTestClient({ mode: 'anvil', transport: http(chain.rpcUrl) }).extend(publicActions)
+      // What a start across a second boundary leaves (an offset of -1), made certain.
+      await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_setTime', params: [Math.floor(Date.now() / 1000) - 1] }) })
+      await keepUpWithSystemClock(chain.rpcUrl)
+      const validAfter = BigInt(Math.floor(Date.now() / 1000))
+      await client.mine({ blocks: 1 })
+      expect((await client.getBlock()).timestamp).toBeGreaterThanOrEqual(validAfter)
+    } finally {
+      await chain.stop()
+    }
+  })
+
+  test('behavior: bringing a chain up to the system clock never puts it more than a second ahead of it', async () => {
+    const chain = await startDevChain()
+    try {
+      const client = createTestClient({ mode: 'anvil', transport: http(chain.rpcUrl) }).extend(publicActions)
+      await keepUpWithSystemClock(chain.rpcUrl)
+      await client.mine({ blocks: 1 })
+      expect((await client.getBlock()).timestamp).toBeLessThanOrEqual(BigInt(Math.floor(Date.now() / 1000) + 1))
+    } finally {
+      await chain.stop()
+    }
   })
 
   test('args: port starts anvil on that port', async () => {

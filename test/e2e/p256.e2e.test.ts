@@ -7,12 +7,13 @@ import { type DevWallet, createDevWallet } from '../../src/devwallet/wallet.js'
 import { generateP256Key, p256Signer } from '../../src/sessions/p256Key.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
+import { p256Keys } from '../../src/sessions/p256Keys.js'
 import { useSharedChain } from '../utils/chain.js'
 import { sessionSigning } from '../../src/permissions/sessionSigning.js'
 
 /*
  * A non-extractable P-256 session key, end to end on the dev wallet: keyleash makes it
- * (`keyType: 'p256'`), the ERC-7715 (2025) grant carries it as a `secp256r1` key, the
+ * (`keyType: p256Keys()`), the ERC-7715 (2025) grant carries it as a `secp256r1` key, the
  * SessionAccount files its point and checks its signatures through the P256VERIFY precompile
  * of anvil's default hardfork, and mints land with no prompt.
  */
@@ -46,7 +47,7 @@ describe('a P-256 session key on the dev wallet (ERC-7715 2025)', () => {
 
   test('default: keyType p256 with the memory store: the session says its key is P-256, and five mints land on chain with no prompt', async () => {
     const store = memoryStore()
-    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', store, now })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: p256Keys(), store, now })
     expect(await wallet.provider.request({ method: 'wallet_getCapabilities', params: [wallet.account, [numberToHex(anvil.id)]] } as never)).toMatchObject({
       [numberToHex(anvil.id)]: { permissions: { keyTypes: ['secp256k1', 'secp256r1'] } },
     })
@@ -75,7 +76,7 @@ describe('a P-256 session key on the dev wallet (ERC-7715 2025)', () => {
   }, 60_000)
 
   test('error: a P-256 key has no address to sign as: personal_sign from its name is a 4100, even with signing opted into', async () => {
-    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', signing: sessionSigning({ hashes: true, messages: true }), now })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: p256Keys(), signing: sessionSigning({ hashes: true, messages: true }), now })
     const [granted] = (await provider.request({ method: 'wallet_grantPermissions', params: grantParams(wallet) })) as [{ context: string }]
     const keyAddress = (await provider.sessions.get(granted.context))?.keyAddress as Hex
     await expect(provider.request({ method: 'personal_sign', params: ['0x68656c6c6f', keyAddress] })).rejects.toMatchObject({
@@ -85,7 +86,7 @@ describe('a P-256 session key on the dev wallet (ERC-7715 2025)', () => {
   })
 
   test('error: a signature by another P-256 key over the digest is refused by the wallet, and the account would refuse it on chain', async () => {
-    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: 'p256', now })
+    const provider = withSessionKeys(wallet.provider, { wallet: devWalletDialects['erc7715-2025'], keyType: p256Keys(), now })
     const [granted] = (await provider.request({ method: 'wallet_grantPermissions', params: grantParams(wallet) })) as [{ context: string }]
     const session = await provider.sessions.get(granted.context)
     const key = { type: 'p256', publicKey: (session?.signer as { key: { publicKey: Hex } }).key.publicKey }
@@ -116,7 +117,7 @@ describe('a wallet that takes only secp256k1 keys', () => {
   test('error: keyType p256 offered to a June 2024 wallet is a -32602 before the wallet is asked to grant', async () => {
     const asked: string[] = []
     const inner = { request: (args: { method: string; params?: unknown }) => (asked.push(args.method), wallet.provider.request(args as never)) }
-    const provider = withSessionKeys(inner, { keyType: 'p256', now })
+    const provider = withSessionKeys(inner, { keyType: p256Keys(), now })
     const prompts = wallet.prompts
     await expect(
       provider.request({

@@ -1,10 +1,13 @@
+import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
+import { text } from 'node:stream/consumers'
 import { type Address, type Hex, createPublicClient, getAddress, createWalletClient, encodeFunctionData, erc721Abi, http, numberToHex, parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { entryPoint07Address } from 'viem/account-abstraction'
 import { anvil } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { DevChain } from '../../src/devwallet/chain.js'
+import { type DevChain, freePort } from '../../src/devwallet/chain.js'
 import { demoNftAbi, demoTokenAbi } from '../../src/devwallet/artifacts.js'
 import type { DevBundler } from '../../src/devwallet/erc4337/bundler.js'
 import type { DevThirdweb } from '../../src/devwallet/thirdweb/index.js'
@@ -34,7 +37,11 @@ beforeAll(async () => {
   env = await thirdwebEnvironment()
   ;({ chain, bundler, wallet } = env)
 }, 120_000)
-afterAll(() => env?.stop())
+const proxies: (() => void)[] = []
+afterAll(async () => {
+  for (const close of proxies) close()
+  await env?.stop()
+})
 
 const mint = (to: Address): Hex => encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [to] })
 // A call that runs (anyone may mint the demo token), to a contract the account never approved.
@@ -102,6 +109,63 @@ describe('erc4337Executor through alto', () => {
     expect(refused.message).toMatch(/^AA24: the account refused the session key's signature/)
     expect(refused.data).toMatchObject({ aaCode: 'AA24', hint: 'grant the key again, or keep the calls to what the account granted', context: id })
     expect((await store.get(id))?.usage.calls).toBe(0)
+  })
+})
+
+/**
+ * alto behind an HTTP hop that goes down (stops listening, drops its connections) once it has
+ * answered `method`: a bundler that dies between two requests of one send.
+ */
+async function bundlerDownAfter(method: string): Promise<string> {
+  const server = createServer(async (request, response) => {
+    const body = await text(request)
+    const answer = await fetch(bundler.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const goDown = (JSON.parse(body) as { method?: string }).method === method
+    // A connection per request (none kept alive): once down, the next request finds nothing listening.
+    response.writeHead(answer.status, { 'content-type': 'application/json', connection: 'close' }).end(await answer.text(), () => goDown && close())
+  })
+  const close = () => {
+    server.close()
+    server.closeAllConnections()
+  }
+  proxies.push(close)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+describe('erc4337Executor with a bundler that is down', () => {
+  test('error: nothing listens at the bundler\'s URL: a -32603 that says so and what to do; nothing sent, the reservation given back', async () => {
+    const { send, store, id } = await setup({ bundler: `http://127.0.0.1:${await freePort()}` }, { granted: [wallet.contracts.nft] })
+    const before = await nftBalance(wallet.account)
+    const failed = await rejectionOf(send([{ to: wallet.contracts.nft, data: mint(wallet.account) }]))
+    expect(failed.code).toBe(-32603)
+    expect(failed.message).toMatch(/^the bundler could not estimate the UserOperation: nothing answers \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/)
+    expect(failed.data).toMatchObject({ context: id, hint: 'nothing was sent; start the bundler' })
+    expect((await store.get(id))?.usage.calls).toBe(0)
+    expect(await nftBalance(wallet.account)).toBe(before)
+  })
+
+  test('error: the bundler goes down after estimating, before it takes the UserOperation: the same -32603; the reservation given back, nothing on chain', async () => {
+    const { send, store, id } = await setup({ bundler: await bundlerDownAfter('eth_estimateUserOperationGas') }, { granted: [wallet.contracts.nft] })
+    const before = await nftBalance(wallet.account)
+    const failed = await rejectionOf(send([{ to: wallet.contracts.nft, data: mint(wallet.account) }]))
+    expect(failed.code).toBe(-32603)
+    expect(failed.message).toMatch(/^the bundler refused the UserOperation: nothing answers \(connect ECONNREFUSED/)
+    expect(failed.data.hint).toContain('nothing was sent; start the bundler')
+    expect((await store.get(id))?.usage.calls).toBe(0)
+    expect(await nftBalance(wallet.account)).toBe(before)
+  })
+
+  test('error: the bundler goes down once it has taken the UserOperation: a -32603 naming it, to ask about later; the usage stays, and the mint lands', async () => {
+    const { send, store, id } = await setup({ bundler: await bundlerDownAfter('eth_sendUserOperation') }, { granted: [wallet.contracts.nft] })
+    const before = await nftBalance(wallet.account)
+    const failed = await rejectionOf(send([{ to: wallet.contracts.nft, data: mint(wallet.account) }]))
+    expect(failed.code).toBe(-32603)
+    expect(failed.message).toMatch(/^the UserOperation was sent, its receipt not read: nothing answers \(connect ECONNREFUSED/)
+    expect(failed.data).toMatchObject({ context: id, id: expect.stringMatching(/^0x[0-9a-f]{64}$/), hint: 'ask wallet_getCallsStatus later' })
+    expect((await store.get(id))?.usage.calls).toBe(1)
+    // alto itself is up: the UserOperation it took is bundled.
+    await expect.poll(() => nftBalance(wallet.account), { timeout: 20_000, interval: 100 }).toBe(before + 1n)
   })
 })
 

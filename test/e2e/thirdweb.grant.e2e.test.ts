@@ -3,7 +3,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { demoNftAbi, demoTokenAbi } from '../../src/devwallet/artifacts.js'
-import type { DevChain } from '../../src/devwallet/chain.js'
+import { type DevChain, freePort } from '../../src/devwallet/chain.js'
 import type { DevBundler } from '../../src/devwallet/erc4337/bundler.js'
 import { type DevThirdweb, createDevThirdweb, thirdwebAccountAbi } from '../../src/devwallet/thirdweb/index.js'
 import { fund } from '../../src/devwallet/wallet.js'
@@ -50,8 +50,8 @@ async function fundedRelayer() {
   return relayer
 }
 
-function setup(dialect: ThirdwebOptions = {}, store: SessionStore = memoryStore()) {
-  const executor = erc4337Executor({ account: thirdwebAccount(), bundler: bundler.url, transport: http(chain.rpcUrl) })
+function setup(dialect: ThirdwebOptions = {}, store: SessionStore = memoryStore(), bundlerUrl = bundler.url) {
+  const executor = erc4337Executor({ account: thirdwebAccount(), bundler: bundlerUrl, transport: http(chain.rpcUrl) })
   const provider = withSessionKeys(wallet.provider, { store, account: wallet.account, wallet: thirdweb({ transport: http(chain.rpcUrl), ...dialect }), executor })
   const grant = async (permissions: unknown[], extra: Record<string, unknown> = {}) =>
     (await provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: Math.floor(Date.now() / 1000) + 3600, permissions, ...extra }] })) as { permissionsContext: string; signerData?: unknown }
@@ -186,6 +186,36 @@ describe('thirdweb: the grant side', () => {
     expect(failed.message).toMatch(/session store failed: disk full; the grant was revoked at the wallet$/)
     expect(failed.data).toMatchObject({ revoked: true })
     expect(await heldFor(key)).toMatchObject({ approvedTargets: [], endTimestamp: 0n })
+  })
+
+  test('error: granted, then the bundler is down: the send is a -32603 that says what to do, the reservation given back; once a bundler answers, the session sends', async () => {
+    const store = memoryStore()
+    const { grant, send } = setup({ relayer: await fundedRelayer() }, store, `http://127.0.0.1:${await freePort()}`)
+    const before = wallet.prompts
+    const { permissionsContext: id } = await grant([nftCall()])
+    const minted = await nftBalance(wallet.account)
+    const failed = await rejectionOf(send(id, [{ to: wallet.contracts.nft, data: mint(wallet.account) }]))
+    expect(failed.code).toBe(-32603)
+    expect(failed.message).toMatch(/^the bundler could not estimate the UserOperation: nothing answers \(connect ECONNREFUSED/)
+    expect(failed.data).toMatchObject({ context: id, hint: 'nothing was sent; start the bundler' })
+    expect((await store.get(id))?.usage.calls).toBe(0)
+    expect(await nftBalance(wallet.account)).toBe(minted)
+
+    // The session and its key are in the store: a provider whose bundler runs sends under it, with no prompt.
+    await setup({}, store).send(id, [{ to: wallet.contracts.nft, data: mint(wallet.account) }])
+    expect(await nftBalance(wallet.account)).toBe(minted + 1n)
+    expect(wallet.prompts - before).toBe(1)
+  })
+
+  test('error: the node the account is read through is down: a -32603 that says so, not "no thirdweb account"; the owner is not asked, nothing stored', async () => {
+    const { grant, store } = setup({ relayer: await fundedRelayer(), transport: http(`http://127.0.0.1:${await freePort()}`, { retryCount: 0 }) })
+    const before = wallet.prompts
+    const failed = await rejectionOf(grant([nftCall()]))
+    expect(failed.code).toBe(-32603)
+    expect(failed.message).toBe(`${wallet.account} could not be read: HTTP request failed.`)
+    expect(failed.data.hint).toBe('check the node (the transport option)')
+    expect(wallet.prompts).toBe(before)
+    expect(await store.list()).toStrictEqual([])
   })
 
   test('error: a wallet whose account is not an admin of the thirdweb account is refused (4100) before it is asked anything', async () => {

@@ -3,6 +3,7 @@ import { hexToBytes, type Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
 import { pointAddress } from '../../src/permissions/signer.js'
 import { memoryKeyStore } from '../../src/sessions/keyStore.js'
+import { p256Keys } from '../../src/sessions/p256Keys.js'
 import { generateP256Key, p256Signer, type P256Signer } from '../../src/sessions/p256Key.js'
 
 const order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
@@ -34,7 +35,7 @@ describe('P-256 session keys', () => {
   test('behavior: the memory key store makes P-256 keys on request, and nothing it shows holds key bytes', async () => {
     const keys = memoryKeyStore()
     expect(keys.keyTypes).toStrictEqual(['secp256k1', 'p256'])
-    const address = await keys.generate('p256')
+    const address = await keys.generate(p256Keys())
     const signer = (await keys.signer(address)) as P256Signer
     expect(signer.type).toBe('p256')
     expect(signer.address).toBe(address)

@@ -93,6 +93,8 @@ function makeTestClient(rpcUrl: string) {
  */
 export async function catchUpWithSystemClock(testClient: ReturnType<typeof makeTestClient>): Promise<void> {
   const chain = Number((await getBlock(testClient, { blockTag: 'latest' })).timestamp)
-  await testClient.setNextBlockTimestamp({ timestamp: BigInt(Math.max(Math.floor(Date.now() / 1000), chain + 1)) })
+  // Rounded up: anvil dates the next blocks from this one as the wall clock moves, so a floor left
+  // them up to a second behind a `validAfter` the SDK took from the clock a moment later (KeyNotValidNow).
+  await testClient.setNextBlockTimestamp({ timestamp: BigInt(Math.max(Math.ceil(Date.now() / 1000), chain + 1)) })
   await testClient.mine({ blocks: 1 })
 }

@@ -20,7 +20,7 @@ const { sessions, keys } = objectStores
  * and keeps in the same database (never plaintext unless `plaintextKeys: true`). That
  * protects keys from a copied disk and from other origins, not from a script running on the
  * page: it can use the wrapping key as the store does (see the README's security model).
- * P-256 keys (`keyType: 'p256'`) are different: the store keeps their non-extractable
+ * P-256 keys (`keyType: p256Keys()`) are different: the store keeps their non-extractable
  * `CryptoKey` itself (structured clone), so no one, on the page or off it, can read their
  * bytes; a script on the page can still use them while it runs.
  *

@@ -449,6 +449,8 @@ function idOf(name: string, from: number): string {
 }
 
 function isHead(text: string): boolean {
+  // Three strings without an escape or a control character (every head this store writes for a plain id) are a head: no parse needed.
+  if (plainHead.test(text)) return true
   try {
     const parsed: unknown = JSON.parse(text)
     return Array.isArray(parsed) && parsed.length === 3 && parsed.every((part) => typeof part === 'string')
@@ -456,3 +458,5 @@ function isHead(text: string): boolean {
     return false
   }
 }
+
+const plainHead = /^\["[^"\\\u0000-\u001f]*","[^"\\\u0000-\u001f]*","[^"\\\u0000-\u001f]*"\]$/

@@ -1,4 +1,4 @@
-import { createHmac, KeyObject, timingSafeEqual } from 'node:crypto'
+import { createHmac, KeyObject } from 'node:crypto'
 import type { KeyCipher } from './encryption.js'
 import type { KeyRing } from './keyRing.js'
 import type { RecordAuth } from './recordAuth.js'
@@ -17,16 +17,21 @@ import type { RecordAuth } from './recordAuth.js'
  */
 export function nodeRecordAuth(auth: RecordAuth): RecordAuth {
   const key = KeyObject.from(auth.key)
-  const digest = (text: string) => createHmac('sha256', key).update(text, 'utf8').digest()
+  const digest = (text: string) => createHmac('sha256', key).update(text, 'utf8').digest('hex')
   return {
     key: auth.key,
     async tag(text) {
-      return digest(text).toString('hex')
+      return digest(text)
     },
     async verify(text, tag) {
-      // Hex stops at the first character that is not: a tag of another shape comes out short.
-      const expected = Buffer.from(tag, 'hex')
-      return tag.length === 64 && expected.length === 32 && timingSafeEqual(digest(text), expected)
+      // Compared as hex, every character, with no early exit (an OR of XORs, as noble's
+      // equalBytes): `timingSafeEqual` needed two Buffers a record, a third of a first list()'s
+      // tag checks at 100,000 records. Only lower-case hex, as WebCrypto's `verify` accepts.
+      const expected = digest(text)
+      if (tag.length !== expected.length) return false
+      let difference = 0
+      for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ tag.charCodeAt(i)
+      return difference === 0
     },
   }
 }

@@ -1,7 +1,6 @@
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 import { getAddress, type Address, type Hex, type LocalAccount } from 'viem'
-import { pointAddress } from '../../permissions/signer.js'
-import { generateP256Key, p256Signer, type SessionKeySigner } from '../p256Key.js'
+import { p256Signer, type SessionKeySigner } from '../p256Key.js'
 import { type CryptoKeyVault, p256Entry, p256EntryPoint } from './p256Entry.js'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
@@ -363,10 +362,10 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       },
       keyTypes: vault ? ['secp256k1', 'p256'] : undefined,
       async generate(keyType) {
-        if (keyType !== 'p256') return store.keys.import(generatePrivateKey())
+        if (keyType === undefined) return store.keys.import(generatePrivateKey())
         if (!vault) throw new InvalidParamsError('keyType', `${backend.name} cannot keep a non-extractable CryptoKey`, { hint: 'use memoryStore() or indexedDbStore()' })
-        const pair = await generateP256Key()
-        const address = pointAddress(pair.publicKey)
+        const { pair, signer } = await keyType.generate()
+        const address = signer.address
         // The CryptoKey first: an entry is never there without the key it names.
         await vault.put(address.toLowerCase(), pair.privateKey)
         await backend.putKey(address.toLowerCase(), datedKey(p256Entry(pair.publicKey), now()))

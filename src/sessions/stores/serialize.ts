@@ -77,16 +77,21 @@ export async function sealRecord(session: Session, auth: RecordAuth | undefined)
  */
 export async function openRecord(id: string, value: string, auth: RecordAuth | undefined): Promise<Session> {
   if (auth !== undefined) {
-    const match = tagSuffix.exec(value)
-    if (match === null) throw new InternalError('the entry carries no authentication tag, and the store has an encryptionKey: it was not written by this store')
-    const text = `${value.slice(0, match.index)}}`
-    if (!(await auth.verify(tagged(id, text), match[1] as string)))
+    const at = value.length - tagSuffixLength
+    const tag = value.slice(at + tagPrefix.length, -2)
+    if (at < 0 || !value.startsWith(tagPrefix, at) || !value.endsWith('"}') || !tagShape.test(tag))
+      throw new InternalError('the entry carries no authentication tag, and the store has an encryptionKey: it was not written by this store')
+    if (!(await auth.verify(tagged(id, `${value.slice(0, at)}}`), tag)))
       throw new InternalError('the entry fails its authentication tag: it was altered, or written under another id or encryptionKey')
-    value = text
   }
+  // Parsed with its tag (the codec passes `tag` over): a copy without it cost a string per record, 70 MiB at 100,000 records.
   return decodeSession(value)
 }
 
+// A sealed record ends `,"tag":"<64 hex>"}`, always this long.
+const tagPrefix = ',"tag":"'
+const tagSuffixLength = tagPrefix.length + 64 + 2
+const tagShape = /^[0-9a-f]{64}$/
 const tagSuffix = /,"tag":"([0-9a-f]{64})"\}$/
 
 /**
@@ -141,8 +146,13 @@ function toJson(value: unknown, path: string): Json {
  */
 function fromJson(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) {
+    // By index: `for…in` over an array makes a string of every index.
+    for (let i = 0; i < value.length; i++) value[i] = fromJson(value[i])
+    return value
+  }
   const record = value as Record<string, unknown>
-  if (!Array.isArray(value) && typeof record.$t === 'string') {
+  if (typeof record.$t === 'string') {
     const v = record.v
     switch (record.$t) {
       case 'bigint':
@@ -169,11 +179,15 @@ function fromJson(value: unknown): unknown {
 }
 
 /**
- * The members (or items) of `value` through {@link fromJson}, in place. An own `__proto__`
+ * The members of `value` through {@link fromJson}, in place. An own `__proto__`
  * member (JSON.parse makes one) is assigned as the data member it is, not the prototype.
  */
 function revive(value: Record<string, unknown>): Record<string, unknown> {
-  for (const key in value) value[key] = fromJson(value[key])
+  for (const key in value) {
+    const item = value[key]
+    // Only objects can hold a tagged value: a member that is none is left unwritten.
+    if (typeof item === 'object' && item !== null) value[key] = fromJson(item)
+  }
   return value
 }
 

@@ -13,7 +13,12 @@ const signerPermissionRequest = [
   { name: 'uid', type: 'bytes32' },
 ] as const
 
-/** `setPermissionsForSigner`, `getPermissionsForSigner`, `isAdmin` of thirdweb's account. */
+/**
+ * `setPermissionsForSigner`, `getPermissionsForSigner`, `isAdmin` of thirdweb's account.
+ *
+ * @example
+ * await reader.readContract({ address: account, abi: accountPermissionsAbi, functionName: 'getPermissionsForSigner', args: [key] })
+ */
 export const accountPermissionsAbi = [
   {
     type: 'function',
@@ -48,7 +53,12 @@ export const accountPermissionsAbi = [
   { type: 'function', name: 'isAdmin', stateMutability: 'view', inputs: [{ name: '_account', type: 'address' }], outputs: [{ name: '', type: 'bool' }] },
 ] as const
 
-/** The EIP-712 type the account recovers an admin from (`AccountPermissions.TYPEHASH`). */
+/**
+ * The EIP-712 type the account recovers an admin from (`AccountPermissions.TYPEHASH`).
+ *
+ * @example
+ * serializeTypedData({ domain, types: { EIP712Domain, ...signerPermissionRequestTypes }, primaryType: 'SignerPermissionRequest', message: request })
+ */
 export const signerPermissionRequestTypes = {
   SignerPermissionRequest: signerPermissionRequest,
 } as const

@@ -1,4 +1,4 @@
-import { type Address, type Hex, type LocalAccount, type PublicClient, type Transport, encodeFunctionData } from 'viem'
+import { type Address, BaseError, type Hex, type LocalAccount, type PublicClient, type Transport, encodeFunctionData } from 'viem'
 import { InternalError, InvalidParamsError, UnauthorizedError } from '../../errors.js'
 import { chainClients } from '../../execution/chainClients.js'
 import type { ResolvedGrantRequest, WalletCallContext, WalletDialect, WalletGrant } from '../../permissions/dialects/types.js'
@@ -64,7 +64,7 @@ export function thirdweb(options: ThirdwebOptions = {}): WalletDialect {
   const { relayer, transport, timeoutMs = 60_000 } = options
   const clientsOf = (context: WalletCallContext) => chainClients(context.inner, context.chainId, transport)
 
-  /** Signs `permissions` by the owner (the prompt) and sets them on `account`; resolves to the request's uid and the transaction. */
+  /** Signs `permissions` by the owner (the prompt) and sets them on `account`; resolves to the request's uid, the transaction and what the account then holds. */
   const setPermissions = async (permissions: SignerPermissions, account: Address, context: WalletCallContext, onChain?: (uid: Hex) => void) => {
     const { reader, chain, transport: via } = clientsOf(context)
     const request = signerPermissionRequest(permissions, context.now)
@@ -73,9 +73,10 @@ export function thirdweb(options: ThirdwebOptions = {}): WalletDialect {
       params: [context.owner, signerPermissionTypedData(request, account, context.chainId)],
     })) as Hex
     const data = encodeFunctionData({ abi: accountPermissionsAbi, functionName: 'setPermissionsForSigner', args: [request, signature] })
-    const doing = 'setPermissionsForSigner'
-    const transaction = await sendAdminTransaction({ to: account, data, doing, inner: context.inner, owner: context.owner, relayer, reader, chain, transport: via, timeoutMs, onChain: onChain && (() => onChain(request.uid)) })
-    return { uid: request.uid, transaction, reader }
+    const transaction = await sendAdminTransaction({ to: account, data, doing: 'setPermissionsForSigner', inner: context.inner, owner: context.owner, relayer, reader, chain, transport: via, timeoutMs, onChain: onChain && (() => onChain(request.uid)) })
+    // Read back, not assumed: what the account holds is what the session is kept (or revoked) on.
+    const held = await reader.readContract({ address: account, abi: accountPermissionsAbi, functionName: 'getPermissionsForSigner', args: [permissions.signer] })
+    return { uid: request.uid, transaction, held }
   }
 
   const dialect: WalletDialect = {
@@ -94,11 +95,9 @@ export function thirdweb(options: ThirdwebOptions = {}): WalletDialect {
       const [permissions] = context.params as SignerPermissions[]
       if (!request || !permissions) throw new TypeError('thirdweb grants one session per call')
       await assertCanGrant(request, permissions.signer, context, clientsOf(context).reader)
-      const { uid, transaction, reader } = await setPermissions(permissions, request.account, context, (id) =>
+      return (await setPermissions(permissions, request.account, context, (id) =>
         context.live({ id, signer: request.signer, account: request.account, chainId: request.chainId }),
-      )
-      const held = await reader.readContract({ address: request.account, abi: accountPermissionsAbi, functionName: 'getPermissionsForSigner', args: [permissions.signer] })
-      return { uid, transaction, held } satisfies ThirdwebAnswer
+      )) satisfies ThirdwebAnswer
     },
 
     decode(result, requests) {
@@ -112,8 +111,7 @@ export function thirdweb(options: ThirdwebOptions = {}): WalletDialect {
     async revoke(grant: WalletGrant, context) {
       assertRevokeChain(grant, context)
       const [permissions] = dialect.encodeRevoke(grant) as [SignerPermissions]
-      const { reader } = await setPermissions(permissions, grant.account, context)
-      const held = await reader.readContract({ address: grant.account, abi: accountPermissionsAbi, functionName: 'getPermissionsForSigner', args: [permissions.signer] })
+      const { held } = await setPermissions(permissions, grant.account, context)
       if (held.approvedTargets.length > 0 || held.endTimestamp > 0n)
         throw new InternalError(`the account ${grant.account} still holds the session key ${permissions.signer} after the revoke`, { context: grant.id })
     },
@@ -135,7 +133,11 @@ async function assertCanGrant(request: ResolvedGrantRequest, key: Address, conte
       reader.readContract({ ...read, functionName: 'isAdmin', args: [key] }),
       reader.readContract({ ...read, functionName: 'getPermissionsForSigner', args: [key] }),
     ])
-  } catch {
+  } catch (error) {
+    // A node that did not answer says nothing about the account; only an answer does.
+    const down = error instanceof BaseError && error.walk((cause) => /^(HttpRequest|Timeout|WebSocketRequest)Error$/.test((cause as Error).name))
+    if (down instanceof BaseError)
+      throw new InternalError(`${request.account} could not be read: ${down.shortMessage}`, { hint: 'check the node (the transport option)' })
     throw new InvalidParamsError('address', `${request.account} is not a thirdweb account (it answers no isAdmin / getPermissionsForSigner)`, {
       hint: "grant on the thirdweb smart account: pass it as withSessionKeys's account option",
     })

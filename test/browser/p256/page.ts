@@ -1,17 +1,17 @@
-// A page for p256.browser.test.ts: keyleash with keyType 'p256' and its sessions in IndexedDB,
+// A page for p256.browser.test.ts: keyleash with keyType p256Keys() and its sessions in IndexedDB,
 // over the dev wallet the Vite server hosts (ERC-7715 2025). What it exposes is what any
 // same-origin script could do: call keyleash, and read everything the origin stores.
 import { type Address, type Hex, encodeFunctionData, numberToHex } from 'viem'
 import { devWalletBridge } from '../../../demo/web/bridge.js'
 import { demoNftAbi } from '../../../src/devwallet/artifacts.js'
 import { indexedDbStore } from '../../../src/browser.js'
-import { withSessionKeys } from '../../../src/index.js'
+import { p256Keys, withSessionKeys } from '../../../src/index.js'
 import { erc7715v2025 } from '../../../src/wallets.js'
 
 type Wallet = { chainId: number; account: Address; nft: Address; token: Address }
 
 const events: string[] = []
-const provider = withSessionKeys(devWalletBridge(() => true), { store: indexedDbStore({ namespace: 'p256' }), wallet: erc7715v2025, keyType: 'p256' })
+const provider = withSessionKeys(devWalletBridge(() => true), { store: indexedDbStore({ namespace: 'p256' }), wallet: erc7715v2025, keyType: p256Keys() })
 for (const event of ['sessionGranted', 'sessionRevoked', 'sessionExpired'] as const)
   provider.on(event, (payload) => events.push(JSON.stringify(payload, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))))
 

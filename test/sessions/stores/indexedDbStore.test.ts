@@ -5,6 +5,7 @@ import { hexToBytes, keccak256 } from 'viem'
 import type { P256Signer } from '../../../src/sessions/p256Key.js'
 import { transact } from '../../../src/sessions/stores/idb.js'
 import { indexedDbStore } from '../../../src/sessions/stores/indexedDbStore.js'
+import { p256Keys } from '../../../src/sessions/p256Keys.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 import { deleteDatabase, dumpDatabase } from './browserFakes.js'
 import { describeStoreContract } from './contract.js'
@@ -73,7 +74,7 @@ describe('indexedDbStore', () => {
     const indexedDB = new IDBFactory()
     const store = indexedDbStore({ indexedDB })
     expect(store.keys.keyTypes).toStrictEqual(['secp256k1', 'p256'])
-    const keyAddress = await store.keys.generate('p256')
+    const keyAddress = await store.keys.generate(p256Keys())
     await store.put(sessionFixture({ keyAddress }))
     const reloaded = indexedDbStore({ indexedDB })
     const signer = (await reloaded.keys.signer(keyAddress)) as P256Signer
@@ -103,7 +104,7 @@ describe('indexedDbStore', () => {
   test('behavior: purge deletes an expired session\'s P-256 key with its CryptoKey', async () => {
     const indexedDB = new IDBFactory()
     const store = indexedDbStore({ indexedDB })
-    const keyAddress = await store.keys.generate('p256')
+    const keyAddress = await store.keys.generate(p256Keys())
     const session = sessionFixture({ keyAddress })
     await store.put(session)
     // Past the default purgeMargin (a day): a session is purged only once it has been expired that long.

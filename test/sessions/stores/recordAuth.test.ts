@@ -34,7 +34,7 @@ describe('recordAuth: WebCrypto in the browser, node:crypto in Node, one key and
     const tag = await auth.tag('some text')
     expect(await auth.verify('some text', tag)).toBe(true)
     expect(await auth.verify('some other text', tag)).toBe(false)
-    for (const shape of [tag.slice(2), `${tag}00`, `${tag.slice(0, -2)}zz`, ''])
+    for (const shape of [tag.slice(2), `${tag}00`, `${tag.slice(0, -2)}zz`, tag.toUpperCase(), ''])
       expect(await auth.verify('some text', shape)).toBe(false)
     const value = await sealRecord(sessionFixture({ id: '0x01' }), auth)
     const altered = value.replace('"calls":0', '"calls":1')
