@@ -222,13 +222,22 @@ contract OpenfortSmartAccountModel is OpenfortAccountModel {
     }
 }
 
-/// @title The "Delegated Account" model (facts of `openfort-7702-account`'s key manager, `IKey.KeyData`).
-/// @notice Runs as the code of the owner's own address (EIP-7702): the owner is the account.
-/// Keys are EOA, WEBAUTHN, P256 or P256NONKEY. `limit` 0 registers a master key, held to nothing (not
-/// even its window) until revoked. Any other key is held, call by call, to: its window, never the
-/// account itself, calls left (a batch of n uses n), `ethLimit` (wei left), `allowedSelectors` (at
-/// most 10), a token spend limit (the call's last word, on calls to that token), and its whitelist
-/// (the spend token is whitelisted with it).
+/// @title The "Delegated Account" model (facts of `openfort-7702-account`'s key manager as published
+/// now: `IKey.KeyDataReg`, `IKeysManager`, `KeysManagerLib`).
+/// @notice Runs as the code of the owner's own address (EIP-7702): the owner is the account. The
+/// owner registers a key with `registerKey(KeyDataReg)` (its type, window, a call quota that must
+/// not be 0, the key as bytes, who controls it), then grants it `(target, function)` pairs with
+/// `setCanCall` and per-token spend limits with `setTokenSpend` (ETH as `NATIVE_ADDRESS`), several
+/// of them in one owner call through the ERC-7821 `execute(mode, executionData)`, at most 9 calls.
+/// A key is filed by `keyId = keccak256(abi.encode(uint8 keyType, keccak256(key)))`; an EOA key is
+/// `abi.encode(address)`, a P-256 key `abi.encode(x, y)`. Each call of a key's batch is held to:
+/// never the account itself, calls left (a batch of n uses n), its window, a granted pair (exact,
+/// or with the any-target / any-function wildcards; no calldata is the plain-transfer selector),
+/// and, where the key has a spend rule for what the call spends (ETH when it carries value, else
+/// its target), that rule. This model holds spend rules over the key's whole life only
+/// (`SpendPeriod.Forever`); Openfort's also reset per minute, hour, day, week, month or year. It
+/// has no gas policy, so it registers self-controlled keys only. ERC-1271 takes the account's own
+/// signature only: a session key's is never the account's.
 contract OpenfortDelegatedAccountModel is OpenfortAccountModel {
     enum KeyType {
         EOA,
@@ -237,117 +246,202 @@ contract OpenfortDelegatedAccountModel is OpenfortAccountModel {
         P256NONKEY
     }
 
-    /// @notice What the owner registers. An EOA key is `eoa`; the other types are the point (x, y),
-    /// filed under `keyAddress(x, y)`.
-    struct KeyReg {
-        KeyType keyType;
-        address eoa;
-        bytes32 x;
-        bytes32 y;
-        uint48 validAfter;
-        uint48 validUntil;
-        uint48 limit;
-        address[] whitelist;
-        bytes4[] allowedSelectors;
-        uint256 ethLimit;
-        address spendToken;
-        uint256 spendLimit;
+    enum KeyControl {
+        Self,
+        Custodial
     }
 
+    enum SpendPeriod {
+        Minute,
+        Hour,
+        Day,
+        Week,
+        Month,
+        Year,
+        Forever
+    }
+
+    /// @notice What the owner registers (`registerKey`'s argument), field for field as Openfort's.
+    struct KeyDataReg {
+        KeyType keyType;
+        uint48 validUntil;
+        uint48 validAfter;
+        uint48 limits;
+        bytes key;
+        KeyControl keyControl;
+    }
+
+    /// @notice What the account holds for a key (`getKey`), field for field as Openfort's.
     struct KeyData {
         KeyType keyType;
-        bool active;
-        bool master;
-        uint48 validAfter;
+        bool isActive;
+        bool masterKey;
+        bool isDelegatedControl;
         uint48 validUntil;
-        uint48 limit;
-        uint64 epoch;
-        bytes32 x;
-        bytes32 y;
-        uint256 ethLimit;
-        address spendToken;
-        uint256 spendLimit;
-        bytes4[] allowedSelectors;
+        uint48 validAfter;
+        uint48 limits;
+        bytes key;
     }
 
-    uint256 public constant MAX_SELECTORS = 10;
-    /// @notice A P-256 signature: `keyType (1 byte) ‖ x ‖ y ‖ r ‖ s`.
+    struct TokenSpend {
+        SpendPeriod period;
+        uint256 limit;
+        uint256 spent;
+        uint256 lastUpdated;
+    }
+
+    address internal constant ANY_TARGET = 0x3232323232323232323232323232323232323232;
+    bytes4 internal constant ANY_FN_SEL = 0x32323232;
+    bytes4 internal constant EMPTY_CALLDATA_FN_SEL = 0xe0e0e0e0;
+    address internal constant NATIVE_ADDRESS = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    /// @notice ERC-7821's flat batch of calls, the one execution mode this model runs.
+    bytes32 internal constant FLAT_BATCH = bytes32(uint256(1) << 248);
+    uint256 public constant MAX_CAN_CALL = 2048;
+    uint256 public constant MAX_SPEND_TOKENS = 64;
+    /// @notice A P-256 signature on `execute(calls, nonce, ·)`: `keyType (1 byte) ‖ x ‖ y ‖ r ‖ s`.
     uint256 private constant P256_SIGNATURE_LENGTH = 129;
 
-    mapping(address key => KeyData) private _keys;
-    mapping(bytes32 epochKeyTarget => bool) private _whitelisted;
+    mapping(bytes32 keyId => KeyData) private _keys;
+    // Pairs and spend rules are filed under the key's registration epoch: a revoked key
+    // registered again starts with none.
+    mapping(bytes32 keyId => uint64) private _epochOf;
+    mapping(bytes32 epochKeyPair => bool) private _canCall;
+    mapping(bytes32 keyId => uint256) private _canCallCount;
+    mapping(bytes32 epochKeyToken => TokenSpend) private _spends;
+    mapping(bytes32 keyId => address[]) private _spendTokens;
+    // Where a P-256 key's signer address (see `_signerOf`) leads back to its keyId.
+    mapping(address signer => bytes32 keyId) private _p256Ids;
     // EIP-7702 code has no constructor: epochs count from the account's own storage.
     uint64 private _epochs;
 
-    event KeyRegistered(address indexed key, KeyType keyType);
-    event KeyRevoked(address indexed key);
+    event KeyRegistered(
+        bytes32 indexed keyId, KeyControl indexed keyControl, KeyType keyType, bool masterKey, uint48 validAfter, uint48 validUntil, uint48 limits
+    );
+    event KeyRevoked(bytes32 indexed keyId);
+    event CanCallSet(bytes32 indexed keyId, address indexed target, bytes4 funSel, bool can);
+    event TokenSpendSet(bytes32 indexed keyId, address indexed token, SpendPeriod period, uint256 limit);
 
-    error SelectorsTooMany(uint256 selectors, uint256 max);
-    error InvalidKey();
+    error EmptyKey();
+    error LimitsRequired();
+    error CustodialKeyNotModelled();
+    error KeyIdAlreadyRegistered(bytes32 keyId);
+    error KeyNotActive(bytes32 keyId);
+    error InvalidTarget(address target);
+    error InvalidToken(address token);
+    error TooManyCanCalls(uint256 max);
+    error TooManySpendTokens(uint256 max);
+    error TokenSpendAlreadySet(bytes32 keyId, address token);
+    error SpendPeriodNotModelled(SpendPeriod period);
+    error UnsupportedExecutionMode(bytes32 mode);
     error KeyTypeMismatch(address key);
-    error EthLimitExceeded(address key, uint256 value, uint256 remaining);
-    error SelectorNotAllowed(address key, address target, bytes4 selector);
+    error CallNotAllowed(address key, address target, bytes4 selector);
+    error NoSpendRule(address key, address token);
     error SpendLimitExceeded(address key, address token, uint256 amount, uint256 remaining);
 
     constructor() EIP712("OpenfortDelegatedAccountModel", "1") {}
 
-    /// @notice Where a P-256 key is filed: the last 20 bytes of keccak256(x ‖ y).
-    function keyAddress(bytes32 x, bytes32 y) public pure returns (address) {
-        return address(uint160(uint256(keccak256(abi.encodePacked(x, y)))));
+    /// @notice Where a key is filed, as Openfort's `KeysManagerLib.computeKeyId`.
+    function computeKeyId(KeyType keyType, bytes memory key) public pure returns (bytes32) {
+        return keccak256(abi.encode(uint256(keyType), keccak256(key)));
     }
 
-    function registerKey(KeyReg calldata reg) external onlyOwner {
-        address key = _keyOf(reg.keyType, reg.eoa, reg.x, reg.y);
-        if (reg.validUntil <= block.timestamp || reg.validAfter > reg.validUntil) revert InvalidValidity(reg.validAfter, reg.validUntil);
-        KeyData storage k = _keys[key];
-        if (k.active) revert KeyAlreadyRegistered(key);
-        delete _keys[key];
-        k.keyType = reg.keyType;
-        k.active = true;
-        k.validAfter = reg.validAfter;
-        k.validUntil = reg.validUntil;
-        k.limit = reg.limit;
-        k.x = reg.x;
-        k.y = reg.y;
-        k.master = reg.limit == 0;
-        if (!k.master) {
-            _checkWhitelistSize(reg.whitelist.length);
-            if (reg.allowedSelectors.length > MAX_SELECTORS) revert SelectorsTooMany(reg.allowedSelectors.length, MAX_SELECTORS);
-            uint64 epoch = ++_epochs;
-            k.epoch = epoch;
-            for (uint256 i = 0; i < reg.whitelist.length; i++) {
-                _whitelisted[keccak256(abi.encode(epoch, key, reg.whitelist[i]))] = true;
-            }
-            if (reg.spendToken != address(0)) _whitelisted[keccak256(abi.encode(epoch, key, reg.spendToken))] = true;
-            k.allowedSelectors = reg.allowedSelectors;
-            k.ethLimit = reg.ethLimit;
-            k.spendToken = reg.spendToken;
-            k.spendLimit = reg.spendLimit;
+    function registerKey(KeyDataReg calldata reg) external onlyOwner {
+        if (reg.key.length == 0) revert EmptyKey();
+        if (reg.limits == 0) revert LimitsRequired();
+        if (reg.validUntil <= block.timestamp || reg.validUntil < reg.validAfter || reg.validUntil == type(uint48).max) {
+            revert InvalidValidity(reg.validAfter, reg.validUntil);
         }
-        emit KeyRegistered(key, reg.keyType);
+        if (reg.keyControl != KeyControl.Self) revert CustodialKeyNotModelled();
+        bytes32 keyId = computeKeyId(reg.keyType, reg.key);
+        KeyData storage k = _keys[keyId];
+        if (k.isActive) revert KeyIdAlreadyRegistered(keyId);
+        k.keyType = reg.keyType;
+        k.isActive = true;
+        k.validUntil = reg.validUntil;
+        k.validAfter = reg.validAfter;
+        k.limits = reg.limits;
+        k.key = reg.key;
+        _epochOf[keyId] = ++_epochs;
+        if (reg.keyType != KeyType.EOA) _p256Ids[address(uint160(uint256(keyId)))] = keyId;
+        emit KeyRegistered(keyId, reg.keyControl, reg.keyType, false, reg.validAfter, reg.validUntil, reg.limits);
     }
 
-    function revokeKey(address key) external onlyOwner {
-        if (!_keys[key].active) revert UnknownKey(key);
-        delete _keys[key];
-        emit KeyRevoked(key);
+    function setCanCall(bytes32 keyId, address target, bytes4 funSel, bool can) external onlyOwner {
+        _requireActive(keyId);
+        if (target == address(0) || target == address(this)) revert InvalidTarget(target);
+        bytes32 pair = _pairOf(keyId, target, funSel);
+        if (_canCall[pair] != can) {
+            if (can && _canCallCount[keyId] == MAX_CAN_CALL) revert TooManyCanCalls(MAX_CAN_CALL);
+            _canCall[pair] = can;
+            if (can) _canCallCount[keyId] += 1;
+            else _canCallCount[keyId] -= 1;
+        }
+        emit CanCallSet(keyId, target, funSel, can);
     }
 
-    function getKey(address key) external view returns (KeyData memory) {
-        return _keys[key];
+    function setTokenSpend(bytes32 keyId, address token, uint256 limit, SpendPeriod period) external onlyOwner {
+        _requireActive(keyId);
+        if (token == address(0)) revert InvalidToken(token);
+        if (limit == 0) revert LimitsRequired();
+        if (period != SpendPeriod.Forever) revert SpendPeriodNotModelled(period);
+        TokenSpend storage rule = _spends[_ruleOf(keyId, token)];
+        if (rule.limit != 0) revert TokenSpendAlreadySet(keyId, token);
+        if (_spendTokens[keyId].length == MAX_SPEND_TOKENS) revert TooManySpendTokens(MAX_SPEND_TOKENS);
+        _spendTokens[keyId].push(token);
+        rule.period = period;
+        rule.limit = limit;
+        emit TokenSpendSet(keyId, token, period, limit);
     }
 
-    /// @notice ERC-1271 for an ECDSA signature over `hash` as given: the account's own key, a master
-    /// key, or a live key with calls left.
+    /// @notice Revokes the key with every pair and spend rule it was granted.
+    function revokeKey(bytes32 keyId) external onlyOwner {
+        _requireActive(keyId);
+        delete _keys[keyId];
+        delete _canCallCount[keyId];
+        delete _spendTokens[keyId];
+        emit KeyRevoked(keyId);
+    }
+
+    /// @notice The owner's batch of calls (ERC-7821 flat batch: `abi.encode(Call[])`), at most 9.
+    function execute(bytes32 mode, bytes calldata executionData) external payable onlyOwner {
+        if (mode != FLAT_BATCH) revert UnsupportedExecutionMode(mode);
+        Call[] memory calls = abi.decode(executionData, (Call[]));
+        if (calls.length > MAX_BATCH) revert BatchTooBig(calls.length, MAX_BATCH);
+        for (uint256 i = 0; i < calls.length; i++) {
+            (bool ok, bytes memory reason) = calls[i].target.call{value: calls[i].value}(calls[i].data);
+            if (!ok) revert CallFailed(i, reason);
+        }
+    }
+
+    function getKey(bytes32 keyId) external view returns (KeyData memory) {
+        return _keys[keyId];
+    }
+
+    function hasCanCall(bytes32 keyId, address target, bytes4 funSel) external view returns (bool) {
+        return _keys[keyId].isActive && _canCall[_pairOf(keyId, target, funSel)];
+    }
+
+    function canExecuteLength(bytes32 keyId) external view returns (uint256) {
+        return _canCallCount[keyId];
+    }
+
+    function spendTokens(bytes32 keyId) external view returns (address[] memory) {
+        return _spendTokens[keyId];
+    }
+
+    function tokenSpend(bytes32 keyId, address token)
+        external
+        view
+        returns (SpendPeriod period, uint256 limit, uint256 spent, uint256 lastUpdated)
+    {
+        TokenSpend storage rule = _spends[_ruleOf(keyId, token)];
+        return (rule.period, rule.limit, rule.spent, rule.lastUpdated);
+    }
+
+    /// @notice ERC-1271 for an ECDSA signature over `hash` as given: the account's own key only.
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(hash, signature);
-        if (err != ECDSA.RecoverError.NoError) return EIP1271_INVALID;
-        if (signer == address(this)) return EIP1271_MAGIC;
-        KeyData storage k = _keys[signer];
-        if (!k.active || k.keyType != KeyType.EOA) return EIP1271_INVALID;
-        if (k.master) return EIP1271_MAGIC;
-        bool live = k.validAfter <= block.timestamp && block.timestamp <= k.validUntil && k.limit >= 1;
-        return live ? EIP1271_MAGIC : EIP1271_INVALID;
+        return err == ECDSA.RecoverError.NoError && signer == address(this) ? EIP1271_MAGIC : EIP1271_INVALID;
     }
 
     function _owner() internal view override returns (address) {
@@ -355,16 +449,25 @@ contract OpenfortDelegatedAccountModel is OpenfortAccountModel {
     }
 
     function _isKey(address key) internal view override returns (bool) {
-        return _keys[key].active;
+        return _keys[_keyIdOf(key)].isActive;
     }
 
-    function _keyOf(KeyType keyType, address eoa, bytes32 x, bytes32 y) private pure returns (address key) {
-        if (keyType == KeyType.EOA) {
-            if (eoa == address(0)) revert InvalidKey();
-            return eoa;
-        }
-        if (x == 0 && y == 0) revert InvalidKey();
-        return keyAddress(x, y);
+    /// @dev An ECDSA signer is an EOA key; a P-256 signer is named by the low 20 bytes of its keyId.
+    function _keyIdOf(address signer) private view returns (bytes32) {
+        bytes32 p256 = _p256Ids[signer];
+        return p256 != 0 ? p256 : computeKeyId(KeyType.EOA, abi.encode(signer));
+    }
+
+    function _requireActive(bytes32 keyId) private view {
+        if (!_keys[keyId].isActive) revert KeyNotActive(keyId);
+    }
+
+    function _pairOf(bytes32 keyId, address target, bytes4 funSel) private view returns (bytes32) {
+        return keccak256(abi.encode(_epochOf[keyId], keyId, target, funSel));
+    }
+
+    function _ruleOf(bytes32 keyId, address token) private view returns (bytes32) {
+        return keccak256(abi.encode(_epochOf[keyId], keyId, token));
     }
 
     /// @dev P256 signs the digest itself, P256NONKEY (a non-extractable WebCrypto key) its SHA-256.
@@ -374,42 +477,62 @@ contract OpenfortDelegatedAccountModel is OpenfortAccountModel {
         KeyType keyType = KeyType(uint8(signature[0]));
         bytes32 x = bytes32(signature[1:33]);
         bytes32 y = bytes32(signature[33:65]);
-        address key = keyAddress(x, y);
-        KeyData storage k = _keys[key];
-        if (!k.active) revert UnknownKey(key);
-        if (k.keyType != keyType || (keyType != KeyType.P256 && keyType != KeyType.P256NONKEY)) revert KeyTypeMismatch(key);
+        bytes32 keyId = computeKeyId(keyType, abi.encode(x, y));
+        address key = address(uint160(uint256(keyId)));
+        if (keyType != KeyType.P256 && keyType != KeyType.P256NONKEY) revert KeyTypeMismatch(key);
+        if (!_keys[keyId].isActive) revert UnknownKey(key);
         bytes32 signed = keyType == KeyType.P256NONKEY ? sha256(abi.encodePacked(digest)) : digest;
         if (!P256.verifyNative(signed, bytes32(signature[65:97]), bytes32(signature[97:129]), x, y)) revert InvalidSignature();
         return key;
     }
 
     function _authorize(address key, Call[] calldata calls) internal override {
-        KeyData storage k = _keys[key];
-        if (!k.active) revert UnknownKey(key);
-        if (k.master) return;
+        bytes32 keyId = _keyIdOf(key);
+        KeyData storage k = _keys[keyId];
+        if (!k.isActive) revert UnknownKey(key);
         _checkWindow(key, k.validAfter, k.validUntil);
         for (uint256 i = 0; i < calls.length; i++) {
             Call calldata c = calls[i];
             if (c.target == address(this)) revert SelfCall(key);
-            if (k.limit == 0) revert LimitReached(key, 0, calls.length - i);
-            if (c.value > k.ethLimit) revert EthLimitExceeded(key, c.value, k.ethLimit);
-            bytes4 selector = c.data.length >= 4 ? bytes4(c.data[0:4]) : bytes4(0);
-            if (!_allows(k.allowedSelectors, selector)) revert SelectorNotAllowed(key, c.target, selector);
-            k.limit -= 1;
-            k.ethLimit -= c.value;
-            if (c.target == k.spendToken) {
-                uint256 amount = c.data.length >= 36 ? uint256(bytes32(c.data[c.data.length - 32:])) : 0;
-                if (amount > k.spendLimit) revert SpendLimitExceeded(key, c.target, amount, k.spendLimit);
-                k.spendLimit -= amount;
-            }
-            if (!_whitelisted[keccak256(abi.encode(k.epoch, key, c.target))]) revert TargetNotWhitelisted(key, c.target);
+            if (k.limits == 0) revert LimitReached(key, 0, calls.length - i);
+            bytes4 selector = _selectorOf(c.data);
+            if (!_mayCall(keyId, c.target, selector)) revert CallNotAllowed(key, c.target, selector);
+            // What a call spends: ETH when it carries value, else its target (a token).
+            address spends = c.value > 0 ? NATIVE_ADDRESS : c.target;
+            if (_spends[_ruleOf(keyId, spends)].limit != 0) _spend(key, keyId, c, selector);
+            k.limits -= 1;
         }
     }
 
-    function _allows(bytes4[] storage selectors, bytes4 selector) private view returns (bool) {
-        for (uint256 i = 0; i < selectors.length; i++) {
-            if (selectors[i] == selector) return true;
+    /// @dev No calldata is the plain-transfer selector; 1 to 3 bytes read as the any-function one.
+    function _selectorOf(bytes calldata data) private pure returns (bytes4) {
+        if (data.length == 0) return EMPTY_CALLDATA_FN_SEL;
+        return data.length >= 4 ? bytes4(data[0:4]) : ANY_FN_SEL;
+    }
+
+    function _mayCall(bytes32 keyId, address target, bytes4 selector) private view returns (bool) {
+        return _canCall[_pairOf(keyId, target, selector)] || _canCall[_pairOf(keyId, target, ANY_FN_SEL)]
+            || _canCall[_pairOf(keyId, ANY_TARGET, selector)] || _canCall[_pairOf(keyId, ANY_TARGET, ANY_FN_SEL)];
+    }
+
+    /// @dev A plain transfer spends its value as ETH. Any other call is charged to its target's rule,
+    /// by the amount of an ERC-20 `transfer`, `transferFrom` or `approve` (0 for other functions),
+    /// whatever value it carries: with value and calldata, a target without a rule of its own is refused.
+    function _spend(address key, bytes32 keyId, Call calldata c, bytes4 selector) private {
+        address token = selector == EMPTY_CALLDATA_FN_SEL ? NATIVE_ADDRESS : c.target;
+        uint256 amount = selector == EMPTY_CALLDATA_FN_SEL
+            ? c.value
+            : selector == 0xa9059cbb || selector == 0x095ea7b3 ? _word(c.data, 36) : selector == 0x23b872dd ? _word(c.data, 68) : 0;
+        TokenSpend storage rule = _spends[_ruleOf(keyId, token)];
+        if (rule.limit == 0) revert NoSpendRule(key, token);
+        if (rule.spent + amount > rule.limit) revert SpendLimitExceeded(key, token, amount, rule.limit - rule.spent);
+        rule.spent += amount;
+    }
+
+    /// @dev The 32 bytes of `data` from `offset`, zero past its end.
+    function _word(bytes calldata data, uint256 offset) private pure returns (uint256 word) {
+        for (uint256 i = 0; i < 32; i++) {
+            word = (word << 8) | (offset + i < data.length ? uint8(data[offset + i]) : 0);
         }
-        return false;
     }
 }

@@ -14,6 +14,7 @@ import { openfort, openfortWallet } from '../../src/wallets/openfort.js'
 import { catchUpWithSystemClock, useSharedChain } from '../utils/chain.js'
 import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { rejectionOf } from '../utils/rejection.js'
+import { delegatedKeyId } from '../../src/wallets/openfortDelegated/abi.js'
 
 /*
  * keyleash over Openfort's own SDK (its real EvmProvider and backend clients) and the
@@ -53,8 +54,8 @@ export function keyleashOver(user: DevOpenfort, options: KeyleashOptions = {}) {
 /** The key as the user's account holds it, whatever its type. */
 async function onChain(user: DevOpenfort, key: Address): Promise<{ active: boolean; master: boolean; limit: number }> {
   if (user.openfortAccount.accountType === 'Delegated Account') {
-    const { active, master, limit } = await publicClient.readContract({ address: user.account, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [key] })
-    return { active, master, limit }
+    const { isActive, masterKey, limits } = await publicClient.readContract({ address: user.account, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [delegatedKeyId(key)] })
+    return { active: isActive, master: masterKey, limit: limits }
   }
   const [, validUntil, limit, master] = await publicClient.readContract({ address: user.account, abi: openfortSmartAccountAbi, functionName: 'sessionKeys', args: [key] })
   return { active: validUntil !== 0, master, limit }
@@ -143,14 +144,13 @@ describe('keyleash over Openfort\'s SDK: limit 0 read as the account type means 
     expect(user.prompts).toBe(prompts)
   })
 
-  test('error: told no account type, keyleash asks, reads the answer\'s limit 0 as no grant it can keep, and revokes the master key Openfort registered', async () => {
+  test('error: told no account type, keyleash asks; a Delegated Account refuses a key without a call limit (LimitsRequired) once the owner has signed, and nothing is kept', async () => {
     const user = users['Delegated Account']
     const executor = openfortExecutor({ backend: { url: backend.url, headers: { authorization: `Bearer ${backend.secretKey}` } }, account: user.openfortAccount.id, accountType: 'Delegated Account' })
     const provider = withSessionKeys(user.provider, { wallet: openfort, executor })
     const key = await provider.sessions.importKey(generatePrivateKey())
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedRequest(user, key)] }))
-    expect(error.message).toContain('data.limit: is 0: on a Delegated Account a master key')
-    expect(error.message).toContain('the grant was revoked at the wallet')
+    expect(error.message).toContain('LimitsRequired')
     expect(await onChain(user, key)).toMatchObject({ active: false })
     expect(await provider.sessions.list()).toStrictEqual([])
   })

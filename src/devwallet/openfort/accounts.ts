@@ -1,9 +1,11 @@
-import { type Address, type Hex, type PublicClient, encodeFunctionData, maxUint48, toFunctionSelector } from 'viem'
+import { type Address, type Hex, type PublicClient, encodeFunctionData, maxUint48 } from 'viem'
 import type { SignAuthorizationReturnType } from 'viem/accounts'
 import { openfortDelegatedAccountAbi, openfortDelegatedAccountBytecode, openfortSmartAccountAbi, openfortSmartAccountBytecode } from '../artifacts.js'
 import type { AccountCall, DeployerClient } from '../contracts.js'
 import { selfCall } from '../registration.js'
 import type { OpenfortAccountType } from '../../wallets/openfort.js'
+import { delegated, delegatedKey, delegatedKeyId } from '../../wallets/openfortDelegated/abi.js'
+import { delegatedRegistrationCalls } from '../../wallets/openfortDelegated/keyRegistration.js'
 import type { CreateSession } from './requests.js'
 
 export type { OpenfortAccountType } from '../../wallets/openfort.js'
@@ -41,67 +43,34 @@ export const openfortAccountAbis = {
 export const openfortMasterLimit = Number(maxUint48)
 
 /**
- * The functions this development backend lets a Delegated Account's session keys call. Openfort's
- * API takes no selectors (nor an ETH or token limit) for a session, while the account admits only
- * the selectors registered with the key: what Openfort's own backend registers is not published.
- * This backend registers these: the demo NFT's and token's functions.
- *
- * @example
- * startOpenfortBackend({ rpcUrl, delegatedSelectors: [toFunctionSelector('mint(address)')] })
- */
-export const defaultDelegatedSelectors: readonly Hex[] = [
-  'mint(address)',
-  'mint(address,uint256)',
-  'transfer(address,uint256)',
-  'approve(address,uint256)',
-  'transferFrom(address,address,uint256)',
-  'setApprovalForAll(address,bool)',
-  'safeTransferFrom(address,address,uint256)',
-].map((signature) => toFunctionSelector(`function ${signature}`))
-
-/**
- * The owner's self-call that registers a session as the account type takes it: a Smart Account's
+ * The owner's self-calls that register a session as the account type takes it: a Smart Account's
  * `registerSessionKey(key, validAfter, validUntil, limit, whitelist)` (no limit asked: the uint48
- * maximum); a Delegated Account's EOA key with the API's whitelist and `limit` (none asked: 0,
- * which the account reads as a master key), `selectors`, no ETH and no token allowance.
+ * maximum); a Delegated Account's `registerKey` of the EOA key with the API's `limit` (none asked:
+ * 0, which the account refuses) and window, then `setCanCall` of any function on each whitelisted
+ * target (Openfort's API names targets, not functions), no spend rule. The owner signs them as one
+ * batch, which holds at most 9 calls.
  *
  * @example
- * const call = registerSessionCall('Smart Account', account, session, [])
+ * const calls = registerSessionCalls('Smart Account', account, session)
  */
-export function registerSessionCall(type: OpenfortAccountType, account: Address, session: CreateSession, selectors: readonly Hex[]): AccountCall {
+export function registerSessionCalls(type: OpenfortAccountType, account: Address, session: CreateSession): AccountCall[] {
   if (type === 'Smart Account')
-    return selfCall(
-      account,
-      encodeFunctionData({
-        abi: openfortSmartAccountAbi,
-        functionName: 'registerSessionKey',
-        args: [session.key, session.validAfter, session.validUntil, session.limit ?? openfortMasterLimit, session.whitelist],
-      }),
-    )
-  const zero = `0x${'0'.repeat(64)}` as const
-  return selfCall(
-    account,
-    encodeFunctionData({
-      abi: openfortDelegatedAccountAbi,
-      functionName: 'registerKey',
-      args: [
-        {
-          keyType: 0,
-          eoa: session.key,
-          x: zero,
-          y: zero,
-          validAfter: session.validAfter,
-          validUntil: session.validUntil,
-          limit: session.limit ?? 0,
-          whitelist: session.whitelist,
-          allowedSelectors: [...selectors],
-          ethLimit: 0n,
-          spendToken: '0x0000000000000000000000000000000000000000',
-          spendLimit: 0n,
-        },
-      ],
-    }),
-  )
+    return [
+      selfCall(
+        account,
+        encodeFunctionData({
+          abi: openfortSmartAccountAbi,
+          functionName: 'registerSessionKey',
+          args: [session.key, session.validAfter, session.validUntil, session.limit ?? openfortMasterLimit, session.whitelist],
+        }),
+      ),
+    ]
+  return delegatedRegistrationCalls(account, {
+    keyId: delegatedKeyId(session.key),
+    keyData: { keyType: 0, validUntil: session.validUntil, validAfter: session.validAfter, limits: session.limit ?? 0, key: delegatedKey(session.key), keyControl: 0 },
+    canCall: session.whitelist.map((target) => ({ target, selector: delegated.anyFunction })),
+    spends: [],
+  })
 }
 
 /**
@@ -114,7 +83,7 @@ export function revokeSessionCall(type: OpenfortAccountType, account: Address, k
   const data =
     type === 'Smart Account'
       ? encodeFunctionData({ abi: openfortSmartAccountAbi, functionName: 'revokeSessionKey', args: [key] })
-      : encodeFunctionData({ abi: openfortDelegatedAccountAbi, functionName: 'revokeKey', args: [key] })
+      : encodeFunctionData({ abi: openfortDelegatedAccountAbi, functionName: 'revokeKey', args: [delegatedKeyId(key)] })
   return selfCall(account, data)
 }
 

@@ -22,13 +22,12 @@ import { createRelay, type Relay } from '../relay.js'
 import { fund } from '../wallet.js'
 import {
   type OpenfortAccountType,
-  defaultDelegatedSelectors,
   delegateToOpenfort,
   deployOpenfortDelegatedImplementation,
   deployOpenfortSmartAccount,
   openfortAccountAbis,
   openfortDomainNames,
-  registerSessionCall,
+  registerSessionCalls,
   revokeSessionCall,
 } from './accounts.js'
 import { type Body, readCreateIntent, readCreateSession, readRevokeSession, readSignature } from './requests.js'
@@ -78,11 +77,6 @@ export type StartOpenfortBackendOptions = {
   contracts?: { nft: Address; token: Address }
   /** The clock for `createdAt` (UNIX seconds). Default: the system's, as Openfort's servers use. */
   now?: () => number
-  /**
-   * The selectors a Delegated Account's session keys are registered with. Openfort's API takes
-   * none and what Openfort's backend registers is not published. Default: the demo NFT's and token's functions (`mint`, `transfer`, `approve`, `transferFrom`, `setApprovalForAll`, `safeTransferFrom`).
-   */
-  delegatedSelectors?: readonly Hex[]
 }
 
 /** A running development backend: see {@link startOpenfortBackend}. */
@@ -143,7 +137,7 @@ class HttpError extends Error {
  *
  * - `POST /v1/sessions` registers nothing yet: it answers with a session whose
  *   `nextAction.payload.signableHash` is the account's digest of the owner batch that registers
- *   the key as the account type takes it (see `registerSessionCall`). `POST /v1/sessions/:id/signature`
+ *   the key as the account type takes it (see `registerSessionCalls`). `POST /v1/sessions/:id/signature`
  *   relays the owner's signature; the account checks it (EIP-191 from smart accounts, raw from delegated ones).
  * - `POST /v1/sessions/revoke` `{ address }` does the same for revoking the key.
  * - `POST /v1/transaction_intents` answers with the digest of the calls; the signature (the
@@ -176,7 +170,6 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
     token: await deployDemoToken(relayerClient, publicClient),
   }
   const delegatedImplementation = await deployOpenfortDelegatedImplementation(relayerClient, publicClient)
-  const delegatedSelectors = options.delegatedSelectors ?? defaultDelegatedSelectors
 
   const publishableKey = `pk_test_${randomId()}`
   const secretKey = `sk_test_${randomId()}`
@@ -230,12 +223,12 @@ export async function startOpenfortBackend(options: StartOpenfortBackendOptions)
           validAfter: read.validAfter,
           validUntil: read.validUntil,
           whitelist: read.whitelist,
-          // What the account registered: a Delegated Account takes no limit as 0 (its master key).
+          // What the backend asks the account for: a Delegated Account's no limit is 0 (which the account refuses).
           limit: read.limit ?? (account.accountType === 'Delegated Account' ? 0 : undefined),
           isActive: false,
           createdAt: at,
           updatedAt: at,
-          pending: { ...pendingFor(account, [registerSessionCall(account.accountType, account.address, read, delegatedSelectors)]), revoke: false },
+          pending: { ...pendingFor(account, registerSessionCalls(account.accountType, account.address, read)), revoke: false },
         }
         sessions.set(session.id, session)
         return sessionResponse(session)

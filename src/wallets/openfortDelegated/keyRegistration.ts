@@ -1,62 +1,74 @@
-import { type Address, type Hex, maxUint48, zeroAddress, zeroHash } from 'viem'
+import { type Address, type Hex, encodeAbiParameters, encodeFunctionData, maxUint48 } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import { transferSelector } from '../../permissions/calldata.js'
 import type { ResolvedGrantRequest } from '../../permissions/dialects/types.js'
 import { signerAddress } from '../../permissions/signer.js'
 import type { EnforcedRule, GrantRequest } from '../../permissions/types.js'
+import { delegated, delegatedKey, delegatedKeyId, delegatedKeysAbi } from './abi.js'
 
-/** What the owner registers on the Delegated Account for a session key (`registerKey`'s argument). */
+/** A `(target, function)` pair the key may call (`setCanCall`). */
+export type CanCall = { target: Address; selector: Hex }
+
+/** A spend rule over the key's whole life (`setTokenSpend`, `SpendPeriod.Forever`); ETH is `delegated.nativeToken`. */
+export type TokenSpend = { token: Address; limit: bigint }
+
+/** What the owner registers on the Delegated Account for a session key. */
 export type KeyRegistration = {
-  keyType: 0
-  eoa: Address
-  x: Hex
-  y: Hex
-  validAfter: number
-  validUntil: number
-  limit: number
-  whitelist: Address[]
-  allowedSelectors: Hex[]
-  ethLimit: bigint
-  spendToken: Address
-  spendLimit: bigint
+  keyId: Hex
+  /** `registerKey`'s argument (`IKey.KeyDataReg`): an EOA key (0), self-controlled (0). */
+  keyData: { keyType: 0; validUntil: number; validAfter: number; limits: number; key: Hex; keyControl: 0 }
+  canCall: CanCall[]
+  spends: TokenSpend[]
 }
 
-/** The Delegated Account's key manager holds at most this many selectors and whitelisted targets per key. */
-const maxEntries = 10
+/** Calls one owner call runs on the account: its `execute` takes at most 9 (`MAX_TX`). */
+const maxCalls = 9
 
 /**
- * The functions each target may be called with: a contract-call's own selectors, `transfer` on an
- * `erc20-transfer`'s token. Refuses what the account cannot hold for a key.
+ * A native-token rule a key holds when the grant gives it no ETH: the account charges a call's
+ * value to it only for a plain transfer, which such a key may not make (no plain-transfer pair),
+ * and refuses value on any other call whose target has no spend rule of its own. So it admits no
+ * value at all; it cannot be 0 (`setTokenSpend` refuses a 0 limit).
  */
-function selectorsByTarget(request: Pick<GrantRequest, 'permissions'>): Map<string, Set<string>> {
-  const byTarget = new Map<string, Set<string>>()
-  const add = (target: Address, selectors: readonly Hex[]) => {
-    const set = byTarget.get(target.toLowerCase()) ?? new Set<string>()
-    for (const selector of selectors) set.add(selector.toLowerCase())
-    byTarget.set(target.toLowerCase(), set)
+const noNative = 1n
+
+/** The pairs and spend rules of `request`. Throws for what the account cannot hold. */
+function grantsOf(request: Pick<GrantRequest, 'permissions'>): { canCall: CanCall[]; spends: Map<string, TokenSpend> } {
+  const pairs = new Map<string, CanCall>()
+  const spends = new Map<string, TokenSpend>()
+  const pair = (target: Address, selector: Hex) => pairs.set(`${target.toLowerCase()}:${selector.toLowerCase()}`, { target, selector })
+  const spend = (token: Address, amount: bigint) => {
+    const held = spends.get(token.toLowerCase())
+    spends.set(token.toLowerCase(), { token, limit: (held?.limit ?? 0n) + amount })
   }
+  const natives = request.permissions.filter((permission) => permission.type === 'native-transfer')
   request.permissions.forEach((permission, i) => {
     if (permission.type === 'contract-call') {
-      // An empty selector list admits no call at all: the account cannot say "any function".
-      if (permission.selectors === 'any')
-        throw new InvalidParamsError(`permissions[${i}]`, "a Delegated Account holds a key to a list of functions; it cannot register one for any function", {
-          hint: 'name the functions the session may call',
-        })
-      add(permission.target, permission.selectors)
-    } else if (permission.type === 'erc20-transfer') add(permission.token, [transferSelector])
-    else if (permission.type !== 'native-transfer')
-      throw new InvalidParamsError(`permissions[${i}].type`, `a Delegated Account registers contract-call, native-transfer and erc20-transfer permissions, not ${permission.type}`)
+      if (permission.selectors === 'any') pair(permission.target, delegated.anyFunction)
+      else for (const selector of permission.selectors) pair(permission.target, selector)
+    } else if (permission.type === 'erc20-transfer') {
+      pair(permission.token, transferSelector)
+      spend(permission.token, permission.allowance)
+    } else if (permission.type === 'native-transfer') {
+      // One ETH rule per key: payees of one allowance would be paid from another's.
+      if (permission.payees !== undefined && natives.length > 1)
+        throw new InvalidParamsError(`permissions[${i}].payees`, 'a Delegated Account holds a key to one ETH limit; with payees, grant one native-token permission per session')
+      for (const payee of permission.payees ?? [delegated.anyTarget]) pair(payee, delegated.plainTransfer)
+      spend(delegated.nativeToken, permission.allowance)
+    } else throw new InvalidParamsError(`permissions[${i}].type`, `a Delegated Account registers contract-call, native-transfer and erc20-transfer permissions, not ${permission.type}`)
   })
-  return byTarget
+  if (natives.length === 0) spend(delegated.nativeToken, noNative)
+  return { canCall: [...pairs.values()], spends }
 }
 
 /**
- * The registration of `request`'s session key on a Delegated Account: its targets (the
- * whitelist), the union of its functions, its native value as the key's ETH limit, its one
- * token allowance as the spend limit, its call limit (none: the uint48 maximum, never 0, which
- * the account reads as a master key) and its window from `now`. Throws an `InvalidParamsError`
- * for what the account cannot hold: more than 10 targets or functions, any-function calls, a
- * second token, payees, a key without an address.
+ * The registration of `request`'s session key on a Delegated Account, as its key manager takes
+ * it: `registerKey` (an EOA key, its window from `now`, its call limit; none: the uint48 maximum,
+ * as the account refuses 0), then one `setCanCall` per (target, function) the grant names (any
+ * function of a contract: the any-function sentinel; a native-token allowance: plain transfers to
+ * its payees, or to anyone), and one `setTokenSpend` per token (an ERC-20 allowance; ETH, which
+ * a key granted none is held to nothing of). Throws an `InvalidParamsError` for what the account
+ * cannot hold or one owner call cannot carry (more than 9 calls in all).
  *
  * @example
  * const registration = delegatedKeyRegistration(request, now)
@@ -65,57 +77,66 @@ export function delegatedKeyRegistration(request: ResolvedGrantRequest, now: num
   const key = signerAddress(request.signer)
   if (request.signer.type !== 'account' || key === undefined)
     throw new InvalidParamsError('signer', 'a Delegated Account registers a session key by its address here: grant to an account signer (the default, a keyleash-made secp256k1 key)')
-  const byTarget = selectorsByTarget(request)
-  if (byTarget.size === 0) throw new InvalidParamsError('permissions', 'a Delegated Account key needs at least one target: name a contract-call or erc20-transfer')
-  if (byTarget.size > maxEntries)
-    throw new InvalidParamsError('permissions', `a Delegated Account registers a session key for at most ${maxEntries} targets; this grant names ${byTarget.size}`, {
-      hint: `split the targets over several sessions of at most ${maxEntries} each`,
+  const { canCall, spends } = grantsOf(request)
+  if (canCall.length === 0) throw new InvalidParamsError('permissions', 'a Delegated Account key needs at least one call to make: name a contract-call, an erc20-transfer or a native-transfer')
+  const calls = 1 + canCall.length + spends.size
+  if (calls > maxCalls)
+    throw new InvalidParamsError('permissions', `a Delegated Account registers a key in one owner call of at most ${maxCalls} calls (the key, then each function granted on a target and each spend limit); this grant needs ${calls}`, {
+      hint: 'grant fewer functions per session, or any function of a contract',
     })
-  const selectors = new Set([...byTarget.values()].flatMap((set) => [...set]))
-  if (selectors.size > maxEntries)
-    throw new InvalidParamsError('permissions', `a Delegated Account registers a session key for at most ${maxEntries} functions; this grant names ${selectors.size}`)
-  let ethLimit = 0n
-  const tokens: { token: Address; allowance: bigint }[] = []
-  request.permissions.forEach((permission, i) => {
-    if (permission.type === 'native-transfer') {
-      // The account caps the key's ETH, whoever is paid: it cannot hold a transfer to named payees.
-      if (permission.payees !== undefined)
-        throw new InvalidParamsError(`permissions[${i}].payees`, 'a Delegated Account caps a key\'s ETH in total but cannot name who is paid', { hint: 'grant the native value without payees' })
-      ethLimit += permission.allowance
-    } else if (permission.type === 'erc20-transfer') tokens.push(permission)
-  })
-  const [spend, second] = tokens
-  if (second) throw new InvalidParamsError('permissions', 'a Delegated Account holds a key to one token spend limit; this grant names two tokens', { hint: 'grant one erc20-transfer per session' })
   const callLimit = request.policies.find((policy) => policy.type === 'call-limit')
   return {
-    keyType: 0,
-    eoa: key,
-    x: zeroHash,
-    y: zeroHash,
-    validAfter: now,
-    validUntil: request.expiry,
-    limit: callLimit?.count ?? Number(maxUint48),
-    // The spend token is whitelisted by the account itself, with its limit.
-    whitelist: [...byTarget.keys()].filter((target) => target !== spend?.token.toLowerCase()) as Address[],
-    allowedSelectors: [...selectors] as Hex[],
-    ethLimit,
-    spendToken: spend?.token ?? zeroAddress,
-    spendLimit: spend?.allowance ?? 0n,
+    keyId: delegatedKeyId(key),
+    keyData: { keyType: 0, validUntil: request.expiry, validAfter: now, limits: callLimit?.count ?? Number(maxUint48), key: delegatedKey(key), keyControl: 0 },
+    canCall,
+    spends: [...spends.values()],
   }
 }
 
 /**
+ * The self-calls that register `registration` on `account`: `registerKey`, then its
+ * `setCanCall`s and `setTokenSpend`s, in the order the account needs (a key before its grants).
+ *
+ * @example
+ * const calls = delegatedRegistrationCalls(account, registration)
+ */
+export function delegatedRegistrationCalls(account: Address, registration: KeyRegistration): { target: Address; value: bigint; data: Hex }[] {
+  const { keyId, keyData, canCall, spends } = registration
+  const self = (data: Hex) => ({ target: account, value: 0n, data })
+  return [
+    self(encodeFunctionData({ abi: delegatedKeysAbi, functionName: 'registerKey', args: [keyData] })),
+    ...canCall.map(({ target, selector }) => self(encodeFunctionData({ abi: delegatedKeysAbi, functionName: 'setCanCall', args: [keyId, target, selector, true] }))),
+    ...spends.map(({ token, limit }) => self(encodeFunctionData({ abi: delegatedKeysAbi, functionName: 'setTokenSpend', args: [keyId, token, limit, delegated.spendForever] }))),
+  ]
+}
+
+/**
+ * The owner's one call on its own account that registers `registration`: `execute` with the
+ * ERC-7821 flat batch of {@link delegatedRegistrationCalls}.
+ *
+ * @example
+ * sendAdminTransaction({ to: account, data: delegatedRegistrationData(account, registration), … })
+ */
+export function delegatedRegistrationData(account: Address, registration: KeyRegistration): Hex {
+  const batch = encodeAbiParameters(
+    [{ type: 'tuple[]', components: [{ name: 'target', type: 'address' }, { name: 'value', type: 'uint256' }, { name: 'data', type: 'bytes' }] }],
+    [delegatedRegistrationCalls(account, registration)],
+  )
+  return encodeFunctionData({ abi: delegatedKeysAbi, functionName: 'execute', args: [delegated.flatBatch, batch] })
+}
+
+/**
  * The rules a Delegated Account enforces for a key registered by {@link delegatedKeyRegistration}:
- * targets, value, spend, the call limit and the window always; the selectors only when every
- * target may be called with the same functions (the account keeps one list for all of them, so
- * a function granted on one target would be admitted on another). Throws, as the registration
- * does, for a grant the account cannot hold.
+ * targets and functions (as pairs), spend, the call limit and the window always; value unless the
+ * grant holds an ERC-20 allowance (the account charges a call to a spend token by its token
+ * amount, whatever ETH it carries). Throws, as the registration does, for a grant the account
+ * cannot hold.
  *
  * @example
  * delegatedEnforces(request) // ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry']
  */
 export function delegatedEnforces(request: Pick<GrantRequest, 'permissions'>): EnforcedRule[] {
-  const sets = [...selectorsByTarget(request).values()].map((set) => [...set].sort().join())
-  const uniform = sets.every((set) => set === sets[0])
-  return uniform ? ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry'] : ['target', 'value', 'spend', 'call-limit', 'expiry']
+  grantsOf(request)
+  const tokens = request.permissions.some((permission) => permission.type === 'erc20-transfer')
+  return tokens ? ['target', 'selector', 'spend', 'call-limit', 'expiry'] : ['target', 'selector', 'value', 'spend', 'call-limit', 'expiry']
 }

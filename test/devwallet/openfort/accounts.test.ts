@@ -1,5 +1,23 @@
 import { P256 } from 'ox'
-import { type Address, type Hex, concat, createPublicClient, createWalletClient, encodeFunctionData, hashTypedData, http, maxUint48, numberToHex, pad, parseEther } from 'viem'
+import {
+  type Address,
+  type Hex,
+  concat,
+  createPublicClient,
+  createWalletClient,
+  decodeErrorResult,
+  encodeAbiParameters,
+  encodeErrorResult,
+  encodeFunctionData,
+  hashTypedData,
+  http,
+  keccak256,
+  maxUint48,
+  numberToHex,
+  pad,
+  parseEther,
+  toFunctionSelector,
+} from 'viem'
 import { type PrivateKeyAccount, generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
 import { beforeAll, describe, expect, test } from 'vitest'
@@ -15,6 +33,8 @@ import {
 } from '../../../src/devwallet/openfort/accounts.js'
 import { generateP256Key, p256Signer } from '../../../src/sessions/p256Key.js'
 import { fund } from '../../../src/devwallet/wallet.js'
+import { delegated, delegatedKey, delegatedKeyId } from '../../../src/wallets/openfortDelegated/abi.js'
+import { delegatedRegistrationData } from '../../../src/wallets/openfortDelegated/keyRegistration.js'
 import { useSharedChain } from '../../utils/chain.js'
 
 /*
@@ -27,7 +47,6 @@ const { rpcUrl, testClient } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 const relayer = createWalletClient({ account: privateKeyToAccount(generatePrivateKey()), chain: anvil, transport: http(rpcUrl) })
 const abis = { 'Smart Account': openfortSmartAccountAbi, 'Delegated Account': openfortDelegatedAccountAbi } as const
-const zero32 = pad('0x', { size: 32 })
 let nft: Address
 let token: Address
 let implementation: Address
@@ -171,34 +190,26 @@ describe('Smart Account (BaseOpenfortAccount)', () => {
   }
 })
 
-describe('Delegated Account (IKey.KeyData, EIP-7702)', () => {
-  type KeyRegOverrides = Partial<{ keyType: number; eoa: Address; x: Hex; y: Hex; limit: number; whitelist: Address[]; allowedSelectors: Hex[]; ethLimit: bigint; spendToken: Address; spendLimit: bigint }>
-  const register = async (account: Account, reg: KeyRegOverrides) => {
+describe('Delegated Account (openfort-7702-account\'s key manager, EIP-7702)', () => {
+  type KeyDataReg = { keyType: number; validUntil: number; validAfter: number; limits: number; key: Hex; keyControl: number }
+  const p256Id = (keyType: number, x: Hex, y: Hex) => keccak256(encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes32' }], [keyType, keccak256(concat([x, y]))]))
+  const call = (account: Account, functionName: string, args: readonly unknown[]) => self(account, encodeFunctionData({ abi: openfortDelegatedAccountAbi, functionName, args } as never))
+  /** The owner's batch: `registerKey` of `key` (an hour from now, 10 calls unless told), then `grants` (pairs `[target, selector]`, spends `[token, limit]`). */
+  const register = async (account: Account, key: Address | KeyDataReg, pairs: [Address, Hex][] = [[nft, mintSelector]], spends: [Address, bigint][] = [], period = 6) => {
     const start = await now()
-    const data = encodeFunctionData({
-      abi: openfortDelegatedAccountAbi,
-      functionName: 'registerKey',
-      args: [
-        {
-          keyType: 0,
-          eoa: '0x0000000000000000000000000000000000000000',
-          x: zero32,
-          y: zero32,
-          validAfter: start - 1,
-          validUntil: start + 3600,
-          limit: 10,
-          whitelist: [nft],
-          allowedSelectors: ['0x6a627842'],
-          ethLimit: 0n,
-          spendToken: '0x0000000000000000000000000000000000000000',
-          spendLimit: 0n,
-          ...reg,
-        },
-      ],
-    })
-    return asOwner(account, [self(account, data)])
+    const keyData = typeof key === 'string' ? { keyType: 0, validUntil: start + 3600, validAfter: start - 1, limits: 10, key: delegatedKey(key), keyControl: 0 } : key
+    const id = typeof key === 'string' ? delegatedKeyId(key) : keccak256(encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes32' }], [key.keyType, keccak256(key.key)]))
+    return asOwner(account, [
+      call(account, 'registerKey', [keyData]),
+      ...pairs.map(([target, selector]) => call(account, 'setCanCall', [id, target, selector, true])),
+      ...spends.map(([spendToken, limit]) => call(account, 'setTokenSpend', [id, spendToken, limit, period])),
+    ])
   }
-  const keyData = (account: Account, key: Address) => publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [key] })
+  const keyData = (account: Account, key: Address) => publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [delegatedKeyId(key)] })
+  const spent = async (account: Account, key: Address, spendToken: Address) =>
+    (await publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'tokenSpend', args: [delegatedKeyId(key), spendToken] }))[2]
+  const mintSelector = '0x6a627842'
+  const newKey = () => privateKeyToAccount(generatePrivateKey())
 
   test('default: the account is the owner\'s own address, running the model by EIP-7702; the owner signs for it', async () => {
     const account = await delegatedAccount()
@@ -206,89 +217,129 @@ describe('Delegated Account (IKey.KeyData, EIP-7702)', () => {
     expect(await asOwner(account, [mint(account)])).toBe('ok')
   })
 
-  test('behavior: limit 0 registers a master key: any target, any function, any value, past its window', async () => {
+  test('behavior: registerKey files a key at keccak256(abi.encode(keyType, keccak256(key))); it needs a call limit, a window that ends, a key, self-control, and is held once', async () => {
     const account = await delegatedAccount()
-    const master = privateKeyToAccount(generatePrivateKey())
-    expect(await register(account, { eoa: master.address, limit: 0, whitelist: [], allowedSelectors: [] })).toBe('ok')
-    expect(await keyData(account, master.address)).toMatchObject({ master: true, active: true })
-    const tokenMint: AccountCall = { target: token, value: 0n, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, 1n] }) }
-    const pay: AccountCall = { target: master.address, value: parseEther('0.5'), data: '0x' }
-    const scoped = privateKeyToAccount(generatePrivateKey())
-    await register(account, { eoa: scoped.address })
-    // Two hours on: past the hour both were registered for. Only the scoped key is held to it.
-    await testClient.increaseTime({ seconds: 7200 })
-    await testClient.mine({ blocks: 1 })
-    expect(await asKey(account, master, [tokenMint, pay])).toBe('ok')
-    expect(await asKey(account, scoped, [mint(account)])).toMatch(new RegExp(`^KeyNotValidNow\\(${scoped.address}, `))
+    const key = newKey()
+    expect(await register(account, key.address)).toBe('ok')
+    expect(await publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'computeKeyId', args: [0, delegatedKey(key.address)] })).toBe(delegatedKeyId(key.address))
+    expect(await keyData(account, key.address)).toMatchObject({ keyType: 0, isActive: true, masterKey: false, isDelegatedControl: false, limits: 10, key: delegatedKey(key.address) })
+    expect(await register(account, key.address)).toBe(`CallFailed(0, ${encodeErrorResult({ abi: openfortDelegatedAccountAbi, errorName: 'KeyIdAlreadyRegistered', args: [delegatedKeyId(key.address)] })})`)
+    const start = await now()
+    const reg = (overrides: Partial<KeyDataReg>): KeyDataReg => ({ keyType: 0, validUntil: start + 3600, validAfter: start, limits: 1, key: delegatedKey(newKey().address), keyControl: 0, ...overrides })
+    const failure = async (overrides: Partial<KeyDataReg>) => decodeErrorResult({ abi: openfortDelegatedAccountAbi, data: (/, (0x[0-9a-f]+)\)$/.exec(await register(account, reg(overrides), []))?.[1] ?? '0x') as Hex }).errorName
+    expect(await failure({ limits: 0 })).toBe('LimitsRequired')
+    expect(await failure({ validUntil: Number(maxUint48) })).toBe('InvalidValidity')
+    expect(await failure({ validUntil: start - 1 })).toBe('InvalidValidity')
+    expect(await failure({ key: '0x' })).toBe('EmptyKey')
+    expect(await failure({ keyControl: 1 })).toBe('CustodialKeyNotModelled')
   })
 
-  test('behavior: allowedSelectors are enforced, at most 10 of them', async () => {
+  test('behavior: a key calls only its (target, function) pairs; any-function and any-target sentinels widen them; setCanCall(false) takes one back; never the account itself', async () => {
     const account = await delegatedAccount()
-    const key = privateKeyToAccount(generatePrivateKey())
-    await register(account, { eoa: key.address })
-    expect(await asKey(account, key, [mint(account)])).toBe('ok')
+    const key = newKey()
     const approveAll: AccountCall = { target: nft, value: 0n, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'setApprovalForAll', args: [key.address, true] }) }
-    expect(await asKey(account, key, [approveAll])).toBe(`SelectorNotAllowed(${key.address}, ${nft}, 0xa22cb465)`)
-    const eleven = Array.from({ length: 11 }, (_, i) => numberToHex(i + 1, { size: 4 }))
-    expect(await register(account, { eoa: privateKeyToAccount(generatePrivateKey()).address, allowedSelectors: eleven })).toMatch(/^CallFailed\(0, 0x/)
-    expect(await register(account, { eoa: privateKeyToAccount(generatePrivateKey()).address, allowedSelectors: eleven.slice(1) })).toBe('ok')
+    const tokenMint: AccountCall = { target: token, value: 0n, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, 1n] }) }
+    await register(account, key.address)
+    expect(await asKey(account, key, [mint(account)])).toBe('ok')
+    expect(await asKey(account, key, [approveAll])).toBe(`CallNotAllowed(${key.address}, ${nft}, 0xa22cb465)`)
+    expect(await asKey(account, key, [tokenMint])).toMatch(new RegExp(`^CallNotAllowed\\(${key.address}, ${token}, `))
+    const id = delegatedKeyId(key.address)
+    expect(await asOwner(account, [call(account, 'setCanCall', [id, nft, delegated.anyFunction, true]), call(account, 'setCanCall', [id, delegated.anyTarget, toFunctionSelector('function mint(address,uint256)'), true])])).toBe('ok')
+    expect(await asKey(account, key, [approveAll, tokenMint])).toBe('ok')
+    expect(await asOwner(account, [call(account, 'setCanCall', [id, nft, delegated.anyFunction, false])])).toBe('ok')
+    expect(await asKey(account, key, [approveAll])).toMatch(/^CallNotAllowed/)
+    expect(await asKey(account, key, [self(account, '0x6a627842')])).toBe(`SelfCall(${key.address})`)
+    expect(await asOwner(account, [call(account, 'setCanCall', [id, account.address, delegated.anyFunction, true])])).toMatch(/^CallFailed\(0, 0x/)
   })
 
-  test('behavior: ethLimit is wei left: spent call by call, and a call over it is refused', async () => {
+  test('behavior: ETH is spent under a native-token rule by plain transfers (their own pair); a call with value and calldata is charged to its target\'s rule, and refused without one', async () => {
     const account = await delegatedAccount()
-    const key = privateKeyToAccount(generatePrivateKey())
-    const payee = privateKeyToAccount(generatePrivateKey()).address
-    await register(account, { eoa: key.address, whitelist: [payee], allowedSelectors: ['0x00000000'], ethLimit: 100n })
+    const key = newKey()
+    const payee = newKey().address
+    await register(account, key.address, [[payee, delegated.plainTransfer], [nft, mintSelector]], [[delegated.nativeToken, 100n]])
     const pay = (value: bigint): AccountCall => ({ target: payee, value, data: '0x' })
     expect(await asKey(account, key, [pay(60n)])).toBe('ok')
-    expect((await keyData(account, key.address)).ethLimit).toBe(40n)
-    expect(await asKey(account, key, [pay(41n)])).toBe(`EthLimitExceeded(${key.address}, 41, 40)`)
+    expect(await spent(account, key.address, delegated.nativeToken)).toBe(60n)
+    expect(await asKey(account, key, [pay(41n)])).toBe(`SpendLimitExceeded(${key.address}, ${delegated.nativeToken}, 41, 40)`)
+    expect(await asKey(account, key, [{ ...mint(account), value: 1n }])).toBe(`NoSpendRule(${key.address}, ${nft})`)
+    // With no native-token rule, the account counts no value at all.
+    const unbound = newKey()
+    await register(account, unbound.address, [[payee, delegated.plainTransfer]])
+    expect(await asKey(account, unbound, [pay(parseEther('0.1'))])).toBe('ok')
   })
 
-  test('behavior: the token spend limit is enforced on calls to that token (and the token is whitelisted with it)', async () => {
+  test('behavior: a token rule is spent by transfer, approve and transferFrom amounts on that token, for the key\'s life (the model holds no shorter period)', async () => {
     const account = await delegatedAccount()
-    const key = privateKeyToAccount(generatePrivateKey())
+    const key = newKey()
     await asOwner(account, [{ target: token, value: 0n, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, 1000n] }) }])
-    await register(account, { eoa: key.address, whitelist: [], allowedSelectors: ['0xa9059cbb'], spendToken: token, spendLimit: 100n })
+    await register(account, key.address, [[token, delegated.anyFunction]], [[token, 100n]])
     const transfer = (amount: bigint): AccountCall => ({ target: token, value: 0n, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'transfer', args: [key.address, amount] }) })
-    expect(await asKey(account, key, [transfer(70n)])).toBe('ok')
+    const approve = (amount: bigint): AccountCall => ({ target: token, value: 0n, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'approve', args: [key.address, amount] }) })
+    expect(await asKey(account, key, [transfer(60n), approve(10n)])).toBe('ok')
+    expect(await spent(account, key.address, token)).toBe(70n)
     expect(await asKey(account, key, [transfer(31n)])).toBe(`SpendLimitExceeded(${key.address}, ${token}, 31, 30)`)
+    expect(await register(account, newKey().address, [], [[token, 1n]], 2)).toMatch(/^CallFailed\(1, 0x/)
   })
 
-  test('behavior: the limit counts calls (a batch of 3 uses 3); the whitelist and the account itself are enforced', async () => {
+  test('behavior: the limit counts calls (a batch of 3 uses 3); the window is enforced', async () => {
     const account = await delegatedAccount()
-    const key = privateKeyToAccount(generatePrivateKey())
-    await register(account, { eoa: key.address, limit: 4 })
+    const key = newKey()
+    const start = await now()
+    await register(account, { keyType: 0, validUntil: start + 3600, validAfter: start - 1, limits: 4, key: delegatedKey(key.address), keyControl: 0 }, [[nft, mintSelector]])
     expect(await asKey(account, key, [mint(account), mint(account), mint(account)])).toBe('ok')
-    expect((await keyData(account, key.address)).limit).toBe(1)
+    expect((await keyData(account, key.address)).limits).toBe(1)
     expect(await asKey(account, key, [mint(account), mint(account)])).toBe(`LimitReached(${key.address}, 0, 1)`)
-    const other = privateKeyToAccount(generatePrivateKey())
-    await register(account, { eoa: other.address })
-    const elsewhere = await deployDemoNft(relayer, publicClient)
-    expect(await asKey(account, other, [{ ...mint(account), target: elsewhere }])).toBe(`TargetNotWhitelisted(${other.address}, ${elsewhere})`)
-    expect(await asKey(account, other, [self(account, '0x6a627842')])).toBe(`SelfCall(${other.address})`)
+    const later = newKey()
+    await register(account, { keyType: 0, validUntil: start + 3600, validAfter: start + 1800, limits: 4, key: delegatedKey(later.address), keyControl: 0 }, [[nft, mintSelector]])
+    expect(await asKey(account, later, [mint(account)])).toMatch(new RegExp(`^KeyNotValidNow\\(${later.address}, `))
   })
 
-  test('behavior: ERC-1271 takes a live EOA key\'s signature over ANY hash, as signed, as the account\'s, until it is revoked', async () => {
+  test('behavior: revokeKey drops the key with its pairs and spend rules: registered again, it starts with none', async () => {
     const account = await delegatedAccount()
-    const key = privateKeyToAccount(generatePrivateKey())
-    await register(account, { eoa: key.address })
+    const key = newKey()
+    await register(account, key.address, [[nft, mintSelector]], [[delegated.nativeToken, 5n]])
+    const id = delegatedKeyId(key.address)
+    expect(await asOwner(account, [call(account, 'revokeKey', [id])])).toBe('ok')
+    expect(await asKey(account, key, [mint(account)])).toBe(`UnknownKey(${key.address})`)
+    expect(await asOwner(account, [call(account, 'revokeKey', [id])])).toMatch(/^CallFailed\(0, 0x/)
+    expect(await register(account, key.address, [])).toBe('ok')
+    const read = (functionName: 'canExecuteLength' | 'spendTokens') => publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName, args: [id] })
+    expect([await read('canExecuteLength'), await read('spendTokens')]).toStrictEqual([0n, []])
+    expect(await asKey(account, key, [mint(account)])).toMatch(/^CallNotAllowed/)
+  })
+
+  test('behavior: execute(mode, executionData), ERC-7821\'s flat batch, runs the owner\'s registration in one call, at most 9 calls; a key cannot reach it', async () => {
+    const account = await delegatedAccount()
+    const key = newKey()
+    const registration = { keyId: delegatedKeyId(key.address), keyData: { keyType: 0 as const, validUntil: (await now()) + 3600, validAfter: await now(), limits: 5, key: delegatedKey(key.address), keyControl: 0 as const }, canCall: [{ target: nft, selector: mintSelector as Hex }], spends: [] }
+    expect(await asOwner(account, [self(account, delegatedRegistrationData(account.address, registration))])).toBe('ok')
+    expect(await asKey(account, key, [mint(account)])).toBe('ok')
+    const ten = { ...registration, keyId: delegatedKeyId(newKey().address), canCall: Array.from({ length: 9 }, (_, i) => ({ target: nft, selector: numberToHex(i + 1, { size: 4 }) })) }
+    expect(await asOwner(account, [self(account, delegatedRegistrationData(account.address, ten))])).toBe('CallFailed(0, 0xc8ec1345000000000000000000000000000000000000000000000000000000000000000a0000000000000000000000000000000000000000000000000000000000000009)')
+    expect(await asKey(account, key, [self(account, delegatedRegistrationData(account.address, registration))])).toBe(`SelfCall(${key.address})`)
+  })
+
+  test('behavior: ERC-1271 takes the account\'s own signature only: a live session key\'s is never the account\'s', async () => {
+    const account = await delegatedAccount()
+    const key = newKey()
+    await register(account, key.address)
     const permit2Hash = pad('0x1234', { size: 32 })
-    const signature = await key.sign({ hash: permit2Hash })
-    const valid = () => publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'isValidSignature', args: [permit2Hash, signature] })
-    expect(await valid()).toBe('0x1626ba7e')
-    await asOwner(account, [self(account, encodeFunctionData({ abi: openfortDelegatedAccountAbi, functionName: 'revokeKey', args: [key.address] }))])
-    expect(await valid()).toBe('0xffffffff')
+    const valid = async (signer: PrivateKeyAccount) =>
+      publicClient.readContract({ address: account.address, abi: openfortDelegatedAccountAbi, functionName: 'isValidSignature', args: [permit2Hash, await signer.sign({ hash: permit2Hash })] })
+    expect(await valid(account.owner)).toBe('0x1626ba7e')
+    expect(await valid(key)).toBe('0xffffffff')
   })
 
   test('behavior: key types P256 (the digest signed) and P256NONKEY (its SHA-256, a non-extractable WebCrypto key) sign; a WEBAUTHN key registers but this model checks no assertion', async () => {
     const account = await delegatedAccount()
+    const start = await now()
+    const p256Reg = (keyType: number, x: Hex, y: Hex): KeyDataReg => ({ keyType, validUntil: start + 3600, validAfter: start - 1, limits: 10, key: concat([x, y]), keyControl: 0 })
     // P256: an extractable key signs the digest itself.
     const privateKey = P256.randomPrivateKey()
     const point = P256.getPublicKey({ privateKey })
     const x = numberToHex(point.x, { size: 32 })
     const y = numberToHex(point.y, { size: 32 })
-    expect(await register(account, { keyType: 2, x, y })).toBe('ok')
+    expect(await register(account, p256Reg(2, x, y))).toBe('ok')
     const p256 = await run(account, [mint(account)], async (digest) => {
       const { r, s } = P256.sign({ payload: digest, privateKey })
       // The account takes the low-s form only (no malleable twin).
@@ -300,14 +351,15 @@ describe('Delegated Account (IKey.KeyData, EIP-7702)', () => {
     const pair = await generateP256Key()
     const signer = p256Signer(pair)
     const [nx, ny] = [`0x${pair.publicKey.slice(4, 68)}`, `0x${pair.publicKey.slice(68)}`] as [Hex, Hex]
-    expect(await register(account, { keyType: 3, x: nx, y: ny })).toBe('ok')
+    expect(await register(account, p256Reg(3, nx, ny))).toBe('ok')
+    expect(p256Id(3, nx, ny)).not.toBe(p256Id(2, nx, ny))
     const nonKey = await run(account, [mint(account)], async (digest) => concat(['0x03', nx, ny, await signer.sign({ hash: digest })]))
     expect(nonKey).toBe('ok')
-    // The same WebCrypto signature sent as a P256 key's is refused: the key's type is part of it.
+    // The same WebCrypto signature sent as a P256 key's is refused: the type is part of the key's id.
     const mismatch = await run(account, [mint(account)], async (digest) => concat(['0x02', nx, ny, await signer.sign({ hash: digest })]))
-    expect(mismatch).toMatch(/^KeyTypeMismatch/)
+    expect(mismatch).toMatch(/^UnknownKey/)
     const webauthn = P256.getPublicKey({ privateKey: P256.randomPrivateKey() })
-    expect(await register(account, { keyType: 1, x: numberToHex(webauthn.x, { size: 32 }), y: numberToHex(webauthn.y, { size: 32 }) })).toBe('ok')
+    expect(await register(account, p256Reg(1, numberToHex(webauthn.x, { size: 32 }), numberToHex(webauthn.y, { size: 32 })))).toBe('ok')
   })
 })
 

@@ -3,7 +3,8 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { anvil } from 'viem/chains'
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { demoNftAbi, openfortDelegatedAccountAbi, openfortSmartAccountAbi } from '../../../src/devwallet/artifacts.js'
-import { defaultDelegatedSelectors, openfortMasterLimit } from '../../../src/devwallet/openfort/accounts.js'
+import { openfortMasterLimit } from '../../../src/devwallet/openfort/accounts.js'
+import { delegated, delegatedKey, delegatedKeyId } from '../../../src/wallets/openfortDelegated/abi.js'
 import { catchUpWithSystemClock, useSharedChain } from '../../utils/chain.js'
 import { type DevOpenfort, createDevOpenfort } from '../../../src/devwallet/openfort/sdk.js'
 import { rejectionOf } from '../../utils/rejection.js'
@@ -16,13 +17,13 @@ import { rejectionOf } from '../../utils/rejection.js'
 const { rpcUrl, testClient } = useSharedChain()
 const publicClient = createPublicClient({ chain: anvil, transport: http(rpcUrl), pollingInterval: 10 })
 let user: DevOpenfort
-let delegated: DevOpenfort
+let delegatedUser: DevOpenfort
 
 beforeEach(() => catchUpWithSystemClock(testClient))
 
 beforeAll(async () => {
   user = await createDevOpenfort({ rpcUrl })
-  delegated = await createDevOpenfort({ rpcUrl, backend: user.backend, accountType: 'Delegated Account' })
+  delegatedUser = await createDevOpenfort({ rpcUrl, backend: user.backend, accountType: 'Delegated Account' })
   return () => user.close()
 }, 60_000)
 
@@ -36,7 +37,7 @@ const onChain = async (key: `0x${string}`) => {
   const [validAfter, validUntil, limit, master, whitelisting] = await publicClient.readContract({ address: user.account, abi: openfortSmartAccountAbi, functionName: 'sessionKeys', args: [key] })
   return { validAfter, validUntil, limit, master, whitelisting }
 }
-const keyOf = (key: `0x${string}`) => publicClient.readContract({ address: delegated.account, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [key] })
+const keyOf = (key: `0x${string}`) => publicClient.readContract({ address: delegatedUser.account, abi: openfortDelegatedAccountAbi, functionName: 'getKey', args: [delegatedKeyId(key)] })
 const nftCall = (limit?: number) => ({ type: 'contract-call', data: { address: user.contracts.nft, calls: [] }, ...(limit === undefined ? {} : { policies: [{ type: { custom: 'call-limit' }, data: { limit } }] }) })
 const mintData = () => encodeFunctionData({ abi: demoNftAbi, functionName: 'mint', args: [user.account] })
 
@@ -73,17 +74,22 @@ describe('sessions, as the SDK registers them', () => {
     expect(await grant(privateKeyToAccount(generatePrivateKey()).address, targets.slice(1))).toMatchObject({ permissionsContext: expect.stringMatching(/^ses_/) })
   })
 
-  test('behavior: a Delegated Account registers an EOA key with the limit, the whitelist, the backend\'s selectors, no ETH and no token', async () => {
+  test('behavior: a Delegated Account registers an EOA key with the limit and window, then any function of each whitelisted target (the API names no functions), no spend rule', async () => {
     const key = privateKeyToAccount(generatePrivateKey()).address
-    await grant(key, [nftCall(3)], 3600, delegated)
-    expect(await keyOf(key)).toMatchObject({ keyType: 0, active: true, master: false, limit: 3, ethLimit: 0n, spendToken: '0x0000000000000000000000000000000000000000', allowedSelectors: defaultDelegatedSelectors })
+    await grant(key, [nftCall(3)], 3600, delegatedUser)
+    expect(await keyOf(key)).toMatchObject({ keyType: 0, isActive: true, masterKey: false, limits: 3, key: delegatedKey(key) })
+    const read = <name extends 'hasCanCall' | 'canExecuteLength' | 'spendTokens'>(functionName: name, args: readonly unknown[]) =>
+      publicClient.readContract({ address: delegatedUser.account, abi: openfortDelegatedAccountAbi, functionName, args } as never)
+    expect(await read('hasCanCall', [delegatedKeyId(key), user.contracts.nft, delegated.anyFunction])).toBe(true)
+    expect([await read('canExecuteLength', [delegatedKeyId(key)]), await read('spendTokens', [delegatedKeyId(key)])]).toStrictEqual([1n, []])
   })
 
-  test('behavior: on a Delegated Account, no limit asked is limit 0: a master key, and the answer says limit 0', async () => {
+  test('error: on a Delegated Account, no limit asked is limit 0, which the account refuses (LimitsRequired) once the owner has signed: no key is registered', async () => {
     const key = privateKeyToAccount(generatePrivateKey()).address
-    const answer = await grant(key, [nftCall()], 3600, delegated)
-    expect(answer).toMatchObject({ grantedPermissions: [{ policies: [{ type: { custom: 'usage-limit' }, data: { limit: 0 } }] }] })
-    expect(await keyOf(key)).toMatchObject({ active: true, master: true, limit: 0 })
+    const error = await rejectionOf(grant(key, [nftCall()], 3600, delegatedUser))
+    expect(error.code).toBe(-32003)
+    expect(error.message).toContain('LimitsRequired')
+    expect(await keyOf(key)).toMatchObject({ isActive: false })
   })
 
   test('error: what the account cannot hold is refused before the owner signs (the SDK answers -32003 with the message)', async () => {
