@@ -20,12 +20,12 @@ export type OpenfortWalletOptions = {
   accountType: OpenfortAccountType
   /**
    * Delegated Account only: keyleash registers each session key itself, by the owner's own call
-   * on the account (`registerKey`, one transaction the owner signs through Openfort's provider),
-   * with the grant's functions, ETH limit and token spend limit, which Openfort's session API
-   * cannot carry; the account then enforces them (`Session.enforcedBy`). Default: `false`, the
-   * session API (`wallet_grantPermissions`). The call is the development model's `registerKey`
-   * (`contracts/OpenfortAccounts.sol`); Openfort's published account names its registration
-   * `registerSessionKey`, with other arguments, and fails this call's simulation (nothing is sent).
+   * on the account (one transaction the owner signs through Openfort's provider: the account's
+   * `execute` running its key manager's `registerKey`, a `setCanCall` per function granted on a
+   * target and a `setTokenSpend` per ETH or token limit, as Openfort's published 7702 account
+   * takes them), with the grant's functions and limits, which Openfort's session API cannot
+   * carry; the account then enforces them (`Session.enforcedBy`). Default: `false`, the session
+   * API (`wallet_grantPermissions`).
    */
   registerOnAccount?: boolean | undefined
 }
@@ -45,8 +45,8 @@ export type OpenfortWalletOptions = {
  * limit, but Openfort's session API has no field for them (the SDK sends `whitelist` and `limit`
  * only), so through it keyleash alone holds a session to its selectors, value and spend. With
  * `registerOnAccount`, a Delegated Account's keys are registered by the owner's own call on the
- * account instead, and the account enforces those too (selectors when every target takes the
- * same functions: the account keeps one list per key).
+ * account instead, and the account enforces those too (each function on its own target; value
+ * unless the grant holds a token allowance).
  *
  * @example
  * import { withSessionKeys } from 'keyleash'
