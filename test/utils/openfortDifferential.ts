@@ -6,7 +6,7 @@ import { deployDemoNft } from '../../src/devwallet/contracts.js'
 import { type OpenfortAccountType, startOpenfortBackend } from '../../src/devwallet/openfort/backend.js'
 import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import type { ReasonCode, ScopeCall } from '../../src/permissions/scope.js'
-import type { useSharedChain } from './chain.js'
+import { catchUpWithSystemClock, type useSharedChain } from './chain.js'
 
 /** Where the Openfort differentials send value and tokens: nobody's. */
 export const recipient: Address = '0x000000000000000000000000000000000000dEaD'
@@ -24,8 +24,7 @@ export const callPool: { selector: Hex; data: Hex }[] = [
 export async function openfortDifferentialUser(chain: ReturnType<typeof useSharedChain>, publicClient: PublicClient, accountType: OpenfortAccountType) {
   const { rpcUrl, testClient } = chain
   // The SDK dates sessions by the system clock: the chain must not run behind it.
-  await testClient.setNextBlockTimestamp({ timestamp: BigInt(Math.max(Math.floor(Date.now() / 1000), Number((await publicClient.getBlock()).timestamp) + 1)) })
-  await testClient.mine({ blocks: 1 })
+  await catchUpWithSystemClock(testClient)
   const backend = await startOpenfortBackend({ rpcUrl })
   const user = await createDevOpenfort({ rpcUrl, backend, accountType })
   const deployer = createWalletClient({ account: privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'), chain: anvil, transport: http(rpcUrl) })
