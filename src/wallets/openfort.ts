@@ -89,8 +89,8 @@ export function openfortWallet(options: OpenfortWalletOptions): WalletDialect {
  * alone, see `Session.enforcedBy`); one limit, a `call-limit` read from `type.custom` with
  * `data.limit`. It answers every permission with a `usage-limit` policy (the call limit; `limit`
  * undefined when none) and `calls: []`, and revokes by the session key's address. An answer with
- * `limit: 0` is refused and revoked: on a Delegated Account it is a master key, on a Smart Account
- * a key with no calls left. Sending goes through transaction intents: use `openfortExecutor`,
+ * `limit: 0` is refused and revoked: Openfort's first Delegated Account read it as a master key (its
+ * current one refuses it), a Smart Account as a key with no calls left. Sending goes through transaction intents: use `openfortExecutor`,
  * Openfort has no ERC-7836 `wallet_prepareCalls`.
  *
  * @example
@@ -130,7 +130,7 @@ function openfortDialect(accountType: OpenfortAccountType | undefined): WalletDi
             hint: `split the targets over several sessions of at most ${maxTargets} each`,
           })
         if (accountType === 'Delegated Account' && !request.policies.some((policy) => policy.type === 'call-limit'))
-          throw new InvalidParamsError('policies', 'on a Delegated Account, Openfort registers a session without a limit with limit 0, which the account reads as a master key', {
+          throw new InvalidParamsError('policies', "on a Delegated Account, Openfort registers a session without a limit with limit 0, which Openfort's first Delegated Account read as a master key and its current one refuses", {
             hint: 'add a call-limit policy (the number of calls the key may make)',
           })
         return {
@@ -215,9 +215,9 @@ function encodeOpenfortPolicy(policy: Policy) {
 
 /** What a `limit` of 0 means on each account type: never what a grant asks for. */
 const zeroLimit: Record<OpenfortAccountType | 'unknown', string> = {
-  'Delegated Account': 'a Delegated Account reads limit 0 as a master key (any call, any target, any value, no expiry)',
+  'Delegated Account': "Openfort's first Delegated Account read limit 0 as a master key (any call, any target, any value, no expiry), and its current one refuses it",
   'Smart Account': 'a Smart Account key with limit 0 has no calls left',
-  unknown: 'on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left',
+  unknown: "on Openfort's first Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left",
 }
 
 /**

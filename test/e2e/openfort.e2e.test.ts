@@ -139,7 +139,7 @@ describe('keyleash over Openfort\'s SDK: limit 0 read as the account type means 
     const prompts = user.prompts
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedRequest(user)] }))
     expect(error).toMatchObject({ code: -32602 })
-    expect(error.message).toContain('on a Delegated Account, Openfort registers a session without a limit with limit 0, which the account reads as a master key')
+    expect(error.message).toContain("on a Delegated Account, Openfort registers a session without a limit with limit 0, which Openfort's first Delegated Account read as a master key and its current one refuses")
     expect(backend.requests.length).toBe(requests)
     expect(user.prompts).toBe(prompts)
   })

@@ -122,13 +122,13 @@ describe('openfortWallet: the account type read', () => {
   test('behavior: limit 0 is refused as each account type means it: a master key on a Delegated Account, no calls left on a Smart Account', () => {
     const request = grantOf([contractCall(nft)], [{ type: 'call-limit', count: 3 }])
     expect(() => openfortWallet({ accountType: 'Delegated Account' }).decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: a Delegated Account reads limit 0 as a master key (any call, any target, any value, no expiry)]`,
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: Openfort's first Delegated Account read limit 0 as a master key (any call, any target, any value, no expiry), and its current one refuses it]`,
     )
     expect(() => openfortWallet({ accountType: 'Smart Account' }).decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: a Smart Account key with limit 0 has no calls left]`,
     )
     expect(() => openfort.decode(masterKeyAnswer(), [request], { now })).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on Openfort's first Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
     )
   })
 
@@ -140,7 +140,7 @@ describe('openfortWallet: the account type read', () => {
   test('error: on a Delegated Account a grant without a call limit is refused before Openfort is asked (it would register a master key)', async () => {
     const delegated = openfortWallet({ accountType: 'Delegated Account' })
     expect(() => delegated.encode([grantOf([contractCall(nft)])], { now })).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: policies: on a Delegated Account, Openfort registers a session without a limit with limit 0, which the account reads as a master key]`,
+      `[InvalidParamsError: policies: on a Delegated Account, Openfort registers a session without a limit with limit 0, which Openfort's first Delegated Account read as a master key and its current one refuses]`,
     )
     expect(await sdkReceives(grantOf([contractCall(nft)], [{ type: 'call-limit', count: 2 }]), delegated)).toMatchObject({ limit: 2 })
     expect(openfortWallet({ accountType: 'Smart Account' }).encode([grantOf([contractCall(nft)])], { now })).toHaveLength(1)
@@ -177,7 +177,7 @@ describe('decode (what Openfort\'s SDK answers)', () => {
 
   test('error: an answer keyleash cannot read says which field', () => {
     expect(() => openfort.decode(named('delegated-no-limit').answer, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on a Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
+      `[InvalidParamsError: result.grantedPermissions[0].policies[0].data.limit: is 0: on Openfort's first Delegated Account a master key (any call, any target, no expiry), on a Smart Account a key with no calls left]`,
     )
     // `Number(validUntil) || 0`: a session the SDK could not date is no session that never ends.
     expect(() => openfort.decode({ ...(named('seed').answer as object), expiry: 0 }, [requestOf('seed')], { now })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: result.expiry: must be a positive integer, got 0]`)
