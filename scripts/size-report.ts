@@ -13,6 +13,7 @@
  */
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { inlineErrorCodes } from './inlineErrorCodes.js'
 
 const entry = process.argv[2] ?? 'src/index.ts'
 const dependencies = ['@metamask/rpc-errors']
@@ -43,6 +44,8 @@ const result = await build({
   write: false,
   metafile: true,
   legalComments: 'none',
+  // As the build does: rpc-errors' codes that src/errors.ts names, not its whole table.
+  plugins: [inlineErrorCodes],
 })
 const output = result.outputFiles[0]
 if (output === undefined) throw new Error('esbuild wrote nothing')
