@@ -115,7 +115,7 @@ const isAppDialect = (value: unknown): value is AppDialect =>
  */
 const optIns = {
   allow: ['allowList', '([{ target, selectors? }, …])', ['check'], "([{ target: nft, selectors: ['mint(address)'] }])", 'the allow-list check'],
-  autoRoute: ['autoRouting', '()', ['targets', 'pick', 'sendTransaction'], '()', 'the routing'],
+  autoRoute: ['autoRouting', '()', ['pick', 'sendTransaction'], '()', 'the routing'],
   keyType: ['p256Keys', '()', ['generate', 'check'], '()', 'P-256 key generation'],
   signing: ['sessionSigning', '({ hashes?, messages?, typedData? })', ['personalSign', 'signTypedData'], '({ hashes: true })', 'the sign-request classifier'],
 } as const satisfies Record<string, readonly [string, string, readonly string[], string, string]>
