@@ -8,6 +8,7 @@ import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import { describe, readAddress, readSeconds } from './permissions/read.js'
 import type { AllowListOption } from './permissions/allowList.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
+import type { WalletEnforcement } from './permissions/enforcement.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
 import type { P256Keys } from './sessions/p256Keys.js'
 
@@ -45,7 +46,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   checkShape(given.store, 'store', isSessionStore, 'a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node')
   checkShape(given.executor, 'executor', isFunction, 'an executor function: erc7836Executor(), hashExecutor(…), or your own')
   checkShape(given.now, 'now', isFunction, 'a function that answers the time in UNIX seconds')
-  checkShape(given.requireWalletEnforcement, 'requireWalletEnforcement', isBoolean, 'true or false')
   const wallet = given.wallet ?? erc7715
   if (!isWalletDialect(wallet))
     throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
@@ -59,7 +59,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
     allow: readOptIn<AllowListOption>(given.allow, 'allow'),
     autoRoute: (given.autoRoute as unknown) === false ? undefined : readOptIn<AutoRouting>(given.autoRoute, 'autoRoute'),
-    requireWalletEnforcement: given.requireWalletEnforcement ?? false,
+    requireWalletEnforcement: readOptIn<WalletEnforcement>(given.requireWalletEnforcement, 'requireWalletEnforcement'),
     account: readAccountOption(given.account),
     requests: readRequests(given.requests, wallet),
     ...readSigning(given.signing),
@@ -71,7 +71,6 @@ function checkShape(value: unknown, option: string, is: (value: unknown) => bool
 }
 
 const isFunction = (value: unknown) => typeof value === 'function'
-const isBoolean = (value: unknown) => typeof value === 'boolean'
 const hasFunctions = (value: unknown, names: readonly string[]) =>
   typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
 const isSessionStore = (value: unknown) =>
@@ -117,6 +116,7 @@ const optIns = {
   allow: ['allowList', '([{ target, selectors? }, …])', ['check'], "([{ target: nft, selectors: ['mint(address)'] }])", 'the allow-list check'],
   autoRoute: ['autoRouting', '()', ['pick', 'sendTransaction'], '()', 'the routing'],
   keyType: ['p256Keys', '()', ['generate', 'check'], '()', 'P-256 key generation'],
+  requireWalletEnforcement: ['walletEnforcement', '()', ['assert'], '()', 'the check'],
   signing: ['sessionSigning', '({ hashes?, messages?, typedData? })', ['personalSign', 'signTypedData'], '({ hashes: true })', 'the sign-request classifier'],
 } as const satisfies Record<string, readonly [string, string, readonly string[], string, string]>
 
