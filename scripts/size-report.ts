@@ -13,12 +13,16 @@
  */
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { inlineErrorCodes } from './inlineErrorCodes.js'
 
 const entry = process.argv[2] ?? 'src/index.ts'
 const dependencies = ['@metamask/rpc-errors']
 
-/** min+gzip of a bundle of `contents` (an ES module importing from the repository root); viem left out unless `withViem`. */
-async function gzipped(contents: string, external: readonly string[] = [], withViem = false): Promise<number> {
+/**
+ * min+gzip of a bundle of `contents` (an ES module importing from the repository root); viem left
+ * out unless `withViem`; keyleash's error codes inlined as the build does unless it is not `ours`.
+ */
+async function gzipped(contents: string, external: readonly string[] = [], withViem = false, ours = true): Promise<number> {
   const bundle = await build({
     stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
     bundle: true,
@@ -29,6 +33,7 @@ async function gzipped(contents: string, external: readonly string[] = [], withV
     write: false,
     legalComments: 'none',
     logLevel: 'error',
+    plugins: ours ? [inlineErrorCodes] : [],
   })
   return gzipSync(bundle.outputFiles[0]?.text ?? '').length
 }
@@ -43,6 +48,8 @@ const result = await build({
   write: false,
   metafile: true,
   legalComments: 'none',
+  // As the build does: rpc-errors' codes that src/errors.ts names, not its whole table.
+  plugins: [inlineErrorCodes],
 })
 const output = result.outputFiles[0]
 if (output === undefined) throw new Error('esbuild wrote nothing')
@@ -72,14 +79,14 @@ function table(title: string, rows: [string, number][]): void {
 }
 console.log(`${entry}: ${kB(code.length).trim()} minified, ${kB(total).trim()} min+gzip (viem excluded)`)
 console.log(`\n${'exact, each bundle gzipped whole'.padEnd(48)}${'min+gzip'.padStart(10)}`)
-const exact: [string, string, readonly string[]][] = [
+const exact: [string, string, readonly string[], boolean?][] = [
   ['everything the entry exports', `export * from './${entry}'`, []],
   ['  keyleash\'s own code alone (dependencies left out)', `export * from './${entry}'`, dependencies],
-  ['  @metamask/rpc-errors alone (whole)', dependencies.map((d, i) => `export * as d${i} from '${d}'`).join('\n'), []],
+  ['  @metamask/rpc-errors alone (whole)', dependencies.map((d, i) => `export * as d${i} from '${d}'`).join('\n'), [], false],
   ['withSessionKeys alone', `export { withSessionKeys } from './${entry}'`, []],
   ['  keyleash\'s own code alone', `export { withSessionKeys } from './${entry}'`, dependencies],
 ]
-for (const [name, contents, external] of exact) console.log(name.padEnd(48) + kB(await gzipped(contents, external)))
+for (const [name, contents, external, ours] of exact) console.log(name.padEnd(48) + kB(await gzipped(contents, external, false, ours)))
 table('by package / folder', [...groups.entries()].sort((a, b) => b[1] - a[1]))
 const files = Object.entries(outputMeta.inputs).map(([path, { bytesInOutput }]): [string, number] => [path.replace(/^.*node_modules\//, ''), bytesInOutput])
 table('largest files', files.sort((a, b) => b[1] - a[1]).slice(0, 15))
@@ -90,4 +97,4 @@ const alternatives: [string, string, boolean][] = [
   ["MetaMask kit's erc7715ProviderActions", `export { erc7715ProviderActions } from '@metamask/smart-accounts-kit/actions'`, false],
   ["Openfort's SDK (@openfort/openfort-js)", `export { Openfort } from '@openfort/openfort-js'`, false],
 ]
-for (const [name, contents, withViem] of alternatives) console.log(name.padEnd(48) + kB(await gzipped(contents, [], withViem)))
+for (const [name, contents, withViem] of alternatives) console.log(name.padEnd(48) + kB(await gzipped(contents, [], withViem, false)))

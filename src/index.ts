@@ -23,6 +23,8 @@ export type { SessionSigningOption } from './permissions/sessionSigning.js'
 export { autoRouting } from './sessions/autoRouting.js'
 export { allowList } from './permissions/allowList.js'
 export type { AllowListOption } from './permissions/allowList.js'
+export { walletEnforcement } from './permissions/enforcement.js'
+export type { WalletEnforcement } from './permissions/enforcement.js'
 export type { AutoRouting } from './sessions/autoRouting.js'
 export type {
   ContractCallPermissionRequest,

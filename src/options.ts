@@ -2,6 +2,7 @@ import type { Address, Hex } from 'viem'
 import type { Executor } from './execution/types.js'
 import type { AllowListOption } from './permissions/allowList.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
+import type { WalletEnforcement } from './permissions/enforcement.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
 import type { P256Keys } from './sessions/p256Keys.js'
@@ -87,10 +88,14 @@ export type KeyleashOptions = {
   /**
    * Refuse (4100, before the wallet is asked) a grant that holds its session to a rule the
    * wallet does not enforce itself (`WalletDialect.enforces`; e.g. selectors under Openfort),
-   * so that a leaked session key can do no more than keyleash would sign. Default: `false`
-   * (such rules are enforced by keyleash alone, and `Session.enforcedBy` says which).
+   * so that a leaked session key can do no more than keyleash would sign: `walletEnforcement()`
+   * from `keyleash`. Default: off (such rules are enforced by keyleash alone, and
+   * `Session.enforcedBy` says which).
+   *
+   * @example
+   * withSessionKeys(inner, { wallet: openfort, executor, requireWalletEnforcement: walletEnforcement() })
    */
-  requireWalletEnforcement?: boolean | undefined
+  requireWalletEnforcement?: WalletEnforcement | undefined
   /**
    * The curve of the session keys keyleash makes. `'secp256k1'` (default): what most wallets
    * take. `p256Keys()`: a non-extractable WebCrypto P-256 key, which signs but whose bytes nothing

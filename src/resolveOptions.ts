@@ -8,6 +8,7 @@ import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
 import { describe, readAddress, readSeconds } from './permissions/read.js'
 import type { AllowListOption } from './permissions/allowList.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
+import type { WalletEnforcement } from './permissions/enforcement.js'
 import type { AutoRouting } from './sessions/autoRouting.js'
 import type { P256Keys } from './sessions/p256Keys.js'
 
@@ -45,7 +46,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   checkShape(given.store, 'store', isSessionStore, 'a SessionStore: memoryStore(), or a store from keyleash/browser or keyleash/node')
   checkShape(given.executor, 'executor', isFunction, 'an executor function: erc7836Executor(), hashExecutor(…), or your own')
   checkShape(given.now, 'now', isFunction, 'a function that answers the time in UNIX seconds')
-  checkShape(given.requireWalletEnforcement, 'requireWalletEnforcement', isBoolean, 'true or false')
   const wallet = given.wallet ?? erc7715
   if (!isWalletDialect(wallet))
     throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
@@ -57,9 +57,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     keyType: readKeyType(given),
     expiryMode,
     maxExpiry: readSeconds(given.maxExpiry ?? defaultMaxExpiry, 'maxExpiry'),
-    allow: readAllow(given.allow),
-    autoRoute: readAutoRoute(given.autoRoute),
-    requireWalletEnforcement: given.requireWalletEnforcement ?? false,
+    allow: readOptIn<AllowListOption>(given.allow, 'allow'),
+    autoRoute: (given.autoRoute as unknown) === false ? undefined : readOptIn<AutoRouting>(given.autoRoute, 'autoRoute'),
+    requireWalletEnforcement: readOptIn<WalletEnforcement>(given.requireWalletEnforcement, 'requireWalletEnforcement'),
     account: readAccountOption(given.account),
     requests: readRequests(given.requests, wallet),
     ...readSigning(given.signing),
@@ -71,7 +71,6 @@ function checkShape(value: unknown, option: string, is: (value: unknown) => bool
 }
 
 const isFunction = (value: unknown) => typeof value === 'function'
-const isBoolean = (value: unknown) => typeof value === 'boolean'
 const hasFunctions = (value: unknown, names: readonly string[]) =>
   typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
 const isSessionStore = (value: unknown) =>
@@ -88,16 +87,6 @@ function isWalletDialect(value: unknown): value is WalletDialect {
     // Its own grant needs its own revoke: what it sets live is not undone by an RPC method.
     (dialect.grant === undefined) === (dialect.revoke === undefined)
   )
-}
-
-function readAllow(allow: unknown): AllowListOption | undefined {
-  if (allow === undefined) return undefined
-  const made = allow as Partial<AllowListOption> | null
-  if (typeof made === 'object' && made !== null && Array.isArray(made.entries) && typeof made.check === 'function') return made as AllowListOption
-  // A bare list (the option's old shape) is refused rather than ignored: it would leave every grant unchecked.
-  throw new InvalidParamsError('allow', `must be made by allowList([{ target, selectors? }, …]), got ${describe(allow)}`, {
-    hint: "import { allowList } from 'keyleash' and pass allow: allowList([{ target: nft, selectors: ['mint(address)'] }])",
-  })
 }
 
 /** The drafts read besides June 2024's, by name: the `requests` option, then the wallet's own. */
@@ -117,27 +106,33 @@ function readRequests(requests: unknown, wallet: WalletDialect): RequestDialects
 const isAppDialect = (value: unknown): value is AppDialect =>
   hasFunctions(value, ['parse', 'answer']) && ['erc7715', 'erc7715-2025', 'execution-permissions'].includes((value as { name?: unknown }).name as string)
 
-function readAutoRoute(autoRoute: unknown): AutoRouting | undefined {
-  if (autoRoute === undefined || autoRoute === false) return undefined
-  const made = autoRoute as Partial<AutoRouting> | null
-  if (typeof made === 'object' && made !== null && hasFunctions(made, ['targets', 'pick', 'sendTransaction'])) return made as AutoRouting
-  throw new InvalidParamsError('autoRoute', `must be made by autoRouting(), got ${describe(autoRoute)}`, {
-    hint: "import { autoRouting } from 'keyleash' and pass autoRoute: autoRouting(); an app bundles the routing only then",
+/**
+ * The options an app opts into through a factory: the factory, its parameters, the functions
+ * that show it made the value, an example of its call and what an app bundles only then. A value
+ * of another shape (an option's old one: a bare list, `true`, `{ hashes: true }`, 'p256') is
+ * refused, never read as "nothing": it would leave every grant unchecked or sign unread requests.
+ */
+const optIns = {
+  allow: ['allowList', '([{ target, selectors? }, …])', ['check'], "([{ target: nft, selectors: ['mint(address)'] }])", 'the allow-list check'],
+  autoRoute: ['autoRouting', '()', ['pick', 'sendTransaction'], '()', 'the routing'],
+  keyType: ['p256Keys', '()', ['generate', 'check'], '()', 'P-256 key generation'],
+  requireWalletEnforcement: ['walletEnforcement', '()', ['assert'], '()', 'the check'],
+  signing: ['sessionSigning', '({ hashes?, messages?, typedData? })', ['personalSign', 'signTypedData'], '({ hashes: true })', 'the sign-request classifier'],
+} as const satisfies Record<string, readonly [string, string, readonly string[], string, string]>
+
+function readOptIn<made>(value: unknown, option: keyof typeof optIns): made | undefined {
+  if (value === undefined) return undefined
+  const [factory, parameters, functions, example, what] = optIns[option]
+  if (hasFunctions(value, functions)) return value as made
+  throw new InvalidParamsError(option, `must be ${option === 'keyType' ? "'secp256k1' or " : ''}made by ${factory}${parameters}, got ${describe(value)}`, {
+    hint: `import { ${factory} } from 'keyleash' and pass ${option}: ${factory}${example}; an app bundles ${what} only then`,
   })
 }
 
 function readKeyType(given: KeyleashOptions): P256Keys | undefined {
-  const keyType: unknown = given.keyType
-  if (keyType === undefined || keyType === 'secp256k1') return undefined
-  const made = keyType as Partial<P256Keys> | null
-  if (typeof made === 'object' && made !== null && made.keyType === 'p256' && typeof made.generate === 'function' && typeof made.check === 'function') {
-    made.check(given)
-    return made as P256Keys
-  }
-  // A bare 'p256' (the option's old shape) is refused rather than read as the default: the app asked for keys nothing can export.
-  throw new InvalidParamsError('keyType', `must be 'secp256k1' or made by p256Keys(), got ${describe(keyType)}`, {
-    hint: "import { p256Keys } from 'keyleash' and pass keyType: p256Keys(); an app bundles P-256 key generation only then",
-  })
+  const made = given.keyType === 'secp256k1' ? undefined : readOptIn<P256Keys>(given.keyType, 'keyType')
+  made?.check(given)
+  return made
 }
 
 function readAccountOption(account: unknown): readonly Address[] | undefined {
@@ -148,17 +143,6 @@ function readAccountOption(account: unknown): readonly Address[] | undefined {
 }
 
 function readSigning(signing: unknown): Pick<ResolvedOptions, 'signing' | 'signRequests'> {
-  const made = readSigningOption(signing)
+  const made = readOptIn<SessionSigningOption>(signing, 'signing')
   return { signing: made?.kinds ?? {}, signRequests: made }
-}
-
-function readSigningOption(signing: unknown): SessionSigningOption | undefined {
-  if (signing === undefined) return undefined
-  const made = signing as Partial<SessionSigningOption> | null
-  if (typeof made === 'object' && made !== null && typeof made.kinds === 'object' && typeof made.personalSign === 'function' && typeof made.signTypedData === 'function')
-    return made as SessionSigningOption
-  // A plain `{ hashes: true }` (the option's old shape) names no classifier: refused, never read as "nothing".
-  throw new InvalidParamsError('signing', `must be made by sessionSigning({ hashes?, messages?, typedData? }), got ${describe(signing)}`, {
-    hint: "import { sessionSigning } from 'keyleash' and pass signing: sessionSigning({ hashes: true }); an app bundles the sign-request classifier only then",
-  })
 }

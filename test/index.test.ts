@@ -22,6 +22,7 @@ test('the public exports of keyleash are exactly these', () => {
       "p256Keys",
       "purgeSessions",
       "sessionSigning",
+      "walletEnforcement",
       "withSessionKeys",
     ]
   `)

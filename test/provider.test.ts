@@ -14,6 +14,7 @@ import { fail, scriptedProvider } from './utils/scriptedProvider.js'
 import { accounts, sessionFixture } from './utils/sessionFixture.js'
 import { sessionSigning } from '../src/permissions/sessionSigning.js'
 import { allowList } from '../src/permissions/allowList.js'
+import { walletEnforcement } from '../src/permissions/enforcement.js'
 import { rejection } from './utils/rejection.js'
 
 const [address, other] = accounts
@@ -218,13 +219,14 @@ describe('owned methods', () => {
     const store = memoryStore()
     const context = await contextOf(withSessionKeys(scriptedProvider(), { store }))
     expect(context.store).toBe(store)
-    expect(context.options).toEqual({ wallet: erc7715, requests: {}, keyType: undefined, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: undefined, requireWalletEnforcement: false, signing: {}, signRequests: undefined })
+    expect(context.options).toEqual({ wallet: erc7715, requests: {}, keyType: undefined, expiryMode: 'auto', maxExpiry: 30 * 24 * 60 * 60, allow: undefined, autoRoute: undefined, requireWalletEnforcement: undefined, signing: {}, signRequests: undefined })
     expect(Math.abs(context.now() - Date.now() / 1000)).toBeLessThan(2)
     expect(Number.isInteger(context.now())).toBe(true)
   })
 
   test('behavior: given options win, and the injected clock is the context\'s clock', async () => {
     const allow = allowList([{ target: other }])
+    const requireWalletEnforcement = walletEnforcement()
     const executor = openfortExecutor({ backend: { url: 'http://127.0.0.1:1' }, account: 'acc_1' })
     const context = await contextOf(
       withSessionKeys(scriptedProvider(), {
@@ -233,12 +235,12 @@ describe('owned methods', () => {
         expiryMode: 'duration',
         maxExpiry: 3600,
         allow,
-        requireWalletEnforcement: true,
+        requireWalletEnforcement,
         signing: sessionSigning({ hashes: true, messages: false }),
         now: () => 1_800_000_000,
       }),
     )
-    expect(context.options).toEqual({ wallet: openfort, requests: {}, keyType: undefined, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: undefined, requireWalletEnforcement: true, signing: { hashes: true }, signRequests: expect.objectContaining({ kinds: { hashes: true } }) })
+    expect(context.options).toEqual({ wallet: openfort, requests: {}, keyType: undefined, expiryMode: 'duration', maxExpiry: 3600, allow, autoRoute: undefined, requireWalletEnforcement, signing: { hashes: true }, signRequests: expect.objectContaining({ kinds: { hashes: true } }) })
     expect(context.executor).toBe(executor)
     expect(context.now()).toBe(1_800_000_000)
   })

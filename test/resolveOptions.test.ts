@@ -21,7 +21,7 @@ describe('resolveOptions', () => {
       maxExpiry: defaultMaxExpiry,
       allow: undefined,
       autoRoute: undefined,
-      requireWalletEnforcement: false,
+      requireWalletEnforcement: undefined,
       account: undefined,
       requests: {},
       signing: {},

@@ -40,8 +40,8 @@ export type MethodHandler = (params: unknown, context: MethodContext, request: R
 export type KeyleashEventName = 'sessionGranted' | 'sessionRevoked' | 'sessionExpired'
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry' | 'requireWalletEnforcement'>> &
-  Pick<KeyleashOptions, 'allow'> & {
+export type ResolvedOptions = Required<Pick<KeyleashOptions, 'wallet' | 'expiryMode' | 'maxExpiry'>> &
+  Pick<KeyleashOptions, 'allow' | 'requireWalletEnforcement'> & {
     /** The `keyType` option; `undefined`: secp256k1 keys. */
     keyType: P256Keys | undefined
     /** The `autoRoute` option; `undefined`: off. */

@@ -38,6 +38,33 @@ export function rulesOf(request: Pick<GrantRequest, 'permissions' | 'policies'>)
 }
 
 /**
+ * The `requireWalletEnforcement` option, as {@link walletEnforcement} makes it.
+ *
+ * @example
+ * const requireWalletEnforcement: WalletEnforcement = walletEnforcement()
+ */
+export type WalletEnforcement = {
+  /** @internal Refuses a grant that holds its session to a rule the wallet does not enforce. */
+  readonly assert: typeof assertWalletEnforces
+}
+
+/**
+ * Refuses (4100, before the wallet is asked) a grant that would hold its session to a rule the
+ * wallet does not enforce itself; pass it as `requireWalletEnforcement`. Without it, such rules
+ * are held by keyleash alone (`session.enforcedBy` says which, rule by rule), and an app does not
+ * bundle this check.
+ *
+ * @example
+ * import { walletEnforcement, withSessionKeys } from 'keyleash'
+ *
+ * const provider = withSessionKeys(inner, { wallet: openfort, executor, requireWalletEnforcement: walletEnforcement() })
+ * // a grant that names functions is refused: Openfort holds targets, not selectors
+ */
+export function walletEnforcement(): WalletEnforcement {
+  return Object.freeze({ assert: assertWalletEnforces })
+}
+
+/**
  * `requireWalletEnforcement`: refuses (4100, before the wallet is asked) a grant that would
  * hold its session to a rule the wallet does not enforce.
  *

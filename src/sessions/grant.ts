@@ -3,7 +3,7 @@ import { causeOf, InternalError, KeyleashError } from '../errors.js'
 import { appDialectOf } from '../permissions/dialects/index.js'
 import { grantedContexts } from '../permissions/dialects/grantedContexts.js'
 import type { ResolvedGrantRequest, RevocableGrant, WalletDialect } from '../permissions/dialects/types.js'
-import { assertWalletEnforces, enforcedBy } from '../permissions/enforcement.js'
+import { enforcedBy } from '../permissions/enforcement.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
@@ -42,7 +42,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     // (a smart account owned by an EOA wallet): the provider's `account` option names them.
     const wallet = { chainId, accounts: dialect.grant && options.account ? options.account : accounts }
     const requests = drafts.map((draft) => resolveGrant(draft, wallet, options.allow))
-    if (options.requireWalletEnforcement) assertWalletEnforces(requests, dialect)
+    options.requireWalletEnforcement?.assert(requests, dialect)
     await assertWalletTakesKeys(requests, options.keyType?.keyType ?? 'secp256k1', context.inner, dialect, chainId)
     const made: Address[] = []
     // What the wallet has granted so far, read from its answers as soon as they arrive.

@@ -2,20 +2,23 @@ import type { Address } from 'viem'
 import type { MethodContext } from '../methods/types.js'
 import { checkScope, type ScopeCall } from '../permissions/scope.js'
 import { accountScope, inScope } from './accountScope.js'
-import type { SessionIndex } from './sessionIndex.js'
+import { liveFor, type SessionIndex, type SessionTargets } from './sessionIndex.js'
 import type { Session } from './types.js'
 
 // A plain transfer (no calldata) fits any session with a native allowance, whatever its target.
 const nativeTarget = 'native'
 
 /**
- * What an active signing session is indexed under for auto-routing: `chain:account:target` of
- * each contract it may call, token it may spend, and `native` for a native allowance.
+ * What auto-routing indexes an active signing session under: `chain:account:target` of each
+ * contract it may call, token it may spend, and `native` for a native allowance; walked newest
+ * first by {@link liveFor}.
  *
  * @example
  * const index = sessionIndex(store, routeTargets)
  */
-export function routeTargets(session: Session): Set<string> {
+export const routeTargets: SessionTargets = /* @__PURE__ */ Object.freeze({ of: targetsOf, live: liveFor })
+
+function targetsOf(session: Session): Set<string> {
   const prefix = `${session.chainId}:${session.account.toLowerCase()}:`
   const targets = new Set<string>()
   for (const permission of session.permissions) {

@@ -33,13 +33,21 @@ export type SessionIndex = {
   refresh(now: number): boolean
 }
 
-/** The targets an active signing session is looked up by, besides its key (auto-routing's). */
-export type SessionTargets = (session: Session) => Iterable<string>
+/**
+ * What auto-routing indexes an active signing session by, besides its key, and how it walks the
+ * sessions of one target ({@link liveFor}): given by the opt-in, so only an app that routes
+ * bundles the walk.
+ */
+export type SessionTargets = {
+  of(session: Session): Iterable<string>
+  live(index: IndexedSessions, target: string, now: number): Iterable<Session>
+}
 
 /** One session as indexed; revoking replaces `session`, so every list that holds the entry sees it. */
 type Entry = { session: Session }
 
-type Built = {
+/** The index as read from the store: what a {@link SessionTargets} walks. */
+export type IndexedSessions = {
   /** The current entry of each id: an entry another has replaced is skipped, then dropped. */
   byId: Map<string, Entry>
   /** Every session with a key, by lower-case key address, oldest first. */
@@ -59,16 +67,16 @@ const compactAfter = 8
  * for (const session of await index.liveByTarget(`31337:${account}:${nft}`, now)) …
  */
 export function sessionIndex(store: SessionStore, targets?: SessionTargets): SessionIndex {
-  let built: Built | undefined
-  let loading: Promise<Built> | undefined
+  let built: IndexedSessions | undefined
+  let loading: Promise<IndexedSessions> | undefined
   // Grants and revokes made while the store is being read, applied once it has been.
-  let pending: ((built: Built) => void)[] = []
+  let pending: ((built: IndexedSessions) => void)[] = []
   let generation = 0
   let builtAt = Number.NEGATIVE_INFINITY
 
-  async function load(): Promise<Built> {
+  async function load(): Promise<IndexedSessions> {
     const own = generation
-    const fresh: Built = { byId: new Map(), byKey: new Map(), byTarget: new Map() }
+    const fresh: IndexedSessions = { byId: new Map(), byKey: new Map(), byTarget: new Map() }
     for (const session of (await store.list()).sort((a, b) => a.createdAt - b.createdAt)) add(fresh, session, targets)
     if (own !== generation) return read()
     for (const change of pending) change(fresh)
@@ -77,8 +85,8 @@ export function sessionIndex(store: SessionStore, targets?: SessionTargets): Ses
     loading = undefined
     return fresh
   }
-  const read = (): Built | Promise<Built> => built ?? (loading ??= load())
-  const change = (apply: (built: Built) => void) => {
+  const read = (): IndexedSessions | Promise<IndexedSessions> => built ?? (loading ??= load())
+  const change = (apply: (built: IndexedSessions) => void) => {
     if (built !== undefined) apply(built)
     // Not read yet: the first read lists the store, which already holds the change.
     else if (loading !== undefined) pending.push(apply)
@@ -86,7 +94,7 @@ export function sessionIndex(store: SessionStore, targets?: SessionTargets): Ses
 
   return {
     async liveByTarget(target, now) {
-      return liveFor(await read(), target, now)
+      return targets === undefined ? [] : targets.live(await read(), target, now)
     },
     async byKey(address) {
       const index = await read()
@@ -119,13 +127,13 @@ export function sessionIndex(store: SessionStore, targets?: SessionTargets): Ses
   }
 }
 
-function add(index: Built, session: Session, targets: SessionTargets | undefined): void {
+function add(index: IndexedSessions, session: Session, targets: SessionTargets | undefined): void {
   const entry: Entry = { session: frozenCopy(session) }
   index.byId.set(session.id, entry)
   if (session.keyAddress === undefined) return
   insert(index.byKey, session.keyAddress.toLowerCase(), entry)
   if (session.status !== 'active' || targets === undefined) return
-  for (const target of targets(session)) insert(index.byTarget, target, entry)
+  for (const target of targets.of(session)) insert(index.byTarget, target, entry)
 }
 
 /** Keeps a list oldest first: a new grant is the newest, so this is a push but for a clock that went back. */
@@ -140,7 +148,7 @@ function insert(map: Map<string, Entry[]>, key: string, entry: Entry): void {
 }
 
 /** The current entries of a list, newest first, lazily. */
-function* newestFirst(index: Built, list: readonly Entry[] | undefined): Generator<Entry> {
+function* newestFirst(index: IndexedSessions, list: readonly Entry[] | undefined): Generator<Entry> {
   if (list === undefined) return
   for (let i = list.length - 1; i >= 0; i--) {
     const entry = list[i] as Entry
@@ -156,8 +164,11 @@ function* sessionsOf(entries: Iterable<Entry>, now: number): Generator<Session> 
  * The live sessions indexed under `target`, newest first, lazily. Dead entries (revoked,
  * expired, replaced) are dropped as the walk meets them: at once at the newest end, where a
  * revoke usually leaves them, and by rewriting the list when a walk steps over many.
+ *
+ * @example
+ * const index = sessionIndex(store, { of: (session) => [session.account], live: liveFor })
  */
-function* liveFor(index: Built, target: string, now: number): Generator<Session> {
+export function* liveFor(index: IndexedSessions, target: string, now: number): Generator<Session> {
   const list = index.byTarget.get(target)
   if (list === undefined) return
   let skipped = 0

@@ -7,6 +7,7 @@ import { demoNftAbi, openfortDelegatedAccountAbi, openfortSmartAccountAbi } from
 import { openfortMasterLimit } from '../../src/devwallet/openfort/accounts.js'
 import { type OpenfortAccountType, type OpenfortBackend, startOpenfortBackend } from '../../src/devwallet/openfort/backend.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
+import { walletEnforcement } from '../../src/permissions/enforcement.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
@@ -207,7 +208,7 @@ describe('keyleash over Openfort\'s SDK: what Openfort enforces and what keyleas
 
   test('error: requireWalletEnforcement refuses a mint-only grant before Openfort hears of it, naming the selector rule', async () => {
     const user = users['Smart Account']
-    const { provider } = keyleashOver(user, { requireWalletEnforcement: true })
+    const { provider } = keyleashOver(user, { requireWalletEnforcement: walletEnforcement() })
     const requests = backend.requests.length
     const prompts = user.prompts
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedRequest(user)] }))

@@ -8,6 +8,7 @@ import type { DevBundler } from '../../src/devwallet/erc4337/bundler.js'
 import { type DevThirdweb, createDevThirdweb, thirdwebAccountAbi } from '../../src/devwallet/thirdweb/index.js'
 import { fund } from '../../src/devwallet/wallet.js'
 import { erc4337Executor } from '../../src/execution/erc4337.js'
+import { walletEnforcement } from '../../src/permissions/enforcement.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
 import type { SessionStore } from '../../src/sessions/types.js'
@@ -127,7 +128,7 @@ describe('thirdweb: the grant side', () => {
 
   test('error: requireWalletEnforcement refuses a grant that names functions: thirdweb checks targets, not selectors', async () => {
     const store = memoryStore()
-    const provider = withSessionKeys(wallet.provider, { store, account: wallet.account, wallet: thirdweb({ transport: http(chain.rpcUrl) }), executor: erc4337Executor({ account: thirdwebAccount(), bundler: bundler.url }), requireWalletEnforcement: true })
+    const provider = withSessionKeys(wallet.provider, { store, account: wallet.account, wallet: thirdweb({ transport: http(chain.rpcUrl) }), executor: erc4337Executor({ account: thirdwebAccount(), bundler: bundler.url }), requireWalletEnforcement: walletEnforcement() })
     const before = wallet.prompts
     const refused = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: Math.floor(Date.now() / 1000) + 3600, permissions: [nftCall()] }] }))
     expect(refused).toMatchObject({ code: 4100, data: { rule: 'selector' } })

@@ -79,7 +79,7 @@ test('default: every entry imports from ESM, and the core one works', async () =
   expect(result.refused).toBe(-32602)
   expect(result.exports[0]).toContain('withSessionKeys')
   // The opt-ins an app imports from the core entry, so that only then are they bundled.
-  expect(result.exports[0]).toEqual(expect.arrayContaining(['sessionSigning', 'autoRouting', 'allowList', 'p256Keys', 'erc7715v2025Requests', 'executionPermissionRequests']))
+  expect(result.exports[0]).toEqual(expect.arrayContaining(['sessionSigning', 'autoRouting', 'allowList', 'p256Keys', 'walletEnforcement', 'erc7715v2025Requests', 'executionPermissionRequests']))
   expect(result.exports[entries.indexOf('keyleash/wagmi')]).toContain('withSessionKeysConnector')
   expect(result.exports[entries.indexOf('keyleash/devwallet')]).toContain('createDevWallet')
   expect(result.exports[entries.indexOf('keyleash/wallets')]).toStrictEqual(['advancedPermissions', 'erc4337Executor', 'erc7710Executor', 'erc7715', 'erc7715v2025', 'executionPermissions', 'openfort', 'openfortExecutor', 'openfortWallet', 'thirdweb', 'thirdwebAccount'])

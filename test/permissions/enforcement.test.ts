@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { assertWalletEnforces, enforcedBy, enforcedRules, rulesOf } from '../../src/permissions/enforcement.js'
+import { assertWalletEnforces, enforcedBy, enforcedRules, rulesOf, walletEnforcement } from '../../src/permissions/enforcement.js'
 import { erc7715 } from '../../src/permissions/dialects/erc7715.js'
 import { openfort } from '../../src/wallets/openfort.js'
 import { erc7715v2025 } from '../../src/wallets/erc7715-2025.js'
@@ -36,15 +36,25 @@ describe('requireWalletEnforcement', () => {
       `[UnauthorizedError: grant: the wallet (acme) does not enforce the selector rule, only keyleash would, and requireWalletEnforcement is on]`,
     )
     const inner = scriptedWallet('erc7715')
-    const provider = withSessionKeys(inner, { wallet: { ...erc7715, name: 'acme', enforces: ['target', 'expiry'] }, requireWalletEnforcement: true })
+    const provider = withSessionKeys(inner, { wallet: { ...erc7715, name: 'acme', enforces: ['target', 'expiry'] }, requireWalletEnforcement: walletEnforcement() })
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: 3600, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] } }] }] }))
     expect(error).toMatchObject({ code: 4100, data: { field: 'permissions', rule: 'value', hint: 'grant without a value rule, or turn requireWalletEnforcement off; the wallet enforces target, expiry' } })
     expect(inner.paramsOf('wallet_grantPermissions')).toStrictEqual([])
   })
 
   test('behavior: a wallet that enforces every rule grants as usual, and the session says the wallet holds each', async () => {
-    const provider = withSessionKeys(scriptedWallet('erc7715'), { requireWalletEnforcement: true })
+    const provider = withSessionKeys(scriptedWallet('erc7715'), { requireWalletEnforcement: walletEnforcement() })
     const { permissionsContext } = (await provider.request({ method: 'wallet_grantPermissions', params: [{ expiry: 3600, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] } }] }] })) as { permissionsContext: string }
     expect((await provider.sessions.get(permissionsContext))?.enforcedBy).toStrictEqual(enforcedBy(enforcedRules))
+  })
+
+  test("error: the option's old shape (true) is refused when wrapping, never read as off, saying what to import", async () => {
+    // @ts-expect-error the option's old shape
+    const error = await rejectionOf((async () => withSessionKeys(scriptedWallet('erc7715'), { requireWalletEnforcement: true }))())
+    expect(error).toMatchObject({
+      code: -32602,
+      message: 'requireWalletEnforcement: must be made by walletEnforcement(), got true',
+      data: { hint: "import { walletEnforcement } from 'keyleash' and pass requireWalletEnforcement: walletEnforcement(); an app bundles the check only then" },
+    })
   })
 })
