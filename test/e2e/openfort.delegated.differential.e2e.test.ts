@@ -5,6 +5,7 @@ import { openfortDelegatedAccountAbi } from '../../src/devwallet/artifacts.js'
 import type { DevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { callPool, openfortDifferentialUser, reasonIn, signedAtOpenfort } from '../utils/openfortDifferential.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
+import { walletEnforcement } from '../../src/permissions/enforcement.js'
 import type { ReasonCode, ScopeCall } from '../../src/permissions/scope.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
@@ -60,7 +61,7 @@ test(`behavior: over 150 random calls, keyleash and a Delegated Account holding 
   const provider = withSessionKeys(user.provider, {
     wallet: openfortWallet({ accountType: 'Delegated Account', registerOnAccount: true }),
     store,
-    requireWalletEnforcement: true,
+    requireWalletEnforcement: walletEnforcement(),
     executor: openfortExecutor({ backend: user.api, account: user.accountId, accountType: 'Delegated Account' }),
   })
   const { nft, token } = user.contracts

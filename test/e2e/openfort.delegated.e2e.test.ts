@@ -6,6 +6,7 @@ import { demoNftAbi, demoTokenAbi, openfortDelegatedAccountAbi } from '../../src
 import { type OpenfortBackend, startOpenfortBackend } from '../../src/devwallet/openfort/backend.js'
 import { type DevOpenfort, createDevOpenfort } from '../../src/devwallet/openfort/sdk.js'
 import { openfortExecutor } from '../../src/execution/openfort.js'
+import { walletEnforcement } from '../../src/permissions/enforcement.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { withSessionKeys } from '../../src/provider.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
@@ -112,7 +113,7 @@ describe("keyleash registering a Delegated Account's session keys on the account
   })
 
   test('behavior: targets taking different functions are held to their own pairs on chain, and requireWalletEnforcement accepts them', async () => {
-    const { provider } = keyleashOver({ requireWalletEnforcement: true })
+    const { provider } = keyleashOver({ requireWalletEnforcement: walletEnforcement() })
     const privateKey = generatePrivateKey()
     const key = await provider.sessions.importKey(privateKey)
     const request = mintRequest(key)
@@ -144,7 +145,7 @@ describe("keyleash registering a Delegated Account's session keys on the account
     const transfer = (amount: bigint) => encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [user.owner, amount] })
     expect((await leakedKeySends(privateKey, [{ to: user.contracts.token, data: transfer(6n) }])).error?.message).toContain('SpendLimitExceeded')
     expect((await leakedKeySends(privateKey, [{ to: user.contracts.token, data: transfer(5n) }])).response?.status).toBe(1)
-    const strict = keyleashOver({ requireWalletEnforcement: true }).provider
+    const strict = keyleashOver({ requireWalletEnforcement: walletEnforcement() }).provider
     const other = await strict.sessions.importKey(generatePrivateKey())
     const prompts = user.prompts
     const error = await rejectionOf(grant(strict, { ...tokens, signer: { type: 'account', data: { id: other } } }))
@@ -183,7 +184,7 @@ describe("keyleash registering a Delegated Account's session keys on the account
   })
 
   test('behavior: any function of a contract is registered as the account\'s any-function pair', async () => {
-    const { provider } = keyleashOver({ requireWalletEnforcement: true })
+    const { provider } = keyleashOver({ requireWalletEnforcement: walletEnforcement() })
     const key = await provider.sessions.importKey(generatePrivateKey())
     await grant(provider, { expiry: day, signer: { type: 'account', data: { id: key } }, permissions: [{ type: 'contract-call', data: { address: user.contracts.nft }, policies: [] }] })
     expect(await canCall(key, user.contracts.nft, delegated.anyFunction)).toBe(true)
