@@ -3,6 +3,7 @@ import { InternalError, InvalidParamsError } from '../errors.js'
 import { readObject, readString } from '../permissions/read.js'
 import type { ScopeCall } from '../permissions/scope.js'
 import type { Executor } from './types.js'
+import { isDigest } from './isDigest.js'
 
 /**
  * The default executor, ERC-7836: the wallet prepares the batch for its own account
@@ -35,7 +36,7 @@ export function erc7836Executor(): Executor {
     })
     const prepared = fromWallet(() => readObject(answer, 'wallet_prepareCalls result'))
     const digest = fromWallet(() => readString(prepared.digest, 'wallet_prepareCalls result.digest')) as Hex
-    if (!/^0x[0-9a-fA-F]{64}$/.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
+    if (!isDigest(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
     if (!signer.sign) throw new InternalError('the session signer cannot sign a raw digest')
     const signature = await signer.sign({ hash: digest })
     submitting()
