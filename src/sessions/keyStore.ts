@@ -55,21 +55,11 @@ export function memoryKeyStore(): MemoryKeyStore {
     async generate(keyType) {
       return hold(keyType ? (await keyType.generate()).signer : accountOf(generatePrivateKey()))
     },
-    // Not async, as the memory store's reads: an async function costs more than the promise it
-    // returns, and `signer` runs on every send, `has` on every grant with a signer.
-    has(address) {
-      try {
-        return Promise.resolve(find(address) !== undefined)
-      } catch (error) {
-        return Promise.reject(error)
-      }
+    async has(address) {
+      return find(address) !== undefined
     },
-    signer(address) {
-      try {
-        return Promise.resolve(find(address))
-      } catch (error) {
-        return Promise.reject(error)
-      }
+    async signer(address) {
+      return find(address)
     },
     async delete(address) {
       const account = find(address)
