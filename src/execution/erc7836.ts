@@ -3,7 +3,6 @@ import { InternalError, InvalidParamsError } from '../errors.js'
 import { readObject, readString } from '../permissions/read.js'
 import type { ScopeCall } from '../permissions/scope.js'
 import type { Executor } from './types.js'
-import { isDigest } from './isDigest.js'
 
 /**
  * The default executor, ERC-7836: the wallet prepares the batch for its own account
@@ -36,7 +35,7 @@ export function erc7836Executor(): Executor {
     })
     const prepared = fromWallet(() => readObject(answer, 'wallet_prepareCalls result'))
     const digest = fromWallet(() => readString(prepared.digest, 'wallet_prepareCalls result.digest')) as Hex
-    if (!isDigest(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
+    if (!digestShape.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
     if (!signer.sign) throw new InternalError('the session signer cannot sign a raw digest')
     const signature = await signer.sign({ hash: digest })
     submitting()
@@ -49,6 +48,9 @@ export function erc7836Executor(): Executor {
     return { id: fromWallet(() => readString(id, 'wallet_sendPreparedCalls result.id')) }
   }
 }
+
+// Made once: a regex literal is a new RegExp object each time it is evaluated, here on every send.
+const digestShape = /^0x[0-9a-fA-F]{64}$/
 
 /** A call as ERC-7836 has it: no `data` or `value` keys when there are none, the value as hex. */
 function walletCall({ to, data, value }: ScopeCall): { to: Hex; data?: Hex; value?: Hex } {

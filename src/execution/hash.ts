@@ -1,7 +1,6 @@
 import type { Hex } from 'viem'
 import { InternalError } from '../errors.js'
 import type { ExecuteParameters, Executor } from './types.js'
-import { isDigest } from './isDigest.js'
 
 /** A backend that hands over a hash for the session key to sign, then takes the signature back. */
 export type HashExecutorOptions = {
@@ -36,7 +35,7 @@ export function hashExecutor(options: HashExecutorOptions): Executor {
     const { hash, intent } = await options.prepare(parameters)
     let signature: Hex
     if (options.signature === 'raw') {
-      if (!isDigest(hash)) throw new InternalError('the backend gave a hash that is not 32 bytes; a raw signature needs one')
+      if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new InternalError('the backend gave a hash that is not 32 bytes; a raw signature needs one')
       if (!signer.sign) throw new InternalError('the session signer cannot sign a raw hash')
       signature = await signer.sign({ hash })
     } else signature = await signer.signMessage({ message: { raw: hash } })

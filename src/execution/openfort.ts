@@ -3,7 +3,6 @@ import { InternalError, InvalidParamsError, KeyleashError } from '../errors.js'
 import { type OpenfortAccountType, openfortLimits } from '../wallets/openfort.js'
 import { hashExecutor } from './hash.js'
 import type { Executor } from './types.js'
-import { isDigest } from './isDigest.js'
 
 /** Where transaction intents are created and signed: Openfort's API, or the app's server in front of it. */
 export type OpenfortIntentsBackend = {
@@ -73,7 +72,7 @@ export function openfortExecutor(options: OpenfortExecutorOptions): Executor {
       const interactions = calls.map((call) => ({ to: call.to, data: call.data ?? '0x', value: numberToHex(call.value ?? 0n) }))
       const intent = await post('/v1/transaction_intents', { account, chainId, interactions })
       const hash = (intent.nextAction as { payload?: { signableHash?: unknown } } | undefined)?.payload?.signableHash
-      if (typeof intent.id !== 'string' || typeof hash !== 'string' || !isDigest(hash))
+      if (typeof intent.id !== 'string' || typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash))
         throw new InternalError('Openfort answered a transaction intent without an id and a 32-byte nextAction.payload.signableHash')
       return { hash: hash as Hex, intent: intent.id }
     },

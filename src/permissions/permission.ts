@@ -126,8 +126,6 @@ export function parsePolicies(value: unknown, field: string, permissionType: str
 
 /** Selectors lower-case, unique and sorted, so equal scopes compare equal. */
 export function normalizeSelectors(selectors: readonly Hex[]): readonly Hex[] {
-  // One selector (most grants, and each answer read back): no Set to make.
-  if (selectors.length < 2) return selectors.slice()
   return [...new Set(selectors)].sort()
 }
 
@@ -165,22 +163,18 @@ export function permissionKey(permission: Permission): string | undefined {
 export function mergePolicies(policies: readonly Policy[]): Policy[] {
   let callLimit: Policy | undefined
   let gasLimit: Policy | undefined
-  // The rate limits as they come; the call limit then goes first, the gas limit last.
-  const merged: Policy[] = []
+  const rateLimits: Policy[] = []
   // Seen rate limits by `count/interval`: a lookup, not a scan, however many a wallet answers.
-  // Made at the first one: a grant merges three times, most often nothing or a call limit.
-  let seen: Set<string> | undefined
+  const seen = new Set<string>()
   for (const policy of policies) {
     if (policy.type === 'call-limit') callLimit = callLimit?.type === 'call-limit' && callLimit.count <= policy.count ? callLimit : policy
     else if (policy.type === 'gas-limit') gasLimit = gasLimit?.type === 'gas-limit' && gasLimit.limit <= policy.limit ? gasLimit : policy
-    else if (!(seen ??= new Set()).has(`${policy.count}/${policy.interval}`)) {
+    else if (!seen.has(`${policy.count}/${policy.interval}`)) {
       seen.add(`${policy.count}/${policy.interval}`)
-      merged.push(policy)
+      rateLimits.push(policy)
     }
   }
-  if (callLimit) merged.unshift(callLimit)
-  if (gasLimit) merged.push(gasLimit)
-  return merged
+  return [...(callLimit ? [callLimit] : []), ...rateLimits, ...(gasLimit ? [gasLimit] : [])]
 }
 
 /** The wire form every draft shares; amounts as hex. MetaMask's kinds are written by the wallet dialect's `kinds`. */

@@ -51,14 +51,11 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
       const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made, options.keyType)))
       const grants = await forward(dialect, signed.map((s) => s.request), context, granted, { chainId, owner: accounts[0] })
       const now = context.now()
-      const signing = Object.keys(options.signing).length === 0 ? undefined : options.signing
       const sessions = grants.map((answer, i): Session => {
         const { request, keyAddress } = signed[i] as (typeof signed)[number]
         const narrowed = narrowGrant(request, answer, kinds)
         assertKeepable(narrowed, now, dialect)
-        // One literal, the optional keys set after it: a spread in an object literal builds it
-        // key by key, on every grant.
-        const session: Session = {
+        return {
           id: narrowed.context,
           chainId: request.chainId,
           account: request.account,
@@ -67,17 +64,15 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
           expiry: narrowed.expiry,
           permissions: narrowed.permissions,
           policies: narrowed.policies,
+          ...(request.adjustmentAllowed === undefined ? {} : { adjustmentAllowed: request.adjustmentAllowed }),
           usage: { calls: 0, native: 0n, spent: {} },
           status: 'active',
           wallet: dialect.name,
           enforcedBy: enforcedBy(dialect.enforcesFor?.(request) ?? dialect.enforces),
           walletData: narrowed.walletData,
+          ...(Object.keys(options.signing).length === 0 ? {} : { signing: options.signing }),
           createdAt: now,
         }
-        // Absent stays absent, as sessionWith keeps it.
-        if (request.adjustmentAllowed !== undefined) session.adjustmentAllowed = request.adjustmentAllowed
-        if (signing !== undefined) session.signing = signing
-        return session
       })
       const answer = app.answer(sessions, kinds)
       await keep(sessions, context)
@@ -131,8 +126,7 @@ async function forward(
   const batches = dialect.batches ? [requests] : requests.map((request) => [request])
   const encoded = batches.map((batch) => dialect.encode(batch, codec))
   const grants: Grant[] = []
-  for (let i = 0; i < batches.length; i++) {
-    const batch = batches[i] as readonly ResolvedGrantRequest[]
+  for (const [i, batch] of batches.entries()) {
     const params = encoded[i] as unknown[]
     let result: unknown
     if (dialect.grant) {
