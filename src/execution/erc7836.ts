@@ -35,7 +35,7 @@ export function erc7836Executor(): Executor {
     })
     const prepared = fromWallet(() => readObject(answer, 'wallet_prepareCalls result'))
     const digest = fromWallet(() => readString(prepared.digest, 'wallet_prepareCalls result.digest')) as Hex
-    if (!/^0x[0-9a-fA-F]{64}$/.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
+    if (!digestShape.test(digest)) throw new InternalError('wallet_prepareCalls answered a digest that is not 32 bytes')
     if (!signer.sign) throw new InternalError('the session signer cannot sign a raw digest')
     const signature = await signer.sign({ hash: digest })
     submitting()
@@ -48,6 +48,9 @@ export function erc7836Executor(): Executor {
     return { id: fromWallet(() => readString(id, 'wallet_sendPreparedCalls result.id')) }
   }
 }
+
+// Made once: a regex literal is a new RegExp object each time it is evaluated, here on every send.
+const digestShape = /^0x[0-9a-fA-F]{64}$/
 
 /** A call as ERC-7836 has it: no `data` or `value` keys when there are none, the value as hex. */
 function walletCall({ to, data, value }: ScopeCall): { to: Hex; data?: Hex; value?: Hex } {

@@ -124,6 +124,8 @@ export function resolveGrant(draft: GrantDraft, wallet: WalletState, allow: Allo
       throw new InvalidParamsError(`${path}permissions[${i}].data.address`, 'is the account itself; a session key may never call its own account')
   })
   allow?.check(draft.permissions, path)
-  const { path: _, ...request } = draft
-  return { ...request, chainId: wallet.chainId, account }
+  // Written out, not a rest and a spread of the draft: two copies key by key on every grant.
+  const request: GrantRequest = { chainId: wallet.chainId, account, signer: draft.signer, expiry: draft.expiry, permissions: draft.permissions, policies: draft.policies }
+  if ('adjustmentAllowed' in draft) request.adjustmentAllowed = draft.adjustmentAllowed
+  return request
 }
