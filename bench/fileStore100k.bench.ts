@@ -58,15 +58,16 @@ async function step(name: string, path: string): Promise<void> {
   gc()
   const before = process.memoryUsage()
   const store = fileStore(path, { encryptionKey })
-  let peak = before.rss
-  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5)
+  // The process's peak as the kernel counts it: a timer sampling rss never ran while a load held the thread.
+  const peakBefore = process.resourceUsage().maxRSS * 1024
+  const peakGrowth = () => mib(Math.max(0, process.resourceUsage().maxRSS * 1024 - Math.max(peakBefore, before.rss)))
   if (name === 'load') {
     const started = performance.now()
     await store.get('0x00000001')
     const ms = performance.now() - started
     gc()
     const after = process.memoryUsage()
-    console.log(`  load (first get): ${ms.toFixed(0)} ms, heap +${mib(after.heapUsed - before.heapUsed)}, rss +${mib(after.rss - before.rss)}, peak rss +${mib(peak - before.rss)} (target ≤ 150 MiB)`)
+    console.log(`  load (first get): ${ms.toFixed(0)} ms, heap +${mib(after.heapUsed - before.heapUsed)}, rss +${mib(after.rss - before.rss)}, peak rss +${peakGrowth()} (target ≤ 150 MiB)`)
   } else if (name === 'list') {
     const started = performance.now()
     // CPU time too: on a shared machine, the wall clock also counts other processes' turns.
@@ -74,7 +75,7 @@ async function step(name: string, path: string): Promise<void> {
     const listed = await store.list()
     const ms = performance.now() - started
     const { user, system } = process.cpuUsage(cpu)
-    console.log(`  first list(): ${listed.length} sessions in ${ms.toFixed(0)} ms, ${((user + system) / 1000).toFixed(0)} ms of CPU (target ≤ 1,000 ms), peak rss +${mib(peak - before.rss)}`)
+    console.log(`  first list(): ${listed.length} sessions in ${ms.toFixed(0)} ms, ${((user + system) / 1000).toFixed(0)} ms of CPU (target ≤ 1,000 ms), peak rss +${peakGrowth()}`)
   } else if (name === 'compact') {
     await store.get('0x00000001')
     // Another process taking the store's lock all along, as each of its writes would: its longest wait is the longest block.
@@ -105,7 +106,6 @@ async function step(name: string, path: string): Promise<void> {
     }
     console.log(`another process took the lock ${taken} times meanwhile, waiting at most ${longest.toFixed(0)} ms`)
   }
-  clearInterval(sample)
 }
 
 const addCall = (s: Session): Session => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } })
