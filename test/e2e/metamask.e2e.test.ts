@@ -78,13 +78,14 @@ describe('erc7710Executor: one key, concurrent sends', () => {
 
   test('error: a transaction the node refuses (its nonce taken by another sender of the key) never reached the chain: its reservation is given back', async () => {
     const { key, privateKey, now } = await setup()
-    // The key's nonce is taken, for real, by another sender right before keyleash's transaction arrives.
+    // The key's nonce is taken, for real, by another sender right before keyleash's transaction arrives,
+    // and mined first: still pending, the node would call ours an underpriced replacement instead.
     const node = http(rpcUrl)({ chain: anvil })
     const elsewhere = createWalletClient({ account: privateKeyToAccount(privateKey), chain: anvil, transport: http(rpcUrl) })
     let races = 1
     const racing = custom({
       request: async (args: { method: string; params?: unknown }) => {
-        if (args.method === 'eth_sendRawTransaction' && races-- > 0) await elsewhere.sendTransaction({ to: key, value: 0n })
+        if (args.method === 'eth_sendRawTransaction' && races-- > 0) await publicClient.waitForTransactionReceipt({ hash: await elsewhere.sendTransaction({ to: key, value: 0n }) })
         return node.request(args as Parameters<typeof node.request>[0])
       },
     })
