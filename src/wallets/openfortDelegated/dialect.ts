@@ -51,7 +51,7 @@ export function openfortDelegatedRegistration(base: WalletDialect): WalletDialec
     const call = read(account, context)
     const { keyId } = asked
     const [key, pairs, tokens, ...pairsHeld] = await Promise.all([
-      readKey(account, keyId, context),
+      call('getKey', [keyId]) as Promise<HeldKey['key']>,
       call('canExecuteLength', [keyId]) as Promise<bigint>,
       call('spendTokens', [keyId]) as Promise<readonly Address[]>,
       ...asked.canCall.map(({ target, selector }) => call('hasCanCall', [keyId, target, selector]) as Promise<boolean>),
@@ -121,21 +121,26 @@ function grantOf(answer: RegisteredAnswer, request: ResolvedGrantRequest): Grant
     const [period, heldLimit, spent] = spends[i] ?? []
     return period !== delegated.spendForever || heldLimit !== limit || spent !== 0n
   })
-  const differs = !key.isActive
-    ? 'no active key'
-    : key.masterKey || key.isDelegatedControl
-      ? 'a master or custodial key'
-      : key.keyType !== asked.keyData.keyType || key.key.toLowerCase() !== asked.keyData.key.toLowerCase()
-        ? `another key (type ${key.keyType}, ${key.key})`
-        : key.limits !== asked.keyData.limits
-          ? `a limit of ${key.limits} calls, asked ${asked.keyData.limits}`
-          : key.validAfter !== asked.keyData.validAfter || key.validUntil !== asked.keyData.validUntil
-            ? `the window ${key.validAfter}–${key.validUntil}, asked ${asked.keyData.validAfter}–${asked.keyData.validUntil}`
-            : held.pairs !== BigInt(asked.canCall.length) || held.asked.includes(false)
-              ? `${held.pairs} (target, function) pairs, asked ${asked.canCall.map(({ target, selector }) => `${target}:${selector}`).join(', ')}`
-              : held.tokens.length !== asked.spends.length || wrongSpend >= 0
-                ? `spend rules on ${held.tokens.join(', ') || 'nothing'}, asked ${asked.spends.map(({ token, limit }) => `${limit} of ${token}`).join(', ')} for the key's life`
-                : undefined
+  // The first of these that holds names what differs; they are read in the account's order of meaning.
+  const mismatches: [differs: boolean, what: () => string][] = [
+    [!key.isActive, () => 'no active key'],
+    [key.masterKey || key.isDelegatedControl, () => 'a master or custodial key'],
+    [key.keyType !== asked.keyData.keyType || key.key.toLowerCase() !== asked.keyData.key.toLowerCase(), () => `another key (type ${key.keyType}, ${key.key})`],
+    [key.limits !== asked.keyData.limits, () => `a limit of ${key.limits} calls, asked ${asked.keyData.limits}`],
+    [
+      key.validAfter !== asked.keyData.validAfter || key.validUntil !== asked.keyData.validUntil,
+      () => `the window ${key.validAfter}–${key.validUntil}, asked ${asked.keyData.validAfter}–${asked.keyData.validUntil}`,
+    ],
+    [
+      held.pairs !== BigInt(asked.canCall.length) || held.asked.includes(false),
+      () => `${held.pairs} (target, function) pairs, asked ${asked.canCall.map(({ target, selector }) => `${target}:${selector}`).join(', ')}`,
+    ],
+    [
+      held.tokens.length !== asked.spends.length || wrongSpend >= 0,
+      () => `spend rules on ${held.tokens.join(', ') || 'nothing'}, asked ${asked.spends.map(({ token, limit }) => `${limit} of ${token}`).join(', ')} for the key's life`,
+    ],
+  ]
+  const differs = mismatches.find(([differs]) => differs)?.[1]()
   if (differs !== undefined) throw new TypeError(`the account holds ${differs} for the session key`)
   return {
     context: signerAddress(request.signer) ?? asked.keyId,
