@@ -140,21 +140,27 @@ const readTimestamp = '0x425f5260205ff3'
  * that straddles a second boundary can leave it at -1 (measured: about one start in 60), and every
  * block is then dated a second behind the system clock. Wallets date a session's `validAfter` by that
  * clock (Openfort's SDK does), so its first call would fail "not valid yet". The pending block's
- * timestamp shows the offset without mining; a behind chain gets one block at the next whole
- * second, which moves the offset to 0 or +1.
+ * timestamp shows the offset without mining; a behind chain gets one block dated at the current
+ * whole second, which moves the offset to 0. Never ahead: an app that reads "now" from the chain
+ * (a permission's start) would then be a second ahead of its own clock.
  *
  * @example
  * await keepUpWithSystemClock(chain.rpcUrl) // startDevChain does it before it resolves
  */
 export async function keepUpWithSystemClock(rpcUrl: string): Promise<void> {
-  // A block mined a second or more after it was dated (a loaded machine) leaves the offset behind
+  // A block mined in a later second than it was dated (a loaded machine) leaves the offset behind
   // again: look once more.
   for (let tries = 0; tries < 3; tries++) {
     const pending = Number(await call(rpcUrl, 'eth_call', [{ data: readTimestamp }, 'pending']))
     // Read after the answer: a pending timestamp no older than the clock then proves the offset is not negative.
-    const now = Date.now() / 1000
-    if (pending >= Math.floor(now)) return
-    await call(rpcUrl, 'evm_setNextBlockTimestamp', [Math.ceil(now)])
+    let now = Date.now()
+    if (pending >= Math.floor(now / 1000)) return
+    // Near a second's end, wait for the next one, so the block is mined within the second it is dated.
+    if (now % 1000 > 800) {
+      await new Promise((resolve) => setTimeout(resolve, 1020 - (now % 1000)))
+      now = Date.now()
+    }
+    await call(rpcUrl, 'evm_setNextBlockTimestamp', [Math.floor(now / 1000)])
     await call(rpcUrl, 'evm_mine')
   }
 }

@@ -54,13 +54,14 @@ describe('startDevChain', () => {
     }
   })
 
-  test('behavior: bringing a chain up to the system clock never puts it more than a second ahead of it', async () => {
+  test('behavior: bringing a chain up to the system clock never puts it ahead of it', async () => {
     const chain = await startDevChain()
     try {
       const client = createTestClient({ mode: 'anvil', transport: http(chain.rpcUrl) }).extend(publicActions)
+      await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'evm_setTime', params: [Math.floor(Date.now() / 1000) - 1] }) })
       await keepUpWithSystemClock(chain.rpcUrl)
       await client.mine({ blocks: 1 })
-      expect((await client.getBlock()).timestamp).toBeLessThanOrEqual(BigInt(Math.floor(Date.now() / 1000) + 1))
+      expect((await client.getBlock()).timestamp).toBeLessThanOrEqual(BigInt(Math.floor(Date.now() / 1000)))
     } finally {
       await chain.stop()
     }
