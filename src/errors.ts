@@ -135,7 +135,9 @@ export type CodedError = { readonly code: number; readonly message?: unknown; re
  */
 export function toRpcError(error: unknown): CodedError {
   if (isCoded(error)) return error
-  const coded = new InternalError(messageOf(error) ?? 'Internal error', { cause: causeOf(error) })
+  // Its whole message, not messageOf's line: this error stands for the thrown one. JsonRpcError refuses an empty message.
+  const message = typeof error === 'string' ? error : isObject(error) ? error.message : undefined
+  const coded = new InternalError(typeof message === 'string' && message !== '' ? message : 'Internal error', { cause: causeOf(error) })
   // Reassigning keeps `cause` non-enumerable (Error's own `cause` is), so JSON never sees it.
   coded.cause = error
   return coded
@@ -145,10 +147,19 @@ function isCoded(error: unknown): error is CodedError {
   return typeof error === 'object' && error !== null && Number.isInteger((error as { code?: unknown }).code)
 }
 
-/** A non-empty message, or `undefined`: JsonRpcError refuses an empty one. */
-function messageOf(error: unknown): string | undefined {
-  const message = typeof error === 'string' ? error : isObject(error) ? error.message : undefined
-  return typeof message === 'string' && message !== '' ? message : undefined
+/**
+ * What went wrong, in one line to quote inside a keyleash message: viem's short message with its
+ * details (the node's or the bundler's own words) when the error has them, not its long message
+ * with docs links and versions; else its message; else the thrown value as text.
+ *
+ * @example
+ * new InternalError(`the relayer could not send it: ${messageOf(error)}`)
+ */
+export function messageOf(error: unknown): string {
+  if (!isObject(error)) return String(error)
+  const { shortMessage, details, message } = error
+  if (typeof shortMessage === 'string') return typeof details === 'string' && details !== '' ? `${shortMessage} — ${details}` : shortMessage
+  return typeof message === 'string' ? message : String(error)
 }
 
 /**

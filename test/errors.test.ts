@@ -1,6 +1,7 @@
+import { BaseError } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
-import { InternalError, causeOf, redactHex, toRpcError } from '../src/errors.js'
+import { InternalError, causeOf, messageOf, redactHex, toRpcError } from '../src/errors.js'
 import { describe as describeValue } from '../src/permissions/read.js'
 import { withSessionKeys } from '../src/provider.js'
 import { rejectionOf } from './utils/rejection.js'
@@ -44,5 +45,20 @@ describe('redaction of keys in errors', () => {
     expect(new InternalError(`failed near ${privateKey}`).message).toBe('failed near <64 hex digits, not shown>')
     expect(causeOf(new Error(`bad key ${privateKey}`))).toEqual({ name: 'Error', message: 'bad key <64 hex digits, not shown>' })
     expect(hasKey(JSON.stringify(toRpcError(new Error(privateKey))))).toBe(false)
+  })
+})
+
+describe('messageOf', () => {
+  test("behavior: a viem error is quoted as its short message and the node's details, without the docs links and version of its long message", () => {
+    const error = new BaseError('Execution reverted.', { details: 'AA24 signature error' })
+    expect(error.message).toContain('Version: viem@')
+    expect(messageOf(error)).toBe('Execution reverted. — AA24 signature error')
+    expect(messageOf(new BaseError('The request timed out.'))).toBe('The request timed out.')
+  })
+
+  test('behavior: another error is quoted as its message, anything else as its text', () => {
+    expect(messageOf(new Error('ENOSPC: no space left on device'))).toBe('ENOSPC: no space left on device')
+    expect(messageOf('down')).toBe('down')
+    expect(messageOf(undefined)).toBe('undefined')
   })
 })

@@ -19,7 +19,7 @@ import {
   getUserOperationHash,
   toPackedUserOperation,
 } from 'viem/account-abstraction'
-import { InternalError, InvalidParamsError, UnauthorizedError } from '../errors.js'
+import { InternalError, InvalidParamsError, messageOf, UnauthorizedError } from '../errors.js'
 import type { ScopeCall } from '../permissions/scope.js'
 import { aaError } from './aaErrors.js'
 import { chainClients } from './chainClients.js'
@@ -270,11 +270,6 @@ function codeOf(error: unknown): number | undefined {
 function unreachable(error: unknown): string | undefined {
   const socket = causeWith(error, ({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND')
   return socket && `nothing answers (${socket.message})`
-}
-
-function messageOf(error: unknown): string {
-  const { details, shortMessage, message } = (error ?? {}) as { details?: unknown; shortMessage?: unknown; message?: unknown }
-  return [shortMessage, details, message].filter((part): part is string => typeof part === 'string').join(' — ') || String(error)
 }
 
 /** A random 192-bit ERC-4337 nonce key: a nonce sequence of this send's own. */

@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { causeOf, InternalError, KeyleashError } from '../errors.js'
+import { causeOf, InternalError, KeyleashError, messageOf } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
@@ -116,10 +116,6 @@ async function keyInUseElsewhere(session: Session, context: MethodContext): Prom
     return false
   }
   return (await inUse()) || (context.index.refresh(now) && (await inUse()))
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type Address, type Chain, type Hex, type LocalAccount, type PublicClient, type Transport, createWalletClient } from 'viem'
-import { InternalError, UnauthorizedError } from '../errors.js'
+import { InternalError, messageOf, UnauthorizedError } from '../errors.js'
 import type { WalletCallContext, WalletGrant } from '../permissions/dialects/types.js'
 import type { Eip1193Provider } from '../types.js'
 
@@ -73,7 +73,3 @@ export function assertRevokeChain(grant: WalletGrant, context: WalletCallContext
     throw new UnauthorizedError(`the session is on chain ${grant.chainId} and the wallet on ${context.chainId}; switch the wallet's chain to revoke it`, { context: grant.id })
 }
 
-function messageOf(error: unknown): string {
-  const { shortMessage, message } = (error ?? {}) as { shortMessage?: unknown; message?: unknown }
-  return typeof shortMessage === 'string' ? shortMessage : typeof message === 'string' ? message : String(error)
-}
