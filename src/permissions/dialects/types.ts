@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import type { Session } from '../../sessions/types.js'
+import type { Session, SessionUsage } from '../../sessions/types.js'
 import type { Eip1193Provider } from '../../types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
@@ -182,6 +182,8 @@ export type PermissionKinds = {
   narrow(asked: KindPermission, granted: KindPermission): KindPermission
   /** The scope check, after the session rules (rule 0), of a session holding these permissions. */
   checkCalls(session: Session, calls: readonly ScopeCall[], options: CheckScopeOptions): CheckScopeReturnType
+  /** The spends `checkCalls` reserved for a send that failed before it was handed on, taken back (`reserved - before`) from `current`. */
+  releaseSpends(current: SessionUsage['spends'], before: SessionUsage['spends'], reserved: SessionUsage['spends']): SessionUsage['spends']
 }
 
 /**
