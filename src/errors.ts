@@ -172,6 +172,27 @@ export function causeOf(error: unknown): unknown {
   return summary
 }
 
+/**
+ * The JSON-RPC code a thrown value carries, or -32603: a failure passed on keeps the wallet's code.
+ *
+ * @example
+ * new KeyleashError(codeOf(error), `the wallet did not revoke it: ${reasonOf(error)}`)
+ */
+export function codeOf(error: unknown): number {
+  return Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
+}
+
+/**
+ * The message of a thrown value, to quote in another error's: an `Error`'s, a plain object's
+ * (as wallets reject with), or the value itself as a string.
+ *
+ * @example
+ * reasonOf({ code: 4001, message: 'User rejected' }) // 'User rejected'
+ */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }

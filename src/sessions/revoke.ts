@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { causeOf, InternalError, KeyleashError } from '../errors.js'
+import { causeOf, codeOf, InternalError, KeyleashError, reasonOf } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
@@ -47,7 +47,7 @@ export async function revokeSession(session: Session, context: MethodContext, op
       return marked ? sessionWith(stored, { status: 'revoked' }) : undefined
     })
   } catch (error) {
-    failures.push(new InternalError(`the session could not be marked revoked in the store: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
+    failures.push(new InternalError(`the session could not be marked revoked in the store: ${reasonOf(error)}`, { context: session.id, cause: causeOf(error) }))
   }
   if (marked) context.emit('sessionRevoked', sessionWith(session, { status: 'revoked' }))
   const keyFailure = await deleteKey(session, context)
@@ -68,9 +68,8 @@ export async function revokeSession(session: Session, context: MethodContext, op
     try {
       await revokeAtWallet(dialect, session, context)
     } catch (error) {
-      const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
       const here = failures.length === 0 ? 'the session was revoked here and its key deleted' : 'the session was revoked here'
-      failures.unshift(new KeyleashError(code, `${here}, but the wallet did not revoke it: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
+      failures.unshift(new KeyleashError(codeOf(error), `${here}, but the wallet did not revoke it: ${reasonOf(error)}`, { context: session.id, cause: causeOf(error) }))
     }
   }
   const [first, ...rest] = failures
@@ -95,7 +94,7 @@ async function deleteKey(session: Session, context: MethodContext): Promise<Inte
     }
   }
   return new InternalError(
-    `the session is revoked (nothing signs under it), but its key ${keyAddress} could not be deleted after ${keyDeleteAttempts} attempts: ${messageOf(last)}`,
+    `the session is revoked (nothing signs under it), but its key ${keyAddress} could not be deleted after ${keyDeleteAttempts} attempts: ${reasonOf(last)}`,
     { context: session.id, cause: causeOf(last), hint: `delete it with provider.sessions.revoke('${session.id}', { wallet: false }) once the store is back, or purge the store` },
   )
 }
@@ -116,10 +115,6 @@ async function keyInUseElsewhere(session: Session, context: MethodContext): Prom
     return false
   }
   return (await inUse()) || (context.index.refresh(now) && (await inUse()))
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
 }
 
 /**
