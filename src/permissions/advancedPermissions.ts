@@ -177,6 +177,19 @@ export function encodeRules(permission: KindPermission): { type: 'redeemer' | 'p
 }
 
 /**
+ * What a MetaMask permission names, as its wallet grants them: one per limit kind and token, or
+ * per revocation kind.
+ *
+ * @example
+ * advancedKey(permission) // 'spend:periodic:0x…' or 'revocation:erc20'
+ */
+export function advancedKey(permission: KindPermission): string {
+  return permission.type === 'spend'
+    ? `spend:${permission.limit.kind}:${permission.token === 'native' ? 'native' : permission.token.toLowerCase()}`
+    : `revocation:${permission.kind}`
+}
+
+/**
  * A MetaMask permission no wider than asked, field by field, whatever the wallet answered
  * (`isAdjustmentAllowed` lets it grant less; it never lets keyleash sign for more): the
  * smaller amounts, the later start, the longer period, the revoking calls both allow, the

@@ -1,4 +1,4 @@
-import { encodeAdvancedPermission, encodeRules, narrowAdvanced, parseAdvancedPermission, readAdvancedRules, withRules } from '../permissions/advancedPermissions.js'
+import { advancedKey, encodeAdvancedPermission, encodeRules, narrowAdvanced, parseAdvancedPermission, readAdvancedRules, withRules } from '../permissions/advancedPermissions.js'
 import { isAdvancedPermissionType } from '../permissions/advancedTypes.js'
 import type { PermissionKinds } from '../permissions/dialects/types.js'
 import { checkSpendCalls, releaseSpends } from '../permissions/spendRules.js'
@@ -22,6 +22,7 @@ export const advancedPermissions: PermissionKinds = {
   withRules,
   encode: encodeAdvancedPermission,
   encodeRules,
+  key: advancedKey,
   narrow: narrowAdvanced,
   checkCalls: checkSpendCalls,
   releaseSpends,

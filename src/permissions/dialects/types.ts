@@ -178,6 +178,8 @@ export type PermissionKinds = {
   encode(permission: KindPermission): { type: string; data: unknown }
   /** Its rules besides `expiry`, in the 2026 wire form. */
   encodeRules(permission: KindPermission): { type: string; data: unknown }[]
+  /** What one of these permissions names: an asked and a granted one with the same key are the same permission. */
+  key(permission: KindPermission): string
   /** The permission no wider than `asked`, whatever the wallet `granted` (both of one kind). */
   narrow(asked: KindPermission, granted: KindPermission): KindPermission
   /** The scope check, after the session rules (rule 0), of a session holding these permissions. */
