@@ -4,7 +4,7 @@ import type { SigningOptions } from '../options.js'
 import type { MethodContext } from '../methods/types.js'
 import { sessionSigner, type SessionKeyOf, type SessionSignerReturnType } from '../sessions/sessionSigner.js'
 import type { SessionSigning } from '../sessions/types.js'
-import { describe } from './read.js'
+import { describe, readBoolean } from './read.js'
 import { assertMessageSize, authorisation, messageKind, optedIn, readSignableTypedData, type SignKind } from './signRequest.js'
 
 /**
@@ -46,9 +46,7 @@ export function sessionSigning(options: SigningOptions): SessionSigningOption {
     throw new InvalidParamsError('signing', `must be made by sessionSigning({ hashes?, messages?, typedData? }), got sessionSigning(${describe(options)})`)
   const kinds: SessionSigning = {}
   for (const kind of kindNames) {
-    const value: unknown = options[kind]
-    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`signing.${kind}`, `must be true or false, got ${describe(value)}`)
-    if (value) kinds[kind] = true
+    if (options[kind] !== undefined && readBoolean(options[kind], `signing.${kind}`)) kinds[kind] = true
   }
   const extra = Object.keys(options).find((key) => !(kindNames as readonly string[]).includes(key))
   if (extra !== undefined) throw new InvalidParamsError(`signing.${extra}`, `is not a kind of signing: ${kindNames.join(', ')}`)
