@@ -1,98 +1,77 @@
+import { EventEmitter } from 'eventemitter3'
+
 // `any[]`: listeners take whatever the events carry (accounts, a chain id, an error); the
 // provider's interface types them per event.
 type AnyListener = (...args: any[]) => void
 
-/** One `on` or `once`: `context` is what the listener is called on (the emitter unless given). */
-type Registration = { listener: AnyListener; context: unknown; once: boolean }
-
 /**
- * An event emitter with eventemitter3's surface — the whole of what wallets, viem and wagmi
- * connectors call (`on`, `once`, `off`, `addListener`, `removeListener`, `removeAllListeners`,
- * `listeners`, `listenerCount`, `eventNames`, with eventemitter3's optional `context`), each
- * returning `this` so calls chain — and the guarantee of the DOM's `EventTarget` when an event
- * is emitted: every listener there was when the emit started runs, in the order it was added,
- * whatever the others do. A listener that throws stops neither the rest nor the code that
- * emitted (a grant must not fail after its session was kept because an app's `sessionGranted`
- * listener threw); its error goes to `report`, by default rethrown on a fresh stack, where the
- * platform reports uncaught errors.
+ * eventemitter3's `EventEmitter` — the whole surface wallets, viem and wagmi connectors call
+ * (`on`, `once`, `off`, `addListener`, `removeListener`, `removeAllListeners`, `listeners`,
+ * `listenerCount`, `eventNames`), each returning `this` so calls chain — with the guarantee
+ * of the DOM's `EventTarget` when an event is emitted: every listener runs, in the order it was
+ * added, whatever the others do. A listener that throws stops neither the rest nor the code
+ * that emitted (a grant must not fail after its session was kept because an app's
+ * `sessionGranted` listener threw); its error goes to `report`, by default rethrown on a fresh
+ * stack, where the platform reports uncaught errors.
  *
- * Its own, not eventemitter3 itself: that package is CommonJS, and an app's bundler paid about
- * 1.1 kB min+gzip for it and its interop, three times what this costs.
+ * Each listener is registered wrapped in a guard, one guard per function, so removing,
+ * listing and counting by the app's own function work as they do on any emitter.
  *
  * @example
  * const events = new SafeEmitter()
  * events.on('accountsChanged', (accounts) => console.log(accounts))
  * events.emit('accountsChanged', ['0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045'])
  */
-export class SafeEmitter {
+export class SafeEmitter extends EventEmitter {
   readonly #report: (error: unknown) => void
-  // Lists are replaced, never changed in place: an emit walks the list there was when it started.
-  readonly #events = new Map<string | symbol, readonly Registration[]>()
+  readonly #guards = new WeakMap<AnyListener, AnyListener>()
+  readonly #originals = new WeakMap<AnyListener, AnyListener>()
 
   constructor(report: (error: unknown) => void = reportUncaught) {
+    super()
     this.#report = report
   }
 
-  #add(event: string | symbol, listener: AnyListener, context: unknown, once: boolean): this {
-    this.#events.set(event, [...(this.#events.get(event) ?? []), { listener, context: context || this, once }])
-    return this
+  /** The guard of `listener`: made on first use, the same one after, so eventemitter3 finds it again. */
+  #guard(listener: AnyListener): AnyListener {
+    let guard = this.#guards.get(listener)
+    if (guard === undefined) {
+      const report = this.#report
+      guard = function (this: unknown, ...args: unknown[]) {
+        try {
+          listener.apply(this, args)
+        } catch (error) {
+          report(error)
+        }
+      }
+      this.#guards.set(listener, guard)
+      this.#originals.set(guard, listener)
+    }
+    return guard
   }
 
-  on(event: string | symbol, listener: AnyListener, context?: unknown): this {
-    return this.#add(event, listener, context, false)
+  override on(event: string | symbol, listener: AnyListener, context?: unknown): this {
+    return super.on(event, this.#guard(listener), context)
   }
 
-  addListener(event: string | symbol, listener: AnyListener, context?: unknown): this {
-    return this.#add(event, listener, context, false)
+  override addListener(event: string | symbol, listener: AnyListener, context?: unknown): this {
+    return super.addListener(event, this.#guard(listener), context)
   }
 
-  once(event: string | symbol, listener: AnyListener, context?: unknown): this {
-    return this.#add(event, listener, context, true)
+  override once(event: string | symbol, listener: AnyListener, context?: unknown): this {
+    return super.once(event, this.#guard(listener), context)
   }
 
-  /** Removes every registration of `listener` for `event` (only `once` ones with `once`, only those on `context` with one); all of them without `listener`. */
-  removeListener(event: string | symbol, listener?: AnyListener, context?: unknown, once?: boolean): this {
-    const kept = listener ? (this.#events.get(event) ?? []).filter((entry) => entry.listener !== listener || (once && !entry.once) || (context && entry.context !== context)) : []
-    if (kept.length === 0) this.#events.delete(event)
-    else this.#events.set(event, kept)
-    return this
+  override removeListener(event: string | symbol, listener?: AnyListener, context?: unknown, once?: boolean): this {
+    return super.removeListener(event, (listener && this.#guards.get(listener)) ?? listener, context, once)
   }
 
-  off(event: string | symbol, listener?: AnyListener, context?: unknown, once?: boolean): this {
+  override off(event: string | symbol, listener?: AnyListener, context?: unknown, once?: boolean): this {
     return this.removeListener(event, listener, context, once)
   }
 
-  removeAllListeners(event?: string | symbol): this {
-    if (event === undefined) this.#events.clear()
-    else this.#events.delete(event)
-    return this
-  }
-
-  /** Calls the listeners of `event` with `args`; whether it had any. */
-  emit(event: string | symbol, ...args: unknown[]): boolean {
-    const registrations = this.#events.get(event)
-    if (registrations === undefined) return false
-    for (const { listener, context, once } of registrations) {
-      if (once) this.removeListener(event, listener, undefined, true)
-      try {
-        listener.apply(context, args)
-      } catch (error) {
-        this.#report(error)
-      }
-    }
-    return true
-  }
-
-  listeners(event: string | symbol): AnyListener[] {
-    return (this.#events.get(event) ?? []).map((entry) => entry.listener)
-  }
-
-  listenerCount(event: string | symbol): number {
-    return this.#events.get(event)?.length ?? 0
-  }
-
-  eventNames(): (string | symbol)[] {
-    return [...this.#events.keys()]
+  override listeners(event: string | symbol): AnyListener[] {
+    return super.listeners(event).map((guard) => this.#originals.get(guard) ?? guard)
   }
 }
 

@@ -35,7 +35,7 @@ export type KeyleashEventMap = EIP1193EventMap & {
 
 /**
  * The EIP-1193 provider {@link withSessionKeys} returns: `request`, `sessions`, and the event
- * surface of eventemitter3's emitter (keyleash's own emitter, with the same methods), typed by {@link KeyleashEventMap}. A
+ * surface of eventemitter3's emitter (which it is), typed by {@link KeyleashEventMap}. A
  * listener that throws never fails what emitted the event.
  *
  * @example

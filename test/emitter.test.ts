@@ -105,25 +105,6 @@ describe('SafeEmitter: eventemitter3\'s whole surface, by the app\'s own functio
     expect(first).not.toHaveBeenCalled()
   })
 
-  test('behavior: eventemitter3\'s context: a listener is called on the context it was added with (the emitter without one), and a removal that names a context or once removes only those', () => {
-    const events = new SafeEmitter()
-    const receivers: unknown[] = []
-    const listener = function (this: unknown) {
-      receivers.push(this)
-    }
-    const context = { name: 'context' }
-    events.on('message', listener, context).on('message', listener).once('message', listener)
-    events.emit('message')
-    expect(receivers).toStrictEqual([context, events, events])
-    events.once('message', listener).removeListener('message', listener, undefined, true)
-    expect(events.listenerCount('message')).toBe(2)
-    events.off('message', listener, context)
-    expect(events.listenerCount('message')).toBe(1)
-    expect(events.emit('message')).toBe(true)
-    expect(receivers.at(-1)).toBe(events)
-    expect(events.removeListener('message').emit('message')).toBe(false)
-  })
-
   test('behavior: a once listener that throws is removed all the same, and reported', () => {
     const reported: unknown[] = []
     const events = new SafeEmitter((error) => reported.push(error))
