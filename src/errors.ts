@@ -183,6 +183,16 @@ export function causeOf(error: unknown): unknown {
   return summary
 }
 
+/**
+ * The JSON-RPC code a thrown value carries, or -32603: a failure passed on keeps the wallet's code.
+ *
+ * @example
+ * new KeyleashError(codeOf(error), `the wallet did not revoke it: ${messageOf(error)}`)
+ */
+export function codeOf(error: unknown): number {
+  return Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }

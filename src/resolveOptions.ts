@@ -5,7 +5,7 @@ import type { KeyleashOptions } from './options.js'
 import { erc7715 } from './permissions/dialects/erc7715.js'
 import type { RequestDialects } from './permissions/dialects/index.js'
 import type { AppDialect, WalletDialect } from './permissions/dialects/types.js'
-import { describe, readAddress, readSeconds } from './permissions/read.js'
+import { describe, readAddress, readObject, readSeconds } from './permissions/read.js'
 import type { AllowListOption } from './permissions/allowList.js'
 import type { SessionSigningOption } from './permissions/sessionSigning.js'
 import type { WalletEnforcement } from './permissions/enforcement.js'
@@ -33,9 +33,7 @@ const optionNames = ['store', 'wallet', 'requests', 'expiryMode', 'maxExpiry', '
  * resolveOptions({ autoroute: true }) // throws: options.autoroute: is not an option of withSessionKeys; did you mean autoRoute?
  */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new InvalidParamsError('options', `must be an object, got ${describe(options)}`)
-  for (const key of Object.keys(options)) {
+  for (const key of Object.keys(readObject(options, 'options'))) {
     if ((optionNames as readonly string[]).includes(key)) continue
     const near = optionNames.find((name) => name.toLowerCase() === key.toLowerCase())
     throw new InvalidParamsError(`options.${key}`, `is not an option of withSessionKeys${near ? `; did you mean ${near}?` : ''}`, {
@@ -50,8 +48,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (!isWalletDialect(wallet))
     throw new InvalidParamsError('wallet', `must be a wallet dialect, got ${describe(wallet)}; import your wallet's from keyleash/wallets (e.g. openfort), or write a WalletDialect`)
   const expiryMode = given.expiryMode ?? 'auto'
-  if (expiryMode !== 'auto' && expiryMode !== 'timestamp' && expiryMode !== 'duration')
-    throw new InvalidParamsError('expiryMode', `must be 'auto', 'timestamp' or 'duration', got ${describe(expiryMode)}`)
+  checkShape(expiryMode, 'expiryMode', (value) => ['auto', 'timestamp', 'duration'].includes(value as string), "'auto', 'timestamp' or 'duration'")
   return {
     wallet,
     keyType: readKeyType(given),
@@ -91,10 +88,9 @@ function isWalletDialect(value: unknown): value is WalletDialect {
 
 /** The drafts read besides June 2024's, by name: the `requests` option, then the wallet's own. */
 function readRequests(requests: unknown, wallet: WalletDialect): RequestDialects {
-  if (requests !== undefined && !Array.isArray(requests))
-    throw new InvalidParamsError('requests', `must be a list of request drafts (erc7715v2025Requests, executionPermissionRequests from keyleash), got ${describe(requests)}`)
+  checkShape(requests, 'requests', Array.isArray, 'a list of request drafts (erc7715v2025Requests, executionPermissionRequests from keyleash)')
   const read: { -readonly [name in keyof RequestDialects]: AppDialect } = {}
-  const given: readonly unknown[] = requests ?? []
+  const given = (requests ?? []) as readonly unknown[]
   for (const [i, dialect] of [...given, ...(wallet.requests === undefined ? [] : [wallet.requests])].entries()) {
     if (!isAppDialect(dialect))
       throw new InvalidParamsError(i < given.length ? `requests[${i}]` : 'wallet.requests', `must be a request draft (erc7715v2025Requests or executionPermissionRequests from keyleash), got ${describe(dialect)}`)

@@ -2,7 +2,7 @@ import { type Address, isHex, numberToHex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import type { AdvancedPermissionType } from './advancedTypes.js'
 import type { KindPermission, PermissionRules, WireRule } from './dialects/types.js'
-import { describe, readAddress, readArray, readObject, type Fields } from './read.js'
+import { describe, readAddress, readArray, readBoolean, readObject, type Fields } from './read.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 
 /**
@@ -37,10 +37,7 @@ export function parseAdvancedPermission(type: AdvancedPermissionType, value: unk
     return { type: 'revocation', kind: 'erc20', methods: { ...noMethods, erc20Approve: true }, ...extra }
   if (type === 'token-approval-revocation') {
     const methods = { ...noMethods }
-    for (const flag of revocationFlags) {
-      if (typeof data[flag] !== 'boolean') throw new InvalidParamsError(at(flag), `must be true or false, got ${describe(data[flag])}`)
-      methods[flag] = data[flag]
-    }
+    for (const flag of revocationFlags) methods[flag] = readBoolean(data[flag], at(flag))
     if (!revocationFlags.some((flag) => methods[flag]))
       throw new InvalidParamsError(`${field}.data`, 'allows no revoking call; set at least one of ' + revocationFlags.join(', ') + ' to true')
     return { type: 'revocation', kind: 'approvals', methods, ...extra }
@@ -174,6 +171,19 @@ export function encodeRules(permission: KindPermission): { type: 'redeemer' | 'p
     ...(permission.redeemers ? [{ type: 'redeemer' as const, data: { addresses: [...permission.redeemers] } }] : []),
     ...(permission.type === 'spend' && permission.payees ? [{ type: 'payee' as const, data: { addresses: [...permission.payees] } }] : []),
   ]
+}
+
+/**
+ * What a MetaMask permission names, as its wallet grants them: one per limit kind and token, or
+ * per revocation kind.
+ *
+ * @example
+ * advancedKey(permission) // 'spend:periodic:0x…' or 'revocation:erc20'
+ */
+export function advancedKey(permission: KindPermission): string {
+  return permission.type === 'spend'
+    ? `spend:${permission.limit.kind}:${permission.token === 'native' ? 'native' : permission.token.toLowerCase()}`
+    : `revocation:${permission.kind}`
 }
 
 /**

@@ -18,12 +18,12 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
   // Granted permissions by what they name: one lookup per asked permission, not a scan.
   const grantedByKey = new Map<string, Permission>()
   for (const granted of grant.permissions) {
-    const key = keyOf(granted)
+    const key = keyOf(granted, kinds)
     if (!grantedByKey.has(key)) grantedByKey.set(key, granted)
   }
   const permissions: Permission[] = []
   for (const asked of request.permissions) {
-    const granted = grantedByKey.get(keyOf(asked))
+    const granted = grantedByKey.get(keyOf(asked, kinds))
     if (!granted) continue
     if (asked.type === 'contract-call' && granted.type === 'contract-call') {
       const selectors = intersect(asked.selectors, granted.selectors)
@@ -43,18 +43,11 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
 }
 
 /** What a permission names: two with the same key are the same permission, as asked and as granted. */
-function keyOf(permission: Permission): string {
-  switch (permission.type) {
-    case 'custom':
-      return `custom:${permission.name}`
-    // MetaMask's: one per limit kind and token, or per revocation kind, as its wallet grants them.
-    case 'spend':
-      return `spend:${permission.limit.kind}:${permission.token === 'native' ? 'native' : permission.token.toLowerCase()}`
-    case 'revocation':
-      return `revocation:${permission.kind}`
-    default:
-      return permissionKey(permission) as string
-  }
+function keyOf(permission: Permission, kinds: PermissionKinds | undefined): string {
+  if (permission.type === 'custom') return `custom:${permission.name}`
+  // MetaMask's are keyed by the kinds that read them; without those, none was asked, and none is kept.
+  if (isKindPermission(permission)) return kinds ? kinds.key(permission) : permission.type
+  return permissionKey(permission) as string
 }
 
 function intersect(asked: readonly Hex[] | 'any', granted: readonly Hex[] | 'any'): readonly Hex[] | 'any' {

@@ -2,7 +2,7 @@ import { numberToHex, type Hex } from 'viem'
 import { InternalError, InvalidParamsError } from '../errors.js'
 import { isAdvancedPermissionType } from './advancedTypes.js'
 import type { PermissionKinds } from './dialects/types.js'
-import { describe, readAddress, readArray, readObject, readPositiveInteger, readQuantity, type Fields } from './read.js'
+import { describe, readAddress, readArray, readBoolean, readObject, readPositiveInteger, readQuantity, type Fields } from './read.js'
 import { toSelector } from './selectors.js'
 import type { Permission, Policy } from './types.js'
 
@@ -61,8 +61,7 @@ export function parsePermission(value: unknown, field: string, kinds?: Permissio
     throw new InvalidParamsError(`${field}.type`, `"${type}" is one of MetaMask's Advanced Permissions, which keyleash reads only for a wallet that grants them`, {
       hint: "make the provider with wallet: executionPermissions from keyleash/wallets (MetaMask's dialect, which brings them)",
     })
-  const required = entry.required === undefined ? true : entry.required
-  if (typeof required !== 'boolean') throw new InvalidParamsError(`${field}.required`, `must be true or false, got ${describe(required)}`)
+  const required = entry.required === undefined || readBoolean(entry.required, `${field}.required`)
   if (required)
     throw new InvalidParamsError(`${field}.type`, `"${type}" is a permission type keyleash cannot enforce, and it is required`, {
       hint: 'use contract-call, native-token-transfer, erc20-token-transfer or one of MetaMask\'s types (native-token-periodic …), or send it with required: false',

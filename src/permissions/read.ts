@@ -31,6 +31,12 @@ export function readString(value: unknown, field: string): string {
   return value
 }
 
+/** `value` as true or false, or -32602. */
+export function readBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new InvalidParamsError(field, `must be true or false, got ${describe(value)}`)
+  return value
+}
+
 // Checksumming hashes the address; grants name the same few addresses over and over.
 const addresses = new Map<string, Address>()
 const addressLimit = 1024

@@ -4,7 +4,7 @@ import type { SigningOptions } from '../options.js'
 import type { MethodContext } from '../methods/types.js'
 import { sessionSigner, type SessionKeyOf, type SessionSignerReturnType } from '../sessions/sessionSigner.js'
 import type { SessionSigning } from '../sessions/types.js'
-import { describe } from './read.js'
+import { describe, readBoolean } from './read.js'
 import { assertMessageSize, authorisation, messageKind, optedIn, readSignableTypedData, type SignKind } from './signRequest.js'
 
 /**
@@ -46,14 +46,12 @@ export function sessionSigning(options: SigningOptions): SessionSigningOption {
     throw new InvalidParamsError('signing', `must be made by sessionSigning({ hashes?, messages?, typedData? }), got sessionSigning(${describe(options)})`)
   const kinds: SessionSigning = {}
   for (const kind of kindNames) {
-    const value: unknown = options[kind]
-    if (value !== undefined && typeof value !== 'boolean') throw new InvalidParamsError(`signing.${kind}`, `must be true or false, got ${describe(value)}`)
-    if (value) kinds[kind] = true
+    if (options[kind] !== undefined && readBoolean(options[kind], `signing.${kind}`)) kinds[kind] = true
   }
   const extra = Object.keys(options).find((key) => !(kindNames as readonly string[]).includes(key))
   if (extra !== undefined) throw new InvalidParamsError(`signing.${extra}`, `is not a kind of signing: ${kindNames.join(', ')}`)
   const assertOn = (kind: SignKind, { sessions }: SessionSignerReturnType, address: Hex) => {
-    if (!optedIn(kind, kinds, sessions)) throw notOptedIn(address, sessions[0]?.id, kind)
+    if (!optedIn(kind, kinds, sessions)) throw notOptedIn(address, sessions[0]?.id, `${kindTexts[kind]} is not checked`, kindTexts[kind], kind)
   }
   return Object.freeze({
     kinds: Object.freeze(kinds),
@@ -90,20 +88,26 @@ const kindTexts: Record<SignKind, string> = {
 
 /**
  * The 4100 for a sign request from session key `address`: keyleash signs with a session key only
- * calls it has checked, and `kind` (or, with no `signing` option, anything: the request is not
- * even read) was not opted into, now or when session `context` was granted.
+ * calls it has checked, and `what` was not opted into, now or when session `context` was granted.
+ * Without arguments after `context`: there is no `signing` option, and the request is not even
+ * read (the kinds' texts are the opt-in's, bundled with it).
  *
  * @example
  * throw notOptedIn(address, found.sessions[0]?.id) // no signing option: refused unread
  */
-export function notOptedIn(address: Hex, context: string | undefined, kind?: SignKind): UnauthorizedError {
-  const what = kind === undefined ? 'this provider signs nothing else with session keys, so it did not read this request' : `${kindTexts[kind]} is not checked`
+export function notOptedIn(
+  address: Hex,
+  context: string | undefined,
+  what = 'this provider signs nothing else with session keys, so it did not read this request',
+  kindText = 'hashes, text or typed data',
+  kind: SignKind = 'hashes',
+): UnauthorizedError {
   return new UnauthorizedError(
     `${address} is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and ${what}; it could authorise anything the account accepts from the key`,
     {
       field: 'address',
       context,
-      hint: `to let session keys sign ${kind === undefined ? 'hashes, text or typed data' : kindTexts[kind]}, make the provider with withSessionKeys(inner, { signing: sessionSigning({ ${kind ?? 'hashes'}: true }) }) (sessionSigning from keyleash) and grant the session under it; the wallet's own limits on the key are then the only ones`,
+      hint: `to let session keys sign ${kindText}, make the provider with withSessionKeys(inner, { signing: sessionSigning({ ${kind}: true }) }) (sessionSigning from keyleash) and grant the session under it; the wallet's own limits on the key are then the only ones`,
     },
   )
 }

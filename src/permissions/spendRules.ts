@@ -1,5 +1,5 @@
 import { type Address, type Hex, formatEther, pad, size } from 'viem'
-import type { Session, SpendUsage } from '../sessions/types.js'
+import type { Session, SessionUsage, SpendUsage } from '../sessions/types.js'
 import { readWord, selectorOf, transferSelector } from './calldata.js'
 import { type CheckScopeOptions, type CheckScopeReturnType, callLimitOf, isoTime, type ScopeCall, type ScopeReason, short } from './scope.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
@@ -214,4 +214,28 @@ function payeeNotAllowed(call: number, payee: Address, payees: readonly Address[
 
 function min(a: bigint, b: bigint): bigint {
   return a < b ? a : b
+}
+
+/**
+ * Takes back the spends a failed send reserved (`reserved - before`), period by period, leaving
+ * what others spent since: a period that has since rolled over keeps what it has.
+ *
+ * @example
+ * releaseSpends(stored.usage.spends, before.spends, reserved.spends)
+ */
+export function releaseSpends(current: SessionUsage['spends'], before: SessionUsage['spends'], reserved: SessionUsage['spends']): SessionUsage['spends'] {
+  if (reserved === undefined) return current
+  const spends: Record<string, SpendUsage> = { ...current }
+  for (const [index, entry] of Object.entries(reserved)) {
+    const now = spends[index]
+    if (now === undefined || now.period !== entry.period) continue
+    const was = before?.[index]
+    const added = entry.spent - (was !== undefined && was.period === entry.period ? was.spent : 0n)
+    if (added === 0n) continue
+    const spent = now.spent - added
+    // Nothing spent and nothing there before: as if the reservation never happened.
+    if (spent === 0n && was === undefined) delete spends[index]
+    else spends[index] = { period: now.period, spent }
+  }
+  return spends
 }

@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { causeOf, InternalError, KeyleashError } from '../errors.js'
+import { causeOf, codeOf, InternalError, KeyleashError, messageOf } from '../errors.js'
 import { appDialectOf } from '../permissions/dialects/index.js'
 import { grantedContexts } from '../permissions/dialects/grantedContexts.js'
 import type { ResolvedGrantRequest, RevocableGrant, WalletDialect } from '../permissions/dialects/types.js'
@@ -195,13 +195,11 @@ async function revokedAtWallet(error: unknown, dialect: WalletDialect, granted: 
   const results = await Promise.allSettled(granted.map((grant) => Promise.resolve().then(() => revokeAtWallet(dialect, grant, context))))
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   const contexts = granted.map((grant) => grant.id)
-  const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
-  const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error)
   const outcome = failed
-    ? `; revoking the grant at the wallet failed too (${failed.reason instanceof Error ? failed.reason.message : String((failed.reason as { message?: unknown })?.message ?? failed.reason)}): revoke ${contexts.join(', ')} there`
+    ? `; revoking the grant at the wallet failed too (${messageOf(failed.reason)}): revoke ${contexts.join(', ')} there`
     : '; the grant was revoked at the wallet'
   const data: Record<string, unknown> = (error as { data?: Record<string, unknown> } | null)?.data ?? {}
-  return new KeyleashError(code, message + outcome, {
+  return new KeyleashError(codeOf(error), messageOf(error) + outcome, {
     ...data,
     context: contexts.join(','),
     contexts,

@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { causeOf, InternalError, KeyleashError, messageOf } from '../errors.js'
+import { causeOf, codeOf, InternalError, KeyleashError, messageOf } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { isLive } from './find.js'
 import type { Session } from './types.js'
@@ -68,9 +68,8 @@ export async function revokeSession(session: Session, context: MethodContext, op
     try {
       await revokeAtWallet(dialect, session, context)
     } catch (error) {
-      const code = Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
       const here = failures.length === 0 ? 'the session was revoked here and its key deleted' : 'the session was revoked here'
-      failures.unshift(new KeyleashError(code, `${here}, but the wallet did not revoke it: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
+      failures.unshift(new KeyleashError(codeOf(error), `${here}, but the wallet did not revoke it: ${messageOf(error)}`, { context: session.id, cause: causeOf(error) }))
     }
   }
   const [first, ...rest] = failures

@@ -1,5 +1,5 @@
 import type { Address, LocalAccount } from 'viem'
-import type { P256Signer, SessionKeySigner } from './p256Key.js'
+import type { SessionKeySigner } from './p256Key.js'
 import { UnauthorizedError } from '../errors.js'
 import type { MethodContext } from '../methods/types.js'
 import { accountScope, inScope } from './accountScope.js'
@@ -106,21 +106,19 @@ export function signingWhileLive<signer extends SessionKeySigner>(context: Metho
           })
         return sign(...args)
       })
-  const guarded: SessionKeySigner =
-    signer.type === 'p256'
-      ? Object.freeze<P256Signer>({ ...signer, sign: guard(signer.sign), signMessage: guard(signer.signMessage) })
-      : Object.freeze<LocalAccount>({
-          ...signer,
-          signMessage: guard(signer.signMessage.bind(signer)),
-          signTransaction: guard(signer.signTransaction.bind(signer)) as LocalAccount['signTransaction'],
-          signTypedData: guard(signer.signTypedData.bind(signer)) as LocalAccount['signTypedData'],
-          ...(signer.sign ? { sign: guard(signer.sign.bind(signer)) } : {}),
-          ...(signer.signAuthorization ? { signAuthorization: guard(signer.signAuthorization.bind(signer)) } : {}),
-        })
+  // Every way a key signs, each guarded: a P-256 key has `sign` and `signMessage`, an account all five.
+  const guarded: Record<string, unknown> = { ...signer }
+  for (const name of signingMethods) {
+    const sign = (signer as Record<string, unknown>)[name]
+    if (typeof sign === 'function') guarded[name] = guard(sign.bind(signer) as (...args: unknown[]) => Promise<unknown>)
+  }
+  Object.freeze(guarded)
   if (made === undefined) guardedSigners.set(signer, (made = new Map()))
-  made.set(id, { context, guarded })
+  made.set(id, { context, guarded: guarded as SessionKeySigner })
   return guarded as signer
 }
+
+const signingMethods = ['sign', 'signMessage', 'signTransaction', 'signTypedData', 'signAuthorization'] as const
 
 // By the key's signer (gone with it), then by session id.
 const guardedSigners = new WeakMap<SessionKeySigner, Map<string, { context: MethodContext; guarded: SessionKeySigner }>>()

@@ -1,9 +1,10 @@
 import { InternalError, UnauthorizedError } from '../errors.js'
 import { checkScope, type CheckScopeReturnType, type ScopeCall } from '../permissions/scope.js'
 import type { MethodContext } from '../methods/types.js'
+import type { PermissionKinds } from '../permissions/dialects/types.js'
 import { keyState } from './keyState.js'
 import { signingWhileLive } from './sessionSigner.js'
-import type { Session, SessionUsage, SpendUsage } from './types.js'
+import type { Session, SessionUsage } from './types.js'
 import { sessionWith } from './sessionWith.js'
 
 /**
@@ -61,41 +62,26 @@ export async function runInSession(context: MethodContext, session: Session, cal
   } catch (error) {
     // Signed calls that reached the wallet may execute whatever it answered: what they used stays used.
     if (submitted) throw error
-    await store.update(session.id, (stored) => sessionWith(stored, { usage: release(stored.usage, before as SessionUsage, reserved) }))
+    await store.update(session.id, (stored) => sessionWith(stored, { usage: release(stored.usage, before as SessionUsage, reserved, options.permissionKinds) }))
     throw error
   }
 }
 
-/** Takes back what a reservation added (`reserved - before`), leaving what others added since. */
-function release(current: SessionUsage, before: SessionUsage, reserved: SessionUsage): SessionUsage {
+/**
+ * Takes back what a reservation added (`reserved - before`), leaving what others added since.
+ * MetaMask permissions' spends are reserved by the wallet dialect's `kinds` only, which release them.
+ */
+function release(current: SessionUsage, before: SessionUsage, reserved: SessionUsage, kinds: PermissionKinds | undefined): SessionUsage {
   const spent: Record<string, bigint> = { ...current.spent }
   for (const [token, amount] of Object.entries(reserved.spent)) {
     const added = amount - (before.spent[token] ?? 0n)
     if (added !== 0n) spent[token] = (spent[token] ?? 0n) - added
   }
+  const spends = reserved.spends === before.spends || kinds === undefined ? current.spends : kinds.releaseSpends(current.spends, before.spends, reserved.spends)
   return {
     calls: current.calls - (reserved.calls - before.calls),
     native: current.native - (reserved.native - before.native),
     spent,
-    ...releaseSpends(current.spends, before.spends, reserved.spends),
+    ...(spends === undefined ? {} : { spends }),
   }
 }
-
-/** The same for MetaMask permissions' spends, period by period: a period that has since rolled over keeps what it has. */
-function releaseSpends(current: SessionUsage['spends'], before: SessionUsage['spends'], reserved: SessionUsage['spends']): Pick<SessionUsage, 'spends'> {
-  if (reserved === undefined || reserved === before) return current === undefined ? {} : { spends: current }
-  const spends: Record<string, SpendUsage> = { ...current }
-  for (const [index, entry] of Object.entries(reserved)) {
-    const now = spends[index]
-    if (now === undefined || now.period !== entry.period) continue
-    const was = before?.[index]
-    const added = entry.spent - (was !== undefined && was.period === entry.period ? was.spent : 0n)
-    if (added === 0n) continue
-    const spent = now.spent - added
-    // Nothing spent and nothing there before: as if the reservation never happened.
-    if (spent === 0n && was === undefined) delete spends[index]
-    else spends[index] = { period: now.period, spent }
-  }
-  return { spends }
-}
-

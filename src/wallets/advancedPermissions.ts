@@ -1,7 +1,7 @@
-import { encodeAdvancedPermission, encodeRules, narrowAdvanced, parseAdvancedPermission, readAdvancedRules, withRules } from '../permissions/advancedPermissions.js'
+import { advancedKey, encodeAdvancedPermission, encodeRules, narrowAdvanced, parseAdvancedPermission, readAdvancedRules, withRules } from '../permissions/advancedPermissions.js'
 import { isAdvancedPermissionType } from '../permissions/advancedTypes.js'
 import type { PermissionKinds } from '../permissions/dialects/types.js'
-import { checkSpendCalls } from '../permissions/spendRules.js'
+import { checkSpendCalls, releaseSpends } from '../permissions/spendRules.js'
 
 /**
  * MetaMask's Advanced Permissions (ERC-7715 2026, the eight types of its Smart Accounts Kit,
@@ -22,6 +22,8 @@ export const advancedPermissions: PermissionKinds = {
   withRules,
   encode: encodeAdvancedPermission,
   encodeRules,
+  key: advancedKey,
   narrow: narrowAdvanced,
   checkCalls: checkSpendCalls,
+  releaseSpends,
 }

@@ -3,7 +3,7 @@ import { InvalidParamsError } from '../../errors.js'
 import type { ExpiryRules } from '../expiry.js'
 import { assertWithinCap, parseGrantParts, type GrantDraft } from '../grantRequest.js'
 import { encodePermission } from '../permission.js'
-import { describe, readAddress, readArray, readObject, type Fields } from '../read.js'
+import { describe, readAddress, readArray, readBoolean, readObject, type Fields } from '../read.js'
 import { signerAddress } from '../signer.js'
 import type { GrantRequest, Permission } from '../types.js'
 import { pick } from './erc7715.js'
@@ -44,8 +44,7 @@ export const executionPermissionRequests: AppDialect = {
 
 function parseRequest(body: Fields, path: string, rules: ExpiryRules, kinds: PermissionKinds | undefined): GrantDraft {
   const permission = readObject(body.permission, `${path}permission`)
-  if (permission.isAdjustmentAllowed !== undefined && typeof permission.isAdjustmentAllowed !== 'boolean')
-    throw new InvalidParamsError(`${path}permission.isAdjustmentAllowed`, `must be true or false, got ${describe(permission.isAdjustmentAllowed)}`)
+  if (permission.isAdjustmentAllowed !== undefined) readBoolean(permission.isAdjustmentAllowed, `${path}permission.isAdjustmentAllowed`)
   const { expiry, expiryIndex, others } = readRules(body.rules, `${path}rules`)
   const extra = readOtherRules(others, kinds)
   if (expiry === undefined)

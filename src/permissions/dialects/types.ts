@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import type { Session } from '../../sessions/types.js'
+import type { Session, SessionUsage } from '../../sessions/types.js'
 import type { Eip1193Provider } from '../../types.js'
 import type { ExpiryRules } from '../expiry.js'
 import type { GrantDraft } from '../grantRequest.js'
@@ -178,10 +178,14 @@ export type PermissionKinds = {
   encode(permission: KindPermission): { type: string; data: unknown }
   /** Its rules besides `expiry`, in the 2026 wire form. */
   encodeRules(permission: KindPermission): { type: string; data: unknown }[]
+  /** What one of these permissions names: an asked and a granted one with the same key are the same permission. */
+  key(permission: KindPermission): string
   /** The permission no wider than `asked`, whatever the wallet `granted` (both of one kind). */
   narrow(asked: KindPermission, granted: KindPermission): KindPermission
   /** The scope check, after the session rules (rule 0), of a session holding these permissions. */
   checkCalls(session: Session, calls: readonly ScopeCall[], options: CheckScopeOptions): CheckScopeReturnType
+  /** The spends `checkCalls` reserved for a send that failed before it was handed on, taken back (`reserved - before`) from `current`. */
+  releaseSpends(current: SessionUsage['spends'], before: SessionUsage['spends'], reserved: SessionUsage['spends']): SessionUsage['spends']
 }
 
 /**
