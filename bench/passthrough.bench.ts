@@ -2,20 +2,27 @@
  * The cost of keyleash on a method it does not own: the same `eth_chainId` on an inner
  * provider that answers at once, called directly, through `withSessionKeys`, and through a
  * `@metamask/json-rpc-engine` provider whose one middleware hands the request to the same
- * inner provider (what a wallet's own middleware stack costs doing nothing). Target: keyleash
- * adds ≤ 60 ns a call over the direct call (medians).
+ * inner provider (what a wallet's own middleware stack costs doing nothing). Each is paired
+ * with the direct call in rounds whose order rotates (bench/timing.ts), CPU time beside wall:
+ * measured one after the other, keyleash's added time moved from −75 to +89 ns between runs of
+ * one code. Target: keyleash adds ≤ 60 ns a call of CPU time over the direct call (the median
+ * of per-round differences). Run alone: node --import tsx bench/passthrough.bench.ts
  */
 import { fileURLToPath } from 'node:url'
 import { JsonRpcEngine } from '@metamask/json-rpc-engine'
 import type { Json } from '@metamask/utils'
-import { bench, do_not_optimize, run as runMitata, summary } from 'mitata'
 import { withSessionKeys } from '../src/provider.js'
 import type { RequestArguments } from '../src/types.js'
 import { verdict } from './instantWallet.js'
+import { compare, describeComparison, printLoad, type Comparison, type Spread } from './timing.js'
 
 const budgetNs = 60
+// A call takes ~0.1–0.3 µs: batches of 2,000, so that reading the clocks (CPU time's µs grain) is a small part of a batch.
+const rounds = 600
+const batch = 2_000
+const warmup = 60
 
-/** Runs the pass-through benches and prints direct, keyleash and json-rpc-engine, in ns a call. */
+/** Runs the pass-through comparisons and prints what keyleash and json-rpc-engine add to a call, in ns. */
 export async function run(): Promise<void> {
   // An instant wallet: a resolved promise, nothing else, so only the wrappers' cost differs.
   const chainId = Promise.resolve('0x1')
@@ -37,20 +44,19 @@ export async function run(): Promise<void> {
     },
   }
   const args = { method: 'eth_chainId' } as const
+  const direct = { name: 'direct eth_chainId', run: () => inner.request(args) }
 
-  summary(() => {
-    bench('direct          eth_chainId', async () => do_not_optimize(await inner.request(args))).baseline(true)
-    bench('keyleash        eth_chainId', async () => do_not_optimize(await wrapped.request(args)))
-    bench('json-rpc-engine eth_chainId', async () => do_not_optimize(await engineProvider.request(args)))
-  })
-  const { benchmarks } = await runMitata()
+  printLoad('passthrough')
+  const keyleash = await compare({ floor: direct, subject: { name: 'keyleash eth_chainId', run: () => wrapped.request(args) }, rounds, batch, warmup })
+  console.log(describeComparison(keyleash))
+  const engined = await compare({ floor: direct, subject: { name: 'json-rpc-engine eth_chainId', run: () => engineProvider.request(args) }, rounds, batch, warmup })
+  console.log(describeComparison(engined))
 
-  // Medians: on a shared 2-core machine the mean moves with the neighbours.
-  const [direct, through, engined] = benchmarks.map((trial) => trial.runs[0]?.stats?.p50)
-  if (direct === undefined || through === undefined || engined === undefined) throw new Error('passthrough bench: missing results')
-  const overhead = through - direct
-  console.log(`\npass-through eth_chainId (medians): direct ${direct.toFixed(1)} ns, keyleash ${through.toFixed(1)} ns, json-rpc-engine ${engined.toFixed(1)} ns`)
-  console.log(`keyleash adds ${overhead.toFixed(1)} ns a call (target ≤ +${budgetNs} ns: ${verdict(overhead <= budgetNs)}); json-rpc-engine adds ${(engined - direct).toFixed(1)} ns (${((engined - direct) / Math.max(overhead, 1)).toFixed(0)}× keyleash's)`)
+  const ns = (added: Spread) => `${(added.median * 1000).toFixed(1)} ns (p25–p75 ${(added.p25 * 1000).toFixed(1)}–${(added.p75 * 1000).toFixed(1)})`
+  const overhead = (paired: Comparison) => paired.added.cpu.median * 1000
+  console.log(`\nkeyleash adds ${ns(keyleash.added.cpu)} CPU a call, ${ns(keyleash.added.wall)} wall (target ≤ +${budgetNs} ns CPU: ${verdict(overhead(keyleash) <= budgetNs)})`)
+  console.log(`json-rpc-engine adds ${ns(engined.added.cpu)} CPU a call (${(overhead(engined) / Math.max(overhead(keyleash), 1)).toFixed(0)}× keyleash's)`)
+  printLoad('passthrough')
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run()
