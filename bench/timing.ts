@@ -15,6 +15,7 @@
  * console.log(describeThroughput('grants', rate))
  * ```
  */
+import { spawnSync } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
 import { verdict } from './instantWallet.js'
 
@@ -203,4 +204,22 @@ export async function throughput(run: () => unknown, { operations, block = 1000 
 export function describeThroughput(name: string, rate: Throughput): string {
   const round = (n: number) => Math.round(n).toLocaleString('en')
   return `${name}: ${round(rate.cpu)}/s CPU, ${round(rate.wall)}/s wall over ${rate.operations.toLocaleString('en')} operations (blocks: median ${round(rate.blocks.median)}/s CPU, p25–p75 ${round(rate.blocks.p25)}–${round(rate.blocks.p75)})`
+}
+
+/**
+ * Runs this bench file again in `processes` fresh Node processes, one after another, with
+ * `flag` set to `value` in their environment, and returns what each wrote on stdout, as JSON.
+ * For a figure that moves from one process to the next (where the JIT and the heap settle): a
+ * median over processes, with its spread, says what one process's figure cannot.
+ *
+ * @example
+ * if (process.env.MY_FLAG) process.stdout.write(JSON.stringify(await measure()))
+ * else console.log(spread(inFreshProcesses<number>('MY_FLAG', 'steady', 5)))
+ */
+export function inFreshProcesses<result>(flag: string, value: string, processes: number): result[] {
+  return Array.from({ length: processes }, () => {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string], { env: { ...process.env, [flag]: value }, encoding: 'utf8' })
+    if (child.status !== 0) throw new Error(`${process.argv[1]}: a fresh process failed: ${child.stderr}`)
+    return JSON.parse(child.stdout) as result
+  })
 }
