@@ -9,12 +9,11 @@
 // steady state swings by a quarter from the next's (where the JIT and the heap settle), so a
 // single figure says little.
 // Run alone: node --import tsx bench/grant.bench.ts
-import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { generatePrivateKey } from 'viem/accounts'
 import { withSessionKeys } from '../src/provider.js'
 import { grantRequest, instantWallet, now, verdict } from './instantWallet.js'
-import { describeThroughput, printLoad, spread, throughput, type Throughput } from './timing.js'
+import { describeThroughput, inFreshProcesses, printLoad, spread, throughput, type Throughput } from './timing.js'
 
 const target = 50_000
 const warmup = 10_000
@@ -51,16 +50,8 @@ export async function run(): Promise<void> {
 
 /** Grants a second (CPU and wall) in `processes` fresh processes, each started for it: its first grants, or its steady state. */
 function freshRuns(phase: 'cold' | 'steady', processes: number) {
-  const cpu: number[] = []
-  const wall: number[] = []
-  for (let i = 0; i < processes; i++) {
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string], { env: { ...process.env, [phaseFlag]: phase }, encoding: 'utf8' })
-    if (child.status !== 0) throw new Error(`grant bench: a fresh process failed: ${child.stderr}`)
-    const rate = JSON.parse(child.stdout) as Throughput
-    cpu.push(rate.cpu)
-    wall.push(rate.wall)
-  }
-  return { cpu: spread(cpu), wall: spread(wall) }
+  const rates = inFreshProcesses<Throughput>(phaseFlag, phase, processes)
+  return { cpu: spread(rates.map((rate) => rate.cpu)), wall: spread(rates.map((rate) => rate.wall)) }
 }
 
 /** In a fresh process: the first grants, or the steady state after a warm-up, as JSON on stdout. */

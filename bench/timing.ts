@@ -15,6 +15,7 @@
  * console.log(describeThroughput('grants', rate))
  * ```
  */
+import { spawnSync } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
 import { verdict } from './instantWallet.js'
 
@@ -35,6 +36,8 @@ export type Comparison = {
   wall: Spread
   /** subject / floor, per round, in CPU time (every thread of the process: GC helpers included). */
   cpu: Spread
+  /** What the subject adds to an operation, subject − floor per round, in µs of wall and of CPU time. */
+  added: { wall: Spread; cpu: Spread }
   rounds: number
   batch: number
 }
@@ -103,7 +106,7 @@ async function timeBatch(run: () => unknown, count: number): Promise<PerOperatio
 /**
  * A paired comparison: each round runs a batch of the floor and a batch of the subject, the
  * order rotating (floor first in even rounds, subject first in odd ones); per round, the ratio
- * subject / floor in wall and in CPU time. A batch of several operations, so that reading the
+ * subject / floor in wall and in CPU time, and the time the subject adds to an operation. A batch of several operations, so that reading the
  * clocks (a system call for CPU time) is a small part of what is timed; the first `warmup`
  * rounds are run and left out.
  *
@@ -114,6 +117,7 @@ async function timeBatch(run: () => unknown, count: number): Promise<PerOperatio
 export async function compare({ floor, subject, rounds = 400, batch = 25, warmup = 40 }: { floor: Side; subject: Side; rounds?: number; batch?: number; warmup?: number }): Promise<Comparison> {
   const wallRatios: number[] = []
   const cpuRatios: number[] = []
+  const added = { wall: [] as number[], cpu: [] as number[] }
   const times = { floor: { wall: [] as number[], cpu: [] as number[] }, subject: { wall: [] as number[], cpu: [] as number[] } }
   for (let round = 0; round < warmup + rounds; round++) {
     let floorTime: PerOperation
@@ -129,6 +133,8 @@ export async function compare({ floor, subject, rounds = 400, batch = 25, warmup
     wallRatios.push(subjectTime.wall / floorTime.wall)
     // A round whose floor took no measurable CPU (the clock's grain) has no ratio.
     if (floorTime.cpu > 0) cpuRatios.push(subjectTime.cpu / floorTime.cpu)
+    added.wall.push((subjectTime.wall - floorTime.wall) / batch)
+    added.cpu.push((subjectTime.cpu - floorTime.cpu) / batch)
     times.floor.wall.push(floorTime.wall / batch)
     times.floor.cpu.push(floorTime.cpu / batch)
     times.subject.wall.push(subjectTime.wall / batch)
@@ -140,6 +146,7 @@ export async function compare({ floor, subject, rounds = 400, batch = 25, warmup
     subject: { ...subject, ...per(times.subject) },
     wall: spread(wallRatios),
     cpu: spread(cpuRatios),
+    added: { wall: spread(added.wall), cpu: spread(added.cpu) },
     rounds,
     batch,
   }
@@ -197,4 +204,22 @@ export async function throughput(run: () => unknown, { operations, block = 1000 
 export function describeThroughput(name: string, rate: Throughput): string {
   const round = (n: number) => Math.round(n).toLocaleString('en')
   return `${name}: ${round(rate.cpu)}/s CPU, ${round(rate.wall)}/s wall over ${rate.operations.toLocaleString('en')} operations (blocks: median ${round(rate.blocks.median)}/s CPU, p25–p75 ${round(rate.blocks.p25)}–${round(rate.blocks.p75)})`
+}
+
+/**
+ * Runs this bench file again in `processes` fresh Node processes, one after another, with
+ * `flag` set to `value` in their environment, and returns what each wrote on stdout, as JSON.
+ * For a figure that moves from one process to the next (where the JIT and the heap settle): a
+ * median over processes, with its spread, says what one process's figure cannot.
+ *
+ * @example
+ * if (process.env.MY_FLAG) process.stdout.write(JSON.stringify(await measure()))
+ * else console.log(spread(inFreshProcesses<number>('MY_FLAG', 'steady', 5)))
+ */
+export function inFreshProcesses<result>(flag: string, value: string, processes: number): result[] {
+  return Array.from({ length: processes }, () => {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string], { env: { ...process.env, [flag]: value }, encoding: 'utf8' })
+    if (child.status !== 0) throw new Error(`${process.argv[1]}: a fresh process failed: ${child.stderr}`)
+    return JSON.parse(child.stdout) as result
+  })
 }

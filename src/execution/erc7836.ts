@@ -19,7 +19,8 @@ export function erc7836Executor(): Executor {
   return async ({ inner, session, calls, chainId, signer, submitting }) => {
     // ERC-7836 names the key by its type: a P-256 key by its point, a secp256k1 one by its address.
     const key = signer.type === 'p256' ? { type: 'p256', publicKey: signer.publicKey } : { type: 'secp256k1', publicKey: signer.address }
-    const chain = numberToHex(chainId)
+    // Not viem's numberToHex: its size and sign checks cost more than this on every send, for a positive safe integer.
+    const chain = `0x${chainId.toString(16)}`
     const answer = await inner.request({
       method: 'wallet_prepareCalls',
       params: [

@@ -25,6 +25,8 @@ export function accountScope(context: MethodContext): Promise<readonly Address[]
  * if (!inScope(await accountScope(context), session)) return forward()
  */
 export function inScope(accounts: readonly Address[], session: Pick<Session, 'account'>): boolean {
+  // The very string most often (both checksummed), found without lower-casing each on every send.
+  if (accounts.includes(session.account)) return true
   const account = session.account.toLowerCase()
   return accounts.some((candidate) => candidate.toLowerCase() === account)
 }

@@ -47,6 +47,15 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect(JSON.stringify(inner.requests)).not.toContain(privateKey.slice(2))
   })
 
+  test('behavior: the wallet\'s accounts and `from` name the session\'s account whatever their case', async () => {
+    const { inner, provider, send, context } = await setup()
+    inner.script({ eth_accounts: [account.toLowerCase()] })
+    expect(await send([{ to: nft, data: mint() }])).toHaveProperty('id')
+    const lower = { version: '2.0.0', from: account.toLowerCase(), chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data: mint() }], capabilities: { permissions: { context } } }
+    expect(await provider.request({ method: 'wallet_sendCalls', params: [lower] })).toHaveProperty('id')
+    expect((await provider.sessions.get(context))?.usage.calls).toBe(2)
+  })
+
   test('error: a call outside the grant is refused with 4100 and a reason per call, before the wallet sees it', async () => {
     const { inner, send } = await setup()
     const error = await rejectionOf(send([{ to: nft, data: mint() }, { to: nft, data: burn }, { to: account, data: '0x' }]))

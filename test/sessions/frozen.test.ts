@@ -85,4 +85,15 @@ describe('frozenCopy', () => {
     expect(handOut(replaced)).not.toBe(replaced)
     expect(handOut(replaced).data.bytes).not.toBe(copy.data.bytes)
   })
+
+  test('behavior: an array is copied element by element, its holes and its bytes included, and frozen', () => {
+    const copy = frozenCopy({ list: [{ a: 1 }, 'text', new Uint8Array([1]), , [2]] })
+    expect(Object.isFrozen(copy.list) && Object.isFrozen(copy.list[0]) && Object.isFrozen(copy.list[4])).toBe(true)
+    expect(copy.list).toHaveLength(5)
+    expect(3 in copy.list).toBe(false)
+    const again = handOut(copy)
+    expect(again).not.toBe(copy)
+    expect(again.list[2]).not.toBe(copy.list[2])
+    expect(again).toStrictEqual(copy)
+  })
 })
