@@ -67,15 +67,18 @@ export function freezeOwned<value extends object>(value: value, shared?: unknown
 function freezeInPlace(value: object, before: unknown): boolean {
   if (ArrayBuffer.isView(value) || value instanceof Date) return false
   const shared = typeof before === 'object' && before !== null ? (before as Record<string, unknown>) : undefined
-  // `for…in` rather than `Object.keys`: no array made per object, and plain data inherits no
-  // enumerable keys.
-  for (const key in value) {
-    const part = (value as Record<string, unknown>)[key]
-    if (typeof part !== 'object' || part === null || part === shared?.[key]) continue
-    if (!freezeInPlace(part, shared?.[key])) return false
-  }
+  // By index for an array (see `copy`); `for…in` otherwise rather than `Object.keys`: no array
+  // made per object, and plain data inherits no enumerable keys.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!freezePart(value[i], shared?.[i])) return false
+  } else for (const key in value) if (!freezePart((value as Record<string, unknown>)[key], shared?.[key])) return false
   Object.freeze(value)
   return true
+}
+
+/** A member frozen where it is, unless it is no object or is the part it replaces (frozen already). */
+function freezePart(part: unknown, before: unknown): boolean {
+  return typeof part !== 'object' || part === null || part === before || freezeInPlace(part, before)
 }
 
 /**
