@@ -1,7 +1,7 @@
 import type { Address, Hex, LocalAccount } from 'viem'
 import type { SessionKeySigner } from './p256Key.js'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { InvalidParamsError } from '../errors.js'
+import { secp256k1Accounts } from './secp256k1Accounts.js'
 import type { KeyStore } from './types.js'
 
 /** A {@link KeyStore} in memory, with a synchronous `holds` so a store can check and write in one step. */
@@ -50,10 +50,10 @@ export function memoryKeyStore(): MemoryKeyStore {
     },
     keyTypes: ['secp256k1', 'p256'],
     async import(privateKey) {
-      return hold(accountOf(privateKey))
+      return hold(await accountOf(privateKey))
     },
     async generate(keyType) {
-      return hold(keyType ? (await keyType.generate()).signer : accountOf(generatePrivateKey()))
+      return hold(keyType ? (await keyType.generate()).signer : await accountOf((await secp256k1Accounts()).generatePrivateKey()))
     },
     async has(address) {
       return find(address) !== undefined
@@ -74,11 +74,11 @@ export function memoryKeyStore(): MemoryKeyStore {
  * Checks a private key without ever putting it in the error: the message names the rule,
  * not the value (viem's own errors may quote what they were given).
  */
-function accountOf(privateKey: unknown): LocalAccount {
+async function accountOf(privateKey: unknown): Promise<LocalAccount> {
   if (typeof privateKey !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(privateKey))
     throw new InvalidParamsError('privateKey', 'must be 32 bytes as 0x-prefixed hex')
   const scalar = BigInt(privateKey)
   if (scalar === 0n || scalar >= curveOrder)
     throw new InvalidParamsError('privateKey', 'must be a valid secp256k1 private key (0 < key < n)')
-  return privateKeyToAccount(privateKey as Hex)
+  return (await secp256k1Accounts()).privateKeyToAccount(privateKey as Hex)
 }

@@ -1,9 +1,9 @@
-import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 import { getAddress, type Address, type Hex, type LocalAccount } from 'viem'
 import { p256Signer, type SessionKeySigner } from '../p256Key.js'
 import { type CryptoKeyVault, p256Entry, p256EntryPoint } from './p256Entry.js'
 import { InternalError, InvalidParamsError } from '../../errors.js'
 import { memoryKeyStore } from '../keyStore.js'
+import { secp256k1Accounts } from '../secp256k1Accounts.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
 import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
@@ -200,7 +200,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     const ring = await cipher()
     try {
       const { value: privateKey, stale } = await openKey(ring, address, sealed)
-      const account = privateKeyToAccount(privateKey)
+      const account = (await secp256k1Accounts()).privateKeyToAccount(privateKey)
       if (account.address.toLowerCase() !== id) throw new InternalError(`it holds the key of another address`)
       opened = { account, privateKey, stale }
     } catch (error) {
@@ -362,7 +362,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       },
       keyTypes: vault ? ['secp256k1', 'p256'] : undefined,
       async generate(keyType) {
-        if (keyType === undefined) return store.keys.import(generatePrivateKey())
+        if (keyType === undefined) return store.keys.import((await secp256k1Accounts()).generatePrivateKey())
         if (!vault) throw new InvalidParamsError('keyType', `${backend.name} cannot keep a non-extractable CryptoKey`, { hint: 'use memoryStore() or indexedDbStore()' })
         const { pair, signer } = await keyType.generate()
         const address = signer.address
