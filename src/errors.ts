@@ -190,7 +190,7 @@ export function causeOf(error: unknown): unknown {
  * new KeyleashError(codeOf(error), `the wallet did not revoke it: ${messageOf(error)}`)
  */
 export function codeOf(error: unknown): number {
-  return Number.isInteger((error as { code?: unknown })?.code) ? (error as { code: number }).code : InternalError.code
+  return isCoded(error) ? error.code : InternalError.code
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -51,7 +51,7 @@ export function sessionSigning(options: SigningOptions): SessionSigningOption {
   const extra = Object.keys(options).find((key) => !(kindNames as readonly string[]).includes(key))
   if (extra !== undefined) throw new InvalidParamsError(`signing.${extra}`, `is not a kind of signing: ${kindNames.join(', ')}`)
   const assertOn = (kind: SignKind, { sessions }: SessionSignerReturnType, address: Hex) => {
-    if (!optedIn(kind, kinds, sessions)) throw notOptedIn(address, sessions[0]?.id, `${kindTexts[kind]} is not checked`, kindTexts[kind], kind)
+    if (!optedIn(kind, kinds, sessions)) throw notOptedIn(address, sessions[0]?.id, { kind, text: kindTexts[kind] })
   }
   return Object.freeze({
     kinds: Object.freeze(kinds),
@@ -88,26 +88,21 @@ const kindTexts: Record<SignKind, string> = {
 
 /**
  * The 4100 for a sign request from session key `address`: keyleash signs with a session key only
- * calls it has checked, and `what` was not opted into, now or when session `context` was granted.
- * Without arguments after `context`: there is no `signing` option, and the request is not even
- * read (the kinds' texts are the opt-in's, bundled with it).
+ * calls it has checked, and `refused` (a kind and its text) was not opted into, now or when
+ * session `context` was granted. Without `refused`: there is no `signing` option, and the
+ * request is not even read (the kinds' texts are the opt-in's, bundled with it).
  *
  * @example
  * throw notOptedIn(address, found.sessions[0]?.id) // no signing option: refused unread
  */
-export function notOptedIn(
-  address: Hex,
-  context: string | undefined,
-  what = 'this provider signs nothing else with session keys, so it did not read this request',
-  kindText = 'hashes, text or typed data',
-  kind: SignKind = 'hashes',
-): UnauthorizedError {
+export function notOptedIn(address: Hex, context: string | undefined, refused?: { kind: SignKind; text: string }): UnauthorizedError {
+  const what = refused ? `${refused.text} is not checked` : 'this provider signs nothing else with session keys, so it did not read this request'
   return new UnauthorizedError(
     `${address} is a session key: keyleash signs with it only calls it has checked against the grant (wallet_sendCalls with the session's context), and ${what}; it could authorise anything the account accepts from the key`,
     {
       field: 'address',
       context,
-      hint: `to let session keys sign ${kindText}, make the provider with withSessionKeys(inner, { signing: sessionSigning({ ${kind}: true }) }) (sessionSigning from keyleash) and grant the session under it; the wallet's own limits on the key are then the only ones`,
+      hint: `to let session keys sign ${refused?.text ?? 'hashes, text or typed data'}, make the provider with withSessionKeys(inner, { signing: sessionSigning({ ${refused?.kind ?? 'hashes'}: true }) }) (sessionSigning from keyleash) and grant the session under it; the wallet's own limits on the key are then the only ones`,
     },
   )
 }
