@@ -141,6 +141,20 @@ export async function clusterOk(port: number): Promise<void> {
   throw new Error(`the cluster node on ${port} is not ok after 20 s`)
 }
 
+/**
+ * Waits until the node on `port` is a replica whose link to its master is up. A master that was
+ * killed and comes back first serves its old view (role:master) until the cluster demotes it,
+ * so `clusterOk` alone can return before it replicates anything.
+ */
+export async function replicating(port: number): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const replication = await run('redis-cli', ['-p', String(port), 'info', 'replication']).catch(() => '')
+    if (replication.includes('role:slave') && replication.includes('master_link_status:up')) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the cluster node on ${port} is not a replica in sync after 30 s`)
+}
+
 /** Runs a command to its end; rejects with its output when it fails. */
 export function run(command: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {

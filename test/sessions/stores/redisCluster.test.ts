@@ -7,7 +7,7 @@ import { redisLayout, slotOf } from '../../../src/sessions/stores/redis/layout.j
 import { redisStore } from '../../../src/sessions/stores/redisStore.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 import { rejectionOf } from '../../utils/rejection.js'
-import { clusterOk, startCluster, type TestCluster } from '../../setup/redis.js'
+import { clusterOk, replicating, startCluster, type TestCluster } from '../../setup/redis.js'
 import { describeRedisContract, describeTwoInstances, encryptionKey, twoInstances, valuesUnder } from './redisSuites.js'
 
 /*
@@ -178,6 +178,7 @@ describe.runIf(available)('redisStore on a Redis Cluster (3 masters, 3 replicas)
     for (const port of cluster!.ports) if (port !== victim) await clusterOk(port)
     await cluster!.restart(victim)
     await clusterOk(victim)
+    await replicating(victim)
     await new Promise((resolve) => setTimeout(resolve, 1000))
     running = false
     await traffic
