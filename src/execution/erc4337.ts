@@ -148,7 +148,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
         return (await request({ method: 'eth_sendUserOperation', params: [formatUserOperationRequest(userOperation), entryPoint] })) as Hex
       } catch (error) {
         // An answer that is an error, or no connection at all: it is in no mempool. (A connection and no answer: it may be.)
-        if (codeOf(error) !== undefined || unreachable(error)) refused?.()
+        if (answerCodeOf(error) !== undefined || unreachable(error)) refused?.()
         throw failure(error, context, 'the bundler refused the UserOperation')
       }
     }
@@ -249,7 +249,7 @@ function failure(error: unknown, context: string, doing: string) {
   const down = unreachable(error)
   if (down) return new InternalError(`${doing}: ${down}`, { context, hint: 'nothing was sent; start the bundler' })
   const message = messageOf(error)
-  const code = bundlerCodes[codeOf(error) ?? 0]
+  const code = bundlerCodes[answerCodeOf(error) ?? 0]
   return aaError(code === undefined ? message : `${code} ${message}`, context) ?? new InternalError(`${doing}: ${message}`, { context })
 }
 
@@ -261,8 +261,8 @@ function causeWith(error: unknown, is: (cause: Cause) => boolean): Cause | undef
   return undefined
 }
 
-/** The JSON-RPC code of the answer, under viem's wrapping. */
-function codeOf(error: unknown): number | undefined {
+/** The JSON-RPC code of the bundler's answer, under viem's wrapping (`undefined`: no answer came); not `errors.ts`'s `codeOf`, which reads a thrown keyleash error and falls back to -32603. */
+function answerCodeOf(error: unknown): number | undefined {
   return causeWith(error, ({ code }) => typeof code === 'number')?.code as number | undefined
 }
 
