@@ -4,7 +4,7 @@
  * 2024 dialect), revokes anything, and prepares any batch with one fixed digest (ERC-7836), so
  * the floor that signs that digest does no more work than keyleash's executor.
  */
-import { keccak256, type Address, type Hex } from 'viem'
+import { encodeFunctionData, keccak256, numberToHex, parseAbi, type Address, type Hex } from 'viem'
 import type { RequestArguments } from '../src/types.js'
 
 /** What the instant wallet answers to `eth_chainId` and `eth_accounts`, and the NFT the grants are for. */
@@ -62,6 +62,21 @@ export function grantRequest(signer?: `0x${string}`) {
       permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] }, policies: [], required: true }],
     },
   ]
+}
+
+/** The NFT's `mint(account)`, the one call every bench sends. */
+export const mintCalls = [{ to: nft, data: encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] }) }]
+
+/**
+ * A session-signed `wallet_sendCalls` of {@link mintCalls} under the session `context` that a grant answered.
+ * @example
+ * await provider.request(sendRequest(permissionsContext))
+ */
+export function sendRequest(context: string) {
+  return {
+    method: 'wallet_sendCalls',
+    params: [{ version: '2.0.0', chainId: numberToHex(chainId), atomicRequired: true, calls: mintCalls, capabilities: { permissions: { context } } }],
+  }
 }
 
 /**

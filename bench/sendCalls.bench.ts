@@ -3,10 +3,10 @@
 // (`wallet_prepareCalls`, `wallet_sendPreparedCalls`) on the same instant wallet. Target: the
 // median of per-round CPU ratios ≤ 1.03. Run alone: node --import tsx bench/sendCalls.bench.ts
 import { fileURLToPath } from 'node:url'
-import { encodeFunctionData, numberToHex, parseAbi, type Hex } from 'viem'
+import { numberToHex, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { withSessionKeys } from '../src/provider.js'
-import { account, chainId, grantRequest, instantWallet, nft, now } from './instantWallet.js'
+import { account, chainId, grantRequest, instantWallet, mintCalls as calls, now, sendRequest } from './instantWallet.js'
 import { compare, describeComparison, printLoad } from './timing.js'
 
 const target = 1.03
@@ -23,9 +23,7 @@ export async function run(): Promise<void> {
   const direct = privateKeyToAccount(privateKey)
   const key = await provider.sessions.importKey(privateKey)
   const { permissionsContext: context } = (await provider.request({ method: 'wallet_grantPermissions', params: grantRequest(key) })) as { permissionsContext: string }
-  const data = encodeFunctionData({ abi: parseAbi(['function mint(address to)']), functionName: 'mint', args: [account] })
-  const calls = [{ to: nft, data }]
-  const send = { method: 'wallet_sendCalls', params: [{ version: '2.0.0', chainId: numberToHex(chainId), atomicRequired: true, calls, capabilities: { permissions: { context } } }] }
+  const send = sendRequest(context)
 
   // What any session-key client must do at the least: ask the wallet to prepare, sign its digest, send.
   const floor = async () => {
