@@ -14,6 +14,12 @@ export type StoreBackend = {
   /** How errors name this store, e.g. `fileStore ./sessions.jsonl`. */
   readonly name: string
   getSession(id: string): Promise<string | undefined>
+  /**
+   * The entries under `id` and `tombstone` (a session and its tombstone, which every medium
+   * keeps side by side), read in one step. Optional: a medium where a read costs a round trip
+   * has it (Redis: one `MGET`, the two share a slot); without it, two {@link getSession} calls.
+   */
+  getSessionAndTombstone?(id: string, tombstone: string): Promise<[value: string | undefined, tombstone: string | undefined]>
   /** Every session entry of the partition. */
   listSessions(): Promise<[id: string, value: string][]>
   /**
@@ -28,9 +34,11 @@ export type StoreBackend = {
    * Atomic read-modify-write, across processes/tabs: `change` gets the stored value and
    * returns the new one, or `undefined` to leave it. `change` is synchronous and may be called
    * more than once (optimistic backends retry it after a conflict). Resolves to `undefined`
-   * when there is no such session, else to whether a write happened.
+   * when there is no such session, else to whether a write happened. `expected`, when given,
+   * is the value the caller last read: an optimistic backend may try its first write against
+   * it instead of reading again (Redis: a round trip less), and reads only if it changed since.
    */
-  updateSession(id: string, change: (value: string) => string | undefined): Promise<boolean | undefined>
+  updateSession(id: string, change: (value: string) => string | undefined, expected?: string): Promise<boolean | undefined>
   /** Deletes a session, and nothing else (its key stays); resolves to the value it had. */
   deleteSession(id: string): Promise<string | undefined>
   getKey(address: string): Promise<string | undefined>

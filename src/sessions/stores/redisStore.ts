@@ -77,7 +77,8 @@ export type RedisStoreOptions = StoreOptions & {
  *   operation touches one slot, and sessions spread over a cluster's masters (`redis/layout.ts`).
  * - `update` is optimistic: read, change, then a Lua compare-and-set that writes only if the
  *   session is unchanged, else read and change again. Updates from this process queue in
- *   memory first, so only other processes can make it retry. Two round trips per update.
+ *   memory first, so only other processes can make it retry. A read is one round trip (the
+ *   session and its tombstone, one `MGET`), an update two (that read, then the script).
  *   Each attempt carries an id, so a compare-and-set the client sends twice (a reply lost
  *   with the connection) is applied once.
  * - With replicas, a write is acknowledged once `replicas` of them hold it (`WAIT`/`WAITAOF`).
@@ -218,6 +219,10 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   const backend: StoreBackend = {
     name,
     getSession: async (id) => asString(await send('GET', layout.session(id))),
+    async getSessionAndTombstone(id, tombstone) {
+      const values = await send('MGET', layout.session(id), layout.session(tombstone))
+      return Array.isArray(values) ? [asString(values[0]), asString(values[1])] : [undefined, undefined]
+    },
     listSessions: () => listBuckets('sessions'),
     async putSession(id, value, keyAddress, expiry) {
       // The key sits in another bucket (another slot), so it is checked before the write, not in
@@ -228,17 +233,20 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       const written = Number(await write(scripts.put, [layout.session(id), layout.sessionIndex(id)], [value, id, deadline]))
       return written === 1 ? 'stored' : 'exists'
     },
-    async updateSession(id, change) {
+    async updateSession(id, change, expected) {
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        const current = asString(await send('GET', layout.session(id)))
+        // First against what the caller read, when it says (the script compares): no GET when nothing wrote since.
+        const guess = attempt === 0 ? expected : undefined
+        const current = guess ?? asString(await send('GET', layout.session(id)))
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
         const result = Number(await write(scripts.cas, [layout.session(id), layout.attempts(id)], [current, next, randomUUID()]))
         if (result === 1) return true
         if (result === -1) return undefined
-        // Another process wrote in between: back off a little, with jitter, and redo the change.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1 + attempt, 10)))
+        // Another process wrote in between: back off a little, with jitter, and redo the change
+        // (at once after a guess: it wrote before this attempt, not against it).
+        if (guess === undefined) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1 + attempt, 10)))
       }
       throw new InternalError(`${name}: session ${id} changed under every one of ${maxRetries} attempts to update it`, {
         context: id,

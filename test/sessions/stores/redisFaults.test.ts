@@ -103,7 +103,7 @@ describe.runIf(available)('redisStore under faults', () => {
     redis.process.kill('SIGSTOP')
     try {
       const error = await rejectionOf(store.update('0xc0ffee', addCall))
-      expect({ code: error.code, message: error.message }).toStrictEqual({ code: -32603, message: 'redisStore keyleash: Redis did not answer GET within 300 ms' })
+      expect({ code: error.code, message: error.message }).toStrictEqual({ code: -32603, message: 'redisStore keyleash: Redis did not answer MGET within 300 ms' })
     } finally {
       redis.process.kill('SIGCONT')
     }

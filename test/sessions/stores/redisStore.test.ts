@@ -29,6 +29,42 @@ describe.skipIf(url === '')('redisStore', () => {
     expect((await store.update('0xc0ffee', (s) => ({ ...s, status: 'revoked' })))?.status).toBe('revoked')
   })
 
+  test('behavior: a read is one round trip (the session and its tombstone in one MGET), an update two (no GET before its write when nothing wrote since the read)', async () => {
+    const io = connect()
+    const sent: string[] = []
+    const store = redisStore({ call: (command: string, ...args: (string | number)[]) => (sent.push(command), io.call(command, ...args)) }, { plaintextKeys: true, namespace: freshNamespace() })
+    await store.put(sessionFixture())
+    await store.update('0xc0ffee', (s) => ({ ...s, status: 'active' })) // the store has checked its server's durability and loaded its scripts
+    sent.length = 0
+    expect((await store.get('0xc0ffee'))?.status).toBe('active')
+    expect(sent).toStrictEqual(['MGET'])
+    sent.length = 0
+    expect((await store.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, calls: 1 } })))?.usage.calls).toBe(1)
+    expect(sent).toStrictEqual(['MGET', 'EVALSHA'])
+  })
+
+  test('behavior: an update whose read another writer overtook reads again and applies on top of that write (no lost update)', async () => {
+    const namespace = freshNamespace()
+    const io = connect()
+    const other = redisStore(connect(), { plaintextKeys: true, namespace })
+    let overtake = false
+    // The other writer's update lands between this store's read and its write.
+    const call = async (command: string, ...args: (string | number)[]) => {
+      if (overtake && command === 'EVALSHA') {
+        overtake = false
+        await other.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 10 } }))
+      }
+      return io.call(command, ...args)
+    }
+    const store = redisStore({ call }, { plaintextKeys: true, namespace })
+    await store.put(sessionFixture())
+    overtake = true
+    const updated = await store.update('0xc0ffee', (s) => ({ ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } }))
+    expect(overtake).toBe(false)
+    expect(updated?.usage.calls).toBe(11)
+    expect((await other.get('0xc0ffee'))?.usage.calls).toBe(11)
+  })
+
   test('error: a client that is not one is refused', () => {
     expect(() => redisStore({} as never, { plaintextKeys: true })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: client: must be a connected Redis client: ioredis (\`call\`) or redis ≥ 4 (\`sendCommand\`)]`)
   })
