@@ -129,11 +129,10 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   }
 
   /**
-   * The session stored as `value` under `id`, checked, and revoked if it has a tombstone
-   * (`tombstone`: the one read with `value`, or `false` when the caller knows there is none;
-   * otherwise it is looked up). Reported and `undefined` if the entry is damaged or fails its tag.
+   * The session stored as `value` under `id`, checked, and revoked if it has a tombstone (the
+   * one read with `value`, if any). Reported and `undefined` if the entry is damaged or fails its tag.
    */
-  async function read(id: string, value: string, tombstone?: string | false): Promise<Session | undefined> {
+  async function read(id: string, value: string, tombstone?: string): Promise<Session | undefined> {
     const last = lastRecords.get(id)
     let session = last?.value === value ? last.session : undefined
     if (session === undefined) {
@@ -146,9 +145,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       }
       session = remember(id, value, session)
     }
-    if (session.status === 'revoked' || tombstone === false) return session
-    tombstone ??= await backend.getSession(tombstoneOf(id))
-    if (tombstone === undefined) return session
+    if (session.status === 'revoked' || tombstone === undefined) return session
     // A revoke between its two writes (or cut off there) is no put-back copy: only one that completed is.
     if (tombstoneDone(tombstone))
       report(`session ${id}`, new InternalError('its record says active, but it was revoked: an older copy of the record was put back; it stays revoked'), value)
@@ -222,11 +219,12 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    * verifies a tag (WebCrypto, on the thread pool) and copies its text there, so 100,000 reads
    * started at once held hundreds of MiB of pending work.
    */
-  async function readAll(entries: [string, string][], buried: ReadonlySet<string>): Promise<(Session | undefined)[]> {
+  async function readAll(entries: [string, string][]): Promise<(Session | undefined)[]> {
     const records = entries.filter(([id]) => !id.startsWith(tombstonePrefix))
+    const tombstones = new Map(entries.flatMap(([id, value]) => (id.startsWith(tombstonePrefix) ? [[id.slice(tombstonePrefix.length), value]] : [])))
     const sessions: (Session | undefined)[] = []
     for (let start = 0; start < records.length; start += readSlice)
-      sessions.push(...(await Promise.all(records.slice(start, start + readSlice).map(([id, value]) => read(id, value, buried.has(id) ? undefined : false)))))
+      sessions.push(...(await Promise.all(records.slice(start, start + readSlice).map(([id, value]) => read(id, value, tombstones.get(id))))))
     return sessions
   }
 
@@ -238,16 +236,12 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   }
 
   /**
-   * The session under `id`, with what `read` makes of it: its entry and its tombstone read in
-   * one step where the backend can (a round trip less on Redis, and both as of one instant).
+   * The entry under `id` and the session `read` makes of it, its tombstone read with it: in one
+   * step where the backend can (a round trip less on Redis, both as of one instant), else side by side.
    */
   async function entryOf(id: string): Promise<{ value: string | undefined; session: Session | undefined }> {
-    if (backend.getSessionAndTombstone === undefined) {
-      const value = await backend.getSession(id)
-      return { value, session: value === undefined ? undefined : await read(id, value) }
-    }
-    const [value, tombstone] = await backend.getSessionAndTombstone(id, tombstoneOf(id))
-    return { value, session: value === undefined ? undefined : await read(id, value, tombstone ?? false) }
+    const [value, tombstone] = await (backend.getSessionAndTombstone?.(id, tombstoneOf(id)) ?? Promise.all([backend.getSession(id), backend.getSession(tombstoneOf(id))]))
+    return { value, session: value === undefined ? undefined : await read(id, value, tombstone) }
   }
 
   const store: PersistentStore = {
@@ -309,7 +303,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       if (id.startsWith(tombstonePrefix)) return
       const value = await backend.deleteSession(id)
       lastRecords.delete(id)
-      const keyAddress = value === undefined ? undefined : (await read(id, value, false))?.keyAddress?.toLowerCase()
+      const keyAddress = value === undefined ? undefined : (await read(id, value))?.keyAddress?.toLowerCase()
       if (keyAddress === undefined) return
       const others = await store.list()
       if (others.some((other) => other.keyAddress?.toLowerCase() === keyAddress)) return
@@ -317,14 +311,12 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
     },
     async list() {
       const entries = await backend.listSessions()
-      const buried = new Set(entries.flatMap(([id]) => (id.startsWith(tombstonePrefix) ? [id.slice(tombstonePrefix.length)] : [])))
-      return (await readAll(entries, buried)).filter((session): session is Session => session !== undefined)
+      return (await readAll(entries)).filter((session): session is Session => session !== undefined)
     },
     async purge(at = now(), options = {}) {
       const entries = await backend.listSessions()
       const tombstones = entries.filter(([id]) => id.startsWith(tombstonePrefix))
-      const buried = new Set(tombstones.map(([id]) => id.slice(tombstonePrefix.length)))
-      const sessions = await readAll(entries, buried)
+      const sessions = await readAll(entries)
       // A purged P-256 key goes with its CryptoKey.
       const purged = await purgeBackend(vault ? { ...backend, deleteKey: (address) => store.keys.delete(address as Address) } : backend, sessions, at, { ...options, margin: purgeMargin })
       for (const id of purged) lastRecords.delete(id)
@@ -336,7 +328,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       // A tombstone's id finds a tombstone, which decodes as no session.
       const value = await backend.getSession(id)
       // Not opened here (`read` reports it): what it claims decides alone whether it is this caller's to revoke.
-      const claimed = value === undefined || (await read(id, value, false)) ? undefined : claimedRecord(value)
+      const claimed = value === undefined || (await read(id, value)) ? undefined : claimedRecord(value)
       if (claimed?.id !== id || !accept(claimed)) return false
       await bury(claimed, false)
       return true
