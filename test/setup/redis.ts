@@ -131,14 +131,12 @@ export async function startCluster(dir: string, masters = 3): Promise<TestCluste
 }
 
 /** Resolves once the node on `port` says `cluster_state:ok` and, a replica, that its link to its master is up (within 20 s). */
-export async function clusterOk(port: number): Promise<void> {
-  for (let waited = 0; waited < 20_000; waited += 100) {
-    const info = await run('redis-cli', ['-p', String(port), 'cluster', 'info']).catch(() => '')
-    const replication = await run('redis-cli', ['-p', String(port), 'info', 'replication']).catch(() => '')
-    if (info.includes('cluster_state:ok') && (replication.includes('role:master') || replication.includes('master_link_status:up'))) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the cluster node on ${port} is not ok after 20 s`)
+export function clusterOk(port: number): Promise<void> {
+  return polled(20_000, `the cluster node on ${port} is not ok`, async () => {
+    const info = await redisCli(port, 'cluster', 'info')
+    const replication = await redisCli(port, 'info', 'replication')
+    return info.includes('cluster_state:ok') && (replication.includes('role:master') || replication.includes('master_link_status:up'))
+  })
 }
 
 /**
@@ -146,13 +144,25 @@ export async function clusterOk(port: number): Promise<void> {
  * killed and comes back first serves its old view (role:master) until the cluster demotes it,
  * so `clusterOk` alone can return before it replicates anything.
  */
-export async function replicating(port: number): Promise<void> {
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    const replication = await run('redis-cli', ['-p', String(port), 'info', 'replication']).catch(() => '')
-    if (replication.includes('role:slave') && replication.includes('master_link_status:up')) return
+export function replicating(port: number): Promise<void> {
+  return polled(30_000, `the cluster node on ${port} is not a replica in sync`, async () => {
+    const replication = await redisCli(port, 'info', 'replication')
+    return replication.includes('role:slave') && replication.includes('master_link_status:up')
+  })
+}
+
+/** What `redis-cli -p port …args` prints, or '' when it fails (the node is down or starting). */
+function redisCli(port: number, ...args: string[]): Promise<string> {
+  return run('redis-cli', ['-p', String(port), ...args]).catch(() => '')
+}
+
+/** Resolves once `ok` says so, asked every 100 ms; rejects saying `what` after `within` ms. */
+async function polled(within: number, what: string, ok: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; waited < within; waited += 100) {
+    if (await ok()) return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`the cluster node on ${port} is not a replica in sync after 30 s`)
+  throw new Error(`${what} after ${within / 1000} s`)
 }
 
 /** Runs a command to its end; rejects with its output when it fails. */

@@ -21,11 +21,9 @@ export function codedBackend(backend: StoreBackend): StoreBackend {
         throw storeError(backend.name, step, error)
       }
     }
-  const { getSessionAndTombstone } = backend
   return {
     name: backend.name,
     getSession: coded('read a session', (id) => backend.getSession(id)),
-    ...(getSessionAndTombstone && { getSessionAndTombstone: coded('read a session', (id, tombstone) => getSessionAndTombstone.call(backend, id, tombstone)) }),
     listSessions: coded('list sessions', () => backend.listSessions()),
     putSession: coded('store a session', (id, value, keyAddress, expiry) => backend.putSession(id, value, keyAddress, expiry)),
     updateSession: coded('update a session', (id, change, expected) => backend.updateSession(id, change, expected)),
