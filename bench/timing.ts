@@ -16,6 +16,7 @@
  * ```
  */
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cpus, loadavg } from 'node:os'
 import { verdict } from './instantWallet.js'
 
@@ -50,6 +51,8 @@ export type Throughput = {
   cpu: number
   /** Per block of `block` operations, operations per second of CPU time: how steady it was. */
   blocks: Spread
+  /** Each block's operations per CPU second, beside the {@link machineSpeed} measured right before it. */
+  perBlock: { rate: number; speed: number }[]
 }
 
 /**
@@ -76,10 +79,41 @@ export function cpuNow(): number {
   return user + system
 }
 
-/** The machine's load as a line: 1, 5 and 15 minute averages against its cores. */
+// The reference task: a fixed 2 kB JSON text parsed and hashed, what the benches' subjects
+// spend their time on (objects made and dropped, native code called).
+const referenceText = JSON.stringify({ calls: Array.from({ length: 50 }, (_, index) => ({ index, data: 'x'.repeat(10) })) })
+const referenceRuns = 60
+
+/**
+ * How fast this machine runs right now: runs of one fixed task (a 2 kB JSON text parsed and
+ * hashed) per millisecond of CPU time, measured in about 2 ms. The machine the benches run on
+ * is a shared VM whose speed on this very task moves between two levels about 1.8× apart, for
+ * seconds to minutes at a time, whatever this process does; a subject's speed moves with it
+ * (grants a second: r = 0.63 against it, block by block). So an absolute figure (grants a
+ * second, ms to list) is printed beside it; a ratio of paired rounds is not moved by it.
+ *
+ * @example
+ * machineSpeed() // e.g. 31.2 at the slower level, 55.0 at the faster one
+ */
+export function machineSpeed(): number {
+  // A few runs untimed first: the first of a process, or after a subject has filled the caches, ran slower.
+  referenceTask(referenceRuns / 6)
+  const start = cpuNow()
+  referenceTask(referenceRuns)
+  return referenceRuns / ((cpuNow() - start) / 1000)
+}
+
+function referenceTask(runs: number): void {
+  for (let i = 0; i < runs; i++) {
+    JSON.parse(referenceText)
+    createHash('sha256').update(referenceText).digest()
+  }
+}
+
+/** The machine's load as a line: 1, 5 and 15 minute averages against its cores, and its speed now ({@link machineSpeed}). */
 export function loadLine(): string {
   const [one, five, fifteen] = loadavg().map((load) => load.toFixed(2))
-  return `load average ${one} / ${five} / ${fifteen} (1 / 5 / 15 min) on ${cpus().length} cores`
+  return `load average ${one} / ${five} / ${fifteen} (1 / 5 / 15 min) on ${cpus().length} cores; machine speed ${machineSpeed().toFixed(1)} (reference task runs a CPU ms)`
 }
 
 /** Prints the machine's load under a heading, so each figure is read with the noise it was taken in. */
@@ -180,24 +214,47 @@ export function describeComparison(comparison: Comparison, target?: number): str
 /**
  * Throughput as a user's process sees it: `operations` runs back to back, and total operations
  * over total time, wall and CPU, whatever garbage collection falls in the window (none is
- * forced or moved out). Also per block of `block` operations, to show how steady it was.
+ * forced or moved out). Also per block of `block` operations, to show how steady it was, each
+ * beside the {@link machineSpeed} taken right before it (outside the timed window).
  *
  * @example
  * const rate = await throughput(() => provider.request(grant), { operations: 20_000 })
  * rate.cpu // grants per CPU second
  */
 export async function throughput(run: () => unknown, { operations, block = 1000 }: { operations: number; block?: number }): Promise<Throughput> {
-  const blocks: number[] = []
+  const perBlock: Throughput['perBlock'] = []
   let wall = 0
   let cpu = 0
   for (let done = 0; done < operations; done += block) {
     const count = Math.min(block, operations - done)
+    const speed = machineSpeed()
     const time = await timeBatch(run, count)
     wall += time.wall
     cpu += time.cpu
-    blocks.push(count / (time.cpu / 1e6))
+    perBlock.push({ rate: count / (time.cpu / 1e6), speed })
   }
-  return { operations, wall: operations / (wall / 1e6), cpu: operations / (cpu / 1e6), blocks: spread(blocks) }
+  return { operations, wall: operations / (wall / 1e6), cpu: operations / (cpu / 1e6), blocks: spread(perBlock.map((b) => b.rate)), perBlock }
+}
+
+/**
+ * The blocks of several runs of {@link throughput} pooled and split by the machine's speed
+ * taken before each: the quarter run when the machine was fastest, against all of them, each
+ * as operations per CPU second with its spread, beside the speeds that bound the quarter.
+ *
+ * @example
+ * const { fastest, all, from } = bySpeed(rates)
+ * fastest.median // grants per CPU second while the machine ran at its fastest
+ */
+export function bySpeed(runs: Throughput[]): { all: Spread; fastest: Spread; from: number; to: number; speeds: Spread } {
+  const blocks = runs.flatMap((run) => run.perBlock).sort((a, b) => b.speed - a.speed)
+  const quarter = blocks.slice(0, Math.max(1, Math.floor(blocks.length / 4)))
+  return {
+    all: spread(blocks.map((b) => b.rate)),
+    fastest: spread(quarter.map((b) => b.rate)),
+    from: quarter.at(-1)?.speed ?? Number.NaN,
+    to: quarter[0]?.speed ?? Number.NaN,
+    speeds: spread(blocks.map((b) => b.speed)),
+  }
 }
 
 /** `12,345/s CPU (blocks p25–p75 …), 11,000/s wall`: a throughput as one line. */
