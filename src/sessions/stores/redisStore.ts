@@ -234,19 +234,20 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       return written === 1 ? 'stored' : 'exists'
     },
     async updateSession(id, change, expected) {
+      // First against what the caller read, when it says (the script compares): no GET when nothing wrote since.
+      let current = expected ?? asString(await send('GET', layout.session(id)))
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        // First against what the caller read, when it says (the script compares): no GET when nothing wrote since.
-        const guess = attempt === 0 ? expected : undefined
-        const current = guess ?? asString(await send('GET', layout.session(id)))
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
-        const result = Number(await write(scripts.cas, [layout.session(id), layout.attempts(id)], [current, next, randomUUID()]))
-        if (result === 1) return true
-        if (result === -1) return undefined
-        // Another process wrote in between: back off a little, with jitter, and redo the change
-        // (at once after a guess: it wrote before this attempt, not against it).
-        if (guess === undefined) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1 + attempt, 10)))
+        const result = await write(scripts.cas, [layout.session(id), layout.attempts(id)], [current, next, randomUUID()])
+        // Another process wrote in between, and the script answered what it wrote.
+        const now = asString(result)
+        if (now === undefined) return Number(result) === 1 ? true : undefined
+        current = now
+        // Back off a little, with jitter, before the change is redone (at once after the first
+        // attempt: that one ran against an earlier read, not against this writer).
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1 + attempt, 10)))
       }
       throw new InternalError(`${name}: session ${id} changed under every one of ${maxRetries} attempts to update it`, {
         context: id,

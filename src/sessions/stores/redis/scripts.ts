@@ -34,14 +34,15 @@ return 1`,
   /**
    * KEYS: session, its recent attempts. ARGV: durable, expected, next, attempt id.
    * Compare-and-set: 1 when written (or when this very attempt was written before: a client
-   * that lost the reply and sent the script again must not apply a relative change twice), 0
-   * when the session changed since, -1 when it is gone. The last 64 attempt ids are kept per
+   * that lost the reply and sent the script again must not apply a relative change twice), the
+   * session as it is now when it changed since (so the caller tries again without a GET of its
+   * own), -1 when it is gone. The last 64 attempt ids are kept per
    * session, and go when the session's entry does. The session keeps its deadline (KEEPTTL).
    */
   cas: `${durable}if redis.call('LPOS', KEYS[2], ARGV[4]) then return 1 end
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
-if current ~= ARGV[2] then return 0 end
+if current ~= ARGV[2] then return current end
 redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
 redis.call('LPUSH', KEYS[2], ARGV[4])
 redis.call('LTRIM', KEYS[2], 0, 63)
