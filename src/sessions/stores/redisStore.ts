@@ -43,10 +43,13 @@ export type RedisStoreOptions = StoreOptions & {
   durability?: 'aof' | 'unchecked' | undefined
   /**
    * How many replicas must hold a write before the store acknowledges it: a failover then
-   * cannot lose an acknowledged revoke or count. The write is followed by `WAIT` (by `WAITAOF`,
-   * which also waits for the replicas' append-only files, where every node is Redis ≥ 7.2) on a
-   * connection of its own. A write not confirmed within `replicaTimeout` fails: a send is
-   * refused (its call stays counted), a revoke answers an error to retry. Default: 1 when the
+   * cannot lose an acknowledged revoke or count. The write is followed by `WAIT` (by `WAITAOF`
+   * with `durability: 'aof'` where every node is Redis ≥ 7.2: it also waits for the replicas'
+   * append-only files, so replicas must then have it on) on a connection of its own. Both count
+   * the writes of that connection, so a client must be one connection (or a cluster of them),
+   * not a pool that sends each command where it likes. A write not confirmed within
+   * `replicaTimeout` fails: a send is refused (its call stays counted), a revoke answers an
+   * error to retry. Default: 1 when the
    * primary has replicas (a cluster node with replicas, a client with `sentinels`, or a server
    * with a replica connected when first checked), else 0.
    */
@@ -138,7 +141,9 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     hadReplicas ||= topology.expectsReplicas() || found.some((node) => (node?.connectedReplicas ?? 0) > 0)
     const needed = replicas ?? (hadReplicas ? 1 : 0)
     if (needed === 0) return undefined
-    return { replicas: needed, timeout: replicaTimeout, waitAof: found.every((node) => node === undefined || hasWaitAof(node.version)) && found.some((node) => node !== undefined), local: durability === 'aof' }
+    // WAITAOF counts only replicas that write an append-only file: asked of them only when the store requires one ('aof'); 'unchecked' waits for replicas' memory (WAIT).
+    const waitAof = durability === 'aof' && found.every((node) => node === undefined || hasWaitAof(node.version)) && found.some((node) => node !== undefined)
+    return { replicas: needed, timeout: replicaTimeout, waitAof, local: durability === 'aof' }
   }
   const confirmation = () =>
     (surveyed ??= survey().catch((error: unknown) => {
@@ -230,7 +235,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       // younger than `keyGrace`, so a session written as its key goes can only be unusable.
       if (keyAddress !== undefined && Number(await send('EXISTS', layout.key(keyAddress))) === 0) return 'no-key'
       const deadline = expiry === undefined || !Number.isSafeInteger(expiry) ? '' : expiry + Math.max(keepExpired, purgeMargin)
-      const written = Number(await write(scripts.put, [layout.session(id), layout.sessionIndex(id)], [value, id, deadline]))
+      const written = Number(await write(scripts.put, [layout.session(id), layout.sessionIndex(id), layout.attempts(id)], [value, id, deadline, randomUUID()]))
       return written === 1 ? 'stored' : 'exists'
     },
     async updateSession(id, change, expected) {
@@ -241,10 +246,9 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         const next = change(current)
         if (next === undefined) return false
         const result = await write(scripts.cas, [layout.session(id), layout.attempts(id)], [current, next, randomUUID()])
+        if (!Array.isArray(result)) return Number(result) === 1 ? true : undefined
         // Another process wrote in between, and the script answered what it wrote.
-        const now = asString(result)
-        if (now === undefined) return Number(result) === 1 ? true : undefined
-        current = now
+        current = asString(result[0])
         // Back off a little, with jitter, before the change is redone (at once after the first
         // attempt: that one ran against an earlier read, not against this writer).
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1 + attempt, 10)))

@@ -69,6 +69,36 @@ describe.skipIf(url === '')('redisStore', () => {
     expect(sent).toStrictEqual(['MGET', 'EVALSHA', 'MGET', 'EVALSHA'])
   })
 
+  test('behavior: with a client that answers integers as strings (ioredis stringNumbers), an update is applied once', async () => {
+    const io = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, stringNumbers: true })
+    clients.push(io)
+    const store = redisStore(io, { plaintextKeys: true, namespace: freshNamespace() })
+    await store.put(sessionFixture())
+    let changes = 0
+    const updated = await store.update('0xc0ffee', (s) => (changes++, { ...s, usage: { ...s.usage, calls: s.usage.calls + 1 } }))
+    expect({ changes, calls: updated?.usage.calls }).toStrictEqual({ changes: 1, calls: 1 })
+  })
+
+  test('behavior: a put sent again after its reply was lost (as ioredis resends after a reconnection) is its own write, not a duplicate', async () => {
+    const io = connect()
+    let resend = false
+    // The first reply of the put's script is lost, and the script sent again, as a client does after a reconnection.
+    const call = async (command: string, ...args: (string | number)[]) => {
+      if (resend && command.startsWith('EVAL')) {
+        await io.call(command, ...args) // a script the server does not hold yet (NOSCRIPT) throws here, and is not resent
+        resend = false
+      }
+      return io.call(command, ...args)
+    }
+    const store = redisStore({ call }, { plaintextKeys: true, namespace: freshNamespace() })
+    resend = true
+    await store.put(sessionFixture())
+    expect(resend).toBe(false)
+    expect((await store.get('0xc0ffee'))?.status).toBe('active')
+    // A second put of its own is a duplicate, as ever.
+    await expect(store.put(sessionFixture())).rejects.toMatchObject({ code: -32603 })
+  })
+
   test('error: a client that is not one is refused', () => {
     expect(() => redisStore({} as never, { plaintextKeys: true })).toThrowErrorMatchingInlineSnapshot(`[InvalidParamsError: client: must be a connected Redis client: ioredis (\`call\`) or redis ≥ 4 (\`sendCommand\`)]`)
   })

@@ -98,16 +98,17 @@ export function assertConfirmed(reply: unknown, confirmation: Confirmation, name
   throw new InternalError(
     `${name}: the primary applied the write (${command}), but ${replicas} of the ${confirmation.replicas} replicas it needs confirmed it within ${confirmation.timeout} ms: it may not have reached the replicas, and a failover now could lose it`,
     {
-      hint: 'a send was not signed (its call stays counted); retry a revoke until it succeeds. If replicas are down or behind for long, fix their link, or lower `replicas` / raise `replicaTimeout`',
+      hint: `a send was not signed (its call stays counted); retry a revoke until it succeeds. If replicas are down or behind for long, fix their link, or lower \`replicas\` / raise \`replicaTimeout\`${confirmation.waitAof ? '; with WAITAOF (Redis ≥ 7.2) only replicas that write an append-only file count: run them with appendonly yes' : ''}`,
     },
   )
 }
 
-/** CONFIG GET's answer (a flat list, or a map in RESP3) as an object. */
+/** CONFIG GET's answer as an object: a flat list (RESP2), or a map in RESP3, which clients give as a `Map` or as a plain object (ioredis's `replyMapping`, node-redis 5). */
 function configOf(reply: unknown): Record<string, string> {
-  if (reply instanceof Map) return Object.fromEntries([...reply].map(([k, v]) => [String(k), String(v)]))
   const config: Record<string, string> = {}
   if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) config[String(reply[i])] = String(reply[i + 1])
+  else if (typeof reply === 'object' && reply !== null)
+    for (const [name, value] of reply instanceof Map ? reply : Object.entries(reply)) config[String(name)] = String(value)
   return config
 }
 

@@ -22,27 +22,37 @@ end
 // script's keys share one hash tag (layout.ts), so they touch one cluster slot.
 export const scripts = {
   /**
-   * KEYS: session, its bucket's index. ARGV: durable, value, id, when Redis deletes the entry
-   * (unix seconds, '' for never). Writes only a new session: 1 when written, -1 when the id is
-   * taken. A deadline already past (by Redis's clock) is not set: EXPIREAT would delete at once.
+   * KEYS: session, its bucket's index, its recent attempts. ARGV: durable, value, id, when Redis
+   * deletes the entry (unix seconds, '' for never), attempt id. Writes only a new session: 1
+   * when written (or when this very attempt was: a client that lost the reply and sent the
+   * script again, as ioredis does after a reconnection, must not be told its own session is a
+   * duplicate), -1 when the id is taken. A deadline already past (by Redis's clock) is not set:
+   * EXPIREAT would delete at once.
    */
-  put: `${durable}if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+  put: `${durable}if redis.call('LPOS', KEYS[3], ARGV[5]) then return 1 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
-if ARGV[4] ~= '' and tonumber(ARGV[4]) > tonumber(redis.call('TIME')[1]) then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
+redis.call('LPUSH', KEYS[3], ARGV[5])
+redis.call('LTRIM', KEYS[3], 0, 63)
+if ARGV[4] ~= '' and tonumber(ARGV[4]) > tonumber(redis.call('TIME')[1]) then
+  redis.call('EXPIREAT', KEYS[1], ARGV[4])
+  redis.call('EXPIREAT', KEYS[3], ARGV[4])
+end
 return 1`,
   /**
    * KEYS: session, its recent attempts. ARGV: durable, expected, next, attempt id.
    * Compare-and-set: 1 when written (or when this very attempt was written before: a client
    * that lost the reply and sent the script again must not apply a relative change twice), the
-   * session as it is now when it changed since (so the caller tries again without a GET of its
-   * own), -1 when it is gone. The last 64 attempt ids are kept per
+   * session as it is now, in a list of one, when it changed since (so the caller tries again
+   * without a GET of its own; a list, not a bare string, because a client may answer integers
+   * as strings: ioredis's `stringNumbers`), -1 when it is gone. The last 64 attempt ids are kept per
    * session, and go when the session's entry does. The session keeps its deadline (KEEPTTL).
    */
   cas: `${durable}if redis.call('LPOS', KEYS[2], ARGV[4]) then return 1 end
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
-if current ~= ARGV[2] then return current end
+if current ~= ARGV[2] then return {current} end
 redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
 redis.call('LPUSH', KEYS[2], ARGV[4])
 redis.call('LTRIM', KEYS[2], 0, 63)
