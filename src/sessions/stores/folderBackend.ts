@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { readdir, readFile, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -11,7 +12,12 @@ import { keyedMutex } from './mutex.js'
  * `<folder>/<partition>/k/<address>.json` per key, each written atomically; a session's
  * writes hold `<id>.json.lock`, so updates of different sessions do not wait for each other;
  * a key's writes hold `<address>.json.lock`, so a re-seal never brings back a key just deleted.
- * Names are percent-encoded, so no id can climb out of the folder or hide as `.`/`..`.
+ * Names are percent-encoded, so no id can climb out of the folder or hide as `.`/`..`. A name
+ * whose encoding is longer than 200 characters (a MetaMask context runs to thousands) is filed
+ * as `~<SHA-256 of it>.json` instead, its encoded name on the file's first line: a file name has
+ * at most 255 bytes, and the lock and temporary files add ~50 to it. A file of an older
+ * keyleash under the long name itself (it could store names of up to ~220) is still read, and
+ * moved under the hash by the next write.
  *
  * @example
  * const backend = folderBackend('./data/sessions/', 'keyleash')
@@ -25,8 +31,8 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
   // Temporary files and lock-making files a kill left: removed before the first write, in the background.
   const cleaned = Promise.all([removeStaleTemporaries(sessions), removeStaleTemporaries(keys)]).catch(() => undefined)
   const inProcess = keyedMutex()
-  const sessionPath = (id: string) => join(sessions, `${fileName(id)}.json`)
-  const keyPath = (address: string) => join(keys, `${fileName(address)}.json`)
+  const session = (id: string) => entryFile(sessions, id)
+  const key = (address: string) => entryFile(keys, address)
   // Each write checks, right before it lands, that its lock is still its own (see withFileLock).
   const guarded = <T>(lockPath: string, task: (ready: () => Promise<void>) => Promise<T>) =>
     withFileLock(lockPath, (held) =>
@@ -35,69 +41,112 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
         held.assertHeld()
       }),
     )
-  const locked = <T>(id: string, task: (ready: () => Promise<void>) => Promise<T>) => inProcess.run(id, () => guarded(`${sessionPath(id)}.lock`, task))
+  const locked = <T>(id: string, task: (ready: () => Promise<void>) => Promise<T>) => inProcess.run(id, () => guarded(`${session(id).path}.lock`, task))
   const inProcessKeys = keyedMutex()
   const lockedKey = <T>(address: string, task: (ready: () => Promise<void>) => Promise<T>) =>
-    inProcessKeys.run(address, () => guarded(`${keyPath(address)}.lock`, task))
-  /** Removes a file, flushing its folder, so an acknowledged delete (a revoked key) is gone for good. */
-  const remove = async (path: string) => {
-    await unlink(path).catch(ignoreMissing)
-    await syncFolder(dirname(path))
-  }
+    inProcessKeys.run(address, () => guarded(`${key(address).path}.lock`, task))
 
   return {
     name: `fileStore ${folder}`,
-    getSession: (id) => readIfAny(sessionPath(id)),
+    getSession: (id) => session(id).read(),
     listSessions: () => listFolder(sessions),
     putSession(id, value, keyAddress) {
       return locked(id, async (ready) => {
-        if ((await readIfAny(sessionPath(id))) !== undefined) return 'exists'
-        if (keyAddress !== undefined && (await readIfAny(keyPath(keyAddress))) === undefined) return 'no-key'
+        if ((await session(id).read()) !== undefined) return 'exists'
+        if (keyAddress !== undefined && (await key(keyAddress).read()) === undefined) return 'no-key'
         await ready()
-        await writeFileAtomic(sessionPath(id), value)
+        await session(id).write(value)
         return 'stored'
       })
     },
     updateSession(id, change) {
       return locked(id, async (ready) => {
-        const current = await readIfAny(sessionPath(id))
+        const current = await session(id).read()
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
         await ready()
-        await writeFileAtomic(sessionPath(id), next)
+        await session(id).write(next)
         return true
       })
     },
     deleteSession(id) {
       return locked(id, async (ready) => {
-        const current = await readIfAny(sessionPath(id))
+        const current = await session(id).read()
         if (current === undefined) return undefined
         await ready()
-        await remove(sessionPath(id))
+        await session(id).remove()
         return current
       })
     },
-    getKey: (address) => readIfAny(keyPath(address)),
+    getKey: (address) => key(address).read(),
     listKeys: () => listFolder(keys),
     putKey: (address, value) =>
       lockedKey(address, async (ready) => {
         await ready()
-        await writeFileAtomic(keyPath(address), value)
+        await key(address).write(value)
       }),
     replaceKey: (address, expected, next) =>
       lockedKey(address, async (ready) => {
-        if ((await readIfAny(keyPath(address))) !== expected) return false
+        if ((await key(address).read()) !== expected) return false
         await ready()
-        await writeFileAtomic(keyPath(address), next)
+        await key(address).write(next)
         return true
       }),
     deleteKey: (address) =>
       lockedKey(address, async (ready) => {
         await ready()
-        await remove(keyPath(address))
+        await key(address).remove()
       }),
   }
+}
+
+// A file name has at most 255 bytes; the lock's and the temporary files' names add ~50 to an entry's.
+const longestName = 200
+// The longest entry name an older keyleash wrote as it is (`<name>.json` in 255 bytes).
+const longestLegacyName = 250
+
+/**
+ * The file of the entry `name` in `folder`: `<encoded name>.json`, or, when that is too long,
+ * `~<SHA-256 of the encoded name>.json` holding the encoded name on its first line (`~` is
+ * never the start of an encoded name), so a listing still knows whose it is.
+ */
+function entryFile(folder: string, name: string) {
+  const encoded = fileName(name)
+  const plain = join(folder, `${encoded}.json`)
+  if (encoded.length <= longestName) return { path: plain, read: () => readIfAny(plain), write: (value: string) => writeFileAtomic(plain, value), remove: () => removeFile(plain) }
+  const path = join(folder, `~${createHash('sha256').update(encoded).digest('hex')}.json`)
+  const legacy = encoded.length <= longestLegacyName ? plain : undefined
+  return {
+    path,
+    read: async () => {
+      const text = await readIfAny(path)
+      return text === undefined ? legacy && readIfAny(legacy) : valueOf(text, encoded)
+    },
+    write: async (value: string) => {
+      await writeFileAtomic(path, `${encoded}\n${value}`)
+      if (legacy) await removeFile(legacy)
+    },
+    remove: async () => {
+      await removeFile(path)
+      if (legacy) await removeFile(legacy)
+    },
+  }
+}
+
+/** The value in a hashed file: after its first line, when that names `encoded`; else all of it, which no codec reads (reported as damaged). */
+function valueOf(text: string, encoded: string): string {
+  const end = text.indexOf('\n')
+  return end !== -1 && text.slice(0, end) === encoded ? text.slice(end + 1) : text
+}
+
+/** Removes a file, flushing its folder, so an acknowledged delete (a revoked key) is gone for good; one already gone costs no flush (whoever removed it flushed). */
+async function removeFile(path: string): Promise<void> {
+  const removed = await unlink(path).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+  )
+  if (removed) await syncFolder(dirname(path))
 }
 
 /** Percent-encoding, plus the characters `encodeURIComponent` leaves that matter in file names. */
@@ -110,18 +159,33 @@ function fileName(name: string): string {
 // so the event loop still turns every couple of milliseconds.
 const readSlice = 256
 
-/** Every `<name>.json` of `folder`, as `[name, content]`. */
+/** Every entry of `folder`, as `[name, content]`; of an entry in both an older keyleash's file and its hashed one, the hashed one (written since). */
 async function listFolder(folder: string): Promise<[string, string][]> {
   const names = (await readdir(folder)).filter((name) => name.endsWith('.json'))
-  const found: [string, string][] = []
+  const found = new Map<string, { value: string; hashed: boolean }>()
   for (let start = 0; start < names.length; start += readSlice) {
     if (start > 0) await nextTurn()
     for (const name of names.slice(start, start + readSlice)) {
-      const value = readIfAnySync(join(folder, name))
-      if (value !== undefined) found.push([decodeURIComponent(name.slice(0, -'.json'.length)), value])
+      const text = readIfAnySync(join(folder, name))
+      if (text === undefined) continue
+      const hashed = name.startsWith('~')
+      const line = hashed ? text.indexOf('\n') : -1
+      // A hashed file without its name line is listed under its file name: the store then reports it as damaged.
+      const encoded = line > 0 ? text.slice(0, line) : name.slice(0, -'.json'.length)
+      const entry = decodedName(encoded)
+      if (hashed || !found.get(entry)?.hashed) found.set(entry, { value: hashed ? valueOf(text, encoded) : text, hashed })
     }
   }
-  return found
+  return [...found].map(([entry, { value }]) => [entry, value])
+}
+
+/** An encoded name decoded; one that is not an encoding (a file someone else put there) as it is. */
+function decodedName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded)
+  } catch {
+    return encoded
+  }
 }
 
 function nextTurn(): Promise<void> {
@@ -139,8 +203,4 @@ function readIfAnySync(path: string): string | undefined {
 
 async function readIfAny(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
-}
-
-function ignoreMissing(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'ENOENT') throw error
 }

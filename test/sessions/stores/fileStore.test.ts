@@ -106,6 +106,35 @@ describe('fileStore', () => {
     expect(await otherNamespace.list()).toStrictEqual([])
   })
 
+  test('behavior: the folder layout keeps a session whose id is thousands of characters (a MetaMask context): stored, listed, updated, revoked and deleted, under a hashed file name', async () => {
+    const path = join(root, 'long-ids/')
+    const id = `0x${'ab'.repeat(1500)}`
+    const store = fileStore(path, { encryptionKey })
+    await store.put(sessionFixture({ id, keyAddress: await store.keys.generate() }))
+    expect((await fileStore(path, { encryptionKey }).list()).map((session) => session.id)).toStrictEqual([id])
+    expect((await store.update(id, (session) => ({ ...session, usage: { ...session.usage, calls: 1 } })))?.usage.calls).toBe(1)
+    expect((await store.update(id, (session) => ({ ...session, status: 'revoked' })))?.status).toBe('revoked')
+    expect((await fileStore(path, { encryptionKey }).get(id))?.status).toBe('revoked')
+    const files = readdirSync(join(path, 'keyleash', 's'))
+    expect(files).toHaveLength(2) // the record and its tombstone
+    expect(files.every((name) => /^~[0-9a-f]{64}\.json$/.test(name))).toBe(true)
+    await store.delete(id)
+    expect(await store.get(id)).toBeUndefined()
+  })
+
+  test('behavior: a session an older keyleash filed under its long id itself (up to 250 characters) is still read and listed once, and moved under the hashed name by its next write', async () => {
+    const path = join(root, 'legacy-long-ids/')
+    const id = `0x${'cd'.repeat(110)}`
+    const sessions = join(path, 'keyleash', 's')
+    mkdirSync(sessions, { recursive: true })
+    writeFileSync(join(sessions, `${id}.json`), encodeSession(sessionFixture({ id })))
+    const store = fileStore(path, { plaintextKeys: true })
+    expect((await store.get(id))?.id).toBe(id)
+    expect((await store.update(id, (session) => ({ ...session, usage: { ...session.usage, calls: 1 } })))?.usage.calls).toBe(1)
+    expect(readdirSync(sessions).filter((name) => name.endsWith('.json'))).toStrictEqual([expect.stringMatching(/^~[0-9a-f]{64}\.json$/)])
+    expect((await fileStore(path, { plaintextKeys: true }).list()).map((session) => [session.id, session.usage.calls])).toStrictEqual([[id, 1]])
+  })
+
   test('behavior: a large folder is read in slices, so the event loop turns while 1,000 sessions load', async () => {
     const path = join(root, 'large/')
     const sessions = join(path, 'keyleash', 's')
