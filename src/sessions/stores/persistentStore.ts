@@ -305,8 +305,9 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       lastRecords.delete(id)
       const keyAddress = value === undefined ? undefined : (await read(id, value))?.keyAddress?.toLowerCase()
       if (keyAddress === undefined) return
-      const others = await store.list()
-      if (others.some((other) => other.keyAddress?.toLowerCase() === keyAddress)) return
+      // An entry this store cannot read may use the key too (see purgeBackend): then it stays.
+      const others = await readAll(await backend.listSessions())
+      if (others.some((other) => other === undefined || other.keyAddress?.toLowerCase() === keyAddress)) return
       await store.keys.delete(keyAddress as Address)
     },
     async list() {

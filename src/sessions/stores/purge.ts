@@ -45,8 +45,9 @@ export async function purgeSessions(store: SessionStore & { purge?: (now: number
  * `purgeMargin`: a clock set ahead must not delete a session that still runs), its key (unless
  * another session kept uses it) and its entry, deleted without listing again; then every key
  * no session uses and older than `keyGrace` (see {@link PurgeOptions}). A damaged session entry
- * could name any key, so while one is there no unused key is deleted. Resolves to the ids of
- * the sessions deleted.
+ * (or one sealed under a key this process lacks, mid-rotation) could name any key, so while
+ * one is there no key is deleted, not even a purged session's: its entry goes, its key waits
+ * for a purge that can read every entry. Resolves to the ids of the sessions deleted.
  *
  * @example
  * const purged = await purgeBackend(backend, sessions, 1_800_000_000, { margin: 86_400 }) // ['0x01', …]
@@ -70,7 +71,7 @@ export async function purgeBackend(
   const deleted = new Set<string>()
   for (const session of stale) {
     const key = session.keyAddress?.toLowerCase()
-    if (key !== undefined && !used.has(key) && !deleted.has(key)) {
+    if (key !== undefined && !damaged && !used.has(key) && !deleted.has(key)) {
       await backend.deleteKey(key)
       deleted.add(key)
     }

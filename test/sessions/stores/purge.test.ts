@@ -102,6 +102,25 @@ describe('purge', () => {
     expect((await store.keys.signer(undated))?.address).toBe(undated)
   })
 
+  test("behavior: while an entry cannot be read (damaged, or sealed under a key this process lacks mid-rotation), purge and delete keep a stale session's key, which that entry may use", async () => {
+    const { folder, store } = folderStore(() => now - 2 * hour)
+    const key = await store.keys.generate()
+    await store.put(sessionFixture({ id: '0x01', keyAddress: key }))
+    await store.put(sessionFixture({ id: '0x02', keyAddress: key, status: 'revoked' }))
+    await store.put(sessionFixture({ id: '0x03', keyAddress: key, status: 'revoked' }))
+    const live = join(folder, 'keyleash', 's', '0x01.json')
+    const text = readFileSync(live, 'utf8')
+    writeFileSync(live, text.replace('"status":"active"', '"status":"activ'))
+    expect(await store.purge(now)).toStrictEqual(['0x02', '0x03'])
+    expect(await store.keys.has(key)).toBe(true)
+    await store.put(sessionFixture({ id: '0x04', keyAddress: key }))
+    await store.delete('0x04')
+    expect(await store.keys.has(key)).toBe(true)
+    // Once the entry reads again, the key is known to be used: it stays, as ever.
+    writeFileSync(live, text)
+    expect((await store.get('0x01'))?.keyAddress).toBe(key)
+  })
+
   test.each(['clock.jsonl', 'clock/'])('behavior: with the clock 2 h ahead, purge (%s) keeps a session with 59 min left and its key; one expired a purgeMargin ago goes', async (name) => {
     const path = join(root, `${++made}-${name}`)
     const store = fileStore(path, { plaintextKeys: true })
