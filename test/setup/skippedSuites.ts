@@ -5,7 +5,7 @@ import type { Reporter, TestCase, TestModule, TestSuite } from 'vitest/node'
 const needs = [
   { match: /redis/i, need: 'redis-server', enable: 'bash scripts/ensure-redis.sh' },
   { match: /chromium|^test\/browser\//i, need: 'Chromium', enable: 'bash scripts/ensure-chromium.sh' },
-  { match: /fileLock/, need: 'root, to mount a full disk', enable: 'run the tests as root' },
+  { match: /fileLock/, need: 'root, to mount a full disk and to start a holder in a PID namespace of its own (unshare)', enable: 'run the tests as root' },
 ] as const
 
 /**

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, statSync } from 'node:fs'
 import { open, readdir, rename, unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { causeOf, InvalidParamsError } from '../../errors.js'
-import { isRunning } from './fileLock.js'
+import { isOrphanedTemporary, temporaryBeside } from './fileLock.js'
 
 /**
  * Replaces `path` with `data` so that a crash at any moment leaves either the old content or
@@ -43,7 +42,7 @@ export type AsideFile = {
  * await withLock(async () => { await aside.append(tail); await aside.commit() })
  */
 export async function writeFileAside(path: string, data: string): Promise<AsideFile> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const temporary = temporaryBeside(path)
   const handle = await open(temporary, 'wx', 0o600)
   let isOpen = true
   const discard = async () => {
@@ -101,10 +100,12 @@ export async function syncFolder(folder: string): Promise<void> {
 }
 
 /**
- * Removes the temporary files ({@link writeFileAtomic}'s, `<name>.<pid>.<hex>.tmp`) that a
- * process killed mid-write left in `folder`, of names starting with `prefix` (a folder may be
- * shared with other files): those whose pid no longer runs. One of a running process may
- * still be renamed into place, so it stays. Resolves to how many it removed.
+ * Removes the temporary files ({@link writeFileAtomic}'s, `<name>.<pid>.<hex>[.<namespace>-<boot>].tmp`)
+ * that a process killed mid-write left in `folder`, of names starting with `prefix` (a folder
+ * may be shared with other files): those whose pid no longer runs, or is a zombie. One of a
+ * running process may still be renamed into place, so it stays; so does one written in another
+ * PID namespace or boot (another container sharing the folder), whose pid means nothing here
+ * (see {@link isOrphanedTemporary}). Resolves to how many it removed.
  *
  * @example
  * await removeStaleTemporaries('./data', 'sessions.jsonl.') // 0
@@ -112,8 +113,7 @@ export async function syncFolder(folder: string): Promise<void> {
 export async function removeStaleTemporaries(folder: string, prefix = ''): Promise<number> {
   let removed = 0
   for (const name of await readdir(folder).catch(() => [])) {
-    const match = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)
-    if (match === null || !name.startsWith(prefix) || isRunning(Number(match[1]))) continue
+    if (!name.startsWith(prefix) || !isOrphanedTemporary(name)) continue
     await unlink(join(folder, name)).then(
       () => removed++,
       () => undefined,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, readlinkSync, statSync } from 'node:fs'
 import { link, open, readFile, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { causeOf, InternalError } from '../../errors.js'
@@ -27,18 +27,23 @@ export type HeldLock = {
 
 /**
  * Runs `task` holding `lockPath`, a lock between processes on one host. The lock file is made
- * whole before it exists: its content (host, pid, the process's start time, a nonce) is
- * written to a temporary file that is then hard-linked to `lockPath`, which the OS grants to
- * one process only, so no lock is ever seen empty. A busy lock is retried every few ms (with
- * jitter, so waiting processes do not retry in step).
+ * whole before it exists: its content (host, pid, the process's start time, a nonce, and the
+ * PID namespace and boot its pid belongs to) is written to a temporary file that is then
+ * hard-linked to `lockPath`, which the OS grants to one process only, so no lock is ever seen
+ * empty. A busy lock is retried every few ms (with jitter, so waiting processes do not retry
+ * in step).
  *
  * A live holder keeps its lock however long it takes (a GC pause, a debugger, SIGSTOP, a slow
  * disk, a clock step): age alone never takes a lock. It is taken over, atomically (see
- * {@link breakLock}), only once its holder is gone: its pid no longer runs on this host, or
- * runs a process started at another time (the pid was reused). A waiter that outlasts
- * `timeout` is refused with an error naming the holder. Before each write it commits, the
- * task calls `held.assertHeld()`, so a lock that was taken away (by hand) refuses the write.
- * The lock is removed after the task only if it is still this holder's.
+ * {@link breakLock}), only once its holder is gone: its pid no longer runs on this host, runs
+ * a process started at another time (the pid was reused), names a process that exited and
+ * was not reaped (a zombie), or ran under an earlier boot of this host (every process of which
+ * is gone: hosts that share a folder need hostnames of their own). A holder whose pid this
+ * process cannot check (on another host, or in another PID namespace of this host, as a
+ * container sharing the folder is) is never judged gone. A waiter that outlasts `timeout` is refused with an error naming
+ * the holder and what to do. Before each write it commits, the task calls `held.assertHeld()`,
+ * so a lock that was taken away (by hand) refuses the write. The lock is removed after the
+ * task only if it is still this holder's.
  *
  * A lock that cannot be written (a full disk) is reported, and nothing is left behind.
  *
@@ -108,15 +113,118 @@ function procStat(pid: number): string[] | undefined {
   return text.slice(text.lastIndexOf(')') + 2).split(' ')
 }
 
+/**
+ * Whether process `pid` of this PID namespace is gone: it does not run, it exited and its
+ * parent has not reaped it (a zombie keeps its pid, its `/proc` entry and `kill(pid, 0)`, but
+ * will never let go), or, given the start time it had, the pid now names another process.
+ * `stopped`: it is live but stopped (SIGSTOP, a debugger).
+ */
+function judgePid(pid: number, started?: string): { gone: boolean; stopped: boolean } {
+  const fields = procStat(pid)
+  if (fields === undefined) return { gone: !isRunning(pid), stopped: false }
+  const [state] = fields
+  const exited = state === 'Z' || state === 'X'
+  // A lock of an older keyleash has a nonce where the start time is.
+  const reused = started !== undefined && /^\d+$/.test(started) && fields[19] !== started
+  return { gone: exited || reused, stopped: !exited && !reused && (state === 'T' || state === 't') }
+}
+
+/**
+ * Where this process's pids mean something: its PID namespace (`pid:[4026531836]`; a container
+ * has its own, in which the same pid is another process) and the kernel's boot id (another
+ * machine of the same hostname, or this one before a restart, counts pids of its own). Empty
+ * where `/proc` does not say (not Linux).
+ */
+type PidSpace = { namespace: string; boot: string }
+
+let ownSpace: PidSpace | undefined
+function pidSpace(): PidSpace {
+  ownSpace ??= {
+    namespace: readOrEmpty(() => readlinkSync('/proc/self/ns/pid')),
+    boot: readOrEmpty(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
+  }
+  return ownSpace
+}
+
+function readOrEmpty(read: () => string): string {
+  try {
+    return read()
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * Why pids written in `space` are not this process's to check: they were counted under an
+ * earlier boot (their processes are gone), or in another PID namespace (they cannot be
+ * checked); `undefined` when they are. A part left empty (by an older keyleash, which wrote
+ * none, or where `/proc` did not say) is taken as this process's, as it always was.
+ */
+function otherSpace(space: Partial<PidSpace>): 'boot' | 'namespace' | undefined {
+  const own = pidSpace()
+  // Another boot first: namespaces of two kernels are not comparable.
+  if (space.boot && space.boot !== own.boot) return 'boot'
+  if (space.namespace && space.namespace !== own.namespace) return 'namespace'
+  return undefined
+}
+
 let ownStart: string | undefined
 function ownToken(): string {
   ownStart ??= processStartTime(process.pid) ?? ''
-  return `${host}\n${process.pid}\n${ownStart}\n${randomBytes(8).toString('hex')}\n`
+  const { namespace, boot } = pidSpace()
+  // Older keyleash reads the first three lines only, so the new ones go last.
+  return `${host}\n${process.pid}\n${ownStart}\n${randomBytes(8).toString('hex')}\n${namespace}\n${boot}\n`
+}
+
+/**
+ * A name for a temporary file beside `path`, `<path>.<pid>.<hex>.<namespace>-<boot>.tmp`, that
+ * tells {@link isOrphanedTemporary} whose it is. Where `/proc` does not say, the part after the
+ * hex is left out, the form older keyleash used.
+ *
+ * @example
+ * temporaryBeside('./sessions.jsonl') // './sessions.jsonl.4242.9f3a1b2c.4026531836-c0c163cb40f1.tmp'
+ */
+export function temporaryBeside(path: string): string {
+  const tag = spaceTag(pidSpace())
+  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}${tag === undefined ? '' : `.${tag}`}.tmp`
+}
+
+/**
+ * A short form of a {@link PidSpace} to fit a file name: the namespace's number and the first 12
+ * hex digits of the boot id. Not a run of 8 hex digits, so older keyleash, which judges
+ * `.<pid>.<8 hex>.tmp` by the pid alone, leaves such a file alone.
+ */
+function spaceTag({ namespace, boot }: PidSpace): string | undefined {
+  const number = /^pid:\[(\d+)\]$/.exec(namespace)?.[1]
+  const bootHex = boot.replaceAll('-', '').slice(0, 12)
+  return number === undefined || !/^[0-9a-f]{12}$/.test(bootHex) ? undefined : `${number}-${bootHex}`
+}
+
+/**
+ * Whether `name` is a temporary file ({@link temporaryBeside}'s) whose writer is gone, so that it
+ * will never be renamed into place: its pid no longer runs, or is a zombie, or it was written
+ * under an earlier boot. One written in another PID namespace (a container sharing the folder)
+ * is never judged so: the same pid here says nothing of its writer. One of the older form (no
+ * namespace) is judged by pid.
+ *
+ * @example
+ * isOrphanedTemporary('sessions.jsonl.4242.9f3a1b2c.4026531836-c0c163cb40f1.tmp') // false while 4242 runs
+ */
+export function isOrphanedTemporary(name: string): boolean {
+  const match = /\.(\d+)\.[0-9a-f]{8}(?:\.(\d+-[0-9a-f]{12}))?\.tmp$/.exec(name)
+  if (match === null) return false
+  const [, pid, tag] = match
+  const [namespace, boot] = (tag ?? '').split('-')
+  const [ownNamespace, ownBoot] = (spaceTag(pidSpace()) ?? '').split('-')
+  // Of an earlier boot: its writer went with it. Of another namespace: its pid says nothing here.
+  if (tag !== undefined && boot !== ownBoot) return true
+  if (tag !== undefined && namespace !== ownNamespace) return false
+  return judgePid(Number(pid)).gone
 }
 
 /** Makes the lock holding `token`, whole, or answers `false` when it exists. A lock that cannot be made is reported. */
 async function tryCreate(lockPath: string, token: string): Promise<boolean> {
-  const temporary = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const temporary = temporaryBeside(lockPath)
   try {
     const handle = await open(temporary, 'wx', 0o600)
     try {
@@ -134,7 +242,15 @@ async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   }
 }
 
-type Holder = { content: string; host: string | undefined; pid: number | undefined; gone: boolean; stopped: boolean }
+type Holder = {
+  content: string
+  host: string | undefined
+  pid: number | undefined
+  gone: boolean
+  stopped: boolean
+  /** Why this process cannot check the holder's pid, when it cannot. */
+  unchecked?: 'host' | 'namespace' | undefined
+}
 
 /**
  * Who holds the lock, as far as it says, and whether that holder is gone (see
@@ -150,18 +266,18 @@ function readHolder(lockPath: string, stale: number): Holder | undefined {
   } catch {
     return undefined
   }
-  const [holderHost, pidText, started] = content.split('\n')
+  const [holderHost, pidText, started, , namespace, boot] = content.split('\n')
   const pid = /^\d+$/.test(pidText ?? '') ? Number(pidText) : undefined
   if (pid === undefined || pid === 0)
     // No holder named: only an older keyleash left such a file, half-written; its age is all there is to go by.
     return { content, host: holderHost, pid: undefined, gone: Date.now() - modified > stale, stopped: false }
-  // Another host's pid means nothing here: that holder is never judged gone from this host.
-  if (holderHost !== host) return { content, host: holderHost, pid, gone: false, stopped: false }
-  const fields = procStat(pid)
-  const running = fields !== undefined || isRunning(pid)
-  // A start time that differs: the pid now names another process. A lock of an older keyleash has a nonce there.
-  const reused = fields !== undefined && /^\d+$/.test(started ?? '') && fields[19] !== started
-  return { content, host: holderHost, pid, gone: !running || reused, stopped: !reused && (fields?.[0] === 'T' || fields?.[0] === 't') }
+  // Another host's pid means nothing here, nor does another namespace's (a container sharing
+  // the folder and the hostname): such a holder is never judged gone from here. One of an
+  // earlier boot went with it: a lock a power cut left must not need removing by hand.
+  const space = holderHost !== host ? 'host' : otherSpace({ namespace, boot })
+  if (space === 'boot') return { content, host: holderHost, pid, gone: true, stopped: false }
+  if (space !== undefined) return { content, host: holderHost, pid, gone: false, stopped: false, unchecked: space }
+  return { content, host: holderHost, pid, ...judgePid(pid, started) }
 }
 
 /**
@@ -219,17 +335,19 @@ export function isRunning(pid: number): boolean {
 }
 
 function busyError(lockPath: string, timeout: number, holder: Holder): InternalError {
-  const who = `process ${holder.pid ?? '?'}${holder.host === host ? '' : ` on ${holder.host}`}`
-  const state = holder.host !== host ? 'which this host cannot check' : holder.stopped ? 'stopped (SIGSTOP or a debugger)' : 'still running'
-  return new InternalError(`the lock ${lockPath} stayed taken for ${timeout} ms (by ${who}, ${state})`, {
-    file: lockPath,
-    hint:
-      holder.host !== host
-        ? `if ${holder.host} is gone, remove ${lockPath}; a live holder is never taken over`
+  const { pid = '?', unchecked } = holder
+  const [who, hint] =
+    unchecked === 'host'
+      ? [`process ${pid} on ${holder.host}, which this host cannot check`, `if ${holder.host} is gone, remove ${lockPath}; a live holder is never taken over`]
+      : unchecked === 'namespace'
+        ? [
+            `process ${pid} of another PID namespace (another container), which this process cannot check`,
+            `if no process of the other containers sharing this folder holds it, remove ${lockPath}; a live holder is never taken over`,
+          ]
         : holder.stopped
-          ? `resume process ${holder.pid} (kill -CONT ${holder.pid}) or stop it; a live holder keeps its lock`
-          : 'another process holds the store and has not let go; if it hangs, stop it',
-  })
+          ? [`process ${pid}, stopped (SIGSTOP or a debugger)`, `resume process ${pid} (kill -CONT ${pid}) or stop it; a live holder keeps its lock`]
+          : [`process ${pid}, still running`, 'another process holds the store and has not let go; if it hangs, stop it']
+  return new InternalError(`the lock ${lockPath} stayed taken for ${timeout} ms (by ${who})`, { file: lockPath, hint })
 }
 
 function lockError(lockPath: string, error: unknown): InternalError {

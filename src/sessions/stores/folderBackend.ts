@@ -13,9 +13,9 @@ import { keyedMutex } from './mutex.js'
  * writes hold `<id>.json.lock`, so updates of different sessions do not wait for each other;
  * a key's writes hold `<address>.json.lock`, so a re-seal never brings back a key just deleted.
  * Names are percent-encoded, so no id can climb out of the folder or hide as `.`/`..`. A name
- * whose encoding is longer than 200 characters (a MetaMask context runs to thousands) is filed
+ * whose encoding is longer than 180 characters (a MetaMask context runs to thousands) is filed
  * as `~<SHA-256 of it>.json` instead, its encoded name on the file's first line: a file name has
- * at most 255 bytes, and the lock and temporary files add ~50 to it. A file of an older
+ * at most 255 bytes, and the lock's temporary files add up to 75 to it. A file of an older
  * keyleash under the long name itself (it could store names of up to ~220) is still read, and
  * moved under the hash by the next write.
  *
@@ -101,8 +101,9 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
   }
 }
 
-// A file name has at most 255 bytes; the lock's and the temporary files' names add ~50 to an entry's.
-const longestName = 200
+// A file name has at most 255 bytes; a lock's temporary file adds up to 75 to an entry's name
+// (`.json.lock.<pid>.<8 hex>.<namespace>-<12 hex>.tmp`, fileLock.ts temporaryBeside).
+const longestName = 180
 // The longest entry name an older keyleash wrote as it is (`<name>.json` in 255 bytes).
 const longestLegacyName = 250
 
