@@ -31,7 +31,8 @@ export type LogFileSettings = {
  *   short (full) is cut off again and rejects, coded: nothing unacknowledged is left, and
  *   nothing acknowledged is missing.
  * - Readers take no lock and never write: each operation `stat`s the file and reads only what
- *   was appended since its last look, so another process's writes are seen at once. A rewrite
+ *   was appended since its last look (once the line it read last is still there: a write
+ *   whose flush failed is cut off again), so another process's writes are seen at once. A rewrite
  *   (compaction, in this process or another) is a new file renamed into place: a new inode or
  *   generation, and the reader loads it afresh.
  * - A line without its final newline is a write in progress, or one cut off by a crash: it is
@@ -122,6 +123,7 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
       seen.records += records.length
       seen.offset = seen.size = written.size
       seen.mtimeMs = written.mtimeMs
+      seen.lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1, -1)
     }
   }
 
@@ -137,7 +139,8 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
   /** This process's view of the log once `path` holds its rewrite of generation `generation`, with `records` lines. */
   function rewritten(seen: Log, generation: string, records: number): Log {
     const stats = statSync(path)
-    log = { ...seen, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records }
+    // The rewrite's last line is not at hand: this reader's next look skips the check once (its own file, just written).
+    log = { ...seen, generation, ino: stats.ino, dev: stats.dev, size: stats.size, offset: stats.size, mtimeMs: stats.mtimeMs, records, lastLine: '' }
     return log
   }
 
@@ -301,10 +304,17 @@ type Log = {
   damaged: string[]
   /** Record lines in the file, live or superseded, and damaged ones: what compaction would drop. */
   records: number
+  /**
+   * The last whole line read, ending at `offset` (`''`: none, or not known). A write whose flush
+   * failed is cut off again (see appendText); a reader that read it, then sees the file grow
+   * past it with other bytes, would read on from the middle of a line: it checks these bytes
+   * are still there first.
+   */
+  lastLine: string
 }
 
 function emptyLog(): Log {
-  return { generation: undefined, ino: -1, dev: -1, mtimeMs: 0, size: 0, offset: 0, entries: new Map(), damaged: [], records: 0 }
+  return { generation: undefined, ino: -1, dev: -1, mtimeMs: 0, size: 0, offset: 0, entries: new Map(), damaged: [], records: 0, lastLine: '' }
 }
 
 function sameFile(log: Log, stats: Stats): boolean {
@@ -333,8 +343,15 @@ function readLog(path: string, known: Log | undefined, name: string): Log {
         store: name,
         hint: 'restore the file from a backup; to start an empty store instead, delete it',
       })
-    // Shorter than what was read (cut at rest): read afresh, as a new reader would, tear and all.
-    const grown = known !== undefined && sameFile(known, stats) && stats.size >= known.offset && generationOf(readBytes(fd, 0, headerBytes).toString('latin1')) === known.generation
+    // Shorter than what was read (cut at rest), or no longer ending, where this reader stopped,
+    // in the line it read last (a failed write cut off, then others written): read afresh, as a
+    // new reader would, tear and all.
+    const grown =
+      known !== undefined &&
+      sameFile(known, stats) &&
+      stats.size >= known.offset &&
+      generationOf(readBytes(fd, 0, headerBytes).toString('latin1')) === known.generation &&
+      stillEndsWith(fd, known)
     const log = grown ? known : { ...emptyLog(), ino: stats.ino, dev: stats.dev }
     let position = log.offset
     while (position < stats.size) {
@@ -360,6 +377,13 @@ function readLog(path: string, known: Log | undefined, name: string): Log {
   }
 }
 
+/** Whether the file still holds `known.lastLine` and its newline right before `known.offset`. */
+function stillEndsWith(fd: number, known: Log): boolean {
+  if (known.lastLine === '') return true
+  const line = Buffer.from(`${known.lastLine}\n`, 'utf8')
+  return known.offset >= line.length && readBytes(fd, known.offset - line.length, line.length).equals(line)
+}
+
 function readBytes(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.allocUnsafe(Math.max(0, length))
   let read = 0
@@ -382,7 +406,12 @@ function readText(log: Log, text: string, atStart: boolean): void {
     log.generation = generationOf(text.slice(0, headerBytes))
     from = text.indexOf('\n') + 1
   }
-  for (let end = text.indexOf('\n', from); end !== -1; from = end + 1, end = text.indexOf('\n', from)) if (end > from) readLine(log, text.slice(from, end))
+  for (let end = text.indexOf('\n', from); end !== -1; from = end + 1, end = text.indexOf('\n', from)) {
+    if (end === from) continue
+    const line = text.slice(from, end)
+    readLine(log, line)
+    log.lastLine = line
+  }
 }
 
 // Slices of the file read at a time: large enough that a slice costs little more than its bytes.

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -91,6 +91,24 @@ describe('fileStore (one file): the log', () => {
     expect((await open(path).store.get('0xc0ffee'))?.usage.calls).toBe(2)
     expect(errors).toHaveLength(1) // each store that meets the tear reports it, once: this one when its write sealed it
     expect(readFileSync(path, 'utf8')).toContain(`${value.slice(0, 60)}`) // kept, for recovery
+  })
+
+  test("behavior: a reader that read a write whose flush then failed (cut off again) reads afresh once the file grows past it with other bytes: it never misses the next acknowledged write", async () => {
+    const path = fresh()
+    const writer = open(path).store
+    const reader = open(path).store
+    await writer.put(sessionFixture())
+    expect((await reader.get('0xc0ffee'))?.usage.calls).toBe(0)
+    // A write whose flush failed: appended, read by the reader, then cut off again (appendText's rollback).
+    const before = statSync(path).size
+    const phantom = encodeSession(sessionFixture({ id: '0x0bad' }))
+    appendFileSync(path, `["keyleash","s","0x0bad"]\t${phantom}\t${phantom.length}\n`)
+    expect((await reader.get('0x0bad'))?.id).toBe('0x0bad')
+    truncateSync(path, before)
+    // The next write is longer than the one cut off, so the file grows past where the reader stopped.
+    await writer.update('0xc0ffee', (s) => ({ ...addCall(s), walletData: { note: 'x'.repeat(200) } }))
+    expect((await reader.get('0xc0ffee'))?.usage.calls).toBe(1)
+    expect(await reader.get('0x0bad')).toBeUndefined()
   })
 
   test('error: compactAbove must be a whole number ≥ 0', () => {
