@@ -20,7 +20,7 @@ const reasons: Readonly<Record<string, { refused: boolean; what: string; todo: s
   AA32: { refused: false, what: 'the paymaster\'s approval has expired or is not due yet', todo: 'ask the paymaster again' },
   AA33: { refused: false, what: 'the paymaster refused the UserOperation', todo: 'check the paymaster\'s policy' },
   AA34: { refused: false, what: 'the paymaster\'s signature is invalid', todo: 'ask the paymaster again' },
-  AA40: { refused: false, what: 'validation used more gas than the UserOperation\'s verificationGasLimit', todo: 'raise the bundler\'s verification gas estimate (alto: --v6-verification-gas-limit-multiplier)' },
+  AA40: { refused: false, what: 'validation used more gas than the UserOperation\'s verificationGasLimit', todo: 'raise the verification gas: the account family\'s verificationGasLimit, or the bundler\'s estimate (alto: --v6-verification-gas-limit-multiplier)' },
   AA41: { refused: false, what: 'too little verification gas to run the paymaster\'s postOp', todo: 'raise paymasterPostOpGasLimit' },
   AA50: { refused: false, what: 'the paymaster\'s postOp reverted', todo: 'check the paymaster' },
   AA51: { refused: false, what: 'the prefund was below the gas actually used', todo: 'raise the gas limits' },

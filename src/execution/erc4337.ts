@@ -4,11 +4,14 @@ import {
   type LocalAccount,
   type PublicClient,
   type RpcTransactionReceipt,
+  type TransactionReceipt,
   type Transport,
+  WaitForTransactionReceiptTimeoutError,
   createWalletClient,
   encodeFunctionData,
   http,
   isHex,
+  keccak256,
   parseEventLogs,
 } from 'viem'
 import {
@@ -19,6 +22,7 @@ import {
   getUserOperationHash,
   toPackedUserOperation,
 } from 'viem/account-abstraction'
+import { errorCodes } from '@metamask/rpc-errors'
 import { InternalError, InvalidParamsError, messageOf, UnauthorizedError } from '../errors.js'
 import type { ScopeCall } from '../permissions/scope.js'
 import { aaError } from './aaErrors.js'
@@ -44,6 +48,12 @@ export type Erc4337Account = {
   encodeCalls(calls: readonly ScopeCall[]): Hex
   /** A signature of the real one's shape, for gas estimation. */
   dummySignature: Hex
+  /**
+   * The verification gas the UserOperation takes, from the bundler's estimate (made with
+   * `dummySignature`), for an account whose validation of the session key's real signature costs
+   * more than of the dummy's. Applied before the hash is signed. Default: the estimate.
+   */
+  verificationGasLimit?: ((estimate: bigint, calls: readonly ScopeCall[]) => bigint) | undefined
   /** The session key's signature of a UserOperation hash, as the account's validation reads it. */
   signUserOperationHash(hash: Hex, signer: LocalAccount): Promise<Hex>
 }
@@ -75,8 +85,10 @@ const pollInterval = 100
  * from a `relayer` the app names. The calls id is the UserOperation hash; keyleash answers
  * `wallet_getCallsStatus` for it from the UserOperation's receipt. An `AAxx` error from the
  * bundler or the EntryPoint becomes a coded error that says what happened and what to do
- * (`AA24`: the account refused the session key's signature), and the usage the send reserved is
- * given back when the UserOperation never reached the mempool or the chain.
+ * (`AA24`: the account refused the session key's signature). The usage the send reserved is given
+ * back only when the bundler or the node refused the UserOperation before anyone could have seen
+ * it; once it may have left (no answer came, or `handleOps` reverted and left it signed and valid)
+ * the usage stays reserved, and the error names the calls id to ask `wallet_getCallsStatus` about.
  *
  * @see https://eips.ethereum.org/EIPS/eip-4337
  * @example
@@ -99,9 +111,10 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
 
   const clientsOf = (inner: Parameters<Executor>[0]['inner'], chainId: number) => chainClients(inner, chainId, options.transport, pollInterval)
 
-  const execute: Executor = ({ inner, session, calls, chainId, signer, submitting, refused }) => {
+  const execute: Executor = ({ inner, session, calls, chainId, signer, submitting, refused = ignore, sentAs = ignore }) => {
     if (signer.type !== 'local') throw new UnauthorizedError(secp256k1Only, { context: session.id })
     const { chain, transport, reader } = clientsOf(inner, chainId)
+    const context = session.id
     const send = async (): Promise<{ id: string }> => {
       const sender = session.account
       const key = family.parallelNonces ? randomNonceKey() : 0n
@@ -112,21 +125,23 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
       const callData = family.encodeCalls(calls)
       const draft = { sender, nonce, callData, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas, ...(version === '0.6' ? { initCode: '0x' as Hex, paymasterAndData: '0x' as Hex } : {}) }
       const gas = bundler ? await estimate(draft) : await relayedGas(reader, sender, callData)
+      if (bundler && family.verificationGasLimit) gas.verificationGasLimit = family.verificationGasLimit(gas.verificationGasLimit, calls)
       const userOperation = { ...draft, ...gas, signature: '0x' as Hex } as UserOperation
       const hash = getUserOperationHash({ chainId, entryPointAddress: entryPoint, entryPointVersion: version, userOperation } as Parameters<typeof getUserOperationHash>[0])
       userOperation.signature = await family.signUserOperationHash(hash, signer)
-      const id = bundler ? await sendToBundler(userOperation, session.id, submitting, refused) : await sendByRelayer(userOperation, session.id, submitting, refused)
-      await landed(id, session.id)
+      const id = bundler ? await sendToBundler(userOperation, hash) : await sendByRelayer(userOperation, hash)
+      await landed(id)
       return { id }
     }
 
     const estimate = async (draft: Record<string, unknown>) => {
       const request = bundler!({ chain: undefined, retryCount: 0 }).request
       try {
-        const gas = (await request({ method: 'eth_estimateUserOperationGas', params: [formatUserOperationRequest({ ...draft, signature: family.dummySignature } as UserOperation), entryPoint] })) as Record<string, Hex>
-        return Object.fromEntries(['callGasLimit', 'verificationGasLimit', 'preVerificationGas'].map((field) => [field, BigInt(gas[field] ?? '0x0')]))
+        const gas = (await request({ method: 'eth_estimateUserOperationGas', params: [formatUserOperationRequest({ ...draft, signature: family.dummySignature } as UserOperation), entryPoint] })) as Record<string, Hex | undefined>
+        const field = (name: string) => BigInt(gas[name] ?? '0x0')
+        return { callGasLimit: field('callGasLimit'), verificationGasLimit: field('verificationGasLimit'), preVerificationGas: field('preVerificationGas') }
       } catch (error) {
-        throw failure(error, session.id, 'the bundler could not estimate the UserOperation')
+        throw failure(error, context, 'the bundler could not estimate the UserOperation')
       }
     }
 
@@ -136,25 +151,32 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
         // The EntryPoint calls the account: estimated as that call.
         callGasLimit = ((await client.estimateGas({ account: entryPoint, to: sender, data: callData })) * 6n) / 5n
       } catch (error) {
-        throw failure(error, session.id, 'the account\'s calls revert')
+        throw failure(error, context, 'the account\'s calls revert')
       }
       return { callGasLimit, verificationGasLimit: relayedVerificationGas, preVerificationGas: relayedPreVerificationGas }
     }
 
-    const sendToBundler = async (userOperation: UserOperation, context: string, submitting: () => void, refused: (() => void) | undefined): Promise<Hex> => {
+    const sendToBundler = async (userOperation: UserOperation, hash: Hex): Promise<Hex> => {
       const request = bundler!({ chain: undefined, retryCount: 0 }).request
       submitting()
+      let id: Hex
       try {
-        return (await request({ method: 'eth_sendUserOperation', params: [formatUserOperationRequest(userOperation), entryPoint] })) as Hex
+        id = (await request({ method: 'eth_sendUserOperation', params: [formatUserOperationRequest(userOperation), entryPoint] })) as Hex
       } catch (error) {
-        // An answer that is an error, or no connection at all: it is in no mempool. (A connection and no answer: it may be.)
-        if (answerCodeOf(error) !== undefined || unreachable(error)) refused?.()
-        throw failure(error, context, 'the bundler refused the UserOperation')
+        // An answer that is an error, or no connection at all: it is in no mempool.
+        if (answerCodeOf(error) !== undefined || unreachable(error)) {
+          refused()
+          throw failure(error, context, 'the bundler refused the UserOperation')
+        }
+        // A connection and no answer: the bundler may hold it, under the hash it would have answered.
+        sentAs(hash)
+        throw new InternalError(`the bundler may hold the UserOperation but gave no answer: ${messageOf(error)}`, { context, id: hash, hint: 'ask wallet_getCallsStatus about it later' })
       }
+      sentAs(id)
+      return id
     }
 
-    const sendByRelayer = async (userOperation: UserOperation, context: string, submitting: () => void, refused: (() => void) | undefined): Promise<Hex> => {
-      const wallet = createWalletClient({ account: relayer!, chain, transport })
+    const sendByRelayer = async (userOperation: UserOperation, id: Hex): Promise<Hex> => {
       const ops = [version === '0.6' ? userOperation : toPackedUserOperation(userOperation)]
       try {
         // Simulated before anything leaves: an AA error here costs nothing and sends nothing.
@@ -163,33 +185,81 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
         throw failure(error, context, `handleOps from the relayer ${relayer!.address} fails`)
       }
       const data = encodeFunctionData({ abi: abi as typeof entryPoint06Abi, functionName: 'handleOps', args: [ops as never, relayer!.address] })
+      // The relayer's nonce is read when its transaction is prepared: sends through one relayer
+      // take turns from preparing to the node's answer, or two would take the same nonce. The
+      // wait for the receipt is no part of a turn.
+      const transaction = await queues.run(`relayer:${chainId}:${relayer!.address.toLowerCase()}`, () => relay(data, id))
+      let receipt: TransactionReceipt
+      try {
+        receipt = await reader.waitForTransactionReceipt({ hash: transaction, timeout: timeoutMs })
+      } catch (error) {
+        if (error instanceof WaitForTransactionReceiptTimeoutError) throw notLanded(id, { transaction })
+        throw receiptUnread(error, id)
+      }
+      if (receipt.status !== 'success')
+        // No UserOperation in it ran, but the signed one is public now and valid until the session
+        // ends (or its nonce is used): anyone may send it again, so what it may spend stays counted.
+        throw new InternalError(`handleOps from the relayer ${relayer!.address} reverted; the calls did not run, but the signed UserOperation stays valid until the session ends (anyone may send it again), so its usage stays reserved`, {
+          context,
+          id,
+          transaction,
+          hint: 'data.transaction says why; revoking the session key at the account voids the UserOperation',
+        })
+      return id
+    }
+
+    /** The relayer's `handleOps` transaction, prepared, signed and sent: its hash once it may be in a mempool. */
+    const relay = async (data: Hex, id: Hex): Promise<Hex> => {
+      const wallet = createWalletClient({ account: relayer!, chain, transport })
       let signed: Hex
       try {
         signed = await wallet.signTransaction(await wallet.prepareTransactionRequest({ to: entryPoint, data }))
       } catch (error) {
         throw failure(error, context, `the relayer ${relayer!.address} cannot send handleOps (does it hold ETH for gas?)`)
       }
+      const transaction = keccak256(signed)
       submitting()
-      let transaction: Hex
       try {
-        transaction = await wallet.sendRawTransaction({ serializedTransaction: signed })
+        await wallet.sendRawTransaction({ serializedTransaction: signed })
       } catch (error) {
-        // The node refused it (no funds, a nonce taken): it is in no mempool.
-        refused?.()
-        throw failure(error, context, `the relayer ${relayer!.address} could not send handleOps`)
+        if (await refusedByNode(error, transaction)) {
+          refused()
+          throw failure(error, context, `the relayer ${relayer!.address} could not send handleOps`)
+        }
+        // The node may have taken it and the answer been lost: from here it is read as sent.
+        relayed.set(id, transaction)
+        sentAs(id)
+        throw new InternalError(`the relayer ${relayer!.address} sent handleOps and had no answer: ${messageOf(error)}`, {
+          context,
+          id,
+          transaction,
+          hint: 'ask wallet_getCallsStatus about it later; the usage stays reserved, as the UserOperation may be on chain',
+        })
       }
-      const receipt = await reader.waitForTransactionReceipt({ hash: transaction, timeout: timeoutMs })
-      if (receipt.status !== 'success') {
-        // handleOps reverted whole: no UserOperation in it ran.
-        refused?.()
-        throw new InternalError(`handleOps from the relayer ${relayer!.address} reverted (transaction ${transaction}); the calls did not run`, { context })
-      }
-      const hash = getUserOperationHash({ chainId: chain.id, entryPointAddress: entryPoint, entryPointVersion: version, userOperation } as Parameters<typeof getUserOperationHash>[0])
-      relayed.set(hash, transaction)
-      return hash
+      relayed.set(id, transaction)
+      sentAs(id)
+      return transaction
     }
 
-    const landed = async (id: Hex, context: string): Promise<void> => {
+    /**
+     * Whether the node said no to the relayer's transaction, so it reached no mempool: nothing
+     * listened, or the node answered with a code of its own (not -32603, which a wallet in
+     * between answers for a failure of its own, maybe after the node took it) and does not hold
+     * the transaction. The look-up catches a transport's retry that met "already known" after an
+     * attempt whose answer was lost.
+     */
+    const refusedByNode = async (error: unknown, transaction: Hex): Promise<boolean> => {
+      if (unreachable(error)) return true
+      const code = answerCodeOf(error)
+      if (code === undefined || code === errorCodes.rpc.internal) return false
+      try {
+        return (await reader.request({ method: 'eth_getTransactionByHash', params: [transaction] })) === null
+      } catch {
+        return false
+      }
+    }
+
+    const landed = async (id: Hex): Promise<void> => {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         let status: CallsStatus
@@ -197,15 +267,20 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
           status = await statusOf(id, chainId, reader)
         } catch (error) {
           // Sent, so it may land whatever the bundler does now: the usage stays reserved.
-          throw new InternalError(`the UserOperation was sent, its receipt not read: ${unreachable(error) ?? messageOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus later' })
+          throw receiptUnread(error, id)
         }
         if (status.status === 200) return
         if (status.status === 500)
           throw new InternalError(`UserOperation ${id} is on chain (transaction ${status.receipts?.[0]?.transactionHash}) but the account's calls reverted`, { context, id })
-        if (Date.now() > deadline) throw new InternalError(`UserOperation ${id} was sent but is not on chain after ${timeoutMs} ms`, { context, id, hint: 'ask wallet_getCallsStatus about it later' })
+        if (Date.now() > deadline) throw notLanded(id)
         await new Promise((resolve) => setTimeout(resolve, pollInterval))
       }
     }
+
+    const notLanded = (id: Hex, data: { transaction?: Hex } = {}) =>
+      new InternalError(`the UserOperation was sent but is not on chain after ${timeoutMs} ms`, { context, id, ...data, hint: 'ask wallet_getCallsStatus about it later' })
+    const receiptUnread = (error: unknown, id: Hex) =>
+      new InternalError(`the UserOperation was sent, its receipt not read: ${unreachable(error) ?? messageOf(error)}`, { context, id, hint: 'ask wallet_getCallsStatus later' })
 
     // Accounts with one nonce sequence: a send waits for the one before it to be settled.
     if (family.parallelNonces) return send()
@@ -261,10 +336,17 @@ function causeWith(error: unknown, is: (cause: Cause) => boolean): Cause | undef
   return undefined
 }
 
-/** The JSON-RPC code of the bundler's answer, under viem's wrapping (`undefined`: no answer came); not `errors.ts`'s `codeOf`, which reads a thrown keyleash error and falls back to -32603. */
+/**
+ * The JSON-RPC code of the answer, under viem's wrapping (`undefined`: no answer came); not
+ * `errors.ts`'s `codeOf`, which reads a thrown keyleash error and falls back to -32603. viem's
+ * -1 (`UnknownRpcError`) is skipped: it says the error came with no code (a `custom` transport's
+ * provider threw), and a code it wraps is below it.
+ */
 function answerCodeOf(error: unknown): number | undefined {
-  return causeWith(error, ({ code }) => typeof code === 'number')?.code as number | undefined
+  return causeWith(error, ({ code }) => typeof code === 'number' && code !== unknownRpcCode)?.code as number | undefined
 }
+
+const unknownRpcCode = -1
 
 /** The socket's error (`connect ECONNREFUSED 127.0.0.1:4337`) when the request never connected, so reached no one. */
 function unreachable(error: unknown): string | undefined {
@@ -278,3 +360,4 @@ function randomNonceKey(): bigint {
   return bytes.reduce((key, byte) => (key << 8n) | BigInt(byte), 0n)
 }
 
+function ignore(): void {}

@@ -31,6 +31,13 @@ export type ExecuteParameters = {
    * reserved usage is given back, as for a failure before `submitting()`.
    */
   refused?(): void
+  /**
+   * Call with the calls id as soon as it exists (the signed calls were handed on): keyleash
+   * answers `wallet_getCallsStatus` for it from then on, so an error thrown after (not on chain
+   * in time, a receipt not read) can name the id for the app to ask about later. An executor
+   * without `getCallsStatus` need not call it: its ids are the wallet's.
+   */
+  sentAs?(id: string): void
 }
 
 /** What an executor answers: an ERC-5792 calls id the app can ask `wallet_getCallsStatus` about. */

@@ -52,12 +52,16 @@ export async function runInSession(context: MethodContext, session: Session, cal
   const refused = () => {
     submitted = false
   }
+  // Ids the executor made itself are answered here (the wallet never heard of them), from the
+  // moment they exist: a send that fails after names its id, and the app asks about it later.
+  const sentAs = (id: string) => {
+    if (context.executor.getCallsStatus !== undefined) context.callsIds.add(id, chainId)
+  }
   try {
     if (!signer) throw new InternalError(`session ${session.id} has no key to sign with`, { context: session.id })
     // Each signature re-reads the session: a revoke after the reservation still stops the key.
-    const sent = await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting, refused })
-    // Ids the executor made itself are answered here; the wallet never heard of them.
-    if (context.executor.getCallsStatus !== undefined) context.callsIds.add(sent.id, chainId)
+    const sent = await context.executor({ inner: context.inner, session, calls, chainId, signer: signingWhileLive(context, session.id, signer), submitting, refused, sentAs })
+    sentAs(sent.id)
     return sent
   } catch (error) {
     // Signed calls that reached the wallet may execute whatever it answered: what they used stays used.

@@ -52,10 +52,6 @@ const loopbackOnly = [
   '};',
 ].join('\n')
 
-// thirdweb's `isValidSigner` (a session key's check) costs more in validation than alto's
-// v0.6 estimate finds (the UserOperation then fails with AA40): 50% more verification gas.
-const v06VerificationGasMultiplier = '150'
-
 /**
  * Starts alto (Pimlico's ERC-4337 bundler, `@pimlico/alto`) on 127.0.0.1 against a dev chain,
  * for local development and tests: deploys the EntryPoints v0.6 and v0.7 at their canonical
@@ -89,7 +85,8 @@ export async function startBundler(options: StartBundlerOptions): Promise<DevBun
     '--port', String(port),
     // Safe mode traces validation with a JavaScript tracer, which anvil has not.
     '--safe-mode', 'false',
-    '--v6-verification-gas-limit-multiplier', v06VerificationGasMultiplier,
+    // alto's own gas estimates, as a hosted bundler has them: an account whose validation costs
+    // more than its estimate finds says so itself (an account family's verificationGasLimit, as thirdwebAccount's).
     '--log-level', 'warn',
   ]
   // Its own working directory: alto reads a `.env` from there, and the app's is not alto's.

@@ -29,6 +29,10 @@ const executeAbi = [
   },
 ] as const
 
+// What `isValidSigner` spends on one call of a batch at most: a cold read of its target's
+// approval and of the value limit, and the loop around them.
+const verificationGasPerCall = 5_000n
+
 /** Options of {@link thirdwebAccount}. */
 export type ThirdwebAccountOptions = {
   /** The EntryPoint the account was created on. Default: v0.6 at its canonical address (thirdweb 3.15's accounts run on v0.6 only). */
@@ -64,6 +68,10 @@ export function thirdwebAccount(options: ThirdwebAccountOptions = {}): Erc4337Ac
     // A real signature (by a throwaway key, of another hash): recovery runs as for the session
     // key's and costs the same gas, and the account answers "not a signer" instead of reverting.
     dummySignature: '0x1dab5a4d71ba2263847f2afc0ae4aef287987f31e055bd794c9f3b05d40716b40451cbafa16ee1481b466fea18600b08bdca7d6f42ee8ca87ec2160660d633ff1c',
+    // The dummy's key is no signer of the account, so `isValidSigner` stops before the checks the
+    // session key's signature pays for (its permissions, then each call's target and value): a
+    // bundler's estimate falls short (AA40) as batches grow. Half again, and some per call.
+    verificationGasLimit: (estimate, calls) => (estimate * 3n) / 2n + BigInt(calls.length) * verificationGasPerCall,
     signUserOperationHash: (hash, signer) => signer.signMessage({ message: { raw: hash } }),
   }
 }
