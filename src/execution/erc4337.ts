@@ -22,7 +22,6 @@ import {
   getUserOperationHash,
   toPackedUserOperation,
 } from 'viem/account-abstraction'
-import { errorCodes } from '@metamask/rpc-errors'
 import { InternalError, InvalidParamsError, messageOf, UnauthorizedError } from '../errors.js'
 import type { ScopeCall } from '../permissions/scope.js'
 import { aaError } from './aaErrors.js'
@@ -251,7 +250,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
     const refusedByNode = async (error: unknown, transaction: Hex): Promise<boolean> => {
       if (unreachable(error)) return true
       const code = answerCodeOf(error)
-      if (code === undefined || code === errorCodes.rpc.internal) return false
+      if (code === undefined || code === InternalError.code) return false
       try {
         return (await reader.request({ method: 'eth_getTransactionByHash', params: [transaction] })) === null
       } catch {

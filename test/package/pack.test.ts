@@ -110,10 +110,10 @@ test('behavior: a browser bundle of the core entry holds no Node built-in, no de
   expect(inputs.some((input) => input.includes('node_modules/keyleash/dist/index.js'))).toBe(true)
 })
 
-test('behavior: importing the core entry in Node loads none of @metamask/rpc-errors or @metamask/utils: the codes are rpc-errors\' table, built in', async () => {
-  const loaded = async (format: 'esm' | 'cjs') => {
+test('behavior: importing keyleash in Node (the core, keyleash/wallets, keyleash/node) loads none of @metamask/rpc-errors or @metamask/utils: the codes are rpc-errors\' table, built in', async () => {
+  const loaded = async (format: 'esm' | 'cjs', entry = 'keyleash') => {
     const result = await build({
-      stdin: { contents: format === 'esm' ? `export * from 'keyleash'` : `module.exports = require('keyleash')`, resolveDir: consumer },
+      stdin: { contents: format === 'esm' ? `export * from '${entry}'` : `module.exports = require('${entry}')`, resolveDir: consumer },
       bundle: true,
       platform: 'node',
       format,
@@ -122,10 +122,12 @@ test('behavior: importing the core entry in Node loads none of @metamask/rpc-err
       metafile: true,
       logLevel: 'silent',
     })
-    return Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/@metamask/'))
+    return Object.keys(result.metafile.inputs).filter((input) => /node_modules\/@metamask\/(rpc-errors|utils)\//.test(input))
   }
-  expect(await loaded('esm')).toStrictEqual([])
-  expect(await loaded('cjs')).toStrictEqual([])
+  for (const entry of ['keyleash', 'keyleash/wallets', 'keyleash/node']) {
+    expect(await loaded('esm', entry)).toStrictEqual([])
+    expect(await loaded('cjs', entry)).toStrictEqual([])
+  }
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const { InvalidParamsError, UnauthorizedError } = await import('keyleash'); console.log(InvalidParamsError.code, UnauthorizedError.code)`], { cwd: consumer })
   expect(stdout.trim()).toBe('-32602 4100')
 })
