@@ -18,7 +18,14 @@ export const objectStores = { sessions: 'sessions', keys: 'keys', meta: 'meta' }
  */
 export function openDatabase(name: string, factory: IDBFactory, onClose: () => void = () => {}): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const request = factory.open(name, 1)
+    let request: IDBOpenDBRequest
+    try {
+      request = factory.open(name, 1)
+    } catch (error) {
+      // Thrown at once where the page may not use IndexedDB (an opaque origin, storage blocked, a
+      // third-party frame): a DOMException whose legacy numeric `code` (18) would pass for a JSON-RPC code.
+      return reject(new InternalError(`IndexedDB database ${name} did not open: ${(error as Error).message}`, { cause: causeOf(error), hint: openHint }))
+    }
     request.onupgradeneeded = () => {
       const db = request.result
       for (const store of Object.values(objectStores)) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store)
@@ -33,10 +40,12 @@ export function openDatabase(name: string, factory: IDBFactory, onClose: () => v
       db.onclose = onClose
       resolve(db)
     }
-    request.onerror = () => reject(new InternalError(`IndexedDB database ${name} did not open: ${request.error?.message ?? 'unknown error'}`, { hint: 'private browsing or storage settings may block IndexedDB' }))
+    request.onerror = () => reject(new InternalError(`IndexedDB database ${name} did not open: ${request.error?.message ?? 'unknown error'}`, { hint: openHint }))
     request.onblocked = () => reject(new InternalError(`IndexedDB database ${name} is blocked by another tab`, { hint: 'close other tabs of this app and reload' }))
   })
 }
+
+const openHint = 'private browsing, storage settings or a third-party frame may block IndexedDB'
 
 /**
  * One connection to database `name`, opened on first use and opened again after it ended
@@ -69,7 +78,7 @@ export type Step<T> = {
 
 /**
  * Runs `body` in one transaction and resolves with what it set once the transaction has
- * committed (so a write is durable before the caller goes on); rejects if it aborts, with
+ * committed, a write flushed to disk (so it is durable before the caller goes on); rejects if it aborts, with
  * the error `body` (or a step of it) threw, if one did.
  *
  * @example
@@ -80,7 +89,9 @@ export function transact<T>(db: IDBDatabase, stores: readonly string[], mode: ID
   return new Promise((resolve, reject) => {
     let tx: IDBTransaction
     try {
-      tx = db.transaction([...stores], mode)
+      // Strict: `complete` once the write is on disk, not in the OS's buffers (browsers default to
+      // relaxed): a usage count or a revoke a power cut took back would let a session sign again.
+      tx = db.transaction([...stores], mode, mode === 'readwrite' ? { durability: 'strict' } : undefined)
     } catch (error) {
       // A DOMException (InvalidStateError once the connection closed) carries a legacy numeric
       // `code` (11) that would pass for a JSON-RPC code: report it as what it is, a -32603.

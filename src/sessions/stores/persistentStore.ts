@@ -120,7 +120,8 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
       entry,
       hint: 'the rest of the store is usable; delete or restore this entry',
     })
-    const seen = `${entry}\u0000${value.length}\u0000${value.slice(0, 64)}`
+    // A fingerprint, not a slice of the value: a plaintext key's entry begins with the key itself.
+    const seen = `${entry}\u0000${value.length}\u0000${fingerprint(value)}`
     if (!reported.has(seen)) {
       reported.add(seen)
       ;(settings.onError ?? warn)(error)
@@ -420,6 +421,13 @@ function tombstoneExpiry(value: string): number {
 // A tombstone of an older keyleash (no `done`) was written with its record's revoke: done.
 function tombstoneDone(value: string): boolean {
   return !value.endsWith(',"done":false}')
+}
+
+/** FNV-1a of `text`, 32 bits: tells two values apart for a report's dedup, and gives back nothing of them. */
+function fingerprint(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash >>> 0
 }
 
 // Reads in flight at once in a list: enough to keep the thread pool busy, few enough to hold little.

@@ -169,6 +169,10 @@ function claimTab(locks: WebLocks | undefined, name: string, store: string): () 
           resolve()
           return new Promise<void>(() => {})
         })
-        .catch(reject)
+        .catch((error: unknown) => {
+          // Web Locks refused (an opaque origin, a document that is going away): asked again next time, and coded.
+          claimed = undefined
+          reject(new InternalError(`${store} could not take its tab lock: ${(error as Error)?.message ?? String(error)}`, { cause: causeOf(error), hint: 'use the store from a page of its own origin' }))
+        })
     }))
 }

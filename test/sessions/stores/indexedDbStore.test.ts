@@ -1,4 +1,4 @@
-import { IDBFactory } from 'fake-indexeddb'
+import { IDBDatabase, IDBFactory } from 'fake-indexeddb'
 import { describe, expect, test } from 'vitest'
 import { generatePrivateKey } from 'viem/accounts'
 import { hexToBytes, keccak256 } from 'viem'
@@ -6,6 +6,7 @@ import type { P256Signer } from '../../../src/sessions/p256Key.js'
 import { transact } from '../../../src/sessions/stores/idb.js'
 import { indexedDbStore } from '../../../src/sessions/stores/indexedDbStore.js'
 import { p256Keys } from '../../../src/sessions/p256Keys.js'
+import { rejectionOf } from '../../utils/rejection.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 import { deleteDatabase, dumpDatabase } from './browserFakes.js'
 import { describeStoreContract } from './contract.js'
@@ -153,5 +154,33 @@ describe('indexedDbStore', () => {
     db.close()
     const error = await transact(db, ['sessions'], 'readonly', () => undefined).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: -32603, name: 'InternalError' })
+  })
+
+  test('error: an IndexedDB the page may not use (open throws: an opaque origin, storage blocked, a third-party frame) is a -32603 that says why, never the DOMException\'s legacy code 18', async () => {
+    const blocked = { open: () => { throw new DOMException('access to the Indexed Database API is denied in this context', 'SecurityError') } } as unknown as IDBFactory
+    const error = await rejectionOf(indexedDbStore({ indexedDB: blocked }).get('0xc0ffee'))
+    expect(error.code).toBe(-32603)
+    expect(error.message).toBe('IndexedDB database keyleash did not open: access to the Indexed Database API is denied in this context')
+    expect(error.data.hint).toBe('private browsing, storage settings or a third-party frame may block IndexedDB')
+  })
+
+  test('behavior: every write commits with strict durability (on disk, not in the OS\'s buffers, before it resolves); reads ask for none', async () => {
+    const indexedDB = new IDBFactory()
+    const asked: [IDBTransactionMode | undefined, IDBTransactionOptions | undefined][] = []
+    const original = IDBDatabase.prototype.transaction
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, stores: string | string[], mode?: IDBTransactionMode, options?: IDBTransactionOptions) {
+      asked.push([mode, options])
+      return original.call(this, stores, mode, options)
+    }
+    try {
+      const store = indexedDbStore({ indexedDB })
+      await store.put(sessionFixture())
+      await store.get('0xc0ffee')
+    } finally {
+      IDBDatabase.prototype.transaction = original
+    }
+    expect(asked.filter(([mode]) => mode === 'readwrite').every(([, options]) => options?.durability === 'strict')).toBe(true)
+    expect(asked.some(([mode]) => mode === 'readwrite')).toBe(true)
+    expect(asked.filter(([mode]) => mode === 'readonly').every(([, options]) => options === undefined)).toBe(true)
   })
 })

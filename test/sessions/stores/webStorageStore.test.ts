@@ -88,4 +88,16 @@ describe('webStorageStore', () => {
     const reloaded = webStorageStore(storage, { indexedDB })
     expect(await (await reloaded.keys.signer(keyAddress))?.signMessage({ message: 'still mine' })).toMatch(/^0x/)
   })
+
+  test('error: Web Locks that refuse the tab lock (an opaque origin, a document going away) are a -32603, and the lock is asked again on the next call', async () => {
+    let refuse = true
+    const locks = memoryLocks()
+    const refusing = { request: ((...args: Parameters<typeof locks.request>) => (refuse ? Promise.reject(new DOMException('the document is not fully active', 'InvalidStateError')) : locks.request(...args))) as typeof locks.request }
+    const store = webStorageStore(new MemoryStorage(), { indexedDB: new IDBFactory(), locks: refusing, plaintextKeys: true })
+    const error = await rejectionOf(store.put(sessionFixture()))
+    expect({ code: error.code, message: error.message }).toStrictEqual({ code: -32603, message: 'webStorageStore keyleash could not take its tab lock: the document is not fully active' })
+    refuse = false
+    await store.put(sessionFixture())
+    expect((await store.get('0xc0ffee'))?.status).toBe('active')
+  })
 })
