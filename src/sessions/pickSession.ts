@@ -72,8 +72,15 @@ export async function pickSession(context: MethodContext, chainId: number, accou
   const now = context.now()
   const options = { chainId, now, canSign: true, permissionKinds: context.options.wallet.permissionKinds }
   const pick = async () => {
-    // Whether the key is held, and whether another instance revoked the session, is checked in the store when the usage is reserved.
-    for (const session of await candidates(context.index, chainId, account, calls, now)) if (checkScope(session, calls, options).allowed) return session
+    // The index's copy is the session as granted: a candidate it allows is checked again as
+    // stored now (its usage, a revoke by another instance), so a session whose limits were
+    // reached is passed over (the calls go to the wallet) instead of picked and refused.
+    // Whether the key is held is checked in the store when the usage is reserved.
+    for (const session of await candidates(context.index, chainId, account, calls, now)) {
+      if (!checkScope(session, calls, options).allowed) continue
+      const stored = await context.store.get(session.id)
+      if (stored && checkScope(stored, calls, options).allowed) return stored
+    }
     return undefined
   }
   // A miss may be a session another instance sharing the store granted: look once more.

@@ -193,6 +193,14 @@ describe('auto-routing', () => {
     expect(sent).toHaveLength(0)
   })
 
+  test('behavior: on, a session whose limits the calls would pass is passed over, and the calls go to the wallet (the index\'s copy of a session is as granted: it is checked again as stored)', async () => {
+    const { inner, send, sent, key } = await setup({ autoRoute: autoRouting() }, [{ type: 'call-limit', data: { count: 1 } }])
+    inner.script({ wallet_sendCalls: { id: 'wallet' } })
+    expect(await send([{ to: nft, data: mint() }], {})).toHaveProperty('id')
+    expect(await send([{ to: nft, data: mint() }], {})).toStrictEqual({ id: 'wallet' })
+    expect(sent.map((s) => s.signer)).toStrictEqual([key])
+  })
+
   test('behavior: on, eth_sendTransaction under a session answers the transaction hash', async () => {
     const { provider, sent, key } = await setup({ autoRoute: autoRouting() })
     const hash = await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })
