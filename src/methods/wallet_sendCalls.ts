@@ -50,6 +50,8 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
       field: 'params[0].from',
       context: session.id,
     })
+  // The wallet holds this session's key (viem's JSON-RPC accounts grant so): the wallet signs, under its own context.
+  if (session.signer.type === 'wallet') return forward()
   return runInSession(context, session, calls, chainId)
 }
 

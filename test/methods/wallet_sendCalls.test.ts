@@ -56,6 +56,19 @@ describe('wallet_sendCalls with a permissions context', () => {
     expect((await provider.sessions.get(context))?.usage.calls).toBe(2)
   })
 
+  test('behavior: a session whose key the wallet holds (signer type wallet, as viem grants for a JSON-RPC account) sends through the wallet, under its context, untouched', async () => {
+    const { inner, provider } = await setup()
+    inner.script({ wallet_sendCalls: { id: 'wallet' } })
+    const { permissionsContext: context } = (await provider.request({
+      method: 'wallet_grantPermissions',
+      params: [{ expiry: 3600, signer: { type: 'wallet' }, permissions: [{ type: 'contract-call', data: { address: nft, calls: ['mint(address)'] }, policies: [] }] }],
+    })) as { permissionsContext: string }
+    const request = { version: '2.0.0', chainId: '0x7a69', atomicRequired: true, calls: [{ to: nft, data: mint() }], capabilities: { permissions: { context } } }
+    expect(await provider.request({ method: 'wallet_sendCalls', params: [request] })).toStrictEqual({ id: 'wallet' })
+    expect(inner.paramsOf('wallet_sendCalls')).toStrictEqual([[request]])
+    expect(inner.paramsOf('wallet_prepareCalls')).toHaveLength(0)
+  })
+
   test('error: a call outside the grant is refused with 4100 and a reason per call, before the wallet sees it', async () => {
     const { inner, send } = await setup()
     const error = await rejectionOf(send([{ to: nft, data: mint() }, { to: nft, data: burn }, { to: account, data: '0x' }]))
