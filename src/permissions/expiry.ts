@@ -1,6 +1,6 @@
 import { InvalidParamsError } from '../errors.js'
 import type { ExpiryMode } from '../options.js'
-import { readSeconds } from './read.js'
+import { describe, readSeconds } from './read.js'
 
 /** What reading an expiry needs: the clock and the app's rules. */
 export type ExpiryRules = {
@@ -40,4 +40,23 @@ export function resolveExpiry(value: unknown, field: string, rules: ExpiryRules)
   if (expiry > now + maxExpiry)
     throw new InvalidParamsError(field, `${seconds} ends ${expiry - now} s from now, beyond the ${maxExpiry} s this app allows (maxExpiry)`)
   return expiry
+}
+
+/**
+ * The app's injected clock, checked at every reading: whole UNIX seconds. `Date.now` (milliseconds)
+ * would turn a one-day grant into an expiry of ~1.7e12, which wallets read as seconds: a session
+ * that never ends.
+ *
+ * @example
+ * const now = checkedClock(context.now) // now() throws -32602 naming `now` on a millisecond clock
+ */
+export function checkedClock(clock: () => number): () => number {
+  return () => {
+    const now = clock()
+    if (!Number.isSafeInteger(now) || now <= 0 || now >= earliestMilliseconds)
+      throw new InvalidParamsError('now', `must answer whole UNIX seconds, got ${describe(now)}${now >= earliestMilliseconds ? ' (milliseconds?)' : ''}`, {
+        hint: 'pass now: () => Math.floor(Date.now() / 1000), or leave it out for the system clock',
+      })
+    return now
+  }
 }

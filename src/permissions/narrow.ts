@@ -1,4 +1,5 @@
 import type { Hex } from 'viem'
+import { InternalError } from '../errors.js'
 import type { PermissionKinds } from './dialects/types.js'
 import { mergePolicies, permissionKey } from './permission.js'
 import type { Grant, GrantRequest, Permission } from './types.js'
@@ -9,7 +10,8 @@ import { isKindPermission } from './advancedTypes.js'
  * wallet may grant less (ERC-7715 `isAdjustmentAllowed`); one that answers more, or
  * drops a limit it cannot express (Openfort's call limit), does not widen what keyleash
  * signs: the asked limits are kept and enforced locally. MetaMask's permissions are narrowed by
- * the wallet dialect's `kinds`; without them, none is kept (never one wider than granted).
+ * the wallet dialect's `kinds`; without them, none is kept (never one wider than granted). A
+ * grant that keeps none of what was asked is refused (-32603), so the caller revokes it.
  *
  * @example
  * narrowGrant(request, dialect.decode(answer, [request], codec)[0], dialect.permissionKinds)
@@ -34,6 +36,13 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
       permissions.push({ ...asked, allowance: granted.allowance < asked.allowance ? granted.allowance : asked.allowance })
     } else permissions.push(asked)
   }
+  // A session that may do nothing is no grant of what was asked: kept, it would be listed as
+  // active and never revoked at the wallet, for whatever else the wallet granted there.
+  if (permissions.length === 0 && request.permissions.length > 0)
+    throw new InternalError(
+      `the wallet granted none of what was asked: of the ${request.permissions.length} permission(s) asked, none is among the ${grant.permissions.length} it granted`,
+      { context: grant.context, hint: 'ask again for what the wallet can grant; the grant is revoked at the wallet' },
+    )
   return {
     ...grant,
     expiry: Math.min(request.expiry, grant.expiry),

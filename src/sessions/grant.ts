@@ -4,6 +4,7 @@ import { appDialectOf } from '../permissions/dialects/index.js'
 import { grantedContexts } from '../permissions/dialects/grantedContexts.js'
 import type { ResolvedGrantRequest, RevocableGrant, WalletDialect } from '../permissions/dialects/types.js'
 import { enforcedBy } from '../permissions/enforcement.js'
+import { checkedClock } from '../permissions/expiry.js'
 import { resolveGrant } from '../permissions/grantRequest.js'
 import { narrowGrant } from '../permissions/narrow.js'
 import { signerAddress } from '../permissions/signer.js'
@@ -11,7 +12,7 @@ import type { Grant, GrantRequest, Signer } from '../permissions/types.js'
 import type { MethodContext } from '../methods/types.js'
 import { notConnected, walletAccounts, walletChainId } from '../walletState.js'
 import type { P256Keys } from './p256Keys.js'
-import type { KeyStore, Session } from './types.js'
+import type { KeyStore, Session, SessionStore } from './types.js'
 import { assertWalletTakesKeys } from './walletKeyTypes.js'
 import { revokeAtWallet } from './revokeAtWallet.js'
 
@@ -28,7 +29,9 @@ export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPe
  * app is answered, and the error says so (or that the revoke failed too, with the contexts in
  * `data.contexts` so the app can act).
  */
-export async function grant(method: GrantMethod, params: unknown, context: MethodContext): Promise<unknown> {
+export async function grant(method: GrantMethod, params: unknown, given: MethodContext): Promise<unknown> {
+  // The app's clock, checked at each reading here: in milliseconds it would date sessions wallets read as never ending.
+  const context: MethodContext = { ...given, now: checkedClock(given.now) }
   const { options, store } = context
   const app = appDialectOf(method, params, options.requests)
   // MetaMask's permission types are read, narrowed and written by its dialect's code, if it is the wallet's.
@@ -48,7 +51,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
     // What the wallet has granted so far, read from its answers as soon as they arrive.
     const granted: RevocableGrant[] = []
     try {
-      const signed = await Promise.all(requests.map((request) => assignSigner(request, store.keys, made, options.keyType)))
+      const signed = await allSettledOrThrow(requests.map((request) => assignSigner(request, store.keys, made, options.keyType)))
       const grants = await forward(dialect, signed.map((s) => s.request), context, granted, { chainId, owner: accounts[0] })
       const now = context.now()
       const sessions = grants.map((answer, i): Session => {
@@ -75,7 +78,7 @@ export async function grant(method: GrantMethod, params: unknown, context: Metho
         }
       })
       const answer = app.answer(sessions, kinds)
-      await keep(sessions, context)
+      await keep(sessions, made, context)
       for (const session of sessions) context.emit('sessionGranted', session)
       return answer
     } catch (error) {
@@ -104,6 +107,17 @@ async function assignSigner(request: GrantRequest, keys: KeyStore, made: Address
   const address = signerAddress(request.signer)
   const keyAddress = address !== undefined && (await keys.has(address)) ? address : undefined
   return { request: request as ResolvedGrantRequest, keyAddress }
+}
+
+/**
+ * `Promise.all` that waits for every promise before it rejects with the first failure: a key
+ * still being made when another request's key fails lands in `made` before the cleanup reads it.
+ */
+async function allSettledOrThrow<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises)
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map((result) => (result as PromiseFulfilledResult<T>).value)
 }
 
 /**
@@ -172,8 +186,11 @@ function assertKeepable(grant: Grant, now: number, dialect: WalletDialect): void
     )
 }
 
-/** Stores every session of a grant, or none: on a failure, those stored by this grant are removed. */
-async function keep(sessions: readonly Session[], context: MethodContext): Promise<void> {
+/**
+ * Stores every session of a grant, or none: on a failure, those stored by this grant are removed,
+ * and only the keys this grant made (`made`) go with them, which the grant's own cleanup deletes.
+ */
+async function keep(sessions: readonly Session[], made: readonly Address[], context: MethodContext): Promise<void> {
   const kept: Session[] = []
   try {
     for (const session of sessions) {
@@ -181,10 +198,23 @@ async function keep(sessions: readonly Session[], context: MethodContext): Promi
       kept.push(session)
     }
   } catch (error) {
-    await Promise.allSettled(kept.map((session) => context.store.delete(session.id)))
+    await Promise.allSettled(kept.map((session) => unkeep(session, made, context.store)))
     const reason = (error as { data?: { reason?: unknown } }).data?.reason === 'duplicate' ? 'it names a session keyleash already holds' : 'the session store failed'
     throw new InternalError(`the wallet granted, but ${reason}: ${error instanceof Error ? error.message : String(error)}`, { cause: causeOf(error) })
   }
+}
+
+/**
+ * Removes a session this grant stored, without the key the app imported for it: `delete` takes a
+ * session's key along (unless another session uses it), and the app's retry needs that key,
+ * which keyleash cannot import again. So the key is first taken off the session; a session the
+ * store cannot take it off stays stored rather than lose the key.
+ */
+async function unkeep(session: Session, made: readonly Address[], store: SessionStore): Promise<void> {
+  const { keyAddress } = session
+  const imported = keyAddress !== undefined && !made.some((address) => address.toLowerCase() === keyAddress.toLowerCase())
+  if (imported) await store.update(session.id, (stored) => ({ ...stored, keyAddress: undefined }))
+  await store.delete(session.id)
 }
 
 /**

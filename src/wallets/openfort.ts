@@ -176,8 +176,12 @@ function openfortDialect(accountType: OpenfortAccountType | undefined): WalletDi
 
     // Openfort revokes by the session key's address, which the request carried: whatever the
     // answer, the key the grant went to is what to revoke, and its address is the context to give.
+    // A `key` signer too: the SDK registered it by the same address (see encodeOpenfortSigner).
     granted(_result, requests) {
-      return requests.flatMap((request) => (request.signer.type === 'account' ? [{ id: request.signer.address, signer: request.signer }] : []))
+      return requests.flatMap((request) => {
+        const address = signerAddress(request.signer)
+        return address === undefined ? [] : [{ id: address, signer: request.signer }]
+      })
     },
   }
 }

@@ -43,6 +43,21 @@ describe('narrowGrant', () => {
     })
     expect(granted).toStrictEqual({ context: 'c', expiry: request.expiry, permissions: request.permissions, policies: request.policies })
   })
+  test('error: a wallet that granted only other targets and tokens than asked grants nothing keyleash keeps', () => {
+    const other = { context: 'c', expiry: request.expiry, policies: [] }
+    const refusal = {
+      code: -32603,
+      message: 'the wallet granted none of what was asked: of the 2 permission(s) asked, none is among the 2 it granted',
+      data: expect.objectContaining({ context: 'c' }),
+    }
+    expect(() =>
+      narrowGrant(request, { ...other, permissions: [{ type: 'contract-call', target: token, selectors: 'any' }, { type: 'erc20-transfer', token: nft, allowance: 100n }] }),
+    ).toThrow(expect.objectContaining(refusal))
+    // The asked target with none of the asked functions is nothing either.
+    expect(() => narrowGrant({ ...request, permissions: [request.permissions[0]] }, { ...other, permissions: [{ type: 'contract-call', target: nft, selectors: ['0xa9059cbb'] }] })).toThrow(
+      'the wallet granted none of what was asked: of the 1 permission(s) asked, none is among the 1 it granted',
+    )
+  })
   test('behavior: a wallet that answers 16,000 permissions for 256 asked is narrowed in linear time', () => {
     const address = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}` as const
     const asked = Array.from({ length: 256 }, (_, i) => ({ type: 'contract-call' as const, target: address(i * 61), selectors: 'any' as const }))

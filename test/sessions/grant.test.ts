@@ -6,6 +6,10 @@ import { type DevWalletDialectName, devWalletDialects } from '../../src/devwalle
 import { withSessionKeys } from '../../src/provider.js'
 import { erc7715v2025Requests, executionPermissionRequests } from '../../src/permissions/dialects/index.js'
 import { memoryStore } from '../../src/sessions/memoryStore.js'
+import { webStorageStore } from '../../src/sessions/stores/webStorageStore.js'
+import type { SessionStore } from '../../src/sessions/types.js'
+import { IDBFactory } from 'fake-indexeddb'
+import { MemoryStorage } from './stores/browserFakes.js'
 import { allowList } from '../../src/permissions/allowList.js'
 import type { KeyleashOptions } from '../../src/options.js'
 import { fail } from '../utils/scriptedProvider.js'
@@ -236,6 +240,28 @@ describe('atomicity', () => {
     expect(await store.keys.has(sessionKey)).toBe(true)
   })
 
+  test('error: when one request\'s key cannot be made, a key still being made for another is discarded too', async () => {
+    const store = memoryStore()
+    const made: Address[] = []
+    let calls = 0
+    const generate: typeof store.keys.generate = async (keyType) => {
+      if (++calls === 1) throw new Error('keystore locked')
+      // The other request's key arrives after the first failed.
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const address = await store.keys.generate(keyType)
+      made.push(address)
+      return address
+    }
+    const { inner, provider } = setup('erc7715-2025', { store: { ...store, keys: { ...store.keys, generate } } })
+    const request = (address: Address) => ({ chainId: '0x7a69', expiry: now + 60, permissions: [{ type: 'contract-call', data: { address, calls: [] } }] })
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [request(nft), request(token)] }))
+    expect(error.message).toBe('keystore locked')
+    // The late key lands after the refusal unless the grant waits for it: either way it must be gone.
+    await vi.waitFor(() => expect(made).toHaveLength(1))
+    expect(await store.keys.has(made[0] as Address)).toBe(false)
+    expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
+  })
+
   test('error: a store failure after the wallet granted is coded, carries the context, and the grant is revoked', async () => {
     const store = memoryStore()
     const failing = { ...store, put: async () => Promise.reject(new Error('disk full')) }
@@ -247,6 +273,30 @@ describe('atomicity', () => {
     expect(error.data.cause).toStrictEqual({ name: 'Error', message: 'disk full' })
     expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0x0001' }]])
     expect(await store.list()).toStrictEqual([])
+  })
+
+  test.each([
+    ['memoryStore', () => memoryStore()],
+    ['webStorageStore', () => webStorageStore(new MemoryStorage(), { indexedDB: new IDBFactory() })],
+  ] as const)('error: a multi-request grant the %s fails halfway removes the session kept, but not the key the app imported for it', async (_, makeStore) => {
+    const store: SessionStore = makeStore()
+    let puts = 0
+    const failing = { ...store, put: async (session: Parameters<typeof store.put>[0]) => (++puts === 2 ? Promise.reject(new Error('disk full')) : store.put(session)) }
+    const { inner, provider } = setup('erc7715-2025', { store: failing })
+    const imported = await provider.sessions.importKey(generatePrivateKey())
+    const request = (address: Address, signer?: Address) => ({
+      chainId: '0x7a69',
+      expiry: now + 60,
+      ...(signer ? { signer: { type: 'account', data: { address: signer } } } : {}),
+      permissions: [{ type: 'contract-call', data: { address, calls: [] } }],
+    })
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [request(nft, imported), request(token)] }))
+    expect(error).toMatchObject({ code: -32603, data: { contexts: ['0x0001', '0x0002'], revoked: true } })
+    expect(await store.list()).toStrictEqual([])
+    // The app's retry can still sign with its key; the key keyleash made for the second is gone.
+    expect(await store.keys.has(imported)).toBe(true)
+    const [sent] = inner.paramsOf('wallet_grantPermissions') as [[unknown, { signer: { data: { address: Address } } }]]
+    expect(await store.keys.has(sent[1].signer.data.address)).toBe(false)
   })
 
   test('error: a wallet answer keyleash cannot read is -32603, not blamed on the app', async () => {
@@ -298,6 +348,20 @@ describe('checks against the wallet and the app', () => {
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ chainId: '0x1', expiry: 60, permissions: [{ type: 'contract-call', data: { address: nft } }] }] }))
     expect(error).toMatchObject({ code: -32602, message: "[0].chainId: 1 is not the wallet's chain (31337); switch the wallet's chain first" })
     expect(inner.paramsOf('wallet_grantPermissions')).toHaveLength(0)
+  })
+  test('error: an injected clock in milliseconds (Date.now) is -32602 naming now, and the grant never reaches the wallet', async () => {
+    const { inner, provider } = setup('erc7715', { now: Date.now })
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    expect(error).toMatchObject({ code: -32602, data: { field: 'now' } })
+    expect(error.message).toMatch(/^now: must answer whole UNIX seconds, got \d{13} \(milliseconds\?\)$/)
+    expect(inner.paramsOf('wallet_grantPermissions')).toStrictEqual([])
+    expect(await provider.sessions.list()).toStrictEqual([])
+    // Fractional seconds are no UNIX seconds either.
+    const fractional = setup('erc7715', { now: () => now + 0.5 })
+    expect(await rejectionOf(fractional.provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))).toMatchObject({
+      code: -32602,
+      message: 'now: must answer whole UNIX seconds, got 1800000000.5',
+    })
   })
   test('error: a grant wider than options.allow is 4100 and never reaches the wallet', async () => {
     const { inner, client } = setup('erc7715', { allow: allowList([{ target: nft, selectors: ['mint(address)'] }]) })
@@ -411,6 +475,7 @@ describe('nothing left live', () => {
     ['erc7715', (answer: any) => ({ ...answer, expiry: 1_700_000_000 }), '0x0001', "the wallet's answer to wallet_grantPermissions grants an expiry keyleash cannot keep (1700000000): it must be whole UNIX seconds after 1800000000; the grant was revoked at the wallet"],
     ['erc7715', (answer: any) => ({ ...answer, grantedPermissions: 'all of them' }), '0x0001', "the wallet's answer to wallet_grantPermissions is not a erc7715 grant: result.grantedPermissions: must be an array, got \"all of them\"; the grant was revoked at the wallet"],
     ['erc7715-2025', (answer: any) => answer.map((a: object) => ({ ...a, permissions: null })), '0x0001', "the wallet's answer to wallet_grantPermissions is not a erc7715-2025 grant: result[0].permissions: must be an array, got null; the grant was revoked at the wallet"],
+    ['erc7715', (answer: any) => ({ ...answer, grantedPermissions: [{ type: 'contract-call', data: { address: token, calls: [] }, policies: [] }] }), '0x0001', 'the wallet granted none of what was asked: of the 1 permission(s) asked, none is among the 1 it granted; the grant was revoked at the wallet'],
     ['execution-permissions', (answer: any) => [...answer, { context: '0x0bad' }], '0x0001', "the wallet's answer to wallet_requestExecutionPermissions is not a execution-permissions grant: result: the wallet answered 2 grants for 1 requests; the grant was revoked at the wallet"],
   ] as const)('error: a %s wallet granted, keyleash refuses its answer, and revokes the grant there first', async (wallet, alter, context, message) => {
     const { inner, provider, store } = altered(wallet, alter)

@@ -4,6 +4,10 @@ import { describe, expect, test } from 'vitest'
 import type { ResolvedGrantRequest } from '../../src/permissions/dialects/types.js'
 import type { Permission, Policy, Signer } from '../../src/permissions/types.js'
 import { openfort, openfortWallet } from '../../src/wallets/openfort.js'
+import { openfortExecutor } from '../../src/execution/openfort.js'
+import { withSessionKeys } from '../../src/provider.js'
+import { scriptedProvider } from '../utils/scriptedProvider.js'
+import { rejectionOf } from '../utils/rejection.js'
 import { account, nft, now, sessionKey, token } from '../permissions/dialects/fixtures.js'
 import { sdkSessionRequest } from '../utils/openfortSdk.js'
 import { recorded } from './fixtures/openfort.recorded.js'
@@ -190,5 +194,30 @@ describe('encodeRevoke', () => {
     const revoke = named('revoke')
     expect(revoke.backend).toMatchObject({ address: (revoke.params as unknown as [{ permissionContext: string }])[0].permissionContext })
     expect(named('revoke-by-context').error).toMatchObject({ code: -32003 })
+  })
+})
+
+describe('granted (what keyleash revokes when it refuses an answer)', () => {
+  test('behavior: a key signer\'s grant is named by the key\'s address, as encodeRevoke revokes it', () => {
+    const key = privateKeyToAccount(generatePrivateKey())
+    const signer: Signer = { type: 'key', key: { keyType: 'secp256k1', publicKey: key.publicKey } }
+    expect(openfort.granted?.(named('delegated-no-limit').answer, [grantOf([contractCall(nft)], [], signer)])).toStrictEqual([{ id: key.address, signer }])
+  })
+
+  test('error: an answer refused for a key signer (recorded: limit 0) is revoked at Openfort by the key\'s address', async () => {
+    const key = privateKeyToAccount(generatePrivateKey())
+    const inner = scriptedProvider({
+      eth_chainId: '0x7a69',
+      eth_accounts: [account],
+      wallet_grantPermissions: named('delegated-no-limit').answer,
+      wallet_revokePermissions: {},
+    })
+    const executor = openfortExecutor({ backend: { url: 'http://127.0.0.1:1' }, account: 'acc_1' })
+    const provider = withSessionKeys(inner, { wallet: openfort, executor, now: () => now })
+    const grant = { expiry: 3600, signer: { type: 'key', data: { id: key.publicKey } }, permissions: [{ type: 'contract-call', data: { address: nft, calls: [] } }] }
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [grant] }))
+    expect(error).toMatchObject({ code: -32603, data: { contexts: [key.address], revoked: true } })
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: key.address }]])
+    expect(await provider.sessions.list()).toStrictEqual([])
   })
 })

@@ -25,8 +25,9 @@ export const executionPermissionRequests: AppDialect = {
     const list = readArray(params, 'params')
     if (list.length === 0) throw new InvalidParamsError('params', 'must hold at least one permission request')
     assertWithinCap(list.length, 'params')
-    // The expiry here is a named timestamp: it is never read as a duration.
-    const timestamps: ExpiryRules = rules.mode === 'auto' ? { ...rules, mode: 'timestamp' } : rules
+    // The expiry here is a named timestamp: it is never read as a duration, whatever the
+    // provider's `expiryMode` (`duration` is for dialects whose expiry is one, Openfort's).
+    const timestamps: ExpiryRules = { ...rules, mode: 'timestamp' }
     return list.map((value, i) => parseRequest(readObject(value, `[${i}]`), `[${i}].`, timestamps, kinds))
   },
 

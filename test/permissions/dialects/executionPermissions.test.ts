@@ -18,6 +18,10 @@ describe('parse', () => {
   test('behavior: the expiry is a named timestamp, never read as a duration', () => {
     expect(() => executionPermissionRequests.parse([{ ...wire, rules: [{ type: 'expiry', data: { timestamp: 86_400 } }] }], rules)).toThrow(/is in the past/)
   })
+  test('behavior: with expiryMode \'duration\', the timestamp is still a timestamp', () => {
+    const [draft] = executionPermissionRequests.parse([{ ...wire, rules: [{ type: 'expiry', data: { timestamp: rules.now + 3600 } }] }], { ...rules, mode: 'duration' })
+    expect(draft?.expiry).toBe(rules.now + 3600)
+  })
   test('error: no expiry rule, an unknown rule, no chain', () => {
     expect(() => executionPermissionRequests.parse([{ ...wire, rules: [] }], rules)).toThrowErrorMatchingInlineSnapshot(
       `[InvalidParamsError: [0].rules: needs an expiry rule ({ type: "expiry", data: { timestamp } }); keyleash never grants a session without an end]`,
