@@ -32,7 +32,7 @@ export const sendRoutedTransaction: MethodHandler = async (params, context, requ
   const forward = () => context.inner.request(request)
   const tx: unknown = Array.isArray(params) ? params[0] : undefined
   // Contract creations and malformed requests are the wallet's to judge.
-  if (typeof tx !== 'object' || tx === null || !('to' in tx) || !('from' in tx)) return forward()
+  if (typeof tx !== 'object' || tx === null || (tx as { to?: unknown }).to == null || !('from' in tx)) return forward()
 
   const transaction = readObject(readArray(params, 'params')[0], 'params[0]')
   const from = readAddress(transaction.from, 'params[0].from')

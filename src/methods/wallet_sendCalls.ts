@@ -27,6 +27,8 @@ export const wallet_sendCalls: MethodHandler = async (params, context, request) 
   if (permissionsContext === undefined && autoRoute === undefined) return forward()
 
   const body = readObject(readArray(params, 'params')[0], 'params[0]')
+  // A contract creation (a call without `to`) is no session's to sign: routed, it is the wallet's.
+  if (permissionsContext === undefined && Array.isArray(body.calls) && body.calls.some((call: unknown) => (call as { to?: unknown } | null)?.to == null)) return forward()
   const calls = readCalls(body.calls, 'params[0].calls')
   const chainId = readChainId(body.chainId, 'params[0].chainId')
   const from = body.from === undefined ? undefined : readAddress(body.from, 'params[0].from')

@@ -45,12 +45,13 @@ export async function sessionKeyOf(context: MethodContext, address: Address): Pr
  */
 export async function sessionSigner(context: MethodContext, address: Address, { indexed, own, accounts }: SessionKeyOf): Promise<SessionSignerReturnType> {
   const now = context.now()
-  const sessions = await liveInStore(context, own, now)
-  if (sessions.length === 0)
-    throw new UnauthorizedError(`${address} is the key of a session that has expired or was revoked; it signs no more`, {
+  const gone = () =>
+    new UnauthorizedError(`${address} is the key of a session that has expired or was revoked; it signs no more`, {
       field: 'address',
       hint: 'grant a new session',
     })
+  const sessions = await liveInStore(context, own, now)
+  if (sessions.length === 0) throw gone()
   // A signature by the key is good for every session it is the key of: a live one of another
   // account (one key the app brought to two users' grants) is enough to refuse, unnamed.
   if ((await liveInStore(context, indexed.filter((candidate) => !inScope(accounts, candidate)), now)).length > 0)
@@ -66,7 +67,11 @@ export async function sessionSigner(context: MethodContext, address: Address, { 
       field: 'address',
       hint: "for personal_sign or eth_signTypedData_v4 from a session key, grant with keyType 'secp256k1'",
     })
-  return { signer, sessions }
+  // Read again once the key is open (a read and a decryption on a persistent store): a revoke
+  // that finished meanwhile is not followed by a signature.
+  const still = await liveInStore(context, sessions, context.now())
+  if (still.length === 0) throw gone()
+  return { signer, sessions: still }
 }
 
 /** The sessions among `candidates` that are live, confirmed in the store (the index may be older: a revoke by another instance). */

@@ -329,3 +329,25 @@ describe('size limits, before anything reads the request', () => {
     expect(await provider.request({ method: 'personal_sign', params: [stringToHex('z'.repeat(16_000)), key] })).toMatch(/^0x[0-9a-f]{130}$/)
   })
 })
+
+describe('personal_sign racing a revoke', () => {
+  test('error: a revoke that finishes while the key is being opened is not followed by a signature: 4100', async () => {
+    const store = memoryStore()
+    let revoke: (() => Promise<void>) | undefined
+    // The key opens only after the revoke has finished, as a slow store's read and decryption can.
+    const signer = async (address: Address) => {
+      const opened = await store.keys.signer(address)
+      await revoke?.()
+      return opened
+    }
+    const racing = { ...store, keys: { ...store.keys, signer } }
+    const { provider, key, context, inner } = await setup({ ...everything, store: racing })
+    revoke = async () => {
+      revoke = undefined
+      await provider.sessions.revoke(context, { wallet: false })
+    }
+    const error = await rejectionOf(provider.request({ method: 'personal_sign', params: [stringToHex('hello'), key] }))
+    expect({ code: error.code, message: error.message }).toStrictEqual({ code: 4100, message: `${key} is the key of a session that has expired or was revoked; it signs no more` })
+    expect(inner.paramsOf('personal_sign')).toHaveLength(0)
+  })
+})

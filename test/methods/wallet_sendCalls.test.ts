@@ -214,6 +214,15 @@ describe('auto-routing', () => {
     expect(sent.map((s) => s.signer)).toStrictEqual([key])
   })
 
+  test('behavior: on, a contract creation (a call or a transaction without to, or with to null) goes to the wallet, as it does with auto-routing off', async () => {
+    const { inner, provider, send, sent } = await setup({ autoRoute: autoRouting() })
+    inner.script({ wallet_sendCalls: { id: 'wallet' }, eth_sendTransaction: '0xfromwallet' })
+    expect(await send([{ data: '0x6000' } as never], {})).toStrictEqual({ id: 'wallet' })
+    expect(await send([{ to: null, data: '0x6000' } as never, { to: nft, data: mint() }], {})).toStrictEqual({ id: 'wallet' })
+    expect(await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: null, data: '0x6000' }] })).toBe('0xfromwallet')
+    expect(sent).toHaveLength(0)
+  })
+
   test('behavior: on, eth_sendTransaction under a session answers the transaction hash', async () => {
     const { provider, sent, key } = await setup({ autoRoute: autoRouting() })
     const hash = await provider.request({ method: 'eth_sendTransaction', params: [{ from: account, to: nft, data: mint() }] })
