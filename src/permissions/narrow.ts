@@ -1,4 +1,4 @@
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { InternalError } from '../errors.js'
 import type { PermissionKinds } from './dialects/types.js'
 import { mergePolicies, permissionKey } from './permission.js'
@@ -9,7 +9,8 @@ import { isKindPermission } from './advancedTypes.js'
  * What a session may do: what the wallet granted, but never more than was asked. A
  * wallet may grant less (ERC-7715 `isAdjustmentAllowed`); one that answers more, or
  * drops a limit it cannot express (Openfort's call limit), does not widen what keyleash
- * signs: the asked limits are kept and enforced locally. MetaMask's permissions are narrowed by
+ * signs: the asked limits are kept and enforced locally. A native transfer keeps the payees the
+ * wallet's account holds it to (thirdweb's), only those asked too when the app named some. MetaMask's permissions are narrowed by
  * the wallet dialect's `kinds`; without them, none is kept (never one wider than granted). A
  * grant that keeps none of what was asked is refused (-32603), so the caller revokes it.
  *
@@ -32,8 +33,13 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
       if (selectors === 'any' || selectors.length > 0) permissions.push({ ...asked, selectors })
     } else if (isKindPermission(asked)) {
       if (kinds && granted.type === asked.type) permissions.push(kinds.narrow(asked, granted))
+    } else if (asked.type === 'native-transfer' && granted.type === 'native-transfer') {
+      // The payees are the wallet's account's rule too (thirdweb's): dropped, keyleash would sign a
+      // plain transfer the account refuses, and `sessions.check` would call it allowed.
+      const payees = narrowPayees(asked.payees, granted.payees)
+      permissions.push({ ...asked, allowance: min(asked.allowance, granted.allowance), ...(payees ? { payees } : {}) })
     } else if ('allowance' in asked && 'allowance' in granted) {
-      permissions.push({ ...asked, allowance: granted.allowance < asked.allowance ? granted.allowance : asked.allowance })
+      permissions.push({ ...asked, allowance: min(asked.allowance, granted.allowance) })
     } else permissions.push(asked)
   }
   // A session that may do nothing is no grant of what was asked: kept, it would be listed as
@@ -63,4 +69,16 @@ function intersect(asked: readonly Hex[] | 'any', granted: readonly Hex[] | 'any
   if (granted === 'any') return asked
   if (asked === 'any') return granted
   return asked.filter((selector) => granted.includes(selector))
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return b < a ? b : a
+}
+
+/** Who a plain transfer may pay: absent on one side, the other's; on both, only whom both name (never wider than either). */
+function narrowPayees(asked: readonly Address[] | undefined, granted: readonly Address[] | undefined): readonly Address[] | undefined {
+  if (granted === undefined) return asked
+  if (asked === undefined) return granted
+  const grantedSet = new Set(granted.map((payee) => payee.toLowerCase()))
+  return asked.filter((payee) => grantedSet.has(payee.toLowerCase()))
 }

@@ -27,7 +27,8 @@ export type GrantMethod = 'wallet_grantPermissions' | 'wallet_requestExecutionPe
  * and keyleash does not keep the grant (an answer it cannot read, an expiry it refuses, a
  * context it already holds, a failing store), the grant is revoked at the wallet before the
  * app is answered, and the error says so (or that the revoke failed too, with the contexts in
- * `data.contexts` so the app can act).
+ * `data.contexts` so the app can act). A context that names a session keyleash already holds
+ * is never revoked there (it would end that session at the wallet): the error names it instead.
  */
 export async function grant(method: GrantMethod, params: unknown, given: MethodContext): Promise<unknown> {
   // The app's clock, checked at each reading here: in milliseconds it would date sessions wallets read as never ending.
@@ -50,6 +51,8 @@ export async function grant(method: GrantMethod, params: unknown, given: MethodC
     const made: Address[] = []
     // What the wallet has granted so far, read from its answers as soon as they arrive.
     const granted: RevocableGrant[] = []
+    // The ids this grant stored: never a session keyleash held before it (`put` refuses those).
+    const stored: string[] = []
     try {
       const signed = await allSettledOrThrow(requests.map((request) => assignSigner(request, store.keys, made, options.keyType)))
       const grants = await forward(dialect, signed.map((s) => s.request), context, granted, { chainId, owner: accounts[0] })
@@ -78,13 +81,13 @@ export async function grant(method: GrantMethod, params: unknown, given: MethodC
         }
       })
       const answer = app.answer(sessions, kinds)
-      await keep(sessions, made, context)
+      await keep(sessions, made, stored, context)
       for (const session of sessions) context.emit('sessionGranted', session)
       return answer
     } catch (error) {
       await Promise.allSettled(made.map((address) => store.keys.delete(address)))
       if (granted.length === 0) throw error
-      throw await revokedAtWallet(error, dialect, granted, context)
+      throw await revokedAtWallet(error, dialect, granted, stored, context)
     }
   })
 }
@@ -190,12 +193,13 @@ function assertKeepable(grant: Grant, now: number, dialect: WalletDialect): void
  * Stores every session of a grant, or none: on a failure, those stored by this grant are removed,
  * and only the keys this grant made (`made`) go with them, which the grant's own cleanup deletes.
  */
-async function keep(sessions: readonly Session[], made: readonly Address[], context: MethodContext): Promise<void> {
+async function keep(sessions: readonly Session[], made: readonly Address[], stored: string[], context: MethodContext): Promise<void> {
   const kept: Session[] = []
   try {
     for (const session of sessions) {
       await context.store.put(session)
       kept.push(session)
+      stored.push(session.id)
     }
   } catch (error) {
     await Promise.allSettled(kept.map((session) => unkeep(session, made, context.store)))
@@ -219,22 +223,49 @@ async function unkeep(session: Session, made: readonly Address[], store: Session
 
 /**
  * Revokes at the wallet what it granted during a grant keyleash did not keep, and turns `error`
- * into one that says so: the same code, the contexts in `data`, and whether the revoke went through.
+ * into one that says so: the same code, the contexts revoked in `data.contexts`, and whether the
+ * revoke went through. A context that names a session keyleash already holds (a wallet that
+ * answered it again) is left live there, in `data.held`: revoking it would end, at the wallet, a
+ * session keyleash still lists as active. `stored` are this grant's own ids, never held.
  */
-async function revokedAtWallet(error: unknown, dialect: WalletDialect, granted: readonly RevocableGrant[], context: MethodContext): Promise<KeyleashError> {
-  const results = await Promise.allSettled(granted.map((grant) => Promise.resolve().then(() => revokeAtWallet(dialect, grant, context))))
+async function revokedAtWallet(
+  error: unknown,
+  dialect: WalletDialect,
+  granted: readonly RevocableGrant[],
+  stored: readonly string[],
+  context: MethodContext,
+): Promise<KeyleashError> {
+  const held = await heldContexts(granted, stored, context.store)
+  const revoking = granted.filter((grant) => !held.includes(grant.id))
+  const results = await Promise.allSettled(revoking.map((grant) => Promise.resolve().then(() => revokeAtWallet(dialect, grant, context))))
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-  const contexts = granted.map((grant) => grant.id)
-  const outcome = failed
-    ? `; revoking the grant at the wallet failed too (${messageOf(failed.reason)}): revoke ${contexts.join(', ')} there`
-    : '; the grant was revoked at the wallet'
+  const contexts = revoking.map((grant) => grant.id)
+  const outcome =
+    revoking.length === 0
+      ? ''
+      : failed
+        ? `; revoking the grant at the wallet failed too (${messageOf(failed.reason)}): revoke ${contexts.join(', ')} there`
+        : '; the grant was revoked at the wallet'
+  const kept = held.length === 0 ? '' : `; not revoked at the wallet, where it would end the session keyleash holds: ${held.join(', ')}`
   const data: Record<string, unknown> = (error as { data?: Record<string, unknown> } | null)?.data ?? {}
-  return new KeyleashError(codeOf(error), messageOf(error) + outcome, {
+  return new KeyleashError(codeOf(error), messageOf(error) + outcome + kept, {
     ...data,
-    context: contexts.join(','),
+    context: granted.map((grant) => grant.id).join(','),
     contexts,
+    ...(held.length === 0 ? {} : { held }),
     revoked: failed === undefined,
     // What went wrong first: the cause the error already carried, or the error itself.
     cause: data.cause ?? causeOf(error),
   })
+}
+
+/**
+ * The granted contexts that name a session keyleash holds, not revoked and not stored by this
+ * grant. A store that cannot be read holds none: the grant is revoked, as nothing is left live.
+ */
+async function heldContexts(granted: readonly RevocableGrant[], stored: readonly string[], store: SessionStore): Promise<string[]> {
+  const found = await Promise.allSettled(
+    granted.filter((grant) => !stored.includes(grant.id)).map(async (grant) => ((await store.get(grant.id))?.status === 'active' ? grant.id : undefined)),
+  )
+  return found.flatMap((result) => (result.status === 'fulfilled' && result.value !== undefined ? [result.value] : []))
 }

@@ -43,6 +43,22 @@ describe('narrowGrant', () => {
     })
     expect(granted).toStrictEqual({ context: 'c', expiry: request.expiry, permissions: request.permissions, policies: request.policies })
   })
+  test('behavior: the payees a wallet granted a native transfer with are kept, and only those the app asked too when it named some', () => {
+    const shop = '0x1111111111111111111111111111111111111111'
+    const other = '0x2222222222222222222222222222222222222222'
+    const grant = (payees: readonly `0x${string}`[]) => ({ context: 'c', expiry: request.expiry, policies: [], permissions: [{ type: 'native-transfer', allowance: 10n, payees }] as const })
+    const asked = (payees?: readonly `0x${string}`[]) => ({ ...request, policies: [], permissions: [{ type: 'native-transfer', allowance: 5n, ...(payees ? { payees } : {}) }] as const })
+    // Asked for anyone: the wallet's payees, not anyone.
+    expect(narrowGrant(asked(), grant([nft, shop])).permissions).toStrictEqual([{ type: 'native-transfer', allowance: 5n, payees: [nft, shop] }])
+    // Asked for some: only those the wallet granted too, whatever their case.
+    expect(narrowGrant(asked([nft.toLowerCase() as `0x${string}`, other]), grant([nft, shop])).permissions).toStrictEqual([
+      { type: 'native-transfer', allowance: 5n, payees: [nft.toLowerCase()] },
+    ])
+    // A wallet that names no payees leaves the asked ones as they were.
+    expect(narrowGrant(asked([other]), { ...grant([]), permissions: [{ type: 'native-transfer', allowance: 10n }] }).permissions).toStrictEqual([
+      { type: 'native-transfer', allowance: 5n, payees: [other] },
+    ])
+  })
   test('error: a wallet that granted only other targets and tokens than asked grants nothing keyleash keeps', () => {
     const other = { context: 'c', expiry: request.expiry, policies: [] }
     const refusal = {

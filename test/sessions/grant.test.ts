@@ -499,7 +499,7 @@ describe('nothing left live', () => {
     )
   })
 
-  test('error: a duplicate context is refused and revoked at the wallet; the session already kept, and its key, stay as they were', async () => {
+  test('error: a duplicate context is refused and never revoked at the wallet: the session already kept, and its key, stay as they were, live there too', async () => {
     const inner = scriptedWallet('erc7715', {
       wallet_grantPermissions: ([request]: { expiry: number; permissions: unknown }[]) => ({ expiry: request?.expiry, grantedPermissions: request?.permissions, permissionsContext: '0x0001' }),
     })
@@ -507,14 +507,34 @@ describe('nothing left live', () => {
     await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })
     const before = await store.get('0x0001')
     const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [{ ...seedGrant(), expiry: 7200 }] }))
-    expect(error).toMatchObject({ code: -32603, data: { context: '0x0001', revoked: true } })
+    expect(error).toMatchObject({ code: -32603, data: { context: '0x0001', contexts: [], held: ['0x0001'], revoked: true } })
     expect(error.message).toBe(
-      'the wallet granted, but it names a session keyleash already holds: session 0x0001: a session with this id is already stored, and put never replaces one; the grant was revoked at the wallet',
+      'the wallet granted, but it names a session keyleash already holds: session 0x0001: a session with this id is already stored, and put never replaces one; not revoked at the wallet, where it would end the session keyleash holds: 0x0001',
     )
     expect(await store.get('0x0001')).toStrictEqual(before)
     expect(await store.keys.has(before?.keyAddress as Address)).toBe(true)
+    expect((await provider.sessions.list()).map((session) => [session.id, session.status])).toStrictEqual([['0x0001', 'active']])
     const [, [second]] = inner.paramsOf('wallet_grantPermissions') as [unknown, [{ signer: { data: { id: Address } } }]]
     expect(await store.keys.has(second.signer.data.id)).toBe(false)
-    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([[{ permissionContext: '0x0001' }]])
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([])
+  })
+
+  test('error: an answer keyleash refuses that names a session it already holds is not revoked at the wallet either', async () => {
+    let answers = 0
+    const inner = scriptedWallet('erc7715', {
+      wallet_grantPermissions: ([request]: { expiry: number; permissions: unknown }[]) => ({
+        expiry: answers++ === 0 ? request?.expiry : Number.NaN,
+        grantedPermissions: request?.permissions,
+        permissionsContext: '0x0001',
+      }),
+    })
+    const { provider, store } = setup('erc7715', {}, inner)
+    await provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] })
+    const before = await store.get('0x0001')
+    const error = await rejectionOf(provider.request({ method: 'wallet_grantPermissions', params: [seedGrant()] }))
+    expect(error).toMatchObject({ code: -32603, data: { context: '0x0001', contexts: [], held: ['0x0001'], revoked: true } })
+    expect(error.message).toMatch(/must be a positive whole number of seconds, got NaN; not revoked at the wallet, where it would end the session keyleash holds: 0x0001$/)
+    expect(await store.get('0x0001')).toStrictEqual(before)
+    expect(inner.paramsOf('wallet_revokePermissions')).toStrictEqual([])
   })
 })

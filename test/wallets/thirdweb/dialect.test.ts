@@ -2,6 +2,9 @@ import type { Address, Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
 import type { ResolvedGrantRequest } from '../../../src/permissions/dialects/types.js'
 import { assertWalletEnforces, enforcedBy } from '../../../src/permissions/enforcement.js'
+import { narrowGrant } from '../../../src/permissions/narrow.js'
+import { checkScope } from '../../../src/permissions/scope.js'
+import { sessionFixture } from '../../utils/sessionFixture.js'
 import { thirdweb } from '../../../src/wallets/thirdweb/dialect.js'
 
 /*
@@ -36,6 +39,19 @@ describe('thirdweb: decode', () => {
     ['a longer window', { ...held, endTimestamp: 2_000_000_001n }, /the window 0–2000000001, asked 0–2000000000/],
   ])('error: an account that holds %s is refused (and keyleash then revokes it)', (_, read, message) => {
     expect(() => thirdweb().decode({ uid, transaction: '0xbeef', held: read }, [request], codec)).toThrow(message)
+  })
+})
+
+describe('thirdweb: kept', () => {
+  test('behavior: a native allowance keeps the approved targets as its payees once narrowed: keyleash refuses a plain transfer elsewhere, as the account does', () => {
+    const withValue = { ...request, permissions: [...request.permissions, { type: 'native-transfer', allowance: 5n }] } as const satisfies ResolvedGrantRequest
+    const [decoded] = thirdweb().decode({ uid, transaction: '0xbeef', held: { ...held, nativeTokenLimitPerTransaction: 5n } }, [withValue], codec)
+    const { permissions, policies, expiry } = narrowGrant(withValue, decoded!)
+    expect(permissions).toContainEqual({ type: 'native-transfer', allowance: 5n, payees: [nft] })
+    const session = sessionFixture({ chainId: 31337, account: withValue.account, expiry, permissions, policies })
+    const check = (to: Address) => checkScope(session, [{ to, value: 1n }], { chainId: 31337, now: codec.now, canSign: true })
+    expect(check(nft).allowed).toBe(true)
+    expect(check('0x4444444444444444444444444444444444444444')).toMatchObject({ allowed: false, reasons: [{ reason: 'target-not-allowed' }] })
   })
 })
 
