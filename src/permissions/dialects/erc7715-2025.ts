@@ -1,7 +1,7 @@
 import { numberToHex } from 'viem'
 import { InvalidParamsError } from '../../errors.js'
 import { assertWithinCap, parseGrantBody } from '../grantRequest.js'
-import { encodePermission } from '../permission.js'
+import { encodePermission, encodePolicy } from '../permission.js'
 import { readArray, readObject } from '../read.js'
 import type { GrantRequest, Signer } from '../types.js'
 import { pick } from './erc7715.js'
@@ -32,7 +32,8 @@ export const erc7715v2025Requests: AppDialect = {
   answer(sessions, kinds) {
     return sessions.map((session) => ({
       ...encodeRequest(session, kinds),
-      ...(session.policies.length > 0 ? { policies: session.policies } : {}),
+      // In the wire form the request put them in (beside the permissions): a gas limit as hex, never a bigint a JSON transport cannot carry.
+      ...(session.policies.length > 0 ? { policies: session.policies.map(encodePolicy) } : {}),
       context: session.id,
       ...pick(session.walletData, ['accountMeta', 'signerMeta']),
     }))

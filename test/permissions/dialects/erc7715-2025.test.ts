@@ -27,4 +27,12 @@ describe('answer', () => {
     const session = { ...seedRequest, id: '0xabc', keyAddress: sessionKey, usage: { calls: 0, native: 0n, spent: {} }, status: 'active' as const, wallet: 'erc7715-2025' as const, enforcedBy: allWallet, createdAt: now }
     expect(erc7715v2025Requests.answer([session])).toStrictEqual([{ ...wire, context: '0xabc' }])
   })
+
+  test('behavior: the session\'s policies come back in the wire form the request puts them in (a gas limit as hex): the answer survives JSON, and reads back as asked', () => {
+    const policies = [{ type: 'call-limit', count: 10 }, { type: 'gas-limit', limit: 300_000n }] as const
+    const session = { ...seedRequest, policies: [...policies], id: '0xabc', keyAddress: sessionKey, usage: { calls: 0, native: 0n, spent: {} }, status: 'active' as const, wallet: 'erc7715-2025' as const, enforcedBy: allWallet, createdAt: now }
+    const [answer] = JSON.parse(JSON.stringify(erc7715v2025Requests.answer([session]))) as [{ policies: unknown }]
+    expect(answer.policies).toStrictEqual([{ type: 'call-limit', data: { count: 10 } }, { type: 'gas-limit', data: { limit: '0x493e0' } }])
+    expect(erc7715v2025Requests.parse([{ ...wire, policies: answer.policies }], rules)[0]?.policies).toStrictEqual([...policies])
+  })
 })
