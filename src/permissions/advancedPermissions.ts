@@ -2,6 +2,7 @@ import { type Address, isHex, numberToHex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import type { AdvancedPermissionType } from './advancedTypes.js'
 import type { KindPermission, PermissionRules, WireRule } from './dialects/types.js'
+import { narrowAddresses } from './narrow.js'
 import { describe, readAddress, readArray, readBoolean, readObject, type Fields } from './read.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 
@@ -190,14 +191,14 @@ export function advancedKey(permission: KindPermission): string {
  * A MetaMask permission no wider than asked, field by field, whatever the wallet answered
  * (`isAdjustmentAllowed` lets it grant less; it never lets keyleash sign for more): the
  * smaller amounts, the later start, the longer period, the revoking calls both allow, the
- * rules of the request where it had them.
+ * payees and redeemers both name (either side's where the other has none).
  *
  * @example
- * narrowAdvanced(asked, granted) // granted's lower periodAmount, asked's payees
+ * narrowAdvanced(asked, granted) // granted's lower periodAmount, the payees both name
  */
 export function narrowAdvanced<permission extends KindPermission>(asked: permission, granted: permission): permission {
-  const redeemers = asked.redeemers ?? granted.redeemers
-  const payees = asked.type === 'spend' && granted.type === 'spend' ? (asked.payees ?? granted.payees) : undefined
+  const redeemers = narrowAddresses(asked.redeemers, granted.redeemers)
+  const payees = asked.type === 'spend' && granted.type === 'spend' ? narrowAddresses(asked.payees, granted.payees) : undefined
   const rules = { ...(redeemers ? { redeemers } : {}), ...(payees ? { payees } : {}) }
   if (asked.type === 'revocation' && granted.type === 'revocation') {
     const methods = { ...asked.methods }

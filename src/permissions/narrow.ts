@@ -36,7 +36,7 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
     } else if (asked.type === 'native-transfer' && granted.type === 'native-transfer') {
       // The payees are the wallet's account's rule too (thirdweb's): dropped, keyleash would sign a
       // plain transfer the account refuses, and `sessions.check` would call it allowed.
-      const payees = narrowPayees(asked.payees, granted.payees)
+      const payees = narrowAddresses(asked.payees, granted.payees)
       permissions.push({ ...asked, allowance: min(asked.allowance, granted.allowance), ...(payees ? { payees } : {}) })
     } else if ('allowance' in asked && 'allowance' in granted) {
       permissions.push({ ...asked, allowance: min(asked.allowance, granted.allowance) })
@@ -75,8 +75,14 @@ function min(a: bigint, b: bigint): bigint {
   return b < a ? b : a
 }
 
-/** Who a plain transfer may pay: absent on one side, the other's; on both, only whom both name (never wider than either). */
-function narrowPayees(asked: readonly Address[] | undefined, granted: readonly Address[] | undefined): readonly Address[] | undefined {
+/**
+ * An address rule (who a transfer may pay, who may redeem) as narrowed: absent on one side, the
+ * other's; on both, only the addresses both name (never wider than either).
+ *
+ * @example
+ * narrowAddresses([shop, cafe], [shop]) // [shop]
+ */
+export function narrowAddresses(asked: readonly Address[] | undefined, granted: readonly Address[] | undefined): readonly Address[] | undefined {
   if (granted === undefined) return asked
   if (asked === undefined) return granted
   const grantedSet = new Set(granted.map((payee) => payee.toLowerCase()))

@@ -167,4 +167,11 @@ describe('what is kept of an adjusted grant', () => {
     const [decoded] = executionPermissions.decode([{ ...request, context: '0xc0', dependencies: [], delegationManager: token }], [withPayee], { now })
     expect(narrowGrant(withPayee, decoded as Grant, advancedPermissions).permissions[0]).toMatchObject({ payees: [shop] })
   })
+  test('behavior: payees both sides name are kept, and no other: a wallet that grants fewer than asked is not widened back', () => {
+    const cafe = '0x00000000000000000000000000000000000005a1'
+    const withPayees = resolved({ ...requests['erc20-token-stream'], rules: [expiryRule, { type: 'payee', data: { addresses: [shop, cafe] } }] })
+    const request = requests['erc20-token-stream']
+    const [decoded] = executionPermissions.decode([{ ...request, rules: [expiryRule, { type: 'payee', data: { addresses: [shop] } }], context: '0xc0', dependencies: [], delegationManager: token }], [withPayees], { now })
+    expect(narrowGrant(withPayees, decoded as Grant, advancedPermissions).permissions[0]).toMatchObject({ payees: [shop] })
+  })
 })
