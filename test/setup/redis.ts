@@ -107,11 +107,6 @@ export type TestCluster = {
  */
 export async function startCluster(dir: string, masters = 3): Promise<TestCluster> {
   const ports: number[] = []
-  // freePort hands out a port the system chose; the cluster bus listens on port + 10000, which must be free too.
-  while (ports.length < masters * 2) {
-    const port = await freePort()
-    if (port + 10_000 <= 65_535 && !ports.includes(port)) ports.push(port)
-  }
   const servers = new Map<number, ChildProcess>()
   const stop = () => Promise.all([...servers.values()].map(stopRedis)).then(() => undefined)
   const start = async (port: number) => {
@@ -119,8 +114,24 @@ export async function startCluster(dir: string, masters = 3): Promise<TestCluste
     mkdirSync(nodeDir, { recursive: true })
     servers.set(port, await startRedis(port, nodeDir, 'aof', ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000', '--cluster-config-file', 'nodes.conf']))
   }
+  // freePort hands out a port the system chose, but the cluster bus listens on port + 10,000, which
+  // another process may hold (an outgoing connection's ephemeral port, in CI): a node that cannot
+  // bind is started again on another port.
+  const startNode = async () => {
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort()
+      if (port + 10_000 > 65_535 || ports.includes(port)) continue
+      ports.push(port)
+      try {
+        return await start(port)
+      } catch (error) {
+        ports.splice(ports.indexOf(port), 1)
+        if (attempt >= 5 || !String((error as Error).message).includes('Address already in use')) throw error
+      }
+    }
+  }
   try {
-    await Promise.all(ports.map(start))
+    await Promise.all(Array.from({ length: masters * 2 }, startNode))
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'])
     for (const port of ports) await clusterOk(port)
   } catch (error) {
