@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { InvalidParamsError } from '../../errors.js'
+import { fileCheckpoint } from './checkpoint.js'
 import { codedBackend } from './codedBackend.js'
 import { folderBackend } from './folderBackend.js'
 import { logFileBackend } from './logFileBackend.js'
@@ -55,11 +57,12 @@ export function fileStore(path: string, options: FileStoreOptions = {}): Persist
   if (layout !== 'file' && layout !== 'folder') throw new InvalidParamsError('layout', "must be 'file' or 'folder'")
   const compactAbove = options.compactAbove ?? 1000
   if (!Number.isSafeInteger(compactAbove) || compactAbove < 0) throw new InvalidParamsError('compactAbove', 'must be a whole number ≥ 0')
+  const report = options.onError ?? warn
   // Every failure of the disk leaves coded (-32603, its cause, what to do), never a raw Node error.
-  const backend = codedBackend(
-    layout === 'folder' ? folderBackend(path, partition) : logFileBackend(path, partition, { compactAbove, report: options.onError ?? warn }),
-  )
-  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin })
+  const backend = codedBackend(layout === 'folder' ? folderBackend(path, partition) : logFileBackend(path, partition, { compactAbove, report }))
+  // A file of its own beside the log (rewriting the log knows no key to sign it with), one per partition (stores of several may share a log).
+  const checkpoint = layout === 'file' ? fileCheckpoint(`${path}.${createHash('sha256').update(partition).digest('hex').slice(0, 16)}.checkpoint`, backend.name, { cipher, report }) : undefined
+  return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin, checkpoint })
 }
 
 function isDirectory(path: string): boolean {

@@ -6,6 +6,7 @@ import { memoryKeyStore } from '../keyStore.js'
 import { secp256k1Accounts } from '../secp256k1Accounts.js'
 import { duplicateSession, type Session, type SessionStore } from '../types.js'
 import type { StoreBackend } from './backend.js'
+import type { Checkpoint, KnownRecords } from './checkpoint.js'
 import { openKey, openSessionRecord, type KeyRing } from './keyRing.js'
 import { keyedMutex } from './mutex.js'
 import type { StoreErrorHandler, StoreOptions } from './options.js'
@@ -63,6 +64,8 @@ export type PersistentStoreSettings = {
   vault?: CryptoKeyVault | undefined
   /** The store's `purgeMargin` option (see {@link StoreOptions}). Default: 86,400 (a day). */
   purgeMargin?: number | undefined
+  /** What vouches for many records at once in a cold list (the one-file layout's `checkpoint.ts`). Default: none, each record is checked. */
+  checkpoint?: Checkpoint | undefined
 }
 
 /**
@@ -105,7 +108,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   // The last record read or written per id, opened and frozen: the same text opens to the same
   // session, so it is neither verified again (a WebCrypto call, on the thread pool, whose wait
   // varied tenfold) nor parsed again on every read of an unchanged session.
-  const lastRecords = new Map<string, { value: string; session: Session }>()
+  const lastRecords: KnownRecords = new Map()
   function remember(id: string, value: string, decoded: Session): Session {
     const session = freezeOwned(decoded)
     lastRecords.set(id, { value, session })
@@ -223,9 +226,11 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   async function readAll(entries: [string, string][]): Promise<(Session | undefined)[]> {
     const records = entries.filter(([id]) => !id.startsWith(tombstonePrefix))
     const tombstones = new Map(entries.flatMap(([id, value]) => (id.startsWith(tombstonePrefix) ? [[id.slice(tombstonePrefix.length), value]] : [])))
+    const listed = await settings.checkpoint?.read(records, lastRecords)
     const sessions: (Session | undefined)[] = []
     for (let start = 0; start < records.length; start += readSlice)
       sessions.push(...(await Promise.all(records.slice(start, start + readSlice).map(([id, value]) => read(id, value, tombstones.get(id))))))
+    listed?.()
     return sessions
   }
 

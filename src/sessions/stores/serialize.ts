@@ -18,7 +18,8 @@ import type { RecordAuth } from './recordAuth.js'
  */
 const formatVersion = 1
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+/** What `JSON.stringify` writes and `JSON.parse` reads back as it was. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
 /**
  * A session as the JSON string persistent stores keep.
@@ -77,15 +78,37 @@ export async function sealRecord(session: Session, auth: RecordAuth | undefined)
  */
 export async function openRecord(id: string, value: string, auth: RecordAuth | undefined): Promise<Session> {
   if (auth !== undefined) {
-    const at = value.length - tagSuffixLength
-    const tag = value.slice(at + tagPrefix.length, -2)
-    if (at < 0 || !value.startsWith(tagPrefix, at) || !value.endsWith('"}') || !tagShape.test(tag))
-      throw new InternalError('the entry carries no authentication tag, and the store has an encryptionKey: it was not written by this store')
-    if (!(await auth.verify(tagged(id, `${value.slice(0, at)}}`), tag)))
+    const tag = tagOf(value)
+    if (tag === undefined) throw new InternalError('the entry carries no authentication tag, and the store has an encryptionKey: it was not written by this store')
+    if (!(await auth.verify(tagged(id, `${value.slice(0, value.length - tagSuffixLength)}}`), tag)))
       throw new InternalError('the entry fails its authentication tag: it was altered, or written under another id or encryptionKey')
   }
   // Parsed with its tag (the codec passes `tag` over): a copy without it cost a string per record, 70 MiB at 100,000 records.
   return decodeSession(value)
+}
+
+/**
+ * The authentication tag a record {@link sealRecord} wrote ends with, unchecked; `undefined`
+ * when it ends with none. A tag names its record's exact text and id: two records with one tag
+ * are one record (or a forgery, which needs the key).
+ *
+ * @example
+ * tagOf(await sealRecord(session, auth)) // 'a3f1…' (64 hex)
+ */
+export function tagOf(value: string): string | undefined {
+  const at = value.length - tagSuffixLength
+  const tag = value.slice(at + tagPrefix.length, -2)
+  return at >= 0 && value.startsWith(tagPrefix, at) && value.endsWith('"}') && tagShape.test(tag) ? tag : undefined
+}
+
+/**
+ * Whether `value` ends with the tag `tag` (as {@link tagOf} would read it, without the copy).
+ *
+ * @example
+ * hasTag(value, tagOf(value)!) // true
+ */
+export function hasTag(value: string, tag: string): boolean {
+  return value.endsWith('"}') && value.startsWith(tagPrefix, value.length - tagSuffixLength) && value.startsWith(tag, value.length - 66)
 }
 
 // A sealed record ends `,"tag":"<64 hex>"}`, always this long.
@@ -113,7 +136,14 @@ function tagged(id: string, text: string): string {
   return `keyleash/session\u0000${id}\u0000${text}`
 }
 
-function toJson(value: unknown, path: string): Json {
+/**
+ * `value` as JSON the codec can read back exactly (see {@link encodeSession}); refuses what is
+ * not plain data, naming `path`.
+ *
+ * @example
+ * JSON.stringify(toJson(5n, 'usage.native')) // '{"$t":"bigint","v":"5"}'
+ */
+export function toJson(value: unknown, path: string): Json {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -143,8 +173,11 @@ function toJson(value: unknown, path: string): Json {
  * What {@link toJson} made, as it was: tagged values revived, in place. `value` is fresh from
  * `JSON.parse` and held by nothing else, so it is changed where it is rather than copied: at
  * 100,000 sessions a copy of every object was most of what a first `list()` spent decoding.
+ *
+ * @example
+ * fromJson(JSON.parse('{"$t":"bigint","v":"5"}')) // 5n
  */
-function fromJson(value: unknown): unknown {
+export function fromJson(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value
   if (Array.isArray(value)) {
     // By index: `for…in` over an array makes a string of every index.

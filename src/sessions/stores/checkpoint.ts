@@ -1,0 +1,262 @@
+import { readFile } from 'node:fs/promises'
+import { causeOf, InternalError } from '../../errors.js'
+import { freezeOwned } from '../frozen.js'
+import type { Session } from '../types.js'
+import { writeFileAtomic } from './atomicWrite.js'
+import type { KeyRing } from './keyRing.js'
+import { fromJson, hasTag, tagOf, toJson, type Json } from './serialize.js'
+
+/** The records a persistent store has opened, by id: the value read and the frozen session it opened to. */
+export type KnownRecords = Map<string, { value: string; session: Session }>
+
+/**
+ * A signed summary of a store's session records, so that a process that lists many records
+ * it has not read yet (a restarted app) checks one tag instead of one a record.
+ */
+export type Checkpoint = {
+  /**
+   * Before a list opens `records` (`[id, value]`): adds to `known` the records this checkpoint
+   * vouches for among those `known` does not hold yet. Resolves to what to call once the list
+   * has opened every record: it saves a new checkpoint, in the background, when the list had
+   * to open many records one by one.
+   */
+  read(records: readonly (readonly [string, string])[], known: KnownRecords): Promise<() => void>
+}
+
+/** How {@link fileCheckpoint} is set up by `fileStore`. */
+export type FileCheckpointSettings = {
+  /** The store's ciphers: the checkpoint is tagged, and read, under the current one's record key only. */
+  cipher: () => Promise<KeyRing>
+  /** Where a checkpoint that could not be read or written is reported (a list is slower, never wrong). */
+  report: (error: InternalError) => void
+  /** How many records a list must open one by one before a checkpoint is read or saved. Default: 1,000. */
+  above?: number | undefined
+}
+
+/**
+ * The {@link Checkpoint} of the one-file layout, in a file beside the log (`<log>.<partition hash>.checkpoint`). At 100,000 records, a
+ * first `list()` spent seconds checking each record's tag and parsing each record.
+ *
+ * - **What it vouches for.** A record's tag (`serialize.ts` `tagOf`) names its exact text and
+ *   id. The checkpoint maps tags to the sessions their records opened to, and carries one tag
+ *   of its own over all of it, under the store's record key. A record whose tag it maps to a
+ *   session of that record's id is read as that session, unchecked; any other is opened as
+ *   always. So a checkpoint never says more than records that were checked once: one put
+ *   back, or older than the log, vouches only for records that were genuine. A record whose
+ *   text was altered at rest but kept its tag reads as what it said before; the alteration is
+ *   not reported.
+ * - **When it is written.** After a list that opened at least `above` records one by one: built
+ *   from the sessions that list opened, in slices that give the event loop turns, tagged, then
+ *   renamed into place (a crash leaves the old one or the new one). One at a time per store.
+ *   Several processes may write it: the last rename wins, and each is whole.
+ * - **Its form.** A header `#keyleash checkpoint 1 <tag>`, then one JSON text: the members
+ *   (name and value, as the codec writes them) that many sessions share, each once; the
+ *   shapes (each session's members in order, shared ones by index); the record tags; and per
+ *   record its shape and the values of its own members. A shared member is decoded and frozen
+ *   once, and every session that has it holds the same frozen value.
+ * - A checkpoint under another key (before a rotation), damaged, or of another version is
+ *   passed over without a report, and replaced by the next list that opens records one by one.
+ *
+ * @example
+ * const checkpoint = fileCheckpoint('./data/sessions.jsonl.5d41402abc4b2a76.checkpoint', 'fileStore ./data/sessions.jsonl', { cipher, report: console.warn })
+ */
+export function fileCheckpoint(path: string, store: string, settings: FileCheckpointSettings): Checkpoint {
+  const { cipher, report, above = 1000 } = settings
+  let saving: Promise<void> | undefined
+
+  const failed = (step: string, error: unknown) =>
+    report(
+      new InternalError(`${store}: could not ${step} its checkpoint ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+        store,
+        hint: 'lists stay correct, only slower: each record is checked on its own until a checkpoint is written',
+        cause: causeOf(error),
+      }),
+    )
+
+  /** What the checkpoint on disk vouches for (see {@link Vouched}); none when there is none it can trust. */
+  async function load(): Promise<Vouched> {
+    const none = { sessions: [], tags: '' }
+    const auth = (await cipher()).current.records
+    if (auth === undefined) return none
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') failed('read', error)
+      return none
+    }
+    const newline = text.indexOf('\n')
+    const body = text.slice(newline + 1)
+    if (newline !== headerPrefix.length + 64 || !text.startsWith(headerPrefix) || !(await auth.verify(signed(body), text.slice(headerPrefix.length, newline))))
+      return none
+    try {
+      return decode(body)
+    } catch {
+      return none // tagged under this key, but not by this version
+    }
+  }
+
+  /** Writes a checkpoint of `records`, each with the session it opened to; reports a failure. */
+  function save(records: [tag: string, session: Session][]): void {
+    saving ??= (async () => {
+      const auth = (await cipher()).current.records
+      if (auth === undefined) return
+      const body = await encode(records)
+      await writeFileAtomic(path, `${headerPrefix}${await auth.tag(signed(body))}\n${body}`)
+    })()
+      .catch((error: unknown) => failed('write', error))
+      .finally(() => (saving = undefined))
+  }
+
+  return {
+    async read(records, known) {
+      const cold = records.filter(([id, value]) => known.get(id)?.value !== value)
+      let vouched = 0
+      if (cold.length >= above) {
+        const { sessions, tags } = await load()
+        // Rows are in the order of the list that saved them, as the log's records are still: looked up by id only once they part.
+        let byId: Map<string, number> | undefined
+        let next = 0
+        for (const [id, value] of cold) {
+          const row = sessions[next]?.id === id ? next : (byId ??= new Map(sessions.map((session, row) => [session.id, row]))).get(id)
+          if (row === undefined) continue
+          next = row + 1
+          if (!hasTag(value, tags.slice(64 * row, 64 * row + 64))) continue
+          known.set(id, { value, session: sessions[row]! })
+          vouched++
+        }
+      }
+      return () => {
+        if (cold.length - vouched < above) return
+        const opened: [string, Session][] = []
+        for (const [id, value] of records) {
+          const last = known.get(id)
+          const tag = tagOf(value)
+          if (last?.value === value && tag !== undefined) opened.push([tag, last.session])
+        }
+        save(opened)
+      }
+    },
+  }
+}
+
+const headerPrefix = '#keyleash checkpoint 1 '
+
+// Domain separation: a record's tag is over `keyleash/session…`, never this.
+const signed = (body: string) => `keyleash/checkpoint\u0000${body}`
+
+// Sessions encoded between two turns of the event loop (a few milliseconds of work).
+const sliceSize = 250
+
+/** The checkpoint's JSON text of `records` (see {@link fileCheckpoint}). */
+async function encode(records: [tag: string, session: Session][]): Promise<string> {
+  const objects = records.map(([, session]) => toJson(session, `session ${session.id}`) as JsonObject)
+  // Each plain object's members, as `name\0json` (the key counted) and its value, found once for both passes.
+  const membersOf = new Map<JsonObject, [member: string, value: Json][]>()
+  const counts = new Map<string, number>()
+  const count = (object: JsonObject) => {
+    const members: [string, Json][] = []
+    for (const name in object) {
+      const value = object[name]!
+      const member = `${name}\u0000${JSON.stringify(value)}`
+      members.push([member, value])
+      counts.set(member, (counts.get(member) ?? 0) + 1)
+      if (isPlain(value)) count(value)
+    }
+    membersOf.set(object, members)
+  }
+  for (let i = 0; i < objects.length; i++) {
+    if (i % sliceSize === sliceSize - 1) await turn()
+    count(objects[i]!)
+  }
+  // A member is shared when enough sessions have it: one that few share would split the shapes, and save little.
+  const sharedFrom = Math.max(2, records.length >> 6)
+  const shared = new Map<string, number>()
+  const shapes = new Map<string, number>()
+  /** The index of `object`'s shape; its own values are appended to `row`, in order (a nested object's inline). */
+  const shapeOf = (object: JsonObject, row: string[]): number => {
+    const parts: string[] = []
+    for (const [member, value] of membersOf.get(object)!) {
+      const split = member.indexOf('\u0000')
+      if (counts.get(member)! >= sharedFrom) {
+        let index = shared.get(member)
+        if (index === undefined) shared.set(member, (index = shared.size))
+        parts.push(String(index))
+      } else if (isPlain(value)) parts.push(`[${JSON.stringify(member.slice(0, split))},${shapeOf(value, row)}]`)
+      else {
+        parts.push(JSON.stringify(member.slice(0, split)))
+        row.push(member.slice(split + 1))
+      }
+    }
+    const shape = parts.join(',')
+    let index = shapes.get(shape)
+    if (index === undefined) shapes.set(shape, (index = shapes.size))
+    return index
+  }
+  const rows: string[] = []
+  for (let i = 0; i < objects.length; i++) {
+    if (i % sliceSize === sliceSize - 1) await turn()
+    const row: string[] = []
+    const shape = shapeOf(objects[i]!, row)
+    rows.push(`[${[shape, ...row].join(',')}]`)
+  }
+  const members = [...shared.keys()].map((member) => {
+    const split = member.indexOf('\u0000')
+    return `[${JSON.stringify(member.slice(0, split))},${member.slice(split + 1)}]`
+  })
+  const tags = records.map(([tag]) => tag).join('')
+  return `{"v":1,"members":[${members.join(',')}],"shapes":[${[...shapes.keys()].map((shape) => `[${shape}]`).join(',')}],"tags":"${tags}","rows":[${rows.join(',')}]}`
+}
+
+type JsonObject = { [name: string]: Json }
+
+/** An object the checkpoint takes apart member by member: a plain one, not an array or a codec's tagged value (a leaf, revived whole). */
+function isPlain(value: Json): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Object.hasOwn(value, '$t')
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve))
+
+/** One part of a shape: a shared member's index, an own member's name (its value next in the row), or an own object's name and shape. */
+type Part = number | string | [name: string, shape: number]
+
+/** What a checkpoint vouches for: sessions, each for the record whose tag is at its index in `tags` (64 hex characters each). */
+type Vouched = { sessions: Session[]; tags: string }
+
+/** The sessions of a checkpoint's JSON text; a throw when it is not one this version wrote. */
+function decode(body: string): Vouched {
+  const { v, members, shapes, tags, rows } = JSON.parse(body) as { v?: unknown; members?: unknown; shapes?: unknown; tags?: unknown; rows?: unknown }
+  if (v !== 1 || !Array.isArray(members) || !Array.isArray(shapes) || typeof tags !== 'string' || !Array.isArray(rows) || tags.length !== 64 * rows.length)
+    throw new Error('not a checkpoint of version 1')
+  // Shared members, each decoded and frozen once.
+  const values = (members as [string, Json][]).map(([name, json]) => {
+    const value = fromJson(json)
+    return [name, typeof value === 'object' && value !== null ? freezeOwned(value) : value] as const
+  })
+  // Per shape, its parts, and its shared members where they sit (what freezing passes over).
+  const templates: { parts: Part[]; shared: Record<string, unknown> }[] = []
+  for (const parts of shapes as Part[][]) {
+    const shared: Record<string, unknown> = {}
+    for (const part of parts)
+      if (typeof part === 'number') shared[values[part]![0]] = values[part]![1]
+      else if (typeof part !== 'string') shared[part[0]] = templates[part[1]]!.shared
+    templates.push({ parts, shared })
+  }
+  let row: Json[] = []
+  let next = 0
+  const build = (shape: number): Record<string, unknown> => {
+    const object: Record<string, unknown> = {}
+    for (const part of templates[shape]!.parts)
+      if (typeof part === 'number') object[values[part]![0]] = values[part]![1]
+      else if (typeof part === 'string') object[part] = fromJson(row[next++])
+      else object[part[0]] = build(part[1])
+    return object
+  }
+  const sessions = rows.map((json: Json[]) => {
+    row = json
+    next = 1
+    const shape = row[0] as number
+    return freezeOwned(build(shape), templates[shape]!.shared) as unknown as Session
+  })
+  return { sessions, tags }
+}
