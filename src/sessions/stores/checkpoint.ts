@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { causeOf, InternalError } from '../../errors.js'
-import { freezeOwned } from '../frozen.js'
+import { freezeOwned, frozenCopy } from '../frozen.js'
 import type { Session } from '../types.js'
 import { writeFileAtomic } from './atomicWrite.js'
 import type { KeyRing } from './keyRing.js'
@@ -99,6 +99,7 @@ export function fileCheckpoint(path: string, store: string, settings: FileCheckp
   /** Writes a checkpoint of `records`, each with the session it opened to; reports a failure. */
   function save(records: [tag: string, session: Session][]): void {
     saving ??= (async () => {
+      await turn() // the list that asked for it answers first
       const auth = (await cipher()).current.records
       if (auth === undefined) return
       const body = await encode(records)
@@ -150,7 +151,7 @@ const sliceSize = 250
 
 /** The checkpoint's JSON text of `records` (see {@link fileCheckpoint}). */
 async function encode(records: [tag: string, session: Session][]): Promise<string> {
-  const objects = records.map(([, session]) => toJson(session, `session ${session.id}`) as JsonObject)
+  const objects: JsonObject[] = []
   // Each plain object's members, as `name\0json` (the key counted) and its value, found once for both passes.
   const membersOf = new Map<JsonObject, [member: string, value: Json][]>()
   const counts = new Map<string, number>()
@@ -165,8 +166,10 @@ async function encode(records: [tag: string, session: Session][]): Promise<strin
     }
     membersOf.set(object, members)
   }
-  for (let i = 0; i < objects.length; i++) {
+  for (let i = 0; i < records.length; i++) {
     if (i % sliceSize === sliceSize - 1) await turn()
+    const session = records[i]![1]
+    objects.push(toJson(session, `session ${session.id}`) as JsonObject)
     count(objects[i]!)
   }
   // A member is shared when enough sessions have it: one that few share would split the shapes, and save little.
@@ -217,6 +220,10 @@ function isPlain(value: Json): value is JsonObject {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve))
 
+const shared = 0
+const own = 1
+const nested = 2
+
 /** One part of a shape: a shared member's index, an own member's name (its value next in the row), or an own object's name and shape. */
 type Part = number | string | [name: string, shape: number]
 
@@ -233,30 +240,39 @@ function decode(body: string): Vouched {
     const value = fromJson(json)
     return [name, typeof value === 'object' && value !== null ? freezeOwned(value) : value] as const
   })
-  // Per shape, its parts, and its shared members where they sit (what freezing passes over).
-  const templates: { parts: Part[]; shared: Record<string, unknown> }[] = []
-  for (const parts of shapes as Part[][]) {
-    const shared: Record<string, unknown> = {}
-    for (const part of parts)
-      if (typeof part === 'number') shared[values[part]![0]] = values[part]![1]
-      else if (typeof part !== 'string') shared[part[0]] = templates[part[1]]!.shared
-    templates.push({ parts, shared })
-  }
+  // Per shape, its members' names, and for each what it is: a shared value, the row's next value, or an object of a shape.
+  const compiled = (shapes as Part[][]).map((parts) => ({
+    names: parts.map((part) => (typeof part === 'number' ? values[part]![0] : typeof part === 'string' ? part : part[0])),
+    kinds: parts.map((part) => (typeof part === 'number' ? shared : typeof part === 'string' ? own : nested)),
+    payload: parts.map((part) => (typeof part === 'number' ? values[part]![1] : typeof part === 'string' ? undefined : part[1])),
+  }))
   let row: Json[] = []
   let next = 0
+  // Whether the session being built holds bytes or a date, which freezing cannot cover: then it is handed out as copies (frozen.ts).
+  let mutable = false
   const build = (shape: number): Record<string, unknown> => {
+    const { names, kinds, payload } = compiled[shape]!
     const object: Record<string, unknown> = {}
-    for (const part of templates[shape]!.parts)
-      if (typeof part === 'number') object[values[part]![0]] = values[part]![1]
-      else if (typeof part === 'string') object[part] = fromJson(row[next++])
-      else object[part[0]] = build(part[1])
-    return object
+    for (let i = 0; i < names.length; i++) {
+      const kind = kinds[i]
+      let value: unknown
+      if (kind === shared) value = payload[i]
+      else if (kind === nested) value = build(payload[i] as number)
+      else if (typeof (value = fromJson(row[next++])) === 'object' && value !== null) {
+        const frozen = freezeOwned(value)
+        mutable ||= frozen !== value
+        value = frozen
+      }
+      object[names[i]!] = value
+    }
+    return Object.freeze(object)
   }
   const sessions = rows.map((json: Json[]) => {
     row = json
     next = 1
-    const shape = row[0] as number
-    return freezeOwned(build(shape), templates[shape]!.shared) as unknown as Session
+    mutable = false
+    const session = build(row[0] as number)
+    return (mutable ? frozenCopy(session) : session) as unknown as Session
   })
   return { sessions, tags }
 }
