@@ -2,7 +2,7 @@ import { type Address, isHex, numberToHex } from 'viem'
 import { InvalidParamsError } from '../errors.js'
 import type { AdvancedPermissionType } from './advancedTypes.js'
 import type { KindPermission, PermissionRules, WireRule } from './dialects/types.js'
-import { narrowAddresses } from './narrow.js'
+import { minAmount, narrowAddresses } from './narrow.js'
 import { describe, readAddress, readArray, readBoolean, readObject, type Fields } from './read.js'
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 
@@ -211,15 +211,11 @@ export function narrowAdvanced<permission extends KindPermission>(asked: permiss
   const startTime = Math.max(a.startTime ?? 0, g.startTime ?? 0) || undefined
   let limit: SpendLimit = a
   if (a.kind === 'stream' && g.kind === 'stream')
-    limit = { ...a, initialAmount: min(a.initialAmount, g.initialAmount), maxAmount: min(a.maxAmount, g.maxAmount), amountPerSecond: min(a.amountPerSecond, g.amountPerSecond), startTime }
+    limit = { ...a, initialAmount: minAmount(a.initialAmount, g.initialAmount), maxAmount: minAmount(a.maxAmount, g.maxAmount), amountPerSecond: minAmount(a.amountPerSecond, g.amountPerSecond), startTime }
   else if (a.kind === 'periodic' && g.kind === 'periodic')
-    limit = { ...a, periodAmount: min(a.periodAmount, g.periodAmount), periodDuration: Math.max(a.periodDuration, g.periodDuration), startTime }
-  else if (a.kind === 'allowance' && g.kind === 'allowance') limit = { ...a, amount: min(a.amount, g.amount), startTime }
+    limit = { ...a, periodAmount: minAmount(a.periodAmount, g.periodAmount), periodDuration: Math.max(a.periodDuration, g.periodDuration), startTime }
+  else if (a.kind === 'allowance' && g.kind === 'allowance') limit = { ...a, amount: minAmount(a.amount, g.amount), startTime }
   return { ...asked, ...rules, limit }
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

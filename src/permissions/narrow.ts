@@ -37,9 +37,9 @@ export function narrowGrant(request: GrantRequest, grant: Grant, kinds?: Permiss
       // The payees are the wallet's account's rule too (thirdweb's): dropped, keyleash would sign a
       // plain transfer the account refuses, and `sessions.check` would call it allowed.
       const payees = narrowAddresses(asked.payees, granted.payees)
-      permissions.push({ ...asked, allowance: min(asked.allowance, granted.allowance), ...(payees ? { payees } : {}) })
+      permissions.push({ ...asked, allowance: minAmount(asked.allowance, granted.allowance), ...(payees ? { payees } : {}) })
     } else if ('allowance' in asked && 'allowance' in granted) {
-      permissions.push({ ...asked, allowance: min(asked.allowance, granted.allowance) })
+      permissions.push({ ...asked, allowance: minAmount(asked.allowance, granted.allowance) })
     } else permissions.push(asked)
   }
   // A session that may do nothing is no grant of what was asked: kept, it would be listed as
@@ -71,7 +71,13 @@ function intersect(asked: readonly Hex[] | 'any', granted: readonly Hex[] | 'any
   return asked.filter((selector) => granted.includes(selector))
 }
 
-function min(a: bigint, b: bigint): bigint {
+/**
+ * The smaller of two amounts (`Math.min` takes no bigints).
+ *
+ * @example
+ * minAmount(5n, 3n) // 3n
+ */
+export function minAmount(a: bigint, b: bigint): bigint {
   return b < a ? b : a
 }
 

@@ -5,6 +5,7 @@ import { type CheckScopeOptions, type CheckScopeReturnType, callLimitOf, isoTime
 import type { Permission, RevocationMethods, SpendLimit } from './types.js'
 import { isHexBytes } from './isHexBytes.js'
 import { isKindPermission } from './advancedTypes.js'
+import { minAmount } from './narrow.js'
 import type { KindPermission } from './dialects/types.js'
 
 /**
@@ -128,7 +129,7 @@ function checkAmount(call: number, token: Address | 'native', limit: SpendLimit,
   const show = (value: bigint) => (token === 'native' ? `${formatEther(value)} ETH` : `${value} wei of token ${short(token)}`)
   if (limit.kind === 'stream') {
     const elapsed = now > startTime ? BigInt(now - startTime) : 0n
-    const unlocked = now < startTime ? 0n : min(limit.maxAmount, limit.initialAmount + limit.amountPerSecond * elapsed)
+    const unlocked = now < startTime ? 0n : minAmount(limit.maxAmount, limit.initialAmount + limit.amountPerSecond * elapsed)
     const spent = used?.spent ?? 0n
     const available = unlocked > spent ? unlocked - spent : 0n
     if (amount > available)
@@ -210,10 +211,6 @@ function notATransfer(call: number, to: Address, calldata: Hex, why: string): Sc
 
 function payeeNotAllowed(call: number, payee: Address, payees: readonly Address[]): ScopeReason {
   return { call, reason: 'payee-not-allowed', message: `${short(payee)} is not a payee of this grant (${payees.map(short).join(', ')})`, payee, payees: [...payees] }
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b
 }
 
 /**

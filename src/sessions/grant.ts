@@ -192,17 +192,17 @@ function assertKeepable(grant: Grant, now: number, dialect: WalletDialect): void
 /**
  * Stores every session of a grant, or none: on a failure, those stored by this grant are removed,
  * and only the keys this grant made (`made`) go with them, which the grant's own cleanup deletes.
+ * `stored` (empty when called) gets each session's id as it is stored.
  */
 async function keep(sessions: readonly Session[], made: readonly Address[], stored: string[], context: MethodContext): Promise<void> {
-  const kept: Session[] = []
   try {
     for (const session of sessions) {
       await context.store.put(session)
-      kept.push(session)
       stored.push(session.id)
     }
   } catch (error) {
-    await Promise.allSettled(kept.map((session) => unkeep(session, made, context.store)))
+    // Stored in order: the first `stored.length` of them.
+    await Promise.allSettled(sessions.slice(0, stored.length).map((session) => unkeep(session, made, context.store)))
     const reason = (error as { data?: { reason?: unknown } }).data?.reason === 'duplicate' ? 'it names a session keyleash already holds' : 'the session store failed'
     throw new InternalError(`the wallet granted, but ${reason}: ${error instanceof Error ? error.message : String(error)}`, { cause: causeOf(error) })
   }

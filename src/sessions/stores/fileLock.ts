@@ -185,7 +185,7 @@ function ownToken(): string {
  * temporaryBeside('./sessions.jsonl') // './sessions.jsonl.4242.9f3a1b2c.4026531836-c0c163cb40f1.tmp'
  */
 export function temporaryBeside(path: string): string {
-  const tag = spaceTag(pidSpace())
+  const tag = ownSpaceTag()
   return `${path}.${process.pid}.${randomBytes(4).toString('hex')}${tag === undefined ? '' : `.${tag}`}.tmp`
 }
 
@@ -199,6 +199,10 @@ function spaceTag({ namespace, boot }: PidSpace): string | undefined {
   const bootHex = boot.replaceAll('-', '').slice(0, 12)
   return number === undefined || !/^[0-9a-f]{12}$/.test(bootHex) ? undefined : `${number}-${bootHex}`
 }
+
+let ownTag: { tag: string | undefined } | undefined
+/** {@link spaceTag} of this process's own space, made once. */
+const ownSpaceTag = () => (ownTag ??= { tag: spaceTag(pidSpace()) }).tag
 
 /**
  * Whether `name` is a temporary file ({@link temporaryBeside}'s) whose writer is gone, so that it
@@ -215,7 +219,7 @@ export function isOrphanedTemporary(name: string): boolean {
   if (match === null) return false
   const [, pid, tag] = match
   const [namespace, boot] = (tag ?? '').split('-')
-  const [ownNamespace, ownBoot] = (spaceTag(pidSpace()) ?? '').split('-')
+  const [ownNamespace, ownBoot] = (ownSpaceTag() ?? '').split('-')
   // Of an earlier boot: its writer went with it. Of another namespace: its pid says nothing here.
   if (tag !== undefined && boot !== ownBoot) return true
   if (tag !== undefined && namespace !== ownNamespace) return false
