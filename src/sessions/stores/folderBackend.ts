@@ -41,62 +41,68 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
         held.assertHeld()
       }),
     )
-  const locked = <T>(id: string, task: (ready: () => Promise<void>) => Promise<T>) => inProcess.run(id, () => guarded(`${session(id).path}.lock`, task))
+  // The entry's file found once per operation: a long name costs an encoding and a SHA-256.
+  const locked = <T>(id: string, task: (entry: EntryFile, ready: () => Promise<void>) => Promise<T>) => {
+    const entry = session(id)
+    return inProcess.run(id, () => guarded(`${entry.path}.lock`, (ready) => task(entry, ready)))
+  }
   const inProcessKeys = keyedMutex()
-  const lockedKey = <T>(address: string, task: (ready: () => Promise<void>) => Promise<T>) =>
-    inProcessKeys.run(address, () => guarded(`${key(address).path}.lock`, task))
+  const lockedKey = <T>(address: string, task: (entry: EntryFile, ready: () => Promise<void>) => Promise<T>) => {
+    const entry = key(address)
+    return inProcessKeys.run(address, () => guarded(`${entry.path}.lock`, (ready) => task(entry, ready)))
+  }
 
   return {
     name: `fileStore ${folder}`,
     getSession: (id) => session(id).read(),
     listSessions: () => listFolder(sessions),
     putSession(id, value, keyAddress) {
-      return locked(id, async (ready) => {
-        if ((await session(id).read()) !== undefined) return 'exists'
+      return locked(id, async (entry, ready) => {
+        if ((await entry.read()) !== undefined) return 'exists'
         if (keyAddress !== undefined && (await key(keyAddress).read()) === undefined) return 'no-key'
         await ready()
-        await session(id).write(value)
+        await entry.write(value)
         return 'stored'
       })
     },
     updateSession(id, change) {
-      return locked(id, async (ready) => {
-        const current = await session(id).read()
+      return locked(id, async (entry, ready) => {
+        const current = await entry.read()
         if (current === undefined) return undefined
         const next = change(current)
         if (next === undefined) return false
         await ready()
-        await session(id).write(next)
+        await entry.write(next)
         return true
       })
     },
     deleteSession(id) {
-      return locked(id, async (ready) => {
-        const current = await session(id).read()
+      return locked(id, async (entry, ready) => {
+        const current = await entry.read()
         if (current === undefined) return undefined
         await ready()
-        await session(id).remove()
+        await entry.remove()
         return current
       })
     },
     getKey: (address) => key(address).read(),
     listKeys: () => listFolder(keys),
     putKey: (address, value) =>
-      lockedKey(address, async (ready) => {
+      lockedKey(address, async (entry, ready) => {
         await ready()
-        await key(address).write(value)
+        await entry.write(value)
       }),
     replaceKey: (address, expected, next) =>
-      lockedKey(address, async (ready) => {
-        if ((await key(address).read()) !== expected) return false
+      lockedKey(address, async (entry, ready) => {
+        if ((await entry.read()) !== expected) return false
         await ready()
-        await key(address).write(next)
+        await entry.write(next)
         return true
       }),
     deleteKey: (address) =>
-      lockedKey(address, async (ready) => {
+      lockedKey(address, async (entry, ready) => {
         await ready()
-        await key(address).remove()
+        await entry.remove()
       }),
   }
 }
@@ -106,6 +112,9 @@ export function folderBackend(folder: string, partition: string): StoreBackend {
 const longestName = 180
 // The longest entry name an older keyleash wrote as it is (`<name>.json` in 255 bytes).
 const longestLegacyName = 250
+
+/** An entry's file, as {@link entryFile} finds it. */
+type EntryFile = ReturnType<typeof entryFile>
 
 /**
  * The file of the entry `name` in `folder`: `<encoded name>.json`, or, when that is too long,
