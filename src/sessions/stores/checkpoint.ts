@@ -152,16 +152,21 @@ const sliceSize = 250
 /** The checkpoint's JSON text of `records` (see {@link fileCheckpoint}). */
 async function encode(records: [tag: string, session: Session][]): Promise<string> {
   const objects: JsonObject[] = []
-  // Each plain object's members, as `name\0json` (the key counted) and its value, found once for both passes.
-  const membersOf = new Map<JsonObject, [member: string, value: Json][]>()
-  const counts = new Map<string, number>()
+  // Every member (a name and its value's JSON) once, with how many times it occurs, at any depth, in all the sessions.
+  const tallies = new Map<string, Map<string, Tally>>()
+  // Each plain object's members, found once for both passes.
+  const membersOf = new Map<JsonObject, [tally: Tally, value: Json][]>()
   const count = (object: JsonObject) => {
-    const members: [string, Json][] = []
+    const members: [Tally, Json][] = []
     for (const name in object) {
       const value = object[name]!
-      const member = `${name}\u0000${JSON.stringify(value)}`
-      members.push([member, value])
-      counts.set(member, (counts.get(member) ?? 0) + 1)
+      const json = JSON.stringify(value)
+      let byJson = tallies.get(name)
+      if (byJson === undefined) tallies.set(name, (byJson = new Map()))
+      let tally = byJson.get(json)
+      if (tally === undefined) byJson.set(json, (tally = { name: JSON.stringify(name), json, count: 0, index: -1 }))
+      tally.count++
+      members.push([tally, value])
       if (isPlain(value)) count(value)
     }
     membersOf.set(object, members)
@@ -174,21 +179,19 @@ async function encode(records: [tag: string, session: Session][]): Promise<strin
   }
   // A member is shared when enough sessions have it: one that few share would split the shapes, and save little.
   const sharedFrom = Math.max(2, records.length >> 6)
-  const shared = new Map<string, number>()
+  const shared: Tally[] = []
   const shapes = new Map<string, number>()
   /** The index of `object`'s shape; its own values are appended to `row`, in order (a nested object's inline). */
   const shapeOf = (object: JsonObject, row: string[]): number => {
     const parts: string[] = []
-    for (const [member, value] of membersOf.get(object)!) {
-      const split = member.indexOf('\u0000')
-      if (counts.get(member)! >= sharedFrom) {
-        let index = shared.get(member)
-        if (index === undefined) shared.set(member, (index = shared.size))
-        parts.push(String(index))
-      } else if (isPlain(value)) parts.push(`[${JSON.stringify(member.slice(0, split))},${shapeOf(value, row)}]`)
+    for (const [tally, value] of membersOf.get(object)!) {
+      if (tally.count >= sharedFrom) {
+        if (tally.index < 0) tally.index = shared.push(tally) - 1
+        parts.push(String(tally.index))
+      } else if (isPlain(value)) parts.push(`[${tally.name},${shapeOf(value, row)}]`)
       else {
-        parts.push(JSON.stringify(member.slice(0, split)))
-        row.push(member.slice(split + 1))
+        parts.push(tally.name)
+        row.push(tally.json)
       }
     }
     const shape = parts.join(',')
@@ -203,13 +206,13 @@ async function encode(records: [tag: string, session: Session][]): Promise<strin
     const shape = shapeOf(objects[i]!, row)
     rows.push(`[${[shape, ...row].join(',')}]`)
   }
-  const members = [...shared.keys()].map((member) => {
-    const split = member.indexOf('\u0000')
-    return `[${JSON.stringify(member.slice(0, split))},${member.slice(split + 1)}]`
-  })
+  const members = shared.map(({ name, json }) => `[${name},${json}]`)
   const tags = records.map(([tag]) => tag).join('')
   return `{"v":1,"members":[${members.join(',')}],"shapes":[${[...shapes.keys()].map((shape) => `[${shape}]`).join(',')}],"tags":"${tags}","rows":[${rows.join(',')}]}`
 }
+
+/** A member of the sessions a checkpoint is made of: its name (quoted) and value as JSON, how many times it occurs, and its index among the shared ones (-1: none yet). */
+type Tally = { name: string; json: string; count: number; index: number }
 
 type JsonObject = { [name: string]: Json }
 
