@@ -34,8 +34,9 @@ export type FileCheckpointSettings = {
 }
 
 /**
- * The {@link Checkpoint} of the one-file layout, in a file beside the log (`<log>.<partition hash>.checkpoint`). At 100,000 records, a
- * first `list()` spent seconds checking each record's tag and parsing each record.
+ * The {@link Checkpoint} of the one-file layout, in a file beside the log
+ * (`<log>.<partition hash>.checkpoint`). At 100,000 records, a first `list()` spent seconds
+ * checking each record's tag and parsing each record.
  *
  * - **What it vouches for.** A record's tag (`serialize.ts` `tagOf`) names its exact text and
  *   id. The checkpoint maps tags to the sessions their records opened to, and carries one tag

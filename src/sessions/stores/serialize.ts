@@ -108,7 +108,8 @@ export function tagOf(value: string): string | undefined {
  * hasTag(value, tagOf(value)!) // true
  */
 export function hasTag(value: string, tag: string): boolean {
-  return value.endsWith('"}') && value.startsWith(tagPrefix, value.length - tagSuffixLength) && value.startsWith(tag, value.length - 66)
+  const at = value.length - tagSuffixLength
+  return at >= 0 && value.endsWith('"}') && value.startsWith(tagPrefix, at) && value.startsWith(tag, at + tagPrefix.length)
 }
 
 // A sealed record ends `,"tag":"<64 hex>"}`, always this long.
