@@ -60,8 +60,10 @@ export function fileStore(path: string, options: FileStoreOptions = {}): Persist
   const report = options.onError ?? warn
   // Every failure of the disk leaves coded (-32603, its cause, what to do), never a raw Node error.
   const backend = codedBackend(layout === 'folder' ? folderBackend(path, partition) : logFileBackend(path, partition, { compactAbove, report }))
-  // A file of its own beside the log (rewriting the log knows no key to sign it with), one per partition (stores of several may share a log).
-  const checkpoint = layout === 'file' ? fileCheckpoint(`${path}.${createHash('sha256').update(partition).digest('hex').slice(0, 16)}.checkpoint`, backend.name, { cipher, report }) : undefined
+  // A file of its own beside the log (rewriting the log knows no key to sign it with), one per partition (stores of several
+  // may share a log); signed with the record key, so only with an `encryptionKey` (plaintext records carry no tag to vouch for).
+  const checkpointPath = `${path}.${createHash('sha256').update(partition).digest('hex').slice(0, 16)}.checkpoint`
+  const checkpoint = layout === 'file' && options.encryptionKey !== undefined ? fileCheckpoint(checkpointPath, backend.name, { cipher, report }) : undefined
   return createPersistentStore(backend, { cipher, scope: options.scope, onError: options.onError, purgeMargin: options.purgeMargin, checkpoint })
 }
 

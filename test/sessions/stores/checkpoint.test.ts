@@ -8,7 +8,7 @@ import { aesGcmCipher } from '../../../src/sessions/stores/encryption.js'
 import { fileStore } from '../../../src/sessions/stores/fileStore.js'
 import { nodeRecordAuth } from '../../../src/sessions/stores/nodeRecordAuth.js'
 import { tombstoneOf } from '../../../src/sessions/stores/persistentStore.js'
-import { sealRecord } from '../../../src/sessions/stores/serialize.js'
+import { encodeSession, sealRecord } from '../../../src/sessions/stores/serialize.js'
 import type { Session } from '../../../src/sessions/types.js'
 import { sessionFixture } from '../../utils/sessionFixture.js'
 
@@ -159,6 +159,17 @@ describe('fileStore (one file): the checkpoint a cold list reads', () => {
     expect(await store.list()).toEqual(checked)
     expect(errors).toEqual([])
     await vi.waitFor(() => expect(readFileSync(file, 'utf8')).not.toBe(before), { timeout: 20_000, interval: 20 })
+  })
+
+  test('rule: a store without an encryptionKey keeps no checkpoint (its records carry no tag to vouch for)', async () => {
+    const folder = join(root, `store-${++made}`)
+    mkdirSync(folder)
+    const path = join(folder, 'sessions.jsonl')
+    const lines = ['#keyleash log 2 0123456789abcdef', ...Array.from({ length: count }, (_, i) => line(sessionOf(i).id, encodeSession(sessionOf(i))))]
+    writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 })
+    expect(await fileStore(path, { plaintextKeys: true }).list()).toHaveLength(count)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(readdirSync(folder)).toEqual(['sessions.jsonl'])
   })
 
   test('errors: a checkpoint that cannot be written is reported, coded, and the list still answers', async () => {
