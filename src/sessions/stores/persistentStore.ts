@@ -109,6 +109,11 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
   // session, so it is neither verified again (a WebCrypto call, on the thread pool, whose wait
   // varied tenfold) nor parsed again on every read of an unchanged session.
   const lastRecords: KnownRecords = new Map()
+  /** The session `value` opened to when this store last read or wrote it under `id`: nothing to check again. */
+  function known(id: string, value: string): Session | undefined {
+    const last = lastRecords.get(id)
+    return last?.value === value ? last.session : undefined
+  }
   function remember(id: string, value: string, decoded: Session): Session {
     const session = freezeOwned(decoded)
     lastRecords.set(id, { value, session })
@@ -137,8 +142,7 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    * one read with `value`, if any). Reported and `undefined` if the entry is damaged or fails its tag.
    */
   async function read(id: string, value: string, tombstone?: string): Promise<Session | undefined> {
-    const last = lastRecords.get(id)
-    let session = last?.value === value ? last.session : undefined
+    let session = known(id, value)
     if (session === undefined) {
       try {
         session = (await openSessionRecord(await cipher(), id, value)).value
@@ -225,11 +229,19 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    */
   async function readAll(entries: [string, string][]): Promise<(Session | undefined)[]> {
     const records = entries.filter(([id]) => !id.startsWith(tombstonePrefix))
-    const tombstones = new Map(entries.flatMap(([id, value]) => (id.startsWith(tombstonePrefix) ? [[id.slice(tombstonePrefix.length), value]] : [])))
+    // No flatMap: an empty array per entry was a measurable part of a list of 100,000.
+    const tombstones = new Map(entries.filter(([id]) => id.startsWith(tombstonePrefix)).map(([id, value]) => [id.slice(tombstonePrefix.length), value]))
     const listed = await settings.checkpoint?.read(records, lastRecords)
-    const sessions: (Session | undefined)[] = []
-    for (let start = 0; start < records.length; start += readSlice)
-      sessions.push(...(await Promise.all(records.slice(start, start + readSlice).map(([id, value]) => read(id, value, tombstones.get(id))))))
+    // Those known as they are, at once: a promise each cost a cold list of 100,000 records ~0.1 s.
+    const sessions = records.map(([id, value]) => (tombstones.has(id) ? undefined : known(id, value)))
+    const rest = [...sessions.keys()].filter((i) => !sessions[i])
+    for (let start = 0; start < rest.length; start += readSlice)
+      await Promise.all(
+        rest.slice(start, start + readSlice).map(async (i) => {
+          const [id, value] = records[i]!
+          sessions[i] = await read(id, value, tombstones.get(id))
+        }),
+      )
     listed?.()
     return sessions
   }

@@ -161,6 +161,21 @@ describe('fileStore (one file): the checkpoint a cold list reads', () => {
     await vi.waitFor(() => expect(readFileSync(file, 'utf8')).not.toBe(before), { timeout: 20_000, interval: 20 })
   })
 
+  test('rule: a checkpoint tagged under the key but of another version (an earlier keyleash) is passed over, and saved again in this one', async () => {
+    const { path, folder } = await writeLog()
+    const checked = await listAndCheckpoint(path, folder)
+    const file = join(folder, checkpointOf(folder)!)
+    const text = readFileSync(file, 'utf8')
+    const body = text.slice(text.indexOf('\n') + 1).replace('{"v":2,', '{"v":1,')
+    const auth = nodeRecordAuth((await aesGcmCipher(encryptionKey)).records!)
+    const earlier = `#keyleash checkpoint 1 ${await auth.tag(`keyleash/checkpoint\u0000${body}`)}\n${body}`
+    writeFileSync(file, earlier)
+    const { store, errors } = open(path)
+    expect(await store.list()).toEqual(checked)
+    expect(errors).toEqual([])
+    await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toBe(text), { timeout: 20_000, interval: 20 })
+  })
+
   test('rule: a store without an encryptionKey keeps no checkpoint (its records carry no tag to vouch for)', async () => {
     const folder = join(root, `store-${++made}`)
     mkdirSync(folder)
