@@ -406,32 +406,45 @@ function readText(log: Log, text: string, atStart: boolean): void {
     log.generation = generationOf(text.slice(0, headerBytes))
     from = text.indexOf('\n') + 1
   }
+  let lastLine = -1
   for (let end = text.indexOf('\n', from); end !== -1; from = end + 1, end = text.indexOf('\n', from)) {
     if (end === from) continue
-    const line = text.slice(from, end)
-    readLine(log, line)
-    log.lastLine = line
+    readLine(log, text, from, end)
+    lastLine = from
   }
+  if (lastLine >= 0) log.lastLine = text.slice(lastLine, text.indexOf('\n', lastLine))
 }
 
 // Slices of the file read at a time: large enough that a slice costs little more than its bytes.
 const sliceBytes = 4 * 1024 * 1024
 
-/** Files one line of the log: a record (the last of a name wins), or a damaged line kept aside. */
-function readLine(log: Log, line: string): void {
+/**
+ * Files the line `text[from, end)` of the log: a record (the last of a name wins), or a damaged
+ * line kept aside. By positions in `text`: a string cut out per field was a measurable part of
+ * loading 100,000 records.
+ */
+function readLine(log: Log, text: string, from: number, end: number): void {
   log.records++
-  const tab = line.indexOf('\t')
-  if (line.endsWith('\t!') || tab <= 0 || !isHead(line.slice(0, tab))) {
-    log.damaged.push(line)
+  const tab = text.indexOf('\t', from)
+  const name = from < tab && tab < end ? text.slice(from, tab) : undefined
+  if (name === undefined || (end - from >= 2 && text.startsWith('\t!', end - 2)) || !isHead(name)) {
+    log.damaged.push(text.slice(from, end))
     return
   }
-  const name = line.slice(0, tab)
-  const rest = line.slice(tab + 1)
-  if (log.generation === undefined) return apply(log, name, rest) // the first format: no length
-  const last = rest.lastIndexOf('\t')
-  const value = rest.slice(0, last)
-  // A length that does not match: the value is filed as it is, for the codec to refuse and the store to report.
-  apply(log, name, last >= 0 && /^\d+$/.test(rest.slice(last + 1)) && Number(rest.slice(last + 1)) === value.length ? value : rest)
+  const last = text.lastIndexOf('\t', end - 1)
+  // A value is filed as it is, length and all, when the first format has none, or the length does not match: for the codec to refuse and the store to report.
+  const framed = log.generation !== undefined && last > tab && lengthAt(text, last + 1, end) === last - tab - 1
+  apply(log, name, text.slice(tab + 1, framed ? last : end))
+}
+
+/** The decimal number `text[from, end)`, or -1 when that is not digits alone. */
+function lengthAt(text: string, from: number, end: number): number {
+  let length = from < end ? 0 : -1
+  for (let i = from; i < end && length >= 0; i++) {
+    const digit = text.charCodeAt(i) - 48
+    length = digit >= 0 && digit <= 9 ? length * 10 + digit : -1
+  }
+  return length
 }
 
 function apply(log: Log, name: string, value: string): void {
