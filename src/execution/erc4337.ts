@@ -218,6 +218,7 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
       }
       const transaction = keccak256(signed)
       submitting()
+      let lost: { error: unknown } | undefined
       try {
         await wallet.sendRawTransaction({ serializedTransaction: signed })
       } catch (error) {
@@ -226,17 +227,17 @@ export function erc4337Executor(options: Erc4337ExecutorOptions): Executor {
           throw failure(error, context, `the relayer ${relayer!.address} could not send handleOps`)
         }
         // The node may have taken it and the answer been lost: from here it is read as sent.
-        relayed.set(id, transaction)
-        sentAs(id)
-        throw new InternalError(`the relayer ${relayer!.address} sent handleOps and had no answer: ${messageOf(error)}`, {
+        lost = { error }
+      }
+      relayed.set(id, transaction)
+      sentAs(id)
+      if (lost !== undefined)
+        throw new InternalError(`the relayer ${relayer!.address} sent handleOps and had no answer: ${messageOf(lost.error)}`, {
           context,
           id,
           transaction,
           hint: 'ask wallet_getCallsStatus about it later; the usage stays reserved, as the UserOperation may be on chain',
         })
-      }
-      relayed.set(id, transaction)
-      sentAs(id)
       return transaction
     }
 

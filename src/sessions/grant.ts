@@ -237,8 +237,10 @@ async function revokedAtWallet(
 ): Promise<KeyleashError> {
   const held = await heldContexts(granted, stored, context.store)
   const revoking = granted.filter((grant) => !held.includes(grant.id))
-  const results = await Promise.allSettled(revoking.map((grant) => Promise.resolve().then(() => revokeAtWallet(dialect, grant, context))))
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const failed = await allSettledOrThrow(revoking.map((grant) => Promise.resolve().then(() => revokeAtWallet(dialect, grant, context)))).then(
+    () => undefined,
+    (reason: unknown) => ({ reason }),
+  )
   const contexts = revoking.map((grant) => grant.id)
   const outcome =
     revoking.length === 0
