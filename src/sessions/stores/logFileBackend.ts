@@ -486,8 +486,7 @@ async function appendText(path: string, text: string): Promise<Stats> {
 
 /** The id in the head `name`, after its first `from` characters (partition and kind): parsed only when it holds an escape. */
 function idOf(name: string, from: number): string {
-  const quoted = name.slice(from, -1)
-  return quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1)
+  return name.includes('\\', from) ? (JSON.parse(name.slice(from, -1)) as string) : name.slice(from + 1, -2)
 }
 
 function isHead(text: string): boolean {
