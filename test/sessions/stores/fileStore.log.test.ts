@@ -41,6 +41,17 @@ describe('fileStore (one file): the log', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600)
   })
 
+  test('rule: an id with quotes, backslashes, a tab and a newline is filed in one line, and listed and read back as it was', async () => {
+    const path = fresh()
+    const odd = '0x"a\\b\tc\nd\\'
+    await open(path).store.put(sessionFixture({ id: odd }))
+    await open(path).store.put(sessionFixture({ id: '0x02' }))
+    expect(lines(path)).toHaveLength(3)
+    const { store } = open(path)
+    expect((await store.list()).map((s) => s.id)).toStrictEqual([odd, '0x02'])
+    expect((await store.get(odd))?.id).toBe(odd)
+  })
+
   test("behavior: another instance's appends are seen by a store that already read the file, and a delete is a record too", async () => {
     const path = fresh()
     const [first, second] = [open(path).store, open(path).store]
