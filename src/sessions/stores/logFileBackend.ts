@@ -210,7 +210,10 @@ export function logFileBackend(path: string, partition: string, settings: LogFil
   async function list(kind: string): Promise<[string, string][]> {
     const start = prefix(kind)
     const found: [string, string][] = []
-    for (const [name, value] of current().entries) if (name.startsWith(start)) found.push([idOf(name, start.length), value])
+    // forEach, not for…of: an [name, value] array made per entry was most of a list's own time at 100,000.
+    current().entries.forEach((value, name) => {
+      if (name.startsWith(start)) found.push([idOf(name, start.length), value])
+    })
     return found
   }
 
@@ -261,7 +264,7 @@ function live(log: Log): number {
 /** The text of a rewrite of `log` as generation `generation`: its header, live records and damaged lines. */
 function liveText(log: Log, generation: string): string {
   const parts = [`${headerPrefix}${generation}\n`]
-  for (const [name, value] of log.entries) parts.push(frame(name, value))
+  log.entries.forEach((value, name) => parts.push(frame(name, value)))
   for (const line of log.damaged) parts.push(`${line}\n`)
   return parts.join('')
 }
