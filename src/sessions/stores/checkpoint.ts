@@ -118,14 +118,17 @@ export function fileCheckpoint(path: string, store: string, settings: FileCheckp
 
   return {
     async read(records, known) {
-      const cold = records.filter(([id, value]) => known.get(id)?.value !== value)
+      // Records by index, not destructured: at 100,000 records, an array pattern (an iterator each) cost tens of milliseconds a loop.
+      const cold = records.filter((record) => known.get(record[0])?.value !== record[1])
       let vouched = 0
       if (cold.length >= above) {
         const { sessions, tags } = await load()
         // Rows are in the order of the list that saved them, as the log's records are still: looked up by id only once they part.
         let byId: Map<string, number> | undefined
         let next = 0
-        for (const [id, value] of cold) {
+        for (let i = 0; i < cold.length; i++) {
+          const id = cold[i]![0]
+          const value = cold[i]![1]
           const row = sessions[next]?.id === id ? next : (byId ??= new Map(sessions.map((session, row) => [session.id, row]))).get(id)
           if (row === undefined) continue
           next = row + 1
