@@ -228,12 +228,13 @@ export function createPersistentStore(backend: StoreBackend, settings: Persisten
    * started at once held hundreds of MiB of pending work.
    */
   async function readAll(entries: [string, string][]): Promise<(Session | undefined)[]> {
-    const records = entries.filter(([id]) => !id.startsWith(tombstonePrefix))
+    const records = entries.filter((entry) => !entry[0].startsWith(tombstonePrefix))
     // No flatMap: an empty array per entry was a measurable part of a list of 100,000.
     const tombstones = new Map(entries.filter(([id]) => id.startsWith(tombstonePrefix)).map(([id, value]) => [id.slice(tombstonePrefix.length), value]))
     const listed = await settings.checkpoint?.read(records, lastRecords)
     // Those known as they are, at once: a promise each cost a cold list of 100,000 records ~0.1 s.
-    const sessions = records.map(([id, value]) => (tombstones.has(id) ? undefined : known(id, value)))
+    // By index, not destructured: an array pattern made an iterator per record.
+    const sessions = records.map((record) => (tombstones.has(record[0]) ? undefined : known(record[0], record[1])))
     const rest = [...sessions.keys()].filter((i) => !sessions[i])
     for (let start = 0; start < rest.length; start += readSlice)
       await Promise.all(
