@@ -357,14 +357,16 @@ function readLog(path: string, known: Log | undefined, name: string): Log {
       stillEndsWith(fd, known)
     const log = grown ? known : { ...emptyLog(), ino: stats.ino, dev: stats.dev }
     let position = log.offset
+    // One buffer for every slice: a new one each was as many bytes again to allocate (and fault in) as the file.
+    let scratch = Buffer.allocUnsafe(Math.min(sliceBytes, stats.size - position))
     while (position < stats.size) {
       let length = Math.min(sliceBytes, stats.size - position)
-      let slice = readBytes(fd, position, length)
+      let slice = readBytes(fd, position, length, scratch)
       let end = slice.lastIndexOf(0x0a) + 1
       // A line longer than a slice: read more, until its newline or the end of the file.
       while (end === 0 && length < stats.size - position) {
         length = Math.min(2 * length, stats.size - position)
-        slice = readBytes(fd, position, length)
+        slice = readBytes(fd, position, length, (scratch = Buffer.allocUnsafe(length)))
         end = slice.lastIndexOf(0x0a) + 1
       }
       if (end === 0) break // a last line without its newline: being written, or torn
@@ -387,8 +389,9 @@ function stillEndsWith(fd: number, known: Log): boolean {
   return known.offset >= line.length && readBytes(fd, known.offset - line.length, line.length).equals(line)
 }
 
-function readBytes(fd: number, position: number, length: number): Buffer {
-  const buffer = Buffer.allocUnsafe(Math.max(0, length))
+/** `length` bytes of `fd` from `position` (fewer at its end), read into `into` when given (at least that long). */
+function readBytes(fd: number, position: number, length: number, into?: Buffer): Buffer {
+  const buffer = into?.subarray(0, length) ?? Buffer.allocUnsafe(Math.max(0, length))
   let read = 0
   while (read < buffer.length) {
     const count = readSync(fd, buffer, read, buffer.length - read, position + read)
