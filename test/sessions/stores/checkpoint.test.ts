@@ -141,7 +141,7 @@ describe('fileStore (one file): the checkpoint a cold list reads', () => {
     const file = join(folder, checkpointOf(folder)!)
     const text = readFileSync(file, 'utf8')
     // One session's calls changed in the checkpoint's rows: its tag no longer matches.
-    writeFileSync(file, text.replace(/\],\[(\d+),"0x00000002"/, '],[$1,"0x00000003"'))
+    writeFileSync(file, text.replace(/,(\d+),"0x00000002"/, ',$1,"0x00000003"'))
     lines[5] = alteredKeepingTag(lines, 5)
     writeFileSync(path, `${lines.join('\n')}\n`)
     const { store, errors } = open(path)
