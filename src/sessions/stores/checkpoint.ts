@@ -54,8 +54,8 @@ export type FileCheckpointSettings = {
  *   (name and value, as the codec writes them) that many sessions share, each once; the
  *   shapes (each session's members in order, shared ones by index); the record tags; and, in
  *   one array, each record's shape then the values of its own members (a bigint by its digits
- *   alone). A shared
- *   member is decoded and frozen once, and every session that has it holds the same frozen value.
+ *   alone). A shared member is decoded and frozen once, and every session that has it holds
+ *   the same frozen value.
  * - A checkpoint under another key (before a rotation), damaged, or of another version is
  *   passed over without a report, and replaced by the next list that opens records one by one.
  *
