@@ -437,10 +437,10 @@ function readLine(log: Log, text: string, from: number, end: number): void {
     log.damaged.push(text.slice(from, end))
     return
   }
+  if (log.generation === undefined) return apply(log, name, text.slice(tab + 1, end)) // the first format: no length
   const last = text.lastIndexOf('\t', end - 1)
-  // A value is filed as it is, length and all, when the first format has none, or the length does not match: for the codec to refuse and the store to report.
-  const framed = log.generation !== undefined && last > tab && lengthAt(text, last + 1, end) === last - tab - 1
-  apply(log, name, text.slice(tab + 1, framed ? last : end))
+  // A length that does not match: the value is filed as it is, length and all, for the codec to refuse and the store to report.
+  apply(log, name, text.slice(tab + 1, last > tab && lengthAt(text, last + 1, end) === last - tab - 1 ? last : end))
 }
 
 /** The decimal number `text[from, end)`, or -1 when that is not digits alone. */
