@@ -4,7 +4,7 @@ import { freezeOwned, frozenCopy } from '../frozen.js'
 import type { Session } from '../types.js'
 import { writeFileAtomic } from './atomicWrite.js'
 import type { KeyRing } from './keyRing.js'
-import { fromJson, hasTag, tagOf, toJson, type Json } from './serialize.js'
+import { fromJson, hasTag, tagOf, tagShape, toJson, type Json } from './serialize.js'
 
 /** The records a persistent store has opened, by id: the value read and the frozen session it opened to. */
 export type KnownRecords = Map<string, { value: string; session: Session }>
@@ -158,7 +158,6 @@ const headerPrefix = '#keyleash checkpoint 1 '
 // Domain separation: a record's tag is over `keyleash/session…`, never this.
 const domain = Buffer.from('keyleash/checkpoint\u0000')
 const signed = (body: string) => `${domain.toString()}${body}`
-const tagShape = /^[0-9a-f]{64}$/
 
 // Sessions encoded between two turns of the event loop (a few milliseconds of work).
 const sliceSize = 250

@@ -116,7 +116,13 @@ export function hasTag(value: string, tag: string): boolean {
 // A sealed record ends `,"tag":"<64 hex>"}`, always this long.
 const tagPrefix = ',"tag":"'
 const tagSuffixLength = tagPrefix.length + 64 + 2
-const tagShape = /^[0-9a-f]{64}$/
+/**
+ * The form of a record's tag (and a checkpoint's): 64 lower-case hex characters, what `recordAuth.ts` makes.
+ *
+ * @example
+ * tagShape.test(tagOf(value) ?? '') // true for a sealed record
+ */
+export const tagShape = /^[0-9a-f]{64}$/
 const tagSuffix = /,"tag":"([0-9a-f]{64})"\}$/
 
 /**
