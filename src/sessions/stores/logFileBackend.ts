@@ -412,13 +412,16 @@ function readText(log: Log, text: string, atStart: boolean): void {
     log.generation = generationOf(text.slice(0, headerBytes))
     from = text.indexOf('\n') + 1
   }
-  let lastLine = -1
+  // Where the last whole line read starts and ends (none yet: -1).
+  let lastFrom = -1
+  let lastEnd = -1
   for (let end = text.indexOf('\n', from); end !== -1; from = end + 1, end = text.indexOf('\n', from)) {
     if (end === from) continue
     readLine(log, text, from, end)
-    lastLine = from
+    lastFrom = from
+    lastEnd = end
   }
-  if (lastLine >= 0) log.lastLine = text.slice(lastLine, text.indexOf('\n', lastLine))
+  if (lastFrom >= 0) log.lastLine = text.slice(lastFrom, lastEnd)
 }
 
 // Slices of the file read at a time: large enough that a slice costs little more than its bytes.
